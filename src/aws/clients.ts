@@ -1,0 +1,135 @@
+// Builds AWS SDK v3 clients on first use. Nothing here is imported eagerly by the CLI's
+// start-up path beyond this file; each SDK package is loaded by dynamic import when a
+// command first asks for that service, so `--help` and offline commands load no SDK.
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface AwsSettings {
+  region: string;
+  profile?: string | undefined;
+  /** Endpoint override for every service (a sandbox, moto, LocalStack). */
+  endpoint?: string | undefined;
+  /** Fixed credentials (the sandbox's admin keys, or a probe's temporary credentials). */
+  credentials?: StaticCredentials | undefined;
+  /** Total attempts per call, including the first; throttling and 5xx are retried. */
+  maxAttempts?: number;
+  /** Called once per AWS call with a one-line summary (for --verbose). */
+  onCall?: ((line: CallRecord) => void) | undefined;
+}
+
+export interface CallRecord {
+  service: string;
+  operation: string;
+  status: number | undefined;
+  attempts: number;
+  ms: number;
+  error?: string | undefined;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 6;
+const RETRY_BASE_MS = 100;
+const RETRY_CAP_MS = 5_000;
+
+export interface AwsClients {
+  readonly settings: AwsSettings;
+  iam(): Promise<IAMClient>;
+  sts(): Promise<STSClient>;
+  cognitoIdentity(): Promise<CognitoIdentityClient>;
+  cognitoIdp(): Promise<CognitoIdentityProviderClient>;
+  dynamodb(): Promise<DynamoDBClient>;
+  /** Same settings, other credentials: for a probe identity's temporary credentials. */
+  withCredentials(credentials: StaticCredentials): AwsClients;
+  destroy(): void;
+}
+
+type AnyClient = { middlewareStack: { add: (mw: never, opts: never) => void }; destroy(): void };
+
+export function createAwsClients(settings: AwsSettings): AwsClients {
+  const cache = new Map<string, Promise<AnyClient>>();
+
+  async function make<T>(service: string, load: () => Promise<new (cfg: object) => T>): Promise<T> {
+    let client = cache.get(service);
+    if (!client) {
+      client = (async () => {
+        const [Ctor, config] = await Promise.all([load(), clientConfig(settings)]);
+        const c = new Ctor(config) as unknown as AnyClient;
+        if (settings.onCall) addCallLogger(c, service, settings.onCall);
+        return c;
+      })();
+      cache.set(service, client);
+    }
+    return (await client) as unknown as T;
+  }
+
+  return {
+    settings,
+    iam: () => make('iam', async () => (await import('@aws-sdk/client-iam')).IAMClient),
+    sts: () => make('sts', async () => (await import('@aws-sdk/client-sts')).STSClient),
+    cognitoIdentity: () =>
+      make('cognito-identity', async () => (await import('@aws-sdk/client-cognito-identity')).CognitoIdentityClient),
+    cognitoIdp: () =>
+      make('cognito-idp', async () => (await import('@aws-sdk/client-cognito-identity-provider')).CognitoIdentityProviderClient),
+    dynamodb: () => make('dynamodb', async () => (await import('@aws-sdk/client-dynamodb')).DynamoDBClient),
+    withCredentials: (credentials) => createAwsClients({ ...settings, credentials }),
+    destroy() {
+      for (const c of cache.values()) void c.then((x) => x.destroy()).catch(() => undefined);
+      cache.clear();
+    },
+  };
+}
+
+async function clientConfig(settings: AwsSettings): Promise<Record<string, unknown>> {
+  const { ConfiguredRetryStrategy } = await import('@smithy/core/retry');
+  const maxAttempts = settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const config: Record<string, unknown> = {
+    region: settings.region,
+    retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt: number) =>
+      Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random() / 2)),
+    ),
+  };
+  if (settings.endpoint) config.endpoint = settings.endpoint;
+  if (settings.credentials) config.credentials = settings.credentials;
+  else if (settings.profile) config.profile = settings.profile;
+  return config;
+}
+
+function addCallLogger(client: AnyClient, service: string, onCall: (r: CallRecord) => void): void {
+  const middleware =
+    (next: (args: unknown) => Promise<{ output: { $metadata?: { httpStatusCode?: number; attempts?: number } } }>, context: { commandName?: string }) =>
+    async (args: unknown) => {
+      const started = performance.now();
+      const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+      try {
+        const result = await next(args);
+        const meta = result.output.$metadata ?? {};
+        onCall({ service, operation, status: meta.httpStatusCode, attempts: meta.attempts ?? 1, ms: Math.round(performance.now() - started) });
+        return result;
+      } catch (err) {
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
+        onCall({
+          service,
+          operation,
+          status: e.$metadata?.httpStatusCode,
+          attempts: e.$metadata?.attempts ?? 1,
+          ms: Math.round(performance.now() - started),
+          error: e.name ?? 'Error',
+        });
+        throw err;
+      }
+    };
+  client.middlewareStack.add(middleware as never, { step: 'initialize', name: 'isoctlCallLogger' } as never);
+}
+
+export function formatCallRecord(r: CallRecord): string {
+  const status = r.status === undefined ? '---' : String(r.status);
+  return `aws ${r.service} ${r.operation} ${status} attempts=${r.attempts} ${r.ms}ms${r.error ? ` ${r.error}` : ''}`;
+}

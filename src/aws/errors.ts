@@ -1,0 +1,108 @@
+// SDK errors are classified once, here. Callers branch on the class, never on error names.
+
+export type AwsErrorClass =
+  | 'not-found'
+  | 'already-exists'
+  | 'throttled'
+  | 'still-propagating'
+  | 'access-denied'
+  | 'invalid'
+  | 'conflict'
+  | 'limit'
+  | 'other';
+
+const NOT_FOUND = new Set([
+  'NoSuchEntity',
+  'NoSuchEntityException',
+  'ResourceNotFoundException',
+  'UserNotFoundException',
+  'NotFoundException',
+]);
+const ALREADY_EXISTS = new Set([
+  'EntityAlreadyExists',
+  'EntityAlreadyExistsException',
+  'ResourceInUseException',
+  'GroupExistsException',
+  'UsernameExistsException',
+  'ResourceConflictException',
+]);
+const THROTTLED = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'SlowDown',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalServerError',
+  'InternalErrorException',
+  'ServiceFailure',
+]);
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'NotAuthorizedException']);
+const INVALID = new Set([
+  'ValidationError',
+  'ValidationException',
+  'InvalidInput',
+  'InvalidInputException',
+  'InvalidParameterException',
+  'InvalidParameterValue',
+  'MalformedPolicyDocument',
+  'MalformedPolicyDocumentException',
+  'InvalidIdentityPoolConfigurationException',
+  'SerializationException',
+]);
+const CONFLICT = new Set(['DeleteConflict', 'DeleteConflictException', 'ConditionalCheckFailedException', 'ConcurrentModificationException', 'ConcurrentModification']);
+const LIMIT = new Set(['LimitExceeded', 'LimitExceededException', 'ServiceQuotaExceededException']);
+
+/** Messages AWS gives while a new role is not yet visible to the service that uses it. */
+const PROPAGATING_MESSAGES = [
+  /invalid principal in policy/i,
+  /role .* (?:is )?(?:invalid|not found|does not exist)/i,
+  /cannot be assumed/i,
+  /not authorized to perform: sts:AssumeRoleWithWebIdentity/i,
+  /invalid identity pool configuration/i,
+];
+
+export interface AwsErrorLike {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+export function awsErrorName(err: unknown): string {
+  const e = err as AwsErrorLike | undefined;
+  return e?.name ?? e?.Code ?? e?.code ?? 'Error';
+}
+
+export function classifyAwsError(err: unknown): AwsErrorClass {
+  const e = (err ?? {}) as AwsErrorLike;
+  const name = awsErrorName(err);
+  const message = e.message ?? '';
+  if (NOT_FOUND.has(name)) return 'not-found';
+  if (ALREADY_EXISTS.has(name)) return 'already-exists';
+  if (THROTTLED.has(name)) return 'throttled';
+  if (LIMIT.has(name)) return 'limit';
+  if (CONFLICT.has(name)) return 'conflict';
+  if (PROPAGATING_MESSAGES.some((re) => re.test(message)) && (INVALID.has(name) || ACCESS_DENIED.has(name)))
+    return 'still-propagating';
+  if (ACCESS_DENIED.has(name)) return 'access-denied';
+  if (INVALID.has(name)) return 'invalid';
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && (status === 429 || status >= 500)) return 'throttled';
+  if (['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'TimeoutError', 'socket hang up'].some((k) => name.includes(k) || message.includes(k)))
+    return 'throttled';
+  return 'other';
+}
+
+export function isNotFound(err: unknown): boolean {
+  return classifyAwsError(err) === 'not-found';
+}
+
+export function isAlreadyExists(err: unknown): boolean {
+  return classifyAwsError(err) === 'already-exists';
+}

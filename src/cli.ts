@@ -1,0 +1,169 @@
+// The commander program: global options, command registration, and the single place
+// where errors become exit codes and the JSON error document.
+import { Command, CommanderError, Option } from 'commander';
+import { createDeps, type GlobalOptions } from './deps.js';
+import { EXIT_CODES, IsoctlError, InterruptedError, PendingError, UsageError } from './errors.js';
+import { Output } from './io/output.js';
+import { terminalPrompter } from './io/prompt.js';
+import { processStreams, type IOStreams } from './io/streams.js';
+import type { CommandRunner } from './commands/runner.js';
+import { registerConfigCommands } from './commands/config/validate.js';
+import pkg from '../package.json' with { type: 'json' };
+
+const VERSION: string = pkg.version;
+
+const EXIT_HELP = `
+Exit codes:
+  0    done
+  1    failed
+  2    usage, config or validation error (nothing changed)
+  3    not found
+  4    refused for safety or a limit (not owned by the stack, 25 rules, quota, lock held)
+  75   changes made but not yet visible everywhere: retry after retryAfterSeconds
+  130  interrupted
+
+Environment:
+  ISOCTL_CONFIG      config file (default ./isoctl.json)
+  ISOCTL_STACK       stack name (overrides the config's "stack")
+  AWS_ENDPOINT_URL   endpoint for every AWS service (e.g. a local sandbox or moto)
+  AWS_PROFILE, AWS_REGION and the other AWS SDK variables apply as usual
+  NO_COLOR           disable colour; CI disables spinners
+
+With --json, stdout holds exactly one JSON document; errors are {"error":{"code","message","retryable"}}.`;
+
+export function buildProgram(runner: CommandRunner): Command {
+  const program = new Command('isoctl');
+  program
+    .description('Create, list, verify and delete tenants with data-layer isolation on AWS')
+    .version(VERSION, '-V, --version', 'print the version')
+    .addOption(new Option('--config <file>', 'config file').env('ISOCTL_CONFIG'))
+    .addOption(new Option('--stack <name>', 'stack name').env('ISOCTL_STACK'))
+    .option('--region <region>', 'AWS region (default: the config\'s region)')
+    .option('--profile <name>', 'AWS shared-config profile')
+    .addOption(new Option('--endpoint-url <url>', 'endpoint for every AWS service').env('AWS_ENDPOINT_URL'))
+    .option('--sandbox [dir]', 'use the embedded local AWS sandbox, state kept in dir (default .isoctl/sandbox)')
+    .option('--json', 'print one JSON document on stdout', false)
+    .option('-q, --quiet', 'print only results and errors', false)
+    .option('--no-color', 'disable colour')
+    .option('--no-input', 'never prompt; fail when input would be needed')
+    .option('-y, --yes', 'answer yes to confirmations', false)
+    .option('-v, --verbose', 'one line per AWS call on stderr', false)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_HELP);
+  registerConfigCommands(program, runner);
+  return program;
+}
+
+export function globalOptions(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
+  const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  const sandboxOpt = o.sandbox;
+  const sandbox = sandboxOpt === undefined ? undefined : sandboxOpt === true ? '.isoctl/sandbox' : String(sandboxOpt);
+  const explicitConfig = o.config as string | undefined;
+  const config = explicitConfig ?? (sandbox !== undefined ? `${sandbox}/isoctl.json` : './isoctl.json');
+  return {
+    config,
+    configExplicit: explicitConfig !== undefined,
+    stack: o.stack as string | undefined,
+    region: o.region as string | undefined,
+    profile: (o.profile as string | undefined) ?? undefined,
+    endpointUrl: (o.endpointUrl as string | undefined) || undefined,
+    sandbox,
+    json: o.json === true,
+    quiet: o.quiet === true,
+    color: o.color !== false && !(env.NO_COLOR !== undefined && env.NO_COLOR !== ''),
+    input: o.input !== false,
+    yes: o.yes === true,
+    verbose: o.verbose === true,
+  };
+}
+
+export async function main(argv: string[], streams: IOStreams = processStreams()): Promise<number> {
+  const controller = new AbortController();
+  let exitCode = 0;
+  let output: Output | undefined;
+  const wantsJson = argv.includes('--json');
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
+    streams.stderr.write(`\nisoctl: ${signal} received, stopping (press Ctrl-C again to force)\n`);
+    controller.abort(new InterruptedError());
+    setTimeout(() => process.exit(EXIT_CODES.interrupted), 5_000).unref();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const runner: CommandRunner = {
+    async run(cmd, body) {
+      const globals = globalOptions(cmd, streams.env);
+      output = new Output(streams, { json: globals.json, quiet: globals.quiet, verbose: globals.verbose, noColor: !globals.color });
+      const deps = createDeps({
+        io: output,
+        prompter: terminalPrompter(streams, { yes: globals.yes, noInput: !globals.input }),
+        globals,
+        signal: controller.signal,
+      });
+      try {
+        await body(deps);
+      } finally {
+        await deps.close();
+      }
+    },
+  };
+
+  const program = buildProgram(runner);
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => streams.stdout.write(s),
+    writeErr: (s) => streams.stderr.write(s),
+    outputError: (s, write) => write(s),
+  });
+  for (const sub of allCommands(program)) sub.exitOverride();
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    exitCode = reportError(err, output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }), controller.signal.aborted);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  return exitCode;
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+/** The one mapping from errors to exit codes and the JSON error document. */
+export function reportError(err: unknown, io: Output, interrupted: boolean): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    // commander already printed the message and usage hint on stderr.
+    if (io.json && !io.hasResult) writeJsonError(io, 'usage', err.message.replace(/^error: /, ''), false);
+    return EXIT_CODES.usage;
+  }
+  let error: IsoctlError;
+  if (err instanceof IsoctlError) error = err;
+  else if (interrupted || (err as Error)?.name === 'AbortError') error = new InterruptedError();
+  else {
+    const e = err as Error;
+    error = new (class extends IsoctlError {
+      readonly kind = 'failed' as const;
+    })(e?.message ?? String(err), 'internal');
+    if (io.opts.verbose && e?.stack) io.debug(e.stack);
+  }
+  io.error(error.message);
+  if (error instanceof PendingError) io.info(`Changes are still propagating; run the same command again in ${error.retryAfterSeconds}s.`);
+  if (io.json && !io.hasResult) {
+    const extra: Record<string, unknown> = { ...(error.details ?? {}) };
+    if (error instanceof PendingError) extra.retryAfterSeconds = error.retryAfterSeconds;
+    writeJsonError(io, error.code, error.message, error.retryable, extra);
+  }
+  return EXIT_CODES[error.kind];
+}
+
+function writeJsonError(io: Output, code: string, message: string, retryable: boolean, extra: Record<string, unknown> = {}): void {
+  io.result({ error: { code, message, retryable, ...extra } }, () => '');
+}
+
+export { UsageError };

@@ -1,0 +1,95 @@
+// Reads and validates isoctl.json. Every problem names the field path, what was expected
+// and what was found; all of them are UsageErrors (exit 2, nothing changed).
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { stackConfigSchema, type StackConfig } from './schema.js';
+
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export interface ConfigOverrides {
+  stack?: string | undefined;
+  region?: string | undefined;
+}
+
+export async function loadConfigFile(path: string, overrides: ConfigOverrides = {}): Promise<StackConfig> {
+  let text: string;
+  try {
+    const buf = await readFile(path);
+    if (buf.length > MAX_CONFIG_BYTES)
+      throw new UsageError(`config file ${path} is ${buf.length} bytes; the limit is ${MAX_CONFIG_BYTES}`, 'config_too_large');
+    text = buf.toString('utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new UsageError(
+        `config file ${path} not found; pass --config <file>, set ISOCTL_CONFIG, or create isoctl.json (see README "Config reference")`,
+        'config_not_found',
+      );
+    if (code === 'EISDIR') throw new UsageError(`config path ${path} is a directory, not a file`, 'config_invalid');
+    throw new UsageError(`cannot read config file ${path}: ${(err as Error).message}`, 'config_unreadable');
+  }
+  return parseConfigText(text, path, overrides);
+}
+
+export function parseConfigText(text: string, source: string, overrides: ConfigOverrides = {}): StackConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new UsageError(`config file ${source} is not valid JSON: ${(err as Error).message}`, 'config_invalid_json');
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new UsageError(`config file ${source}: expected a JSON object at the top level, found ${describe(raw)}`, 'config_invalid');
+  const merged: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  if (overrides.stack !== undefined) merged.stack = overrides.stack;
+  if (overrides.region !== undefined) merged.region = overrides.region;
+  return validateConfig(merged, source);
+}
+
+export function validateConfig(raw: unknown, source: string): StackConfig {
+  const parsed = stackConfigSchema.safeParse(raw, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  - ${formatIssue(issue)}`);
+  throw new UsageError(`config file ${source} is invalid:\n${lines.join('\n')}`, 'config_invalid', {
+    issues: parsed.error.issues.map((i) => ({ path: pathOf(i.path), message: formatIssue(i) })),
+  });
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const where = pathOf(issue.path);
+  const input = (issue as { input?: unknown }).input;
+  const found = `found ${describe(input)}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return input === undefined
+        ? `${where}: required field is missing (expected ${issue.expected})`
+        : `${where}: expected ${issue.expected}, ${found}`;
+    case 'invalid_value':
+      return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, ${found}`;
+    case 'unrecognized_keys':
+      return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (check the spelling; see README "Config reference")`;
+    case 'invalid_format':
+      return `${where}: expected ${issue.message.replace(/^Invalid string: /, '')}, ${found}`;
+    case 'too_small':
+    case 'too_big':
+      return `${where}: ${issue.message}, ${found}`;
+    default:
+      return `${where}: ${issue.message.replace(/^Invalid input: /, 'expected ')}${input !== undefined ? `, ${found}` : ''}`;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  return `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,116 @@
+// The one lazily built dependency bag every command's run function receives (gh's Factory).
+// Nothing here loads the AWS SDK or the sandbox until a command asks for them.
+import { resolve } from 'node:path';
+import type { Output } from './io/output.js';
+import type { Prompter } from './io/prompt.js';
+import type { StackConfig } from './config/schema.js';
+import type { AwsClients, StaticCredentials } from './aws/clients.js';
+import { UsageError, InterruptedError } from './errors.js';
+
+export interface GlobalOptions {
+  config: string;
+  /** True when the config path came from --config or ISOCTL_CONFIG (a missing file is then an error even for commands that can do without). */
+  configExplicit: boolean;
+  stack?: string | undefined;
+  region?: string | undefined;
+  profile?: string | undefined;
+  endpointUrl?: string | undefined;
+  /** State directory of the embedded sandbox, when --sandbox is given. */
+  sandbox?: string | undefined;
+  json: boolean;
+  quiet: boolean;
+  color: boolean;
+  input: boolean;
+  yes: boolean;
+  verbose: boolean;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolveSleep, reject) => {
+      if (signal?.aborted) return reject(new InterruptedError());
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolveSleep();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(new InterruptedError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export interface SandboxHandle {
+  endpoint: string;
+  region: string;
+  credentials: StaticCredentials;
+  close(): Promise<void>;
+}
+
+export interface Deps {
+  io: Output;
+  prompter: Prompter;
+  globals: GlobalOptions;
+  clock: Clock;
+  signal: AbortSignal;
+  /** The validated stack config (flags and env applied); UsageError when missing or invalid. */
+  config(): Promise<StackConfig>;
+  /** AWS clients for the resolved region/profile/endpoint; starts the embedded sandbox with --sandbox. */
+  aws(): Promise<AwsClients>;
+  /** Releases clients and stops an embedded sandbox. */
+  close(): Promise<void>;
+}
+
+export function createDeps(init: { io: Output; prompter: Prompter; globals: GlobalOptions; signal: AbortSignal; clock?: Clock }): Deps {
+  const { io, globals } = init;
+  let configP: Promise<StackConfig> | undefined;
+  let awsP: Promise<AwsClients> | undefined;
+  let sandbox: SandboxHandle | undefined;
+
+  const config = () => {
+    configP ??= import('./config/load.js').then(({ loadConfigFile }) =>
+      loadConfigFile(resolve(globals.config), { stack: globals.stack, region: globals.region }),
+    );
+    return configP;
+  };
+
+  const aws = () => {
+    awsP ??= (async () => {
+      const { createAwsClients, formatCallRecord } = await import('./aws/clients.js');
+      const onCall = globals.verbose ? (r: Parameters<typeof formatCallRecord>[0]) => io.debug(formatCallRecord(r)) : undefined;
+      let region = globals.region;
+      if (!region) region = (await config().catch(() => undefined))?.region;
+      if (globals.sandbox !== undefined) {
+        if (globals.endpointUrl) throw new UsageError('--sandbox and --endpoint-url cannot be combined', 'flag_conflict');
+        const { attachSandbox } = await import('./sandbox/attach.js');
+        sandbox = await attachSandbox({ stateDir: resolve(globals.sandbox), log: (m: string) => io.debug(m) });
+        return createAwsClients({ region: region ?? sandbox.region, endpoint: sandbox.endpoint, credentials: sandbox.credentials, onCall });
+      }
+      region ??= process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+      if (!region) throw new UsageError('no AWS region: pass --region, set "region" in the config, or set AWS_REGION', 'no_region');
+      return createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, onCall });
+    })();
+    return awsP;
+  };
+
+  return {
+    io,
+    prompter: init.prompter,
+    globals,
+    clock: init.clock ?? systemClock,
+    signal: init.signal,
+    config,
+    aws,
+    async close() {
+      if (awsP) await awsP.then((c) => c.destroy()).catch(() => undefined);
+      if (sandbox) await sandbox.close();
+    },
+  };
+}
