@@ -1,12 +1,12 @@
 // Bundles the CLI with esbuild, split into chunks so a command loads only what it uses:
 // the AWS SDK clients, ora and the sandbox are reached through dynamic import().
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+// dist/ is not wiped first: a CLI process started from the previous build may still load
+// its lazy chunks (names carry content hashes, so old and new chunks never collide).
 await build({
   absWorkingDir: root,
   entryPoints: { cli: 'src/cli.ts' },

@@ -137,7 +137,9 @@ function allCommands(cmd: Command): Command[] {
 /** The one mapping from errors to exit codes and the JSON error document. */
 export function reportError(err: unknown, io: Output, interrupted: boolean): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    // A group called without its subcommand prints help as an error: that is a usage error too.
+    if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : EXIT_CODES.usage;
     // commander already printed the message and usage hint on stderr.
     if (io.json && !io.hasResult) writeJsonError(io, 'usage', err.message.replace(/^error: /, ''), false);
     return EXIT_CODES.usage;
