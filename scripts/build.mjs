@@ -17,7 +17,7 @@ await build({
   platform: 'node',
   target: 'node20',
   mainFields: ['module', 'main'],
-  conditions: ['node', 'import'],
+  conditions: ['module'],
   // dynalite and the level engines use CommonJS require of native modules: keep them external.
   external: ['dynalite', 'classic-level', 'memory-level', 'level'],
   banner: { js: "import { createRequire as __isoctlCreateRequire } from 'node:module'; const require = __isoctlCreateRequire(import.meta.url);" },

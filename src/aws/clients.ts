@@ -35,6 +35,10 @@ export interface CallRecord {
   error?: string | undefined;
 }
 
+// isoctl pins its SDK version and supports Node 20; the SDK's notice about future releases
+// needing Node 22 would otherwise print on every run. An explicit setting still wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export const DEFAULT_MAX_ATTEMPTS = 6;
 const RETRY_BASE_MS = 100;
 const RETRY_CAP_MS = 5_000;
