@@ -81,3 +81,14 @@ describe('config schema', () => {
     expect(issues).toEqual(expect.arrayContaining(['stack', 'mapping']));
   });
 });
+
+describe('the README example config', () => {
+  it('validates as documented', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const text = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'isoctl.json'), 'utf8');
+    const cfg = parseConfigText(text, 'examples/isoctl.json');
+    expect(cfg.tables.map((t) => t.model)).toEqual(['pooled', 'pooled', 'silo']);
+    expect(cfg.buckets[0]!.prefix).toBe('{tenant}/');
+  });
+});
