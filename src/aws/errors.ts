@@ -106,3 +106,39 @@ export function isNotFound(err: unknown): boolean {
 export function isAlreadyExists(err: unknown): boolean {
   return classifyAwsError(err) === 'already-exists';
 }
+
+/**
+ * An AWS call that failed, classified once. The adapters in src/aws throw only this, so code
+ * outside src/aws branches on `kind` and never sees SDK error types.
+ */
+export class AwsCallError extends Error {
+  readonly kind: AwsErrorClass;
+  /** AWS's error code, e.g. "NoSuchEntity", "AccessDeniedException". */
+  readonly awsCode: string;
+  readonly service: string;
+  readonly operation: string;
+  readonly httpStatus: number | undefined;
+
+  constructor(service: string, operation: string, cause: unknown) {
+    const e = (cause ?? {}) as AwsErrorLike;
+    const awsCode = awsErrorName(cause);
+    super(`${service} ${operation}: ${awsCode}: ${e.message ?? String(cause)}`);
+    this.name = 'AwsCallError';
+    this.kind = classifyAwsError(cause);
+    this.awsCode = awsCode;
+    this.service = service;
+    this.operation = operation;
+    this.httpStatus = e.$metadata?.httpStatusCode;
+    (this as { cause?: unknown }).cause = cause;
+  }
+
+  /** AWS's own message without the service/operation prefix. */
+  get awsMessage(): string {
+    const c = (this as { cause?: AwsErrorLike }).cause;
+    return c?.message ?? this.message;
+  }
+}
+
+export function isAwsCallError(err: unknown, kind?: AwsErrorClass): err is AwsCallError {
+  return err instanceof AwsCallError && (kind === undefined || err.kind === kind);
+}

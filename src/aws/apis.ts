@@ -1,0 +1,44 @@
+// The adapters isoctl's tenant code works with, built from one set of lazy SDK clients.
+// Everything above src/aws depends on these interfaces only (in-memory fakes implement them in tests).
+import type { AwsClients, StaticCredentials } from './clients.js';
+import { iamApi, type IamApi } from './iam.js';
+import { stsApi, type StsApi } from './sts.js';
+import { cognitoIdpApi, type CognitoIdpApi } from './cognito-idp.js';
+import { cognitoIdentityApi, type CognitoIdentityApi } from './cognito-identity.js';
+import { dynamoApi, type DynamoApi } from './dynamodb.js';
+
+export interface AwsApis {
+  iam: IamApi;
+  sts: StsApi;
+  cognitoIdp: CognitoIdpApi;
+  cognitoIdentity: CognitoIdentityApi;
+  dynamodb: DynamoApi;
+  /** The same services called with other credentials (a probe's temporary credentials, used once). */
+  withCredentials(credentials: StaticCredentials): AwsApis;
+  /** Releases the SDK clients (for withCredentials copies; the main ones close with Deps). */
+  close(): void;
+}
+
+export function awsApis(clients: AwsClients): AwsApis {
+  return {
+    iam: iamApi(clients),
+    sts: stsApi(clients),
+    cognitoIdp: cognitoIdpApi(clients),
+    cognitoIdentity: cognitoIdentityApi(clients),
+    dynamodb: dynamoApi(clients),
+    withCredentials(credentials) {
+      return awsApis(clients.withCredentials(credentials));
+    },
+    close() {
+      clients.destroy();
+    },
+  };
+}
+
+export type { IamApi, StsApi, CognitoIdpApi, CognitoIdentityApi, DynamoApi };
+export type { RoleInfo, PolicyInfo, CreateRoleInput } from './iam.js';
+export type { GroupInfo, UserInfo } from './cognito-idp.js';
+export type { IdentityPoolRoles, RoleMapping, MappingRule, PrincipalTagMap, TemporaryCredentials } from './cognito-identity.js';
+export type { TableInfo, Lease, KeyValue } from './dynamodb.js';
+export { AwsCallError, isAwsCallError } from './errors.js';
+export { cognitoProviderName, roleMappingKey } from './cognito-identity.js';

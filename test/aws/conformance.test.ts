@@ -1,0 +1,28 @@
+// Adapter conformance: the same cases against moto and against the sandbox.
+//
+// Differences found in moto 5.2 (also in README "Adapter conformance"); each case asserts moto's
+// actual behaviour for them, so a moto upgrade that fixes one makes the case fail and the list shrink:
+//   - no Set/GetIdentityPoolRoles and no Set/GetPrincipalTagAttributeMap;
+//   - CreateRole accepts a trust policy that is not JSON (AWS: MalformedPolicyDocument);
+//   - DescribeUserPool's SchemaAttributes lists only the custom attributes (AWS: sub, email, ... too).
+import { afterAll, beforeAll, describe } from 'vitest';
+import { motoTarget, type AwsTarget } from '../helpers/aws-target.js';
+import { conformanceSuite, type Difference } from './conformance-cases.js';
+
+const MOTO_DIFFERENCES = new Set<Difference>([
+  'noIdentityPoolRoles',
+  'noPrincipalTagMap',
+  'acceptsMalformedTrustPolicy',
+  'userPoolSchemaOmitsStandardAttributes',
+]);
+
+describe('adapter conformance: moto', () => {
+  let target: AwsTarget | undefined;
+  beforeAll(async () => {
+    target = await motoTarget();
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+  conformanceSuite('moto', () => target!, MOTO_DIFFERENCES);
+});
