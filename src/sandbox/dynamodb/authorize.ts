@@ -1,5 +1,6 @@
 // IAM enforcement for DynamoDB requests: who is calling, what their role looks like to DynamoDB
 // right now (after the dynamodb lag), and whether every authorisation the request needs is allowed.
+import { accessDeniedMessage } from '../../policy/evaluate.js';
 import type { ContextValue, EvalRequest, EvalResult } from '../../policy/types.js';
 import { SandboxError, type Caller, type RoleView, type SandboxContext } from '../contract.js';
 import type { AuthorizationCheck } from './context-keys.js';
@@ -35,20 +36,9 @@ export function principalContext(caller: SessionCaller, role: RoleView, ctx: Pic
   return context;
 }
 
-/** AWS's wording after "... on resource: <arn> ". */
-export function denialPhrase(result: EvalResult | undefined, action: string): string {
-  const reason = result?.reason?.trim();
-  if (reason) return /^(because|with)\b/.test(reason) ? reason : `because ${reason}`;
-  if (result?.decision === 'ExplicitDeny') return 'with an explicit deny in an identity-based policy';
-  return `because no identity-based policy allows the ${action} action`;
-}
-
 export function accessDenied(caller: SessionCaller, check: AuthorizationCheck, result: EvalResult | undefined): SandboxError {
-  return new SandboxError(
-    'AccessDeniedException',
-    `User: ${caller.arn} is not authorized to perform: ${check.action} on resource: ${check.resource} ${denialPhrase(result, check.action)}`,
-    400,
-  );
+  const why: EvalResult = result ?? { decision: 'ImplicitDeny', decidedBy: [] };
+  return new SandboxError('AccessDeniedException', accessDeniedMessage(caller.arn, check.action, check.resource, why), 400);
 }
 
 /** Refuses callers DynamoDB would refuse before looking at the request itself. */
