@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxError, type JsonService } from '../../../src/sandbox/contract.js';
 import { createDynamoService } from '../../../src/sandbox/dynamodb/index.js';
@@ -204,6 +205,34 @@ describe('DynamoDB persistence in a data directory (LevelDB)', () => {
       expect(((await second.handle('DescribeTable', { TableName: 'Orders' }, ADMIN)) as any).Table.TableStatus).toBe('ACTIVE');
     } finally {
       await second.close?.();
+    }
+  });
+
+  it('finishes a table status change a stopped process left half done (CREATING -> ACTIVE, DELETING -> gone)', async () => {
+    const dataDir = join(dir, 'interrupted');
+    const level = new Level<string, unknown>(dataDir, { valueEncoding: 'json' });
+    const table = (name: string, status: string) => ({
+      TableName: name,
+      TableStatus: status,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      ProvisionedThroughput: { ReadCapacityUnits: 0, WriteCapacityUnits: 0, NumberOfDecreasesToday: 0 },
+      CreationDateTime: Date.now() / 1000,
+      ItemCount: 0,
+      TableSizeBytes: 0,
+    });
+    await level.put('table~Stuck', table('Stuck', 'CREATING'));
+    await level.put('table~Leaving', table('Leaving', 'DELETING'));
+    await level.close();
+
+    const ddb = await createDynamoService(new FakeContext(), { dataDir });
+    try {
+      expect(await ddb.handle('ListTables', {}, ADMIN)).toEqual({ TableNames: ['Stuck'] });
+      expect(((await ddb.handle('DescribeTable', { TableName: 'Stuck' }, ADMIN)) as any).Table.TableStatus).toBe('ACTIVE');
+      await ddb.handle('PutItem', { TableName: 'Stuck', Item: { id: { S: 'usable' } } }, ADMIN);
+      expect(await ddb.handle('GetItem', { TableName: 'Stuck', Key: { id: { S: 'usable' } } }, ADMIN)).toEqual({ Item: { id: { S: 'usable' } } });
+    } finally {
+      await ddb.close?.();
     }
   });
 
