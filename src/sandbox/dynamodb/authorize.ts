@@ -1,6 +1,6 @@
 // IAM enforcement for DynamoDB requests: who is calling, what their role looks like to DynamoDB
 // right now (after the dynamodb lag), and whether every authorisation the request needs is allowed.
-import { accessDeniedMessage } from '../../policy/evaluate.js';
+import { accessDeniedMessage } from '../../policy/index.js';
 import type { ContextValue, EvalRequest, EvalResult } from '../../policy/types.js';
 import { SandboxError, type Caller, type RoleView, type SandboxContext } from '../contract.js';
 import type { AuthorizationCheck } from './context-keys.js';

@@ -1,6 +1,6 @@
 // The sandbox's DynamoDB (awsJson1_0): validate with the engine, authorise with IAM's evaluator
 // against the caller's role as DynamoDB sees it, then execute with the engine.
-import { evaluate as policyEvaluate } from '../../policy/evaluate.js';
+import { evaluate as policyEvaluate } from '../../policy/index.js';
 import { SandboxError, type Caller, type JsonService, type SandboxContext } from '../contract.js';
 import { authenticate, authorize, type Evaluate } from './authorize.js';
 import { deriveChecks, type TableKeys } from './context-keys.js';
