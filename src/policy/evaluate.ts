@@ -1,0 +1,615 @@
+// AWS's policy evaluation logic for one request: identity-based policies, intersected with the
+// permissions boundary; an explicit deny anywhere wins. Documents are compiled once (cached per
+// document object) so the sandbox can run this on every DynamoDB request.
+//
+// Semantics follow AWS's documentation; where the docs are silent they follow
+// @cloud-copilot/iam-simulate, against which test/policy/differential.test.ts checks agreement:
+// - condition key names are case-insensitive; values are case-sensitive except *IgnoreCase;
+// - `*` / `?` in Resource, StringLike and Arn* span every character (including `/`); the first
+//   five ARN fields are matched separately and case-insensitively in Resource;
+// - a policy variable that cannot be resolved (missing, empty or multi-valued key, no default)
+//   makes that value match nothing; `${*}` `${?}` `${$}` are literal; no variables in 2008-10-17;
+// - single-valued operators on a multi-valued (array) key never match; negated operators and
+//   ...IfExists match a missing key; ForAllValues matches a missing or empty key, ForAnyValue
+//   never does (ForAnyValue...IfExists matches a missing key, as AWS documents);
+// - Null treats an empty multi-valued key as absent (AWS's "null data set"), so
+//   `Null {dynamodb:LeadingKeys: false}` refuses an empty key list as it refuses a missing one.
+// Anything else (BinaryEquals, IpAddress, NotPrincipal, a malformed statement) makes the
+// result CannotEvaluate unless an explicit deny already decided: it never becomes Allow.
+import {
+  UnsupportedConstruct,
+  matchResolved,
+  parseTemplate,
+  resolveTemplate,
+  type ContextMap,
+  type Template,
+} from './pattern.js';
+import type { ContextValue, DecidingStatement, EvalRequest, EvalResult, PolicyDocument, PolicyStatement } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Compiled form
+
+type BaseOp =
+  | 'StringEquals'
+  | 'StringEqualsIgnoreCase'
+  | 'StringLike'
+  | 'NumericEquals'
+  | 'NumericLessThan'
+  | 'NumericLessThanEquals'
+  | 'NumericGreaterThan'
+  | 'NumericGreaterThanEquals'
+  | 'DateEquals'
+  | 'DateLessThan'
+  | 'DateLessThanEquals'
+  | 'DateGreaterThan'
+  | 'DateGreaterThanEquals'
+  | 'Bool'
+  | 'ArnLike'
+  | 'Null';
+
+const OPERATORS: Record<string, { base: BaseOp; negated: boolean }> = {};
+for (const [name, base, negated] of [
+  ['StringEquals', 'StringEquals', false],
+  ['StringNotEquals', 'StringEquals', true],
+  ['StringEqualsIgnoreCase', 'StringEqualsIgnoreCase', false],
+  ['StringNotEqualsIgnoreCase', 'StringEqualsIgnoreCase', true],
+  ['StringLike', 'StringLike', false],
+  ['StringNotLike', 'StringLike', true],
+  ['NumericEquals', 'NumericEquals', false],
+  ['NumericNotEquals', 'NumericEquals', true],
+  ['NumericLessThan', 'NumericLessThan', false],
+  ['NumericLessThanEquals', 'NumericLessThanEquals', false],
+  ['NumericGreaterThan', 'NumericGreaterThan', false],
+  ['NumericGreaterThanEquals', 'NumericGreaterThanEquals', false],
+  ['DateEquals', 'DateEquals', false],
+  ['DateNotEquals', 'DateEquals', true],
+  ['DateLessThan', 'DateLessThan', false],
+  ['DateLessThanEquals', 'DateLessThanEquals', false],
+  ['DateGreaterThan', 'DateGreaterThan', false],
+  ['DateGreaterThanEquals', 'DateGreaterThanEquals', false],
+  ['Bool', 'Bool', false],
+  ['ArnEquals', 'ArnLike', false],
+  ['ArnLike', 'ArnLike', false],
+  ['ArnNotEquals', 'ArnLike', true],
+  ['ArnNotLike', 'ArnLike', true],
+  ['Null', 'Null', false],
+] as Array<[string, BaseOp, boolean]>) {
+  OPERATORS[name.toLowerCase()] = { base, negated };
+}
+
+/** Condition operators the evaluator implements (with ForAllValues:/ForAnyValue: and ...IfExists). */
+export const SUPPORTED_OPERATORS = Object.freeze(Object.keys(OPERATORS));
+
+interface CompiledValue {
+  /** String*, Bool, Null: the template of the value; Arn*: one template per ARN field. */
+  t: Template;
+  arn?: Template[] | undefined;
+  num?: number | undefined;
+}
+
+interface CompiledCondition {
+  operator: string;
+  key: string;
+  base: BaseOp;
+  negated: boolean;
+  set: 0 | 1 | 2; // none, ForAllValues, ForAnyValue
+  ifExists: boolean;
+  values: CompiledValue[];
+}
+
+interface ActionMatcher {
+  any: boolean;
+  exact: Set<string>;
+  globs: string[];
+}
+
+interface ResourcePattern {
+  any: boolean;
+  /** partition, service, region, account (lower-cased, case-insensitive) */
+  heads: Template[];
+  product: string;
+  rest: Template | undefined;
+}
+
+interface PrincipalMatcher {
+  any: boolean;
+  byType: Map<string, string[]>;
+}
+
+interface CompiledStatement {
+  index: number;
+  sid: string | undefined;
+  effect: 'Allow' | 'Deny';
+  actions: ActionMatcher | undefined;
+  notAction: boolean;
+  resources: ResourcePattern[] | undefined;
+  notResource: boolean;
+  principal: PrincipalMatcher | undefined;
+  conditions: CompiledCondition[];
+  /** Why this statement cannot be evaluated (fail closed). */
+  unsupported: string | undefined;
+}
+
+export interface CompiledPolicy {
+  statements: CompiledStatement[];
+  unsupported: string | undefined;
+}
+
+type PolicyKind = 'identity' | 'trust';
+
+const cache: Record<PolicyKind, WeakMap<object, CompiledPolicy>> = { identity: new WeakMap(), trust: new WeakMap() };
+
+function asArray(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [v];
+}
+
+function compileActions(value: unknown): ActionMatcher {
+  const m: ActionMatcher = { any: false, exact: new Set(), globs: [] };
+  const list = asArray(value);
+  if (list.length === 0) throw new UnsupportedConstruct('an empty Action list');
+  for (const a of list) {
+    if (typeof a !== 'string') throw new UnsupportedConstruct('a non-string action');
+    if (a === '*') {
+      m.any = true;
+      continue;
+    }
+    if (!/^[^:\s]+:[^:\s]+$/.test(a)) throw new UnsupportedConstruct(`the action ${JSON.stringify(a)}`);
+    const t = parseTemplate(a, { wildcards: true, variables: false, lowerCase: true });
+    if (t.wild) m.globs.push(t.fixed as string);
+    else m.exact.add(t.fixed as string);
+  }
+  return m;
+}
+
+function actionMatches(m: ActionMatcher, action: string): boolean {
+  if (m.any || m.exact.has(action)) return true;
+  for (const g of m.globs) if (matchResolved(g, true, action)) return true;
+  return false;
+}
+
+function compileResource(value: string, variables: boolean): ResourcePattern {
+  if (value === '*') return { any: true, heads: [], product: '', rest: undefined };
+  if (!value.startsWith('arn:')) throw new UnsupportedConstruct(`the resource ${JSON.stringify(value)} (not an ARN)`);
+  const fields = value.split(':');
+  // IAM reads a short ARN in an identity policy as if the missing fields were `*`.
+  while (fields.length < 6) fields.push('*');
+  const heads = fields.slice(1, 5).map((f) => parseTemplate(f, { wildcards: true, variables, lowerCase: true }));
+  const resource = fields.slice(5).join(':');
+  const service = (fields[2] as string).toLowerCase();
+  let product = '';
+  if (!(service === 's3' && fields[3] === '' && fields[4] === '')) {
+    const slash = resource.indexOf('/');
+    const colon = resource.indexOf(':');
+    const cut = slash < 0 ? colon : colon < 0 ? slash : Math.min(slash, colon);
+    product = resource.slice(0, cut + 1);
+  }
+  return { any: false, heads, product, rest: parseTemplate(resource.slice(product.length), { wildcards: true, variables }) };
+}
+
+interface RequestResource {
+  arn: boolean;
+  heads: string[];
+  resource: string;
+}
+
+function parseRequestResource(resource: string): RequestResource {
+  const fields = resource.split(':');
+  if (fields[0] !== 'arn' || fields.length < 6) return { arn: false, heads: [], resource };
+  return { arn: true, heads: fields.slice(1, 5).map((f) => f.toLowerCase()), resource: fields.slice(5).join(':') };
+}
+
+function resourceMatches(p: ResourcePattern, r: RequestResource, ctx: ContextMap): boolean {
+  if (p.any) return true;
+  if (!r.arn) return false;
+  for (let i = 0; i < 4; i++) {
+    const t = p.heads[i] as Template;
+    const resolved = resolveTemplate(t, ctx, true);
+    if (resolved === undefined || !matchResolved(resolved, t.wild, r.heads[i] as string)) return false;
+  }
+  if (!r.resource.startsWith(p.product)) return false;
+  const rest = p.rest as Template;
+  const resolved = resolveTemplate(rest, ctx);
+  return resolved !== undefined && matchResolved(resolved, rest.wild, p.product ? r.resource.slice(p.product.length) : r.resource);
+}
+
+function compilePrincipal(value: unknown): PrincipalMatcher {
+  if (value === '*') return { any: true, byType: new Map() };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UnsupportedConstruct('a malformed Principal');
+  const byType = new Map<string, string[]>();
+  for (const [type, v] of Object.entries(value as Record<string, unknown>)) {
+    const list = asArray(v);
+    if (!list.every((x) => typeof x === 'string')) throw new UnsupportedConstruct('a non-string principal');
+    if (!['AWS', 'Federated', 'Service'].includes(type)) throw new UnsupportedConstruct(`the principal type ${type}`);
+    byType.set(type, list as string[]);
+  }
+  return { any: false, byType };
+}
+
+function accountOf(arn: string): string | undefined {
+  const f = arn.split(':');
+  return f[0] === 'arn' && f.length >= 6 ? f[4] : /^\d{12}$/.test(arn) ? arn : undefined;
+}
+
+function principalMatches(m: PrincipalMatcher, p: { Federated?: string; AWS?: string; Service?: string }): boolean {
+  if (m.any) return true;
+  for (const [type, values] of m.byType) {
+    const actual = type === 'AWS' ? p.AWS : type === 'Federated' ? p.Federated : p.Service;
+    if (actual === undefined) continue;
+    for (const v of values) {
+      if (v === '*' || v === actual) return true;
+      if (type !== 'AWS' && v.toLowerCase() === actual.toLowerCase()) return true;
+      if (type === 'AWS') {
+        const account = /^\d{12}$/.test(v) ? v : /^arn:[^:]+:iam::(\d{12}):root$/.exec(v)?.[1];
+        if (account !== undefined && accountOf(actual) === account) return true;
+      }
+    }
+  }
+  return false;
+}
+
+const NUMBER_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function parseNumber(s: string): number | undefined {
+  return NUMBER_RE.test(s.trim()) ? Number(s) : undefined;
+}
+
+function parseDate(s: string): number | undefined {
+  // Epoch values are seconds, as in AWS; everything else is W3C date-time.
+  if (/^\d+$/.test(s)) return Number(s) * 1000;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function compileCondition(operator: string, key: string, raw: unknown, variables: boolean): CompiledCondition {
+  let name = operator;
+  let set: 0 | 1 | 2 = 0;
+  const lower = operator.toLowerCase();
+  if (lower.startsWith('forallvalues:')) {
+    set = 1;
+    name = operator.slice('ForAllValues:'.length);
+  } else if (lower.startsWith('foranyvalue:')) {
+    set = 2;
+    name = operator.slice('ForAnyValue:'.length);
+  }
+  let ifExists = false;
+  if (name.toLowerCase().endsWith('ifexists')) {
+    ifExists = true;
+    name = name.slice(0, -'IfExists'.length);
+  }
+  const op = OPERATORS[name.toLowerCase()];
+  if (!op) throw new UnsupportedConstruct(`the condition operator ${operator}`);
+  if (op.base === 'Null' && (set !== 0 || ifExists)) throw new UnsupportedConstruct(`the condition operator ${operator}`);
+  const list = asArray(raw);
+  if (list.length === 0) throw new UnsupportedConstruct(`an empty value list for ${operator} ${key}`);
+  const values: CompiledValue[] = list.map((v) => {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new UnsupportedConstruct(`a non-scalar value for ${operator} ${key}`);
+    const s = String(v);
+    switch (op.base) {
+      case 'StringLike':
+        return { t: parseTemplate(s, { wildcards: true, variables }) };
+      case 'StringEquals':
+      case 'StringEqualsIgnoreCase':
+      case 'Bool':
+      case 'Null':
+        return { t: parseTemplate(s, { wildcards: false, variables: variables && op.base !== 'Null' }) };
+      case 'ArnLike': {
+        const f = s.split(':');
+        const arn = f.length >= 5 ? [...f.slice(1, 5), f.slice(5).join(':')].map((x) => parseTemplate(x, { wildcards: true, variables })) : undefined;
+        return { t: parseTemplate(s, { wildcards: false, variables: false }), arn };
+      }
+      default:
+        // Numeric and Date operators take no policy variables (AWS: string and ARN operators only).
+        return {
+          t: parseTemplate(s, { wildcards: false, variables: false }),
+          num: op.base.startsWith('Numeric') ? parseNumber(s) : parseDate(s),
+        };
+    }
+  });
+  return { operator, key: key.toLowerCase(), base: op.base, negated: op.negated, set, ifExists, values };
+}
+
+function compileStatement(raw: unknown, index: number, kind: PolicyKind, variables: boolean): CompiledStatement {
+  const st: CompiledStatement = {
+    index,
+    sid: undefined,
+    effect: 'Deny',
+    actions: undefined,
+    notAction: false,
+    resources: undefined,
+    notResource: false,
+    principal: undefined,
+    conditions: [],
+    unsupported: undefined,
+  };
+  try {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UnsupportedConstruct('a statement that is not an object');
+    const s = raw as PolicyStatement & Record<string, unknown>;
+    if (typeof s.Sid === 'string') st.sid = s.Sid;
+    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new UnsupportedConstruct(`Effect ${JSON.stringify(s.Effect)}`);
+    st.effect = s.Effect;
+    if ((s.Action === undefined) === (s.NotAction === undefined)) throw new UnsupportedConstruct('a statement without exactly one of Action and NotAction');
+    st.notAction = s.Action === undefined;
+    st.actions = compileActions(s.Action ?? s.NotAction);
+    if (kind === 'identity') {
+      if (s.Principal !== undefined || s.NotPrincipal !== undefined) throw new UnsupportedConstruct('Principal in an identity-based policy');
+      if ((s.Resource === undefined) === (s.NotResource === undefined)) throw new UnsupportedConstruct('a statement without exactly one of Resource and NotResource');
+      st.notResource = s.Resource === undefined;
+      const list = asArray(s.Resource ?? s.NotResource);
+      if (list.length === 0 || !list.every((r) => typeof r === 'string')) throw new UnsupportedConstruct('a malformed Resource');
+      st.resources = (list as string[]).map((r) => compileResource(r, variables));
+    } else {
+      if (s.NotPrincipal !== undefined) throw new UnsupportedConstruct('NotPrincipal');
+      if (s.Resource !== undefined || s.NotResource !== undefined) throw new UnsupportedConstruct('Resource in a trust policy');
+      if (s.Principal === undefined) throw new UnsupportedConstruct('a trust policy statement without Principal');
+      st.principal = compilePrincipal(s.Principal);
+    }
+    if (s.Condition !== undefined) {
+      if (s.Condition === null || typeof s.Condition !== 'object' || Array.isArray(s.Condition)) throw new UnsupportedConstruct('a malformed Condition');
+      for (const [op, keys] of Object.entries(s.Condition)) {
+        if (keys === null || typeof keys !== 'object' || Array.isArray(keys)) throw new UnsupportedConstruct(`a malformed ${op} block`);
+        for (const [key, value] of Object.entries(keys)) st.conditions.push(compileCondition(op, key, value, variables));
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof UnsupportedConstruct)) throw err;
+    st.unsupported = `Statement[${index}]${st.sid ? ` (${st.sid})` : ''}: ${err.message} is not supported`;
+  }
+  return st;
+}
+
+function compile(doc: PolicyDocument, kind: PolicyKind): CompiledPolicy {
+  const c = cache[kind].get(doc);
+  if (c) return c;
+  let compiled: CompiledPolicy;
+  if (doc === null || typeof doc !== 'object' || doc.Statement === undefined || doc.Statement === null) {
+    compiled = { statements: [], unsupported: 'a policy without Statement' };
+  } else {
+    const variables = doc.Version === '2012-10-17';
+    compiled = {
+      statements: asArray(doc.Statement).map((s, i) => compileStatement(s, i, kind, variables)),
+      unsupported: doc.Version !== '2012-10-17' && doc.Version !== '2008-10-17' && doc.Version !== undefined ? `Version ${JSON.stringify(doc.Version)}` : undefined,
+    };
+  }
+  if (typeof doc === 'object' && doc !== null) cache[kind].set(doc, compiled);
+  return compiled;
+}
+
+/** Compiles (and caches) an identity-based policy or boundary; evaluate() does this itself. */
+export function compilePolicy(doc: PolicyDocument): CompiledPolicy {
+  return compile(doc, 'identity');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conditions
+
+function scalar(v: ContextValue): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+/** Lower-cases context keys; booleans and numbers become the strings IAM sees. */
+export function normalizeContext(context: Record<string, ContextValue | undefined>): ContextMap {
+  const m: ContextMap = new Map();
+  for (const k in context) {
+    const v = context[k];
+    if (v === undefined || v === null) continue;
+    m.set(k.toLowerCase(), Array.isArray(v) ? v.map(scalar) : scalar(v));
+  }
+  return m;
+}
+
+/** Whether one request value satisfies one (non-negated) policy value. undefined: the policy value is unusable (never matches). */
+function valueMatches(c: CompiledCondition, v: CompiledValue, actual: string, ctx: ContextMap): boolean | undefined {
+  switch (c.base) {
+    case 'StringEquals': {
+      const r = resolveTemplate(v.t, ctx);
+      return r === undefined ? undefined : r === actual;
+    }
+    case 'StringEqualsIgnoreCase': {
+      const r = resolveTemplate(v.t, ctx);
+      return r === undefined ? undefined : r.toLowerCase() === actual.toLowerCase();
+    }
+    case 'StringLike': {
+      const r = resolveTemplate(v.t, ctx);
+      return r === undefined ? undefined : matchResolved(r, v.t.wild, actual);
+    }
+    case 'Bool': {
+      const r = resolveTemplate(v.t, ctx)?.toLowerCase();
+      if (r !== 'true' && r !== 'false') return undefined;
+      const a = actual.toLowerCase();
+      if (a !== 'true' && a !== 'false') return false;
+      return a === r;
+    }
+    case 'ArnLike': {
+      if (!v.arn) return undefined;
+      const f = actual.split(':');
+      if (f.length < 5) return false;
+      const parts = [...f.slice(1, 5), f.slice(5).join(':')];
+      for (let i = 0; i < 5; i++) {
+        const t = v.arn[i] as Template;
+        const r = resolveTemplate(t, ctx);
+        if (r === undefined) return undefined;
+        if (!matchResolved(r, t.wild, parts[i] as string)) return false;
+      }
+      return true;
+    }
+    case 'Null':
+      return undefined;
+    default: {
+      if (v.num === undefined) return undefined;
+      const a = c.base.startsWith('Numeric') ? parseNumber(actual) : parseDate(actual);
+      if (a === undefined) return false;
+      const p = v.num;
+      switch (c.base) {
+        case 'NumericEquals':
+        case 'DateEquals':
+          return a === p;
+        case 'NumericLessThan':
+        case 'DateLessThan':
+          return a < p;
+        case 'NumericLessThanEquals':
+        case 'DateLessThanEquals':
+          return a <= p;
+        case 'NumericGreaterThan':
+        case 'DateGreaterThan':
+          return a > p;
+        default:
+          return a >= p;
+      }
+    }
+  }
+}
+
+/** One request value against all policy values: any match (positive), or no match and all usable (negated). */
+function oneValue(c: CompiledCondition, actual: string, ctx: ContextMap): boolean {
+  if (c.negated) {
+    for (const v of c.values) {
+      const m = valueMatches(c, v, actual, ctx);
+      if (m !== false) return false;
+    }
+    return true;
+  }
+  for (const v of c.values) if (valueMatches(c, v, actual, ctx) === true) return true;
+  return false;
+}
+
+function conditionMatches(c: CompiledCondition, ctx: ContextMap): boolean {
+  const raw = ctx.get(c.key);
+  if (c.base === 'Null') {
+    const present = raw !== undefined && !(Array.isArray(raw) && raw.length === 0);
+    const goal = present ? 'false' : 'true';
+    return c.values.some((v) => (v.t.fixed ?? '').toLowerCase() === goal);
+  }
+  if (c.set === 0) {
+    if (raw === undefined) return c.ifExists || c.negated;
+    if (typeof raw !== 'string') return false;
+    return oneValue(c, raw, ctx);
+  }
+  if (raw === undefined) return c.set === 1 || c.ifExists;
+  if (typeof raw === 'string') return oneValue(c, raw, ctx);
+  if (c.set === 1) {
+    for (const a of raw) if (!oneValue(c, a, ctx)) return false;
+    return true;
+  }
+  for (const a of raw) if (oneValue(c, a, ctx)) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements and decisions
+
+type StatementOutcome = 0 | 1 | 2; // no match, match, cannot evaluate
+
+function statementApplies(
+  st: CompiledStatement,
+  action: string,
+  resource: RequestResource | undefined,
+  principal: { Federated?: string; AWS?: string; Service?: string } | undefined,
+  ctx: ContextMap,
+): StatementOutcome {
+  if (st.actions === undefined) return st.unsupported ? 2 : 0;
+  if (actionMatches(st.actions, action) === st.notAction) return 0;
+  if (st.unsupported) return 2;
+  if (st.resources !== undefined && resource !== undefined) {
+    let any = false;
+    for (const r of st.resources)
+      if (resourceMatches(r, resource, ctx)) {
+        any = true;
+        break;
+      }
+    if (any === st.notResource) return 0;
+  }
+  if (st.principal !== undefined && principal !== undefined && !principalMatches(st.principal, principal)) return 0;
+  for (const c of st.conditions) if (!conditionMatches(c, ctx)) return 0;
+  return 1;
+}
+
+interface PolicyScan {
+  allows: DecidingStatement[];
+  denies: DecidingStatement[];
+  unsupported: string | undefined;
+}
+
+function scanPolicy(
+  compiled: CompiledPolicy,
+  label: string,
+  action: string,
+  resource: RequestResource | undefined,
+  principal: { Federated?: string; AWS?: string; Service?: string } | undefined,
+  ctx: ContextMap,
+  into: PolicyScan,
+): void {
+  if (compiled.unsupported && !into.unsupported) into.unsupported = `${label}: ${compiled.unsupported} is not supported`;
+  for (const st of compiled.statements) {
+    const o = statementApplies(st, action, resource, principal, ctx);
+    if (o === 0) continue;
+    if (o === 2) {
+      if (!into.unsupported) into.unsupported = `${label} ${st.unsupported}`;
+      continue;
+    }
+    const d: DecidingStatement = { policy: label, index: st.index, effect: st.effect };
+    if (st.sid !== undefined) d.sid = st.sid;
+    (st.effect === 'Deny' ? into.denies : into.allows).push(d);
+  }
+}
+
+function cannotEvaluate(unsupported: string): EvalResult {
+  return { decision: 'CannotEvaluate', decidedBy: [], reason: `cannot evaluate: ${unsupported}`, unsupported };
+}
+
+export function evaluate(req: EvalRequest): EvalResult {
+  const ctx = normalizeContext(req.context);
+  const action = req.action.toLowerCase();
+  const resource = parseRequestResource(req.resource);
+  const identity: PolicyScan = { allows: [], denies: [], unsupported: undefined };
+  req.identityPolicies.forEach((doc, i) => scanPolicy(compile(doc, 'identity'), `identity[${i}]`, action, resource, undefined, ctx, identity));
+  let boundary: PolicyScan | undefined;
+  if (req.permissionsBoundary !== undefined) {
+    boundary = { allows: [], denies: [], unsupported: undefined };
+    scanPolicy(compile(req.permissionsBoundary, 'identity'), 'boundary', action, resource, undefined, ctx, boundary);
+  }
+  if (identity.denies.length > 0)
+    return { decision: 'ExplicitDeny', decidedBy: identity.denies, reason: 'explicit deny in an identity-based policy' };
+  if (boundary && boundary.denies.length > 0)
+    return { decision: 'ExplicitDeny', decidedBy: boundary.denies, reason: 'explicit deny in a permissions boundary' };
+  const unsupported = identity.unsupported ?? boundary?.unsupported;
+  if (unsupported) return cannotEvaluate(unsupported);
+  if (identity.allows.length === 0)
+    return { decision: 'ImplicitDeny', decidedBy: [], reason: `no identity-based policy allows the ${req.action} action` };
+  if (boundary && boundary.allows.length === 0)
+    return { decision: 'ImplicitDeny', decidedBy: [], reason: `no permissions boundary allows the ${req.action} action` };
+  return { decision: 'Allow', decidedBy: [...identity.allows, ...(boundary?.allows ?? [])] };
+}
+
+/**
+ * Resource-policy style check of a role's trust policy, as STS does for
+ * AssumeRoleWithWebIdentity (and Cognito's GetCredentialsForIdentity), and for sts:TagSession
+ * when session tags are passed (context `aws:TagKeys`, `aws:RequestTag/<k>`).
+ */
+export function evaluateTrust(
+  trust: PolicyDocument,
+  req: { action: string; principal: { Federated?: string; AWS?: string; Service?: string }; context: Record<string, ContextValue | undefined> },
+): EvalResult {
+  const ctx = normalizeContext(req.context);
+  const scan: PolicyScan = { allows: [], denies: [], unsupported: undefined };
+  scanPolicy(compile(trust, 'trust'), 'trust', req.action.toLowerCase(), undefined, req.principal, ctx, scan);
+  if (scan.denies.length > 0) return { decision: 'ExplicitDeny', decidedBy: scan.denies, reason: 'explicit deny in the trust policy' };
+  if (scan.unsupported) return cannotEvaluate(scan.unsupported);
+  if (scan.allows.length === 0) {
+    const who = req.principal.Federated ?? req.principal.AWS ?? req.principal.Service ?? 'the caller';
+    return { decision: 'ImplicitDeny', decidedBy: [], reason: `no statement of the role's trust policy allows ${who} the ${req.action} action` };
+  }
+  return { decision: 'Allow', decidedBy: scan.allows };
+}
+
+/**
+ * AWS's AccessDenied text for a result that is not Allow, e.g. "User: arn:aws:sts::1:assumed-role/r/s
+ * is not authorized to perform: dynamodb:Query on resource: arn:... because no identity-based policy
+ * allows the dynamodb:Query action".
+ */
+export function accessDeniedMessage(principalArn: string, action: string, resource: string, result: EvalResult): string {
+  const head = `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource}`;
+  if (result.decision === 'ExplicitDeny') return `${head} with an ${result.reason ?? 'explicit deny'}`;
+  if (result.decision === 'CannotEvaluate') return `${head} because the policy could not be evaluated (${result.unsupported ?? 'unsupported construct'})`;
+  return `${head} because ${result.reason ?? `no identity-based policy allows the ${action} action`}`;
+}
+

@@ -1,0 +1,51 @@
+// The policy engine's public API. Pure: no SDK, no I/O.
+export type {
+  ConditionBlock,
+  ConditionValue,
+  ContextValue,
+  Decision,
+  DecidingStatement,
+  EvalRequest,
+  EvalResult,
+  PolicyDocument,
+  PolicyStatement,
+} from './types.js';
+export {
+  INLINE_POLICY_NAME,
+  TAG_MANAGED_BY,
+  TAG_STACK,
+  TAG_TENANT,
+  MANAGED_BY_VALUE,
+  USER_ID_TAG,
+  COGNITO_IDENTITY_PRINCIPAL,
+  arnPartition,
+  boundaryPolicyArn,
+  bucketArn,
+  identityPoolArn,
+  tableArn,
+  tenantPrefix,
+  tenantRoleArn,
+  tenantRoleName,
+  tenantRolePath,
+  tenantTableName,
+  tenantTags,
+  userPoolArn,
+} from './names.js';
+export {
+  ALLOWED_SESSION_TAG_KEYS,
+  TENANT_TAG_VARIABLE,
+  USER_ID_VARIABLE,
+  buildBoundaryPolicy,
+  buildDataPolicy,
+  buildOperatorPolicy,
+  buildTenantRole,
+  buildTrustPolicy,
+  principalTagAttributeMap,
+  resolveScopes,
+  scopeActions,
+  usesSessionTags,
+  type TenantRoleSpec,
+} from './documents.js';
+export { canonicalPolicy, parsePolicy, policiesEqual, policySize, serializePolicy } from './serialize.js';
+export { LIMITS, assertTenantWithinLimits, checkStackLimits, checkTenantLimits, type LimitFinding } from './limits.js';
+export { SUPPORTED_OPERATORS, accessDeniedMessage, compilePolicy, evaluate, evaluateTrust, normalizeContext } from './evaluate.js';
