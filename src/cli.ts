@@ -2,12 +2,14 @@
 // where errors become exit codes and the JSON error document.
 import { Command, CommanderError, Option } from 'commander';
 import { createDeps, type GlobalOptions } from './deps.js';
-import { EXIT_CODES, IsoctlError, InterruptedError, PendingError, UsageError } from './errors.js';
+import { EXIT_CODES, FailedError, IsoctlError, InterruptedError, PendingError, RefusedError, UsageError } from './errors.js';
+import { AwsCallError, awsErrorName, classifyAwsError } from './aws/errors.js';
 import { Output } from './io/output.js';
 import { terminalPrompter } from './io/prompt.js';
 import { processStreams, type IOStreams } from './io/streams.js';
 import type { CommandRunner } from './commands/runner.js';
 import { registerConfigCommands } from './commands/config/validate.js';
+import { registerWhoamiCommand } from './commands/whoami.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const VERSION: string = pkg.version;
@@ -51,6 +53,7 @@ export function buildProgram(runner: CommandRunner): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_HELP);
   registerConfigCommands(program, runner);
+  registerWhoamiCommand(program, runner);
   return program;
 }
 
@@ -147,11 +150,16 @@ export function reportError(err: unknown, io: Output, interrupted: boolean): num
   let error: IsoctlError;
   if (err instanceof IsoctlError) error = err;
   else if (interrupted || (err as Error)?.name === 'AbortError') error = new InterruptedError();
-  else {
-    const e = err as Error;
-    error = new (class extends IsoctlError {
-      readonly kind = 'failed' as const;
-    })(e?.message ?? String(err), 'internal');
+  else if (err instanceof AwsCallError) {
+    // An AWS error no command turned into a typed one: keep AWS's code for scripts.
+    const retryable = err.kind === 'throttled' || err.kind === 'still-propagating';
+    error = err.kind === 'limit' ? new RefusedError(err.message, err.awsCode) : new FailedError(err.message, err.awsCode, { retryable });
+  } else {
+    const e = err as Error & { $metadata?: unknown; code?: string };
+    const name = awsErrorName(err);
+    const aws = e?.$metadata !== undefined || /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND)/.test(e?.code ?? '');
+    const retryable = aws && classifyAwsError(err) === 'throttled';
+    error = new FailedError(aws ? `AWS ${name}: ${e.message}` : (e?.message ?? String(err)), aws ? name : 'internal', { retryable });
     if (io.opts.verbose && e?.stack) io.debug(e.stack);
   }
   io.error(error.message);
