@@ -1,0 +1,541 @@
+// Cognito Identity (awsJson1_1, target prefix AWSCognitoIdentityService.): identity pools, their
+// roles and role mappings, principal-tag attribute maps, and the public credential flow
+// GetId -> GetCredentialsForIdentity (enhanced flow) or GetId -> GetOpenIdToken (basic flow).
+import { randomUUID } from 'node:crypto';
+import { SandboxError, type Caller, type JsonService, type SandboxContext } from '../contract.js';
+import { canonicalMappingKey, canonicalProvider, userPoolOfProvider } from './provider-names.js';
+import { INVALID_CONFIGURATION, resolveRole } from './role-resolution.js';
+import {
+  cognitoView,
+  identityState,
+  idpState,
+  latest,
+  recordVersion,
+  type CognitoIdentityProviderConfig,
+  type IdentityPoolRecord,
+  type IdentityRecord,
+  type MappingRule,
+  type PoolRoles,
+  type PrincipalTagMap,
+  type RoleMapping,
+} from './state.js';
+import { issueOpenIdToken, OPENID_TOKEN_SECONDS, verifyUserPoolIdToken } from './tokens.js';
+import { checkTrust, defaultTrustEvaluator, type TrustEvaluator } from './trust.js';
+import {
+  epochSeconds,
+  invalid,
+  isRoleArn,
+  optArray,
+  optBool,
+  optObject,
+  optString,
+  optStringArray,
+  optStringMap,
+  paginate,
+  PATTERNS,
+  reqBool,
+  reqInt,
+  reqString,
+  type Input,
+} from './validate.js';
+
+const PUBLIC_OPERATIONS = new Set(['GetId', 'GetOpenIdToken', 'GetCredentialsForIdentity']);
+const READ_OPERATIONS = new Set([
+  'DescribeIdentityPool',
+  'ListIdentityPools',
+  'GetIdentityPoolRoles',
+  'GetPrincipalTagAttributeMap',
+  'DescribeIdentity',
+  'GetOpenIdToken',
+  'GetCredentialsForIdentity',
+]);
+
+/** Cognito's quota of rules per role mapping (adjustable in AWS; the sandbox holds the default). */
+export const MAX_RULES_PER_MAPPING = 25;
+export const MAX_ROLE_MAPPINGS = 10;
+/** The principal tags UseDefaults applies for a Cognito user pool provider. */
+export const DEFAULT_PRINCIPAL_TAGS: Record<string, string> = { username: 'sub', client: 'aud' };
+const SESSION_SECONDS = 3600;
+
+export interface CognitoIdentityOptions {
+  /** The trust-policy evaluator (defaults to src/policy's evaluateTrust). */
+  evaluateTrust?: TrustEvaluator;
+}
+
+interface VerifiedLogin {
+  /** Canonical provider name. */
+  provider: string;
+  sub: string;
+  clientId: string;
+  claims: Record<string, unknown>;
+}
+
+export function createCognitoIdentityService(ctx: SandboxContext, options: CognitoIdentityOptions = {}): Promise<JsonService> {
+  const state = identityState(ctx);
+  const evaluateTrust = options.evaluateTrust ?? defaultTrustEvaluator;
+
+  // ---- lookups -------------------------------------------------------------------------------
+
+  function poolIdOf(input: Input): string {
+    return reqString(input, 'IdentityPoolId', { min: 1, max: 55, pattern: PATTERNS.identityPoolId });
+  }
+
+  function poolOf(input: Input): IdentityPoolRecord {
+    const id = poolIdOf(input);
+    const pool = state.pools[id];
+    if (!pool) throw new SandboxError('ResourceNotFoundException', `IdentityPool '${id}' not found.`);
+    return pool;
+  }
+
+  function identityOf(input: Input): { pool: IdentityPoolRecord; identity: IdentityRecord } {
+    const id = reqString(input, 'IdentityId', { min: 1, max: 55, pattern: PATTERNS.identityId });
+    const poolId = state.identityIndex[id];
+    const pool = poolId ? state.pools[poolId] : undefined;
+    const identity = pool?.identities[id];
+    if (!pool || !identity) throw new SandboxError('ResourceNotFoundException', `Identity '${id}' not found.`);
+    return { pool, identity };
+  }
+
+  function describePool(pool: IdentityPoolRecord): Record<string, unknown> {
+    return {
+      IdentityPoolId: pool.IdentityPoolId,
+      IdentityPoolName: pool.IdentityPoolName,
+      AllowUnauthenticatedIdentities: pool.AllowUnauthenticatedIdentities,
+      ...(pool.AllowClassicFlow !== undefined ? { AllowClassicFlow: pool.AllowClassicFlow } : {}),
+      SupportedLoginProviders: pool.SupportedLoginProviders ?? {},
+      ...(pool.DeveloperProviderName !== undefined ? { DeveloperProviderName: pool.DeveloperProviderName } : {}),
+      OpenIdConnectProviderARNs: pool.OpenIdConnectProviderARNs ?? [],
+      CognitoIdentityProviders: pool.CognitoIdentityProviders ?? [],
+      SamlProviderARNs: pool.SamlProviderARNs ?? [],
+      IdentityPoolTags: pool.IdentityPoolTags ?? {},
+    };
+  }
+
+  // ---- access ----------------------------------------------------------------------------------
+
+  function authorize(operation: string, caller: Caller, input: Input): void {
+    if (PUBLIC_OPERATIONS.has(operation) || caller.kind === 'admin') return;
+    if (caller.kind === 'anonymous') throw new SandboxError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    const poolId = typeof input.IdentityPoolId === 'string' ? input.IdentityPoolId : '*';
+    const resource = `arn:aws:cognito-identity:${ctx.region}:${ctx.accountId}:identitypool/${poolId}`;
+    throw new SandboxError(
+      'AccessDeniedException',
+      `User: ${caller.arn} is not authorized to perform: cognito-identity:${operation} on resource: ${resource} because no identity-based policy allows the cognito-identity:${operation} action`,
+    );
+  }
+
+  // ---- identity pools --------------------------------------------------------------------------
+
+  function poolConfig(input: Input): Omit<IdentityPoolRecord, 'IdentityPoolId' | 'CreationDate' | 'roles' | 'principalTags' | 'identities' | 'loginIndex'> {
+    const name = reqString(input, 'IdentityPoolName', { min: 1, max: 128, pattern: PATTERNS.identityPoolName });
+    const allowUnauth = reqBool(input, 'AllowUnauthenticatedIdentities');
+    const allowClassic = optBool(input, 'AllowClassicFlow');
+    const supported = optStringMap(input, 'SupportedLoginProviders', { max: 10 });
+    const developer = optString(input, 'DeveloperProviderName', { min: 1, max: 128, pattern: '[\\w._-]+' });
+    const oidc = optStringArray(input, 'OpenIdConnectProviderARNs');
+    const saml = optStringArray(input, 'SamlProviderARNs');
+    const tags = optStringMap(input, 'IdentityPoolTags');
+    const providers: CognitoIdentityProviderConfig[] = [];
+    const seen = new Set<string>();
+    for (const raw of optArray(input, 'CognitoIdentityProviders') ?? []) {
+      const p = (raw ?? {}) as Input;
+      const providerName = reqString(p, 'ProviderName', { min: 1, max: 128, pattern: PATTERNS.cognitoProviderName });
+      const clientId = optString(p, 'ClientId', { min: 1, max: 128, pattern: PATTERNS.cognitoProviderClientId });
+      const check = optBool(p, 'ServerSideTokenCheck');
+      if (!userPoolOfProvider(providerName))
+        throw invalid(`${providerName} is not a valid Cognito user pool provider name (expected cognito-idp.<region>.amazonaws.com/<userPoolId>).`);
+      const key = `${canonicalProvider(providerName)}:${clientId ?? ''}`;
+      if (seen.has(key)) throw invalid(`Duplicate provider: ${providerName} with client ${clientId ?? ''}`);
+      seen.add(key);
+      providers.push({ ProviderName: providerName, ...(clientId !== undefined ? { ClientId: clientId } : {}), ServerSideTokenCheck: check ?? false });
+    }
+    return {
+      IdentityPoolName: name,
+      AllowUnauthenticatedIdentities: allowUnauth,
+      ...(allowClassic !== undefined ? { AllowClassicFlow: allowClassic } : {}),
+      ...(supported ? { SupportedLoginProviders: supported } : {}),
+      ...(developer !== undefined ? { DeveloperProviderName: developer } : {}),
+      ...(oidc ? { OpenIdConnectProviderARNs: oidc } : {}),
+      ...(providers.length > 0 ? { CognitoIdentityProviders: providers } : {}),
+      ...(saml ? { SamlProviderARNs: saml } : {}),
+      ...(tags ? { IdentityPoolTags: tags } : {}),
+    };
+  }
+
+  function createIdentityPool(input: Input) {
+    const config = poolConfig(input);
+    let id: string;
+    do id = `${ctx.region}:${randomUUID()}`;
+    while (state.pools[id]);
+    const pool: IdentityPoolRecord = { IdentityPoolId: id, ...config, CreationDate: ctx.now(), principalTags: {}, identities: {}, loginIndex: {} };
+    state.pools[id] = pool;
+    ctx.save();
+    return describePool(pool);
+  }
+
+  function updateIdentityPool(input: Input) {
+    const pool = poolOf(input);
+    const config = poolConfig(input);
+    for (const k of ['AllowClassicFlow', 'SupportedLoginProviders', 'DeveloperProviderName', 'OpenIdConnectProviderARNs', 'CognitoIdentityProviders', 'SamlProviderARNs'] as const)
+      delete pool[k];
+    Object.assign(pool, config);
+    ctx.save();
+    return describePool(pool);
+  }
+
+  function deleteIdentityPool(input: Input) {
+    const pool = poolOf(input);
+    for (const id of Object.keys(pool.identities)) delete state.identityIndex[id];
+    delete state.pools[pool.IdentityPoolId];
+    ctx.save();
+    return {};
+  }
+
+  function listIdentityPools(input: Input) {
+    const max = reqInt(input, 'MaxResults', { min: 1, max: 60 });
+    const token = optString(input, 'NextToken', { min: 1, max: 65535, pattern: PATTERNS.paginationKey });
+    const { page, nextToken } = paginate(Object.values(state.pools), (p) => p.IdentityPoolId, 'identity-pools', max, token);
+    return {
+      IdentityPools: page.map((p) => ({ IdentityPoolId: p.IdentityPoolId, IdentityPoolName: p.IdentityPoolName })),
+      ...(nextToken ? { NextToken: nextToken } : {}),
+    };
+  }
+
+  // ---- roles and role mappings -----------------------------------------------------------------
+
+  /** AWS answers a value that is not a role ARN as a refused iam:PassRole. */
+  function checkRoleArn(value: unknown, where: string): string {
+    if (typeof value !== 'string') throw invalid(`Invalid type for '${where}': expected a string`);
+    if (value.length < 20 || value.length > 2048 || !isRoleArn(value)) throw new SandboxError('NotAuthorizedException', `Access to Role '${value}' is forbidden.`);
+    return value;
+  }
+
+  /** Whether a role-mapping key names a provider configured on the pool. */
+  function mappingKeyKnown(pool: IdentityPoolRecord, key: string): boolean {
+    const canonical = canonicalMappingKey(key);
+    if ((pool.CognitoIdentityProviders ?? []).some((p) => `${canonicalProvider(p.ProviderName)}:${p.ClientId ?? ''}` === canonical)) return true;
+    if (Object.keys(pool.SupportedLoginProviders ?? {}).includes(key)) return true;
+    return [...(pool.OpenIdConnectProviderARNs ?? []), ...(pool.SamlProviderARNs ?? [])].some((arn) => arn === key || arn.endsWith(`/${key}`));
+  }
+
+  function parseMapping(pool: IdentityPoolRecord, key: string, raw: unknown): RoleMapping {
+    if (key.length < 1 || key.length > 128) throw invalid(`1 validation error detected: Value '${key}' at 'roleMappings' failed to satisfy constraint: Map keys must have length between 1 and 128`);
+    if (!mappingKeyKnown(pool, key))
+      throw invalid(`Role mapping key '${key}' is not an identity provider of this identity pool; for a user pool use '<ProviderName>:<ClientId>' of one of its CognitoIdentityProviders.`);
+    const m = (raw ?? {}) as Input;
+    const type = reqString(m, 'Type', { enum: ['Token', 'Rules'] }) as RoleMapping['Type'];
+    const ambiguous = optString(m, 'AmbiguousRoleResolution', { enum: ['AuthenticatedRole', 'Deny'] }) as RoleMapping['AmbiguousRoleResolution'];
+    if (!ambiguous) throw invalid(`AmbiguousRoleResolution must be specified for the ${type} role mapping of '${key}'.`);
+    const mapping: RoleMapping = { Type: type, AmbiguousRoleResolution: ambiguous };
+    const rc = optObject(m, 'RulesConfiguration');
+    if (type === 'Rules' && !rc) throw invalid(`RulesConfiguration is required for the Rules role mapping of '${key}'.`);
+    if (rc) {
+      const rawRules = optArray(rc, 'Rules', { min: 1, max: 400 });
+      if (!rawRules || rawRules.length === 0) throw invalid(`RulesConfiguration of '${key}' must have at least 1 rule.`);
+      if (rawRules.length > MAX_RULES_PER_MAPPING)
+        throw invalid(`RulesConfiguration of '${key}' has ${rawRules.length} rules; the limit is ${MAX_RULES_PER_MAPPING} rules per identity provider.`);
+      const rules: MappingRule[] = rawRules.map((r) => {
+        const rule = (r ?? {}) as Input;
+        return {
+          Claim: reqString(rule, 'Claim', { min: 1, max: 64, pattern: '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+' }),
+          MatchType: reqString(rule, 'MatchType', { enum: ['Equals', 'Contains', 'StartsWith', 'NotEqual'] }) as MappingRule['MatchType'],
+          Value: reqString(rule, 'Value', { min: 1, max: 128 }),
+          RoleARN: checkRoleArn(rule.RoleARN, 'RoleARN'),
+        };
+      });
+      mapping.RulesConfiguration = { Rules: rules };
+    }
+    return mapping;
+  }
+
+  function setIdentityPoolRoles(input: Input) {
+    const pool = poolOf(input);
+    const rolesIn = optObject(input, 'Roles');
+    if (!rolesIn) throw invalid("1 validation error detected: Value null at 'roles' failed to satisfy constraint: Member must not be null");
+    const roles: Record<string, string> = {};
+    const entries = Object.entries(rolesIn);
+    if (entries.length > 2) throw invalid("1 validation error detected: Value at 'roles' failed to satisfy constraint: Member must have length less than or equal to 2");
+    for (const [k, v] of entries) {
+      if (k !== 'authenticated' && k !== 'unauthenticated')
+        throw invalid(`1 validation error detected: Value '${k}' at 'roles' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: (un)?authenticated]`);
+      roles[k] = checkRoleArn(v, 'roles');
+    }
+    const mappingsIn = optObject(input, 'RoleMappings');
+    const config: PoolRoles = { Roles: roles };
+    if (mappingsIn) {
+      const keys = Object.keys(mappingsIn);
+      if (keys.length > MAX_ROLE_MAPPINGS)
+        throw invalid(`1 validation error detected: Value at 'roleMappings' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ROLE_MAPPINGS}`);
+      const mappings: Record<string, RoleMapping> = {};
+      const canonicalSeen = new Set<string>();
+      for (const key of keys) {
+        const canonical = canonicalMappingKey(key);
+        if (canonicalSeen.has(canonical)) throw invalid(`Duplicate role mapping for provider '${key}'.`);
+        canonicalSeen.add(canonical);
+        mappings[key] = parseMapping(pool, key, mappingsIn[key]);
+      }
+      if (keys.length > 0) config.RoleMappings = mappings;
+    }
+    // The call replaces the whole configuration, mappings included (as AWS does).
+    pool.roles = recordVersion(ctx, pool.roles, config);
+    ctx.save();
+    return {};
+  }
+
+  function getIdentityPoolRoles(input: Input) {
+    const pool = poolOf(input);
+    const config = latest(pool.roles);
+    return {
+      IdentityPoolId: pool.IdentityPoolId,
+      Roles: config?.Roles ?? {},
+      ...(config?.RoleMappings ? { RoleMappings: config.RoleMappings } : {}),
+    };
+  }
+
+  // ---- principal-tag attribute maps ------------------------------------------------------------
+
+  function providerOf(pool: IdentityPoolRecord, input: Input): { name: string; canonical: string } {
+    const name = reqString(input, 'IdentityProviderName', { min: 1, max: 128 });
+    const canonical = canonicalProvider(name);
+    const known =
+      (pool.CognitoIdentityProviders ?? []).some((p) => canonicalProvider(p.ProviderName) === canonical) ||
+      Object.keys(pool.SupportedLoginProviders ?? {}).includes(name) ||
+      [...(pool.OpenIdConnectProviderARNs ?? []), ...(pool.SamlProviderARNs ?? [])].includes(name);
+    if (!known) throw new SandboxError('ResourceNotFoundException', `Identity provider '${name}' is not configured for identity pool '${pool.IdentityPoolId}'.`);
+    return { name, canonical };
+  }
+
+  function setPrincipalTagAttributeMap(input: Input) {
+    const pool = poolOf(input);
+    const provider = providerOf(pool, input);
+    const useDefaults = optBool(input, 'UseDefaults') ?? false;
+    const tags = optStringMap(input, 'PrincipalTags', { max: 50 }) ?? {};
+    for (const [k, v] of Object.entries(tags)) {
+      if (k.length < 1 || k.length > 128) throw invalid(`Principal tag key '${k}' must be 1 to 128 characters long.`);
+      if (v.length < 1 || v.length > 256) throw invalid(`Principal tag '${k}' must name a claim of 1 to 256 characters.`);
+    }
+    const map: PrincipalTagMap = { UseDefaults: useDefaults, PrincipalTags: useDefaults ? { ...DEFAULT_PRINCIPAL_TAGS } : tags };
+    pool.principalTags[provider.canonical] = recordVersion(ctx, pool.principalTags[provider.canonical], map);
+    ctx.save();
+    return { IdentityPoolId: pool.IdentityPoolId, IdentityProviderName: provider.name, UseDefaults: map.UseDefaults, PrincipalTags: map.PrincipalTags };
+  }
+
+  function getPrincipalTagAttributeMap(input: Input) {
+    const pool = poolOf(input);
+    const provider = providerOf(pool, input);
+    const map = latest(pool.principalTags[provider.canonical]);
+    return {
+      IdentityPoolId: pool.IdentityPoolId,
+      IdentityProviderName: provider.name,
+      UseDefaults: map?.UseDefaults ?? false,
+      PrincipalTags: map?.PrincipalTags ?? {},
+    };
+  }
+
+  // ---- logins ----------------------------------------------------------------------------------
+
+  async function verifyLogin(pool: IdentityPoolRecord, key: string, token: string): Promise<VerifiedLogin> {
+    const userPoolId = userPoolOfProvider(key);
+    const provider = canonicalProvider(key);
+    const configured = (pool.CognitoIdentityProviders ?? []).filter((p) => canonicalProvider(p.ProviderName) === provider);
+    if (!userPoolId || configured.length === 0) throw new SandboxError('NotAuthorizedException', 'Token is not from a supported provider of this identity pool.');
+    const clientIds = configured.map((p) => p.ClientId).filter((c): c is string => !!c);
+    const claims = await verifyUserPoolIdToken(ctx, token, userPoolId, clientIds);
+    const sub = claims.sub as string;
+    const clientId = claims.aud as string;
+    if (configured.some((p) => p.ClientId === clientId && p.ServerSideTokenCheck)) {
+      const userPool = idpState(ctx).pools[userPoolId];
+      const user = userPool && Object.values(userPool.users).find((u) => u.sub === sub);
+      if (!user || !user.enabled) throw new SandboxError('NotAuthorizedException', 'Invalid login token. Token is revoked or the user no longer exists.');
+    }
+    return { provider, sub, clientId, claims };
+  }
+
+  async function verifyLogins(pool: IdentityPoolRecord, logins: Record<string, string>): Promise<VerifiedLogin[]> {
+    const out: VerifiedLogin[] = [];
+    for (const [key, token] of Object.entries(logins)) out.push(await verifyLogin(pool, key, token));
+    return out;
+  }
+
+  function loginKey(l: VerifiedLogin): string {
+    return `${l.provider} ${l.sub}`;
+  }
+
+  function newIdentity(pool: IdentityPoolRecord): IdentityRecord {
+    let id: string;
+    do id = `${ctx.region}:${randomUUID()}`;
+    while (state.identityIndex[id]);
+    const t = ctx.now();
+    const identity: IdentityRecord = { IdentityId: id, logins: {}, CreationDate: t, LastModifiedDate: t };
+    pool.identities[id] = identity;
+    state.identityIndex[id] = pool.IdentityPoolId;
+    return identity;
+  }
+
+  async function getId(input: Input) {
+    const pool = poolOf(input);
+    const accountId = optString(input, 'AccountId', { min: 1, max: 15, pattern: '\\d+' });
+    if (accountId !== undefined && accountId !== ctx.accountId) throw new SandboxError('NotAuthorizedException', `Account ${accountId} does not own identity pool ${pool.IdentityPoolId}.`);
+    const logins = optStringMap(input, 'Logins', { max: 10 }) ?? {};
+    if (Object.keys(logins).length === 0) {
+      if (!pool.AllowUnauthenticatedIdentities) throw new SandboxError('NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
+      const identity = newIdentity(pool);
+      ctx.save();
+      return { IdentityId: identity.IdentityId };
+    }
+    const verified = await verifyLogins(pool, logins);
+    const linked = [...new Set(verified.map((l) => pool.loginIndex[loginKey(l)]).filter((id): id is string => !!id && !!pool.identities[id]))];
+    if (linked.length > 1) throw new SandboxError('ResourceConflictException', 'The logins belong to different identities.');
+    const identity = linked[0] ? pool.identities[linked[0]]! : newIdentity(pool);
+    let changed = !linked[0];
+    for (const l of verified) {
+      if (identity.logins[l.provider] !== l.sub) {
+        identity.logins[l.provider] = l.sub;
+        pool.loginIndex[loginKey(l)] = identity.IdentityId;
+        changed = true;
+      }
+    }
+    if (changed) {
+      identity.LastModifiedDate = ctx.now();
+      ctx.save();
+    }
+    return { IdentityId: identity.IdentityId };
+  }
+
+  /** Checks the Logins of a call on an existing identity; returns the verified logins (empty for a guest). */
+  async function loginsFor(pool: IdentityPoolRecord, identity: IdentityRecord, input: Input): Promise<VerifiedLogin[]> {
+    const logins = optStringMap(input, 'Logins', { max: 10 }) ?? {};
+    const authenticated = Object.keys(identity.logins).length > 0;
+    if (Object.keys(logins).length === 0) {
+      if (authenticated) throw new SandboxError('NotAuthorizedException', `Access to Identity '${identity.IdentityId}' is forbidden.`);
+      if (!pool.AllowUnauthenticatedIdentities) throw new SandboxError('NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
+      return [];
+    }
+    const verified = await verifyLogins(pool, logins);
+    for (const l of verified)
+      if (pool.loginIndex[loginKey(l)] !== identity.IdentityId)
+        throw new SandboxError('NotAuthorizedException', "Logins don't match. Please include at least one valid login for this identity or identity pool.");
+    return verified;
+  }
+
+  function amrOf(verified: VerifiedLogin[]): string[] {
+    if (verified.length === 0) return ['unauthenticated'];
+    const amr = ['authenticated'];
+    for (const l of verified) amr.push(l.provider, `${l.provider}:CognitoSignIn:${l.sub}`);
+    return amr;
+  }
+
+  async function getOpenIdToken(input: Input) {
+    const { pool, identity } = identityOf(input);
+    if (pool.AllowClassicFlow === false) throw invalid('Basic (classic) flow is not enabled, please use enhanced flow.');
+    const verified = await loginsFor(pool, identity, input);
+    const token = await issueOpenIdToken(ctx, { identityId: identity.IdentityId, identityPoolId: pool.IdentityPoolId, amr: amrOf(verified) }, OPENID_TOKEN_SECONDS);
+    return { IdentityId: identity.IdentityId, Token: token };
+  }
+
+  // ---- credentials -----------------------------------------------------------------------------
+
+  function principalTagsFor(pool: IdentityPoolRecord, login: VerifiedLogin): Record<string, string> {
+    const map = cognitoView(ctx, pool.principalTags[login.provider]);
+    if (!map) return {};
+    const tags: Record<string, string> = {};
+    for (const [tag, claim] of Object.entries(map.PrincipalTags)) {
+      const value = login.claims[claim];
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+        const s = String(value);
+        if (s.length > 0 && s.length <= 256) tags[tag] = s;
+      }
+    }
+    return tags;
+  }
+
+  async function getCredentialsForIdentity(input: Input) {
+    const { pool, identity } = identityOf(input);
+    const customRoleArn = optString(input, 'CustomRoleArn', { min: 20, max: 2048 });
+    const verified = await loginsFor(pool, identity, input);
+    const config = cognitoView(ctx, pool.roles);
+    const identityRef = { identityPoolId: pool.IdentityPoolId, identityId: identity.IdentityId, amr: amrOf(verified) };
+
+    let roleArn: string;
+    let tags: Record<string, string> = {};
+    const login = verified[0];
+    if (!login) {
+      const unauth = config?.Roles.unauthenticated;
+      if (!unauth) throw new SandboxError('InvalidIdentityPoolConfigurationException', INVALID_CONFIGURATION);
+      if (customRoleArn !== undefined && customRoleArn !== unauth)
+        throw new SandboxError('NotAuthorizedException', `CustomRoleArn ${customRoleArn} is not a role this identity may assume.`);
+      roleArn = unauth;
+    } else {
+      const mappings = config?.RoleMappings ?? {};
+      const wanted = `${login.provider}:${login.clientId}`;
+      const mappingKey = Object.keys(mappings).find((k) => canonicalMappingKey(k) === wanted) ?? Object.keys(mappings).find((k) => canonicalMappingKey(k) === login.provider);
+      const resolution = resolveRole({
+        claims: login.claims,
+        mapping: mappingKey ? mappings[mappingKey] : undefined,
+        authenticatedRole: config?.Roles.authenticated,
+        customRoleArn,
+      });
+      if (!resolution.ok) throw new SandboxError(resolution.code, resolution.message);
+      roleArn = resolution.roleArn;
+      tags = principalTagsFor(pool, login);
+    }
+
+    // Cognito sees IAM changes only after its lag: a role created a moment ago is "not there".
+    const role = ctx.getRole(roleArn, 'cognito');
+    if (!role) throw new SandboxError('InvalidIdentityPoolConfigurationException', INVALID_CONFIGURATION);
+    const denied = checkTrust(evaluateTrust, role.trustPolicy, identityRef, tags);
+    if (denied) throw new SandboxError('InvalidIdentityPoolConfigurationException', INVALID_CONFIGURATION);
+
+    const creds = ctx.issueSession(role, 'CognitoIdentityCredentials', tags, SESSION_SECONDS);
+    return {
+      IdentityId: identity.IdentityId,
+      Credentials: {
+        AccessKeyId: creds.accessKeyId,
+        SecretKey: creds.secretAccessKey,
+        SessionToken: creds.sessionToken,
+        Expiration: epochSeconds(creds.expiration),
+      },
+    };
+  }
+
+  function describeIdentity(input: Input) {
+    const { identity } = identityOf(input);
+    return {
+      IdentityId: identity.IdentityId,
+      Logins: Object.keys(identity.logins),
+      CreationDate: epochSeconds(identity.CreationDate),
+      LastModifiedDate: epochSeconds(identity.LastModifiedDate),
+    };
+  }
+
+  // ---- dispatch --------------------------------------------------------------------------------
+
+  const handlers: Record<string, (input: Input) => unknown> = {
+    CreateIdentityPool: createIdentityPool,
+    DescribeIdentityPool: (i) => describePool(poolOf(i)),
+    UpdateIdentityPool: updateIdentityPool,
+    DeleteIdentityPool: deleteIdentityPool,
+    ListIdentityPools: listIdentityPools,
+    SetIdentityPoolRoles: setIdentityPoolRoles,
+    GetIdentityPoolRoles: getIdentityPoolRoles,
+    SetPrincipalTagAttributeMap: setPrincipalTagAttributeMap,
+    GetPrincipalTagAttributeMap: getPrincipalTagAttributeMap,
+    GetId: getId,
+    GetOpenIdToken: getOpenIdToken,
+    GetCredentialsForIdentity: getCredentialsForIdentity,
+    DescribeIdentity: describeIdentity,
+  };
+
+  const service: JsonService = {
+    async handle(operation, input, caller) {
+      const handler = handlers[operation];
+      if (!handler) throw new SandboxError('UnknownOperationException', `The isoctl sandbox does not implement cognito-identity ${operation}.`);
+      authorize(operation, caller, input ?? {});
+      return handler(input ?? {});
+    },
+    isMutating(operation) {
+      return !READ_OPERATIONS.has(operation);
+    },
+  };
+  return Promise.resolve(service);
+}
