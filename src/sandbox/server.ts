@@ -55,6 +55,8 @@ export interface RunningSandbox {
   faults: FaultConfig;
   seed: number;
   info: ServerInfo;
+  /** The context the services share (tests and in-process callers look at roles per observer through it). */
+  context: SandboxContext;
   /** Stops serving, waits for processes attached to this server, saves the state, releases the lock. */
   close(): Promise<void>;
 }
@@ -256,7 +258,7 @@ class SandboxServer {
     // Services are created once the endpoint is known (token issuers and JWKS URLs use it);
     // requests arriving meanwhile wait for them.
     this.ready = (async () => {
-      const factories = { ...(await defaultJsonServices()), ...this.opts.services };
+      const factories = { ...defaultJsonServices(this.stateDir), ...this.opts.services };
       for (const [name, make] of Object.entries(factories) as Array<[JsonServiceName, ServiceFactories[JsonServiceName]]>) {
         if (make) this.json.set(name, await make(this.ctx));
       }
@@ -294,6 +296,7 @@ class SandboxServer {
       faults: { ...this.faults.config },
       seed: this.faults.seed,
       info,
+      context: this.ctx,
       close: () => this.close(),
     };
   }

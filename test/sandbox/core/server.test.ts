@@ -60,7 +60,7 @@ describe('SigV4 caller identification', () => {
     expect(me.UserId).toMatch(/^AIDA/);
   });
 
-  it('unknown actions are InvalidAction; JSON services not wired answer UnknownOperationException', async () => {
+  it('unknown actions are InvalidAction; unknown JSON targets are UnknownOperationException', async () => {
     const sb = await start();
     // Rewrite the action (same length) before the SDK signs the request: the sandbox must answer InvalidAction.
     const iam = iamClient(sb);
