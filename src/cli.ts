@@ -10,6 +10,8 @@ import { processStreams, type IOStreams } from './io/streams.js';
 import type { CommandRunner } from './commands/runner.js';
 import { registerConfigCommands } from './commands/config/validate.js';
 import { registerWhoamiCommand } from './commands/whoami.js';
+import { registerInitCommand } from './commands/init.js';
+import { registerTenantCommands } from './commands/tenant/index.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const VERSION: string = pkg.version;
@@ -54,6 +56,8 @@ export function buildProgram(runner: CommandRunner): Command {
     .addHelpText('after', EXIT_HELP);
   registerConfigCommands(program, runner);
   registerWhoamiCommand(program, runner);
+  registerInitCommand(program, runner);
+  registerTenantCommands(program, runner);
   return program;
 }
 

@@ -1,0 +1,77 @@
+// `isoctl tenant create <id>`: make (or repair) a tenant and wait until AWS agrees it exists.
+import { Option, type Command } from 'commander';
+import type { ChalkInstance } from 'chalk';
+import type { Deps } from '../../deps.js';
+import { UsageError } from '../../errors.js';
+import type { CreateTenantResult } from '../../tenant/create.js';
+import type { WaitLevel } from '../../tenant/wait.js';
+import { parseDuration, type CommandRunner } from '../runner.js';
+import { commandContext, withSpinner } from './context.js';
+import { renderCheck, renderStep } from './render.js';
+
+export interface CreateTenantOptions {
+  tenant: string;
+  scopes?: string[] | undefined;
+  wait: WaitLevel;
+  timeoutMs: number;
+  dryRun: boolean;
+}
+
+export const DEFAULT_TIMEOUT_MS = 90_000;
+
+export async function runCreateTenant(opts: CreateTenantOptions, deps: Deps): Promise<CreateTenantResult> {
+  const cc = await commandContext(deps, `tenant create ${opts.tenant}`);
+  const { createTenant } = await import('../../tenant/create.js');
+  const result = await withSpinner(cc, () => createTenant(cc.ctx, { tenant: opts.tenant, scopes: opts.scopes, wait: opts.wait, timeoutMs: opts.timeoutMs, dryRun: opts.dryRun }));
+  cc.done(true, result.wait ? `converged in ${(result.wait.elapsedMs / 1000).toFixed(1)}s (${result.wait.level})` : undefined);
+  return result;
+}
+
+export function renderCreateTenant(r: CreateTenantResult, c: ChalkInstance): string {
+  const lines: string[] = [];
+  if (r.dryRun) {
+    lines.push(`${c.bold('plan')} for tenant ${r.tenant} (stack ${r.stack}, scopes ${r.scopes.join(', ')}): ${r.steps.length === 0 ? 'nothing to do' : `${r.steps.length} step(s)`}`);
+    for (const s of r.steps) lines.push(renderStep(s, c));
+    if (r.documents) {
+      lines.push('', c.bold('trust policy:'), JSON.stringify(r.documents.trustPolicy, null, 2), '', c.bold('inline data policy:'), JSON.stringify(r.documents.dataPolicy, null, 2));
+    }
+    return lines.join('\n');
+  }
+  const verb = r.status === 'unchanged' ? c.dim('unchanged') : r.status === 'created' ? c.green('created') : c.yellow('updated');
+  lines.push(`tenant ${c.bold(r.tenant)} ${verb} (role ${r.role.arn})`);
+  for (const s of r.steps) lines.push(renderStep(s, c));
+  if (r.wait) {
+    lines.push(`${c.bold('converged')} (${r.wait.level}) in ${(r.wait.elapsedMs / 1000).toFixed(1)}s:`);
+    for (const k of r.wait.checks) lines.push(renderCheck(k, c));
+  }
+  return lines.join('\n');
+}
+
+export function parseWait(value: string): WaitLevel {
+  if (value === 'none' || value === 'iam' || value === 'cognito' || value === 'data') return value;
+  throw new UsageError(`--wait must be one of none, iam, cognito, data (got ${JSON.stringify(value)})`, 'invalid_flag');
+}
+
+export function parseTimeout(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new UsageError(`--timeout must be a duration like 90, 90s, 2m or 500ms (got ${JSON.stringify(value)})`, 'invalid_flag');
+  return ms;
+}
+
+export function registerCreateTenant(tenant: Command, runner: CommandRunner): void {
+  tenant
+    .command('create')
+    .description('create or repair a tenant: role, inline policy, mapping, probe user; then wait until AWS sees it')
+    .argument('<id>', 'tenant id (a-z, 0-9, -; 1-32 characters)')
+    .option('--scope <names...>', 'scopes the tenant gets (comma-separated or repeated; default: all, or the ones it has)')
+    .addOption(new Option('--wait <level>', 'wait until this service sees the tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))
+    .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')
+    .option('--dry-run', 'print the plan with the exact documents; change nothing', false)
+    .action(async (id: string, o: { scope?: string[]; wait: string; timeout: string; dryRun: boolean }, cmd: Command) =>
+      runner.run(cmd, async (deps) => {
+        const opts: CreateTenantOptions = { tenant: id, scopes: o.scope, wait: parseWait(o.wait), timeoutMs: parseTimeout(o.timeout), dryRun: o.dryRun === true };
+        const result = await runCreateTenant(opts, deps);
+        deps.io.result(result, (c) => renderCreateTenant(result, c));
+      }),
+    );
+}

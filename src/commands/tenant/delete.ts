@@ -1,0 +1,59 @@
+// `isoctl tenant delete <id>`: remove mapping, probe user, inline policies and role; only what
+// carries the stack's path and tags. Asks to type the id on a terminal; otherwise needs --yes.
+import type { Command } from 'commander';
+import type { ChalkInstance } from 'chalk';
+import type { Deps } from '../../deps.js';
+import type { DeleteTenantResult } from '../../tenant/delete.js';
+import type { CommandRunner } from '../runner.js';
+import { commandContext, withSpinner } from './context.js';
+import { renderStep } from './render.js';
+
+export interface DeleteTenantOptions {
+  tenant: string;
+  dryRun: boolean;
+  ignoreMissing: boolean;
+}
+
+export async function runDeleteTenant(opts: DeleteTenantOptions, deps: Deps): Promise<DeleteTenantResult> {
+  const cc = await commandContext(deps, `tenant delete ${opts.tenant}`);
+  const { deleteTenant } = await import('../../tenant/delete.js');
+  const result = await withSpinner(cc, () =>
+    deleteTenant(cc.ctx, {
+      tenant: opts.tenant,
+      dryRun: opts.dryRun,
+      ignoreMissing: opts.ignoreMissing,
+      confirm: async (steps) => {
+        cc.done(false);
+        await deps.prompter.confirmTyped(`Delete tenant ${opts.tenant} of stack ${cc.ctx.config.stack} (${steps.length} removal(s): ${steps.map((s) => s.action).join(', ')})?`, opts.tenant);
+      },
+    }),
+  );
+  cc.done(false);
+  return result;
+}
+
+export function renderDeleteTenant(r: DeleteTenantResult, c: ChalkInstance): string {
+  if (r.status === 'absent') return `tenant ${r.tenant} does not exist in stack ${r.stack}; nothing to delete`;
+  const head =
+    r.status === 'planned'
+      ? `${c.bold('plan')} to delete tenant ${r.tenant} (stack ${r.stack}): ${r.items.length} removal(s)`
+      : `tenant ${c.bold(r.tenant)} ${c.red('deleted')}: ${r.counts.removed} removed, ${r.counts.skipped} already gone`;
+  const lines = [head, ...r.items.map((i) => renderStep({ ...i, state: i.state === 'planned' ? 'planned' : i.state === 'skipped' ? 'unchanged' : 'done' }, c))];
+  if (r.kept.length) lines.push(c.dim(`  kept silo table(s) ${r.kept.join(', ')}: they hold the tenant's data; delete them yourself when you mean to`));
+  return lines.join('\n');
+}
+
+export function registerDeleteTenant(tenant: Command, runner: CommandRunner): void {
+  tenant
+    .command('delete')
+    .description('delete a tenant: mapping, probe user, inline policies, role (asks first; --yes without a terminal)')
+    .argument('<id>', 'tenant id')
+    .option('--dry-run', 'print the plan; change nothing', false)
+    .option('--ignore-missing', 'exit 0 when the tenant does not exist', false)
+    .action(async (id: string, o: { dryRun: boolean; ignoreMissing: boolean }, cmd: Command) =>
+      runner.run(cmd, async (deps) => {
+        const result = await runDeleteTenant({ tenant: id, dryRun: o.dryRun === true, ignoreMissing: o.ignoreMissing === true }, deps);
+        deps.io.result(result, (c) => renderDeleteTenant(result, c));
+      }),
+    );
+}

@@ -1,0 +1,17 @@
+// `isoctl tenant ...`: the tenant lifecycle.
+import type { Command } from 'commander';
+import type { CommandRunner } from '../runner.js';
+import { registerCreateTenant } from './create.js';
+import { registerListTenants } from './list.js';
+import { registerShowTenant } from './show.js';
+import { registerDeleteTenant } from './delete.js';
+import { registerVerifyTenant } from './verify.js';
+
+export function registerTenantCommands(program: Command, runner: CommandRunner): void {
+  const tenant = program.command('tenant').description('create, list, show, verify and delete tenants');
+  registerCreateTenant(tenant, runner);
+  registerListTenants(tenant, runner);
+  registerShowTenant(tenant, runner);
+  registerDeleteTenant(tenant, runner);
+  registerVerifyTenant(tenant, runner);
+}

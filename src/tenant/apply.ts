@@ -1,0 +1,189 @@
+// Executes planned steps in order. A step whose target is not visible yet (NoSuchEntity right
+// after CreateRole, Cognito not seeing a fresh role) is retried briefly; a step whose work was
+// already done by an earlier, interrupted run (already-exists, already gone) counts as done.
+// Identity-pool rule steps run together in one read-modify-write under the lock.
+import type { MappingRule, RoleMapping } from '../aws/apis.js';
+import { AwsCallError } from '../aws/errors.js';
+import { FailedError, PendingError } from '../errors.js';
+import type { DesiredTenant } from './desired.js';
+import type { TenantContext } from './context.js';
+import { mappingKeyOf } from './observe.js';
+import { findTenantRule, MAX_RULES, rulesLimitError, type Step } from './plan.js';
+import { modifyIdentityPoolRoles } from './pool-roles.js';
+import { backoffMs, isNotYet } from './wait.js';
+
+export type StepState = 'done' | 'planned' | 'unchanged' | 'failed';
+export interface StepReport extends Step {
+  state: StepState;
+  detail?: string | undefined;
+}
+
+/** How long one mutating step keeps retrying "not visible yet" errors. */
+const STEP_RETRY_MS = 20_000;
+
+async function withPropagationRetry<T>(ctx: TenantContext, step: Step, fn: () => Promise<T>): Promise<T> {
+  const deadline = ctx.now() + STEP_RETRY_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof AwsCallError) || !isNotYet(err) || ctx.now() >= deadline) {
+        if (err instanceof AwsCallError && isNotYet(err))
+          throw new PendingError(`${step.action} ${step.target}: ${err.awsCode}: ${err.awsMessage} (still not visible after ${STEP_RETRY_MS / 1000}s)`, 10);
+        throw err;
+      }
+      ctx.progress?.(`${step.action} ${step.target}: ${err.awsCode}, retrying`);
+      await ctx.sleep(backoffMs(attempt), ctx.signal);
+    }
+  }
+}
+
+function tolerate(kind: AwsCallError['kind']) {
+  return (err: unknown) => {
+    if (err instanceof AwsCallError && err.kind === kind) return 'already';
+    throw err;
+  };
+}
+
+export async function applySteps(ctx: TenantContext, steps: Step[], desired: DesiredTenant | undefined, tenant: string, onStep?: (s: StepReport) => void): Promise<StepReport[]> {
+  const { apis, config } = ctx;
+  const reports: StepReport[] = [];
+  const ruleSteps = steps.filter((s) => s.action === 'put-rule' || s.action === 'remove-rule');
+  let rulesApplied = false;
+
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new FailedError(`internal: step needs ${what}`, 'internal');
+    return v;
+  };
+
+  for (const step of steps) {
+    let detail: string | undefined;
+    const roleName = desired?.role.name ?? step.target.split('/')[0] ?? step.target;
+    const run = async (): Promise<string | undefined> => {
+      switch (step.action) {
+        case 'create-role': {
+          const d = need(desired, 'desired state');
+          const r = await apis.iam
+            .createRole({ name: d.role.name, path: d.role.path, trustPolicy: d.role.trustJson, permissionsBoundaryArn: d.role.boundaryArn, tags: d.role.tags, description: `isoctl tenant ${d.tenant} of stack ${d.stack}` })
+            .catch(tolerate('already-exists'));
+          return r === 'already' ? 'already existed (an earlier run made it)' : undefined;
+        }
+        case 'update-trust-policy':
+          await apis.iam.updateAssumeRolePolicy(roleName, need(desired, 'desired state').role.trustJson);
+          return undefined;
+        case 'put-permissions-boundary':
+          await apis.iam.putRolePermissionsBoundary(roleName, need(desired, 'desired state').role.boundaryArn);
+          return undefined;
+        case 'tag-role':
+          await apis.iam.tagRole(roleName, step.details?.tags as Record<string, string>);
+          return undefined;
+        case 'untag-role':
+          await apis.iam.untagRole(roleName, step.details?.keys as string[]);
+          return undefined;
+        case 'put-data-policy': {
+          const d = need(desired, 'desired state');
+          await apis.iam.putRolePolicy(d.role.name, d.dataPolicy.name, d.dataPolicy.json);
+          return undefined;
+        }
+        case 'delete-inline-policy': {
+          const [role, policy] = step.target.split('/') as [string, string];
+          return (await apis.iam.deleteRolePolicy(role, policy)) ? undefined : 'already gone';
+        }
+        case 'create-silo-table': {
+          const partitionKey = { name: String(step.details?.partitionKey), type: 'S' as const };
+          const sortKey = step.details?.sortKey ? { name: String(step.details.sortKey), type: 'S' as const } : undefined;
+          const tags = desired ? { ...desired.role.tags } : {};
+          const r = await apis.dynamodb.createTable({ name: step.target, partitionKey, sortKey, tags }).catch(tolerate('already-exists'));
+          return r === 'already' ? 'already existed' : undefined;
+        }
+        case 'create-group': {
+          const r = await apis.cognitoIdp
+            .createGroup(config.userPoolId, { name: step.target, roleArn: String(step.details?.roleArn), description: String(step.details?.description) })
+            .catch(tolerate('already-exists'));
+          if (r === 'already') {
+            // An earlier run made it; make sure it carries our role.
+            await apis.cognitoIdp.updateGroup(config.userPoolId, { name: step.target, roleArn: String(step.details?.roleArn), description: String(step.details?.description) });
+            return 'already existed; role set';
+          }
+          return undefined;
+        }
+        case 'update-group':
+          await apis.cognitoIdp.updateGroup(config.userPoolId, { name: step.target, roleArn: String(step.details?.roleArn), description: String(step.details?.description) });
+          return undefined;
+        case 'put-rule':
+        case 'remove-rule': {
+          if (rulesApplied) return undefined;
+          rulesApplied = true;
+          return applyRuleSteps(ctx, ruleSteps, tenant, desired);
+        }
+        case 'create-probe-user': {
+          const d = need(desired, 'desired state');
+          const r = await apis.cognitoIdp.adminCreateUser(config.userPoolId, d.probe.username, d.probe.attributes).catch(tolerate('already-exists'));
+          if (r === 'already' && Object.keys(d.probe.attributes).length > 0) await apis.cognitoIdp.adminUpdateUserAttributes(config.userPoolId, d.probe.username, d.probe.attributes);
+          return r === 'already' ? 'already existed' : undefined;
+        }
+        case 'update-probe-attributes': {
+          const d = need(desired, 'desired state');
+          await apis.cognitoIdp.adminUpdateUserAttributes(config.userPoolId, d.probe.username, step.details?.attributes as Record<string, string>);
+          return undefined;
+        }
+        case 'add-probe-to-group': {
+          const d = need(desired, 'desired state');
+          await apis.cognitoIdp.adminAddUserToGroup(config.userPoolId, d.probe.username, need(d.probe.group, 'probe group'));
+          return undefined;
+        }
+        case 'delete-group':
+          return (await apis.cognitoIdp.deleteGroup(config.userPoolId, step.target)) ? undefined : 'already gone';
+        case 'delete-probe-user':
+          return (await apis.cognitoIdp.adminDeleteUser(config.userPoolId, step.target)) ? undefined : 'already gone';
+        case 'delete-role':
+          return (await apis.iam.deleteRole(step.target)) ? undefined : 'already gone';
+      }
+    };
+    ctx.progress?.(`${step.action} ${step.target}`);
+    // Deletes treat "not found" as success (inside the adapters); creates retry while the target propagates.
+    detail = await withPropagationRetry(ctx, step, run);
+    const report: StepReport = { ...step, state: 'done', detail };
+    reports.push(report);
+    onStep?.(report);
+  }
+  return reports;
+}
+
+/** Puts or removes this tenant's rule in one read-modify-write, recomputed on the fresh read under the lock. */
+async function applyRuleSteps(ctx: TenantContext, steps: Step[], tenant: string, desired: DesiredTenant | undefined): Promise<string | undefined> {
+  const { config } = ctx;
+  const key = mappingKeyOf(config);
+  const change = await modifyIdentityPoolRoles(ctx.apis, config, { now: ctx.now, sleep: ctx.sleep, signal: ctx.signal, purpose: ctx.purpose }, (roles) => {
+    const entry = roles.RoleMappings[key];
+    if (!entry)
+      throw new FailedError(`the identity pool ${config.identityPoolId} has no role mapping for ${key}; run \`isoctl init\` first`, 'not_initialized');
+    const rules: MappingRule[] = entry.Type === 'Rules' ? [...(entry.RulesConfiguration?.Rules ?? [])] : [];
+    for (const step of steps) {
+      if (step.action === 'remove-rule') {
+        const idx = rules.findIndex((r) => r.Claim === config.tenantClaim && r.MatchType === 'Equals' && r.Value === tenant);
+        if (idx >= 0) rules.splice(idx, 1);
+      } else {
+        const roleArn = desired?.role.arn ?? String(step.details?.RoleArn);
+        const existing = findTenantRule(rules, config.tenantClaim, tenant);
+        if (existing) existing.RoleArn = roleArn;
+        else {
+          if (rules.length >= MAX_RULES) throw rulesLimitError(config, tenant, rules.length);
+          rules.push({ Claim: config.tenantClaim, MatchType: 'Equals', Value: tenant, RoleArn: roleArn });
+        }
+      }
+    }
+    roles.RoleMappings[key] = rulesEntry(rules);
+  });
+  return change.changed ? undefined : 'already as wanted';
+}
+
+/**
+ * The provider's entry for a list of rules. Cognito requires at least one rule in a Rules entry;
+ * with no tenant left, the entry becomes Token with AmbiguousRoleResolution Deny, under which a
+ * token without cognito:roles (isoctl's rules-mode users) gets no role at all.
+ */
+export function rulesEntry(rules: MappingRule[]): RoleMapping {
+  if (rules.length === 0) return { Type: 'Token', AmbiguousRoleResolution: 'Deny' };
+  return { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: rules } };
+}

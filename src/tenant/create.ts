@@ -1,0 +1,215 @@
+// `tenant create`: desired state vs observed state, apply only the missing steps, then wait
+// until the services the caller cares about see the tenant.
+import { AwsCallError } from '../aws/errors.js';
+import { FailedError, PendingError } from '../errors.js';
+import { policiesEqual, TAG_MANAGED_BY, type PolicyDocument } from '../policy/index.js';
+import type { TenantContext } from './context.js';
+import { assertIsolationProof, desiredTenant, resolveScopes, scopesFromTag, type DesiredTenant } from './desired.js';
+import { observeTenant } from './observe.js';
+import { applySteps, type StepReport } from './apply.js';
+import { planCreate, findTenantRule } from './plan.js';
+import { ProbeError, ProbeSession } from './probe.js';
+import { retryAfterSeconds, waitFor, NotYet, Wrong, type Check, type WaitLevel, type WaitResult } from './wait.js';
+import { TAG_SCOPES, tenantGroupName } from './names.js';
+import { mappingKeyOf, rulesOf } from './observe.js';
+
+export interface CreateTenantInput {
+  tenant: string;
+  /** Scope names; undefined keeps the scopes the tenant has (or all scopes for a new tenant). */
+  scopes?: string[] | undefined;
+  wait: WaitLevel;
+  timeoutMs: number;
+  dryRun: boolean;
+}
+
+export interface WaitReport extends WaitResult {
+  level: WaitLevel;
+}
+
+export interface CreateTenantResult {
+  tenant: string;
+  stack: string;
+  /** created: the role was made now; updated: something was repaired; unchanged: nothing to do; planned: --dry-run. */
+  status: 'created' | 'updated' | 'unchanged' | 'planned';
+  dryRun: boolean;
+  scopes: string[];
+  role: { name: string; arn: string };
+  steps: StepReport[];
+  /** With --dry-run: the exact documents the steps send. */
+  documents?: { trustPolicy: PolicyDocument; dataPolicy: PolicyDocument } | undefined;
+  wait?: WaitReport | undefined;
+}
+
+export async function createTenant(ctx: TenantContext, input: CreateTenantInput): Promise<CreateTenantResult> {
+  const { config, apis } = ctx;
+  // Offline first: id, limits and the isolation proof, before any AWS call.
+  let scopes = resolveScopes(config, input.scopes);
+  let desired = desiredTenant(config, input.tenant, scopes);
+  assertIsolationProof(config, desired.tenant);
+
+  ctx.progress?.(`reading tenant ${desired.tenant}`);
+  const [boundary, observed] = await Promise.all([apis.iam.getPolicy(desired.role.boundaryArn), observeTenant(apis, config, desired.tenant)]);
+  if (!boundary)
+    throw new FailedError(`the stack's permissions boundary ${desired.role.boundaryArn} does not exist; run \`isoctl init\` first`, 'not_initialized');
+  if (observed.mapping.kind === 'rule' && observed.mapping.entryType === undefined)
+    throw new FailedError(`the identity pool ${config.identityPoolId} has no role mapping for ${observed.mapping.mappingKey}; run \`isoctl init\` first`, 'not_initialized');
+
+  // Without --scope, an existing tenant keeps the scopes recorded on its role.
+  if (input.scopes === undefined && observed.role?.tags) {
+    const kept = scopesFromTag(config, observed.role.tags[TAG_SCOPES]);
+    if (kept && kept.join() !== scopes.join()) {
+      scopes = kept;
+      desired = desiredTenant(config, input.tenant, scopes);
+      assertIsolationProof(config, desired.tenant);
+    }
+  }
+
+  const steps = planCreate(config, desired, observed);
+  const base = {
+    tenant: desired.tenant,
+    stack: config.stack,
+    scopes,
+    role: { name: desired.role.name, arn: desired.role.arn },
+  };
+  if (input.dryRun) {
+    return {
+      ...base,
+      status: 'planned',
+      dryRun: true,
+      steps: steps.map((s) => ({ ...s, state: 'planned' as const })),
+      documents: { trustPolicy: desired.role.trustPolicy, dataPolicy: desired.dataPolicy.document },
+    };
+  }
+
+  const reports = await applySteps(ctx, steps, desired, desired.tenant);
+  const status = reports.length === 0 ? 'unchanged' : reports.some((r) => r.action === 'create-role' && r.detail === undefined) ? 'created' : 'updated';
+  const result: CreateTenantResult = { ...base, status, dryRun: false, steps: reports };
+  if (input.wait === 'none') return result;
+
+  const checks = convergenceChecks(ctx, desired, input.wait);
+  const waited = await waitFor(checks, {
+    timeoutMs: input.timeoutMs,
+    signal: ctx.signal,
+    onProgress: (check) => ctx.progress?.(check.waitingFor),
+  });
+  result.wait = { level: input.wait, ...waited };
+  if (waited.timedOut) {
+    const pending = waited.checks.filter((c) => c.state === 'pending').map((c) => c.name);
+    throw new PendingError(
+      `tenant ${desired.tenant}: ${reports.length === 0 ? 'no changes needed, but' : `${reports.length} change(s) made;`} not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`,
+      retryAfterSeconds(waited),
+      { result, pending },
+    );
+  }
+  if (!waited.ok) {
+    const failed = waited.checks.find((c) => c.state === 'failed');
+    throw new FailedError(`tenant ${desired.tenant}: check ${failed?.name} failed: ${failed?.detail}`, 'check_failed', { details: { result } });
+  }
+  return result;
+}
+
+/** The checks of a wait level; each level includes the ones before it. */
+export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, level: WaitLevel): Check[] {
+  const { apis, config } = ctx;
+  const checks: Check[] = [];
+  if (level === 'none') return checks;
+  checks.push({
+    name: 'iam:role',
+    service: 'iam',
+    waitingFor: 'waiting for IAM to show the role with its trust policy and boundary',
+    run: async () => {
+      const role = await apis.iam.getRole(desired.role.name);
+      if (!role) throw new NotYet('role not visible yet');
+      if (!policiesEqual(desired.role.trustPolicy, role.trustPolicy as PolicyDocument)) throw new NotYet('trust policy not updated yet');
+      if (role.permissionsBoundaryArn !== desired.role.boundaryArn) throw new NotYet('permissions boundary not visible yet');
+      if (role.tags && role.tags[TAG_MANAGED_BY] === undefined) throw new NotYet('tags not visible yet');
+      return role.arn;
+    },
+  });
+  checks.push({
+    name: 'iam:inline-policy',
+    service: 'iam',
+    waitingFor: 'waiting for IAM to show the inline data policy',
+    run: async () => {
+      const doc = await apis.iam.getRolePolicy(desired.role.name, desired.dataPolicy.name);
+      if (doc === undefined) throw new NotYet('inline policy not visible yet');
+      if (!policiesEqual(desired.dataPolicy.document, doc as PolicyDocument)) throw new NotYet('inline policy not updated yet');
+      return desired.dataPolicy.name;
+    },
+  });
+  if (level === 'iam') return checks;
+  if (desired.mapping.kind === 'group') {
+    const mapping = desired.mapping;
+    checks.push({
+      name: 'cognito:group',
+      service: 'cognito',
+      waitingFor: `waiting for Cognito to map group ${mapping.groupName} to the role`,
+      run: async () => {
+        const g = await apis.cognitoIdp.getGroup(config.userPoolId, tenantGroupName(desired.tenant));
+        if (!g) throw new NotYet('group not visible yet');
+        if (g.roleArn !== mapping.roleArn) throw new NotYet(`group maps to ${g.roleArn ?? 'no role'} yet`);
+        const roles = await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId);
+        const entry = roles.RoleMappings[mappingKeyOf(config)];
+        if (entry?.Type !== 'Token') throw new Wrong(`the identity pool has no Token mapping for ${mappingKeyOf(config)}; run \`isoctl init\``);
+        return mapping.roleArn;
+      },
+    });
+  } else {
+    const mapping = desired.mapping;
+    checks.push({
+      name: 'cognito:rule',
+      service: 'cognito',
+      waitingFor: `waiting for Cognito to map ${mapping.claim}=${mapping.value} to the role`,
+      run: async () => {
+        const roles = await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId);
+        const rule = findTenantRule(rulesOf(roles, mappingKeyOf(config)), mapping.claim, mapping.value);
+        if (!rule) throw new NotYet('rule not visible yet');
+        if (rule.RoleArn !== mapping.roleArn) throw new NotYet(`rule maps to ${rule.RoleArn} yet`);
+        return mapping.roleArn;
+      },
+    });
+  }
+  if (level === 'cognito') return checks;
+  const session = new ProbeSession(apis, config, desired.tenant, desired.scopes);
+  const against = neighbourTenant(desired.tenant);
+  checks.push({
+    name: 'dynamodb:probe',
+    service: 'dynamodb',
+    waitingFor: 'waiting for DynamoDB to let the probe identity read its own partition',
+    notYet: probeNotYet,
+    run: async () => {
+      let result;
+      try {
+        result = await session.run(against);
+      } catch (err) {
+        if (err instanceof ProbeError && err.stage === 'role') throw new NotYet(err.message);
+        if (err instanceof ProbeError) throw new Wrong(err.message);
+        throw err;
+      }
+      const own = result.checks.filter((c) => c.expect === 'allow');
+      const leaks = result.checks.filter((c) => c.expect === 'deny' && c.outcome === 'allowed');
+      if (leaks.length > 0) throw new Wrong(`isolation does not hold: ${leaks.map((c) => `${c.name} on ${c.table} was allowed`).join('; ')}`);
+      const notYet = own.find((c) => !c.ok);
+      if (notYet) {
+        if (notYet.outcome === 'denied') throw new NotYet(`own read still denied: ${notYet.detail ?? ''}`);
+        throw new Wrong(`${notYet.name} on ${notYet.table}: ${notYet.detail ?? notYet.outcome}`);
+      }
+      const errors = result.checks.filter((c) => c.outcome === 'error');
+      if (errors.length > 0) throw new Wrong(errors.map((c) => `${c.name}: ${c.detail}`).join('; '));
+      return `own partition readable; ${result.checks.filter((c) => c.expect === 'deny').length} cross-tenant reads denied`;
+    },
+  });
+  return checks;
+}
+
+/** Errors of the probe's Cognito steps that mean "Cognito does not see the mapping or role yet". */
+export function probeNotYet(err: AwsCallError): boolean {
+  if (err.kind !== 'access-denied') return false;
+  return /unable to resolve a role|ambiguous role|no rule matched|not authorized to perform: sts:AssumeRoleWithWebIdentity/i.test(err.awsMessage);
+}
+
+/** A tenant id that is certainly not `tenant`: the partition a probe must be denied. */
+export function neighbourTenant(tenant: string): string {
+  return tenant === 'isoctl-neighbour' ? 'isoctl-neighbour-2' : 'isoctl-neighbour';
+}
+

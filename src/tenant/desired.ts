@@ -1,0 +1,126 @@
+// What a tenant should look like, built from the config by src/policy, before any AWS call.
+import type { StackConfig } from '../config/schema.js';
+import { assertTenantId } from '../config/tenant-id.js';
+import { RefusedError } from '../errors.js';
+import {
+  INLINE_POLICY_NAME,
+  assertTenantWithinLimits,
+  boundaryPolicyArn,
+  buildDataPolicy,
+  buildTrustPolicy,
+  resolveScopes as policyResolveScopes,
+  serializePolicy,
+  tenantRoleArn,
+  tenantRoleName,
+  tenantRolePath,
+  tenantTableName,
+  tenantTags,
+} from '../policy/index.js';
+import * as policy from '../policy/index.js';
+import type { PolicyDocument } from '../policy/types.js';
+import { groupDescription, probeUsername, SCOPES_SEPARATOR, TAG_SCOPES, tenantGroupName } from './names.js';
+
+export type DesiredMapping =
+  | { kind: 'group'; groupName: string; roleArn: string; description: string }
+  | { kind: 'rule'; claim: string; value: string; roleArn: string };
+
+export interface DesiredSiloTable {
+  name: string;
+  partitionKey: string;
+  sortKey: string | undefined;
+}
+
+export interface DesiredTenant {
+  tenant: string;
+  stack: string;
+  scopes: string[];
+  role: {
+    name: string;
+    arn: string;
+    path: string;
+    boundaryArn: string;
+    tags: Record<string, string>;
+    trustPolicy: PolicyDocument;
+    trustJson: string;
+  };
+  dataPolicy: { name: string; document: PolicyDocument; json: string };
+  mapping: DesiredMapping;
+  probe: { username: string; attributes: Record<string, string>; group: string | undefined };
+  siloTables: DesiredSiloTable[];
+}
+
+/** Resolves `--scope` values (comma lists or repeats) against the config; undefined -> every scope. Sorted. */
+export function resolveScopes(config: StackConfig, requested: string[] | undefined): string[] {
+  const wanted = requested?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  return policyResolveScopes(config, wanted && wanted.length > 0 ? wanted : undefined);
+}
+
+/** The scopes recorded on a role's tag; undefined when absent or naming a scope the config no longer has. */
+export function scopesFromTag(config: StackConfig, value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(SCOPES_SEPARATOR).filter(Boolean);
+  if (names.length === 0 || !names.every((n) => n in config.scopes)) return undefined;
+  return policyResolveScopes(config, names);
+}
+
+export function tagsRecord(tags: Array<{ Key: string; Value: string }> | Record<string, string>): Record<string, string> {
+  if (!Array.isArray(tags)) return { ...tags };
+  const out: Record<string, string> = {};
+  for (const t of tags) out[t.Key] = t.Value;
+  return out;
+}
+
+/** The desired state of one tenant. Throws UsageError for a bad id, RefusedError when a limit is exceeded. */
+export function desiredTenant(config: StackConfig, tenantId: string, scopes: string[]): DesiredTenant {
+  const tenant = assertTenantId(tenantId, config.stack);
+  assertTenantWithinLimits(config, tenant, scopes);
+  const trustPolicy = buildTrustPolicy(config);
+  const dataDoc = buildDataPolicy(config, tenant, scopes);
+  const roleArn = tenantRoleArn(config, tenant);
+  const tags = { ...tagsRecord(tenantTags(config, tenant)), [TAG_SCOPES]: scopes.join(SCOPES_SEPARATOR) };
+  const mapping: DesiredMapping =
+    config.mapping === 'rules'
+      ? { kind: 'rule', claim: config.tenantClaim, value: tenant, roleArn }
+      : { kind: 'group', groupName: tenantGroupName(tenant), roleArn, description: groupDescription(config, tenant) };
+  const probeAttributes: Record<string, string> = {};
+  if (config.mapping === 'rules') probeAttributes[config.tenantClaim] = tenant;
+  return {
+    tenant,
+    stack: config.stack,
+    scopes,
+    role: {
+      name: tenantRoleName(config, tenant),
+      arn: roleArn,
+      path: tenantRolePath(config),
+      boundaryArn: boundaryPolicyArn(config),
+      tags,
+      trustPolicy,
+      trustJson: serializePolicy(trustPolicy),
+    },
+    dataPolicy: { name: INLINE_POLICY_NAME, document: dataDoc, json: serializePolicy(dataDoc) },
+    mapping,
+    probe: { username: probeUsername(tenant), attributes: probeAttributes, group: mapping.kind === 'group' ? mapping.groupName : undefined },
+    siloTables: config.tables
+      .filter((t) => t.model === 'silo')
+      .map((t) => ({ name: tenantTableName(t, tenant), partitionKey: t.partitionKey, sortKey: t.sortKey })),
+  };
+}
+
+/** The offline isolation proof for `tenant` next to the tenants already known; refuses (exit 4) when it fails. */
+export function assertIsolationProof(config: StackConfig, tenant: string, others: string[] = []): void {
+  const tenants = [...new Set([tenant, ...others])];
+  // A proof needs at least two tenants to show cross-tenant denial; a synthetic neighbour stands in.
+  if (tenants.length < 2) tenants.push(tenant === 'isoctl-proof-neighbour' ? 'isoctl-proof-other' : 'isoctl-proof-neighbour');
+  // Looked up at run time: the proof lands in src/policy separately from this file.
+  const prove = (policy as unknown as { proveIsolation?: (c: StackConfig, t: string[]) => { ok: boolean; failures: unknown[] } }).proveIsolation;
+  if (!prove) throw new RefusedError('the isolation proof (src/policy proveIsolation) is not available in this build; refusing to create tenants without it', 'proof_unavailable');
+  const result = prove(config, tenants);
+  if (!result.ok) {
+    const shown = result.failures.slice(0, 5).map((f) => `  - ${typeof f === 'string' ? f : JSON.stringify(f)}`);
+    throw new RefusedError(
+      `the isolation proof failed for tenant ${JSON.stringify(tenant)} (${result.failures.length} failing check${result.failures.length === 1 ? '' : 's'}); nothing was changed:\n${shown.join('\n')}\nRun \`isoctl policy check ${tenant}\` for details.`,
+      'isolation_proof_failed',
+      { failures: result.failures },
+    );
+  }
+}

@@ -1,0 +1,54 @@
+// A lease in the stack's lock table serialises every write of the identity pool's role
+// configuration (SetIdentityPoolRoles replaces all of it). The lease expires on its own, so a
+// crashed holder blocks others for at most LEASE_MS.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AwsApis } from '../aws/apis.js';
+import { lockTableName, type StackConfig } from '../config/schema.js';
+import { FailedError, RefusedError } from '../errors.js';
+import { identityPoolLockId } from './names.js';
+
+export const LEASE_MS = 30_000;
+
+export interface LockOptions {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  signal?: AbortSignal | undefined;
+  /** How long to wait for a held lease before refusing (exit 4). */
+  waitMs?: number;
+  /** Words for the lock holder field (command line). */
+  purpose?: string;
+}
+
+export async function withIdentityPoolLock<T>(apis: AwsApis, config: StackConfig, opts: LockOptions, body: () => Promise<T>): Promise<T> {
+  const table = lockTableName(config);
+  const lockId = identityPoolLockId(config.identityPoolId);
+  const owner = randomUUID();
+  const holder = `${hostname()} pid ${process.pid}${opts.purpose ? ` (${opts.purpose})` : ''}`;
+  const deadline = opts.now() + (opts.waitMs ?? 20_000);
+  let delay = 100;
+  for (;;) {
+    let current;
+    try {
+      current = await apis.dynamodb.tryAcquireLease(table, { lockId, owner, expiresAt: opts.now() + LEASE_MS, holder }, opts.now());
+    } catch (err) {
+      if ((err as { kind?: string }).kind === 'not-found')
+        throw new FailedError(`the lock table ${table} does not exist; run \`isoctl init\` first`, 'not_initialized', { cause: err });
+      throw err;
+    }
+    if (!current) break;
+    if (opts.now() >= deadline)
+      throw new RefusedError(
+        `the identity pool ${config.identityPoolId} is locked by ${current.holder || 'another isoctl'} until ${new Date(current.expiresAt).toISOString()}; try again then (the lease expires by itself if its holder crashed)`,
+        'lock_held',
+        { holder: current.holder, expiresAt: new Date(current.expiresAt).toISOString() },
+      );
+    await opts.sleep(Math.min(delay * (0.5 + Math.random() / 2), Math.max(0, deadline - opts.now()) + 1), opts.signal);
+    delay = Math.min(delay * 2, 1000);
+  }
+  try {
+    return await body();
+  } finally {
+    await apis.dynamodb.releaseLease(table, lockId, owner).catch(() => undefined);
+  }
+}

@@ -1,0 +1,212 @@
+// The probe identity: a user of the tenant in the user pool that signs in the way the tenant's
+// users do (user pool -> identity pool -> temporary credentials) and tries DynamoDB reads that
+// must succeed (its own partition) and reads that must be denied (another tenant's partition,
+// mixed keys, a forbidden attribute, another tenant's silo table).
+//
+// The password is random, set right before signing in, and never printed or stored. The
+// temporary credentials live for one probe: fresh ones each run, never shared between tenants.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AwsApis, KeyValue, TableInfo } from '../aws/apis.js';
+import { AwsCallError, cognitoProviderName } from '../aws/apis.js';
+import type { StackConfig, TableConfig } from '../config/schema.js';
+import { tenantRoleArn, tenantRoleName } from '../policy/index.js';
+import { probeUsername } from './names.js';
+
+export type ProbeExpectation = 'allow' | 'deny';
+export type ProbeOutcome = 'allowed' | 'denied' | 'error' | 'skipped';
+
+export interface ProbeCheck {
+  name: 'own-partition' | 'other-partition' | 'mixed-keys' | 'forbidden-attribute' | 'own-silo-table' | 'other-silo-table';
+  action: string;
+  table: string;
+  /** The partition key value(s) asked for. */
+  keys: string[];
+  expect: ProbeExpectation;
+  outcome: ProbeOutcome;
+  ok: boolean;
+  detail?: string | undefined;
+}
+
+export interface ProbeResult {
+  tenant: string;
+  against: string;
+  /** The role the credentials were issued for (from STS GetCallerIdentity). */
+  roleArn: string;
+  identityId: string;
+  /** The access key id of the probe's temporary credentials (never the secret). */
+  accessKeyId: string;
+  checks: ProbeCheck[];
+  /** Own reads allowed and every cross-tenant read denied. */
+  isolated: boolean;
+}
+
+export class ProbeError extends Error {
+  constructor(
+    message: string,
+    readonly stage: 'user' | 'sign-in' | 'identity' | 'credentials' | 'role',
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'ProbeError';
+  }
+}
+
+/** A password meeting Cognito's default policy (upper, lower, digit, symbol, >= 8). */
+export function randomPassword(): string {
+  return `${randomBytes(18).toString('base64url')}aA1!`;
+}
+
+function decodeClaims(idToken: string): Record<string, unknown> {
+  const part = idToken.split('.')[1] ?? '';
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** One probe session per tenant and command: signs in once, then every `run()` gets fresh credentials. */
+export class ProbeSession {
+  private token: { idToken: string; sub: string } | undefined;
+  private identityId: string | undefined;
+  private tables = new Map<string, TableInfo | undefined>();
+
+  constructor(
+    private readonly apis: AwsApis,
+    private readonly config: StackConfig,
+    readonly tenant: string,
+    private readonly scopes: string[],
+  ) {}
+
+  private get logins(): Record<string, string> {
+    return { [cognitoProviderName(this.config.region, this.config.userPoolId)]: this.token?.idToken ?? '' };
+  }
+
+  async signIn(): Promise<{ sub: string }> {
+    if (this.token) return this.token;
+    const username = probeUsername(this.tenant);
+    const user = await this.apis.cognitoIdp.adminGetUser(this.config.userPoolId, username);
+    if (!user) throw new ProbeError(`probe user ${username} does not exist; run \`isoctl tenant create ${this.tenant}\``, 'user');
+    const password = randomPassword();
+    await this.apis.cognitoIdp.adminSetUserPassword(this.config.userPoolId, username, password);
+    let idToken: string;
+    try {
+      ({ idToken } = await this.apis.cognitoIdp.adminSignIn(this.config.userPoolId, this.config.userPoolClientId, username, password));
+    } catch (err) {
+      throw new ProbeError(`probe user ${username} could not sign in: ${(err as Error).message}`, 'sign-in', err);
+    }
+    const claims = decodeClaims(idToken);
+    this.token = { idToken, sub: String(claims.sub ?? user.sub ?? '') };
+    return this.token;
+  }
+
+  /** Fresh temporary credentials for this probe (GetId once per session, GetCredentialsForIdentity every time). */
+  private async credentials() {
+    await this.signIn();
+    this.identityId ??= await this.apis.cognitoIdentity.getId(this.config.identityPoolId, this.config.accountId, this.logins);
+    return this.apis.cognitoIdentity.getCredentialsForIdentity(this.identityId, this.logins);
+  }
+
+  private async table(name: string): Promise<TableInfo | undefined> {
+    if (!this.tables.has(name)) this.tables.set(name, await this.apis.dynamodb.describeTable(name));
+    return this.tables.get(name);
+  }
+
+  /** One probe. Throws AwsCallError / ProbeError when the identity cannot be obtained (the caller classifies). */
+  async run(against: string): Promise<ProbeResult> {
+    const creds = await this.credentials();
+    const probeApis = this.apis.withCredentials(creds);
+    try {
+      const who = await probeApis.sts.getCallerIdentity();
+      const roleName = /:assumed-role\/([^/]+)\//.exec(who.arn)?.[1] ?? '';
+      const expected = tenantRoleName(this.config, this.tenant);
+      const roleArn = roleName === expected ? tenantRoleArn(this.config, this.tenant) : who.arn;
+      if (roleName !== expected)
+        throw new ProbeError(`the probe of ${this.tenant} got credentials for role ${roleName || who.arn}, not ${expected}`, 'role');
+      const checks = await this.dataChecks(probeApis, against);
+      const isolated = checks.every((c) => c.ok);
+      return { tenant: this.tenant, against, roleArn, identityId: this.identityId ?? '', accessKeyId: creds.accessKeyId, checks, isolated };
+    } finally {
+      probeApis.close();
+    }
+  }
+
+  private readAction(): 'Query' | 'GetItem' | undefined {
+    const actions = new Set(this.scopes.flatMap((s) => this.config.scopes[s] ?? []));
+    if (actions.has('dynamodb:Query')) return 'Query';
+    if (actions.has('dynamodb:GetItem')) return 'GetItem';
+    return undefined;
+  }
+
+  private async dataChecks(probeApis: AwsApis, against: string): Promise<ProbeCheck[]> {
+    const checks: ProbeCheck[] = [];
+    const action = this.readAction();
+    const pooled = this.config.tables.find((t) => t.model === 'pooled');
+    const silo = this.config.tables.find((t) => t.model === 'silo');
+    if (!action) {
+      checks.push({ name: 'own-partition', action: 'dynamodb:Query', table: pooled?.name ?? silo?.name ?? '', keys: [], expect: 'allow', outcome: 'skipped', ok: false, detail: `the scopes ${this.scopes.join(', ')} allow no DynamoDB read (Query or GetItem)` });
+      return checks;
+    }
+    if (pooled) {
+      const own = this.config.granularity === 'user' ? (this.token?.sub ?? '') : this.tenant;
+      const other = this.config.granularity === 'user' ? randomUUID() : against;
+      checks.push(...(await this.pooledChecks(probeApis, pooled, action, own, other)));
+    }
+    if (silo) {
+      const ownTable = `${silo.name}-${this.tenant}`;
+      const otherTable = `${silo.name}-${against}`;
+      const key = this.config.granularity === 'user' ? (this.token?.sub ?? '') : this.tenant;
+      const info = await this.table(ownTable);
+      checks.push(await this.attempt(probeApis, 'own-silo-table', action, ownTable, [key], 'allow', info, silo, []));
+      checks.push(await this.attempt(probeApis, 'other-silo-table', action, otherTable, [key], 'deny', info, silo, []));
+    }
+    return checks;
+  }
+
+  private async pooledChecks(probeApis: AwsApis, table: TableConfig, action: 'Query' | 'GetItem', own: string, other: string): Promise<ProbeCheck[]> {
+    const info = await this.table(table.name);
+    const keyAttrs = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
+    const projection = table.attributes ? keyAttrs : [];
+    const out: ProbeCheck[] = [];
+    out.push(await this.attempt(probeApis, 'own-partition', action, table.name, [own], 'allow', info, table, projection));
+    out.push(await this.attempt(probeApis, 'other-partition', action, table.name, [other], 'deny', info, table, projection));
+    const actions = new Set(this.scopes.flatMap((s) => this.config.scopes[s] ?? []));
+    if (actions.has('dynamodb:BatchGetItem'))
+      out.push(await this.attempt(probeApis, 'mixed-keys', 'BatchGetItem', table.name, [own, other], 'deny', info, table, projection));
+    if (table.attributes) {
+      let forbidden = 'isoctlProbeForbidden';
+      while (table.attributes.includes(forbidden)) forbidden += 'X';
+      out.push(await this.attempt(probeApis, 'forbidden-attribute', action, table.name, [own], 'deny', info, table, [...keyAttrs, forbidden]));
+    }
+    return out;
+  }
+
+  private async attempt(
+    probeApis: AwsApis,
+    name: ProbeCheck['name'],
+    action: 'Query' | 'GetItem' | 'BatchGetItem',
+    tableName: string,
+    keys: string[],
+    expect: ProbeExpectation,
+    info: TableInfo | undefined,
+    table: TableConfig,
+    attributes: string[],
+  ): Promise<ProbeCheck> {
+    const pkType = info?.partitionKey.type ?? 'S';
+    const sk = info?.sortKey ?? (table.sortKey ? { name: table.sortKey, type: 'S' as const } : undefined);
+    const value = (v: string): KeyValue => (pkType === 'N' ? { N: /^\d+$/.test(v) ? v : '0' } : { S: v });
+    const fullKey = (v: string): Record<string, KeyValue> => {
+      const k: Record<string, KeyValue> = { [table.partitionKey]: value(v) };
+      if (sk) k[sk.name] = sk.type === 'N' ? { N: '0' } : { S: 'isoctl-probe' };
+      return k;
+    };
+    const base = { name, action: `dynamodb:${action}`, table: tableName, keys, expect };
+    try {
+      if (action === 'Query') await probeApis.dynamodb.query({ table: tableName, keyName: table.partitionKey, keyValue: value(keys[0] ?? ''), attributes });
+      else if (action === 'GetItem') await probeApis.dynamodb.getItem(tableName, fullKey(keys[0] ?? ''), attributes);
+      else await probeApis.dynamodb.batchGetItem(tableName, keys.map(fullKey), attributes);
+      return { ...base, outcome: 'allowed', ok: expect === 'allow', detail: expect === 'allow' ? undefined : 'ALLOWED: isolation does not hold' };
+    } catch (err) {
+      if (err instanceof AwsCallError && err.kind === 'access-denied')
+        return { ...base, outcome: 'denied', ok: expect === 'deny', detail: err.awsMessage };
+      if (err instanceof AwsCallError) return { ...base, outcome: 'error', ok: false, detail: `${err.awsCode}: ${err.awsMessage}` };
+      throw err;
+    }
+  }
+}

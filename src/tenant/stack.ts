@@ -1,0 +1,184 @@
+// `init`: validate the config against AWS, then make the stack's shared pieces, each only when
+// missing or different: the permissions boundary, the lock table, the identity pool's role
+// mapping entry for the user pool client, and (granularity user) the principal-tag map.
+import { lockTableName, stackPath, boundaryPolicyName } from '../config/schema.js';
+import { FailedError, RefusedError, UsageError } from '../errors.js';
+import { boundaryPolicyArn, buildBoundaryPolicy, policiesEqual, principalTagAttributeMap, serializePolicy, tenantTags, type PolicyDocument } from '../policy/index.js';
+import { cognitoProviderName } from '../aws/apis.js';
+import { LOCK_KEY } from '../aws/dynamodb.js';
+import type { TenantContext } from './context.js';
+import { tagsRecord } from './desired.js';
+import { mappingKeyOf } from './observe.js';
+import { modifyIdentityPoolRoles } from './pool-roles.js';
+import { backoffMs } from './wait.js';
+
+export type InitAction =
+  | 'create-boundary'
+  | 'update-boundary'
+  | 'create-lock-table'
+  | 'put-role-mapping'
+  | 'put-principal-tag-map';
+
+export interface InitStep {
+  action: InitAction;
+  target: string;
+  reason: string;
+  state: 'done' | 'planned';
+  detail?: string | undefined;
+  document?: PolicyDocument | undefined;
+}
+
+export interface InitResult {
+  stack: string;
+  accountId: string;
+  status: 'created' | 'updated' | 'unchanged' | 'planned';
+  dryRun: boolean;
+  boundaryArn: string;
+  lockTable: string;
+  mapping: { mode: 'token' | 'rules'; key: string };
+  steps: InitStep[];
+  warnings: string[];
+}
+
+export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): Promise<InitResult> {
+  const { apis, config } = ctx;
+  const warnings: string[] = [];
+  const steps: InitStep[] = [];
+  const key = mappingKeyOf(config);
+  const provider = cognitoProviderName(config.region, config.userPoolId);
+
+  // 1. Validate the config against what the account shows. Nothing is changed before this passes.
+  ctx.progress?.('checking the account, user pool, app client, identity pool and tables');
+  const [who, pool, client, idPool] = await Promise.all([
+    apis.sts.getCallerIdentity(),
+    apis.cognitoIdp.describeUserPool(config.userPoolId),
+    apis.cognitoIdp.describeUserPoolClient(config.userPoolId, config.userPoolClientId),
+    apis.cognitoIdentity.describeIdentityPool(config.identityPoolId),
+  ]);
+  const problems: string[] = [];
+  if (who.account !== config.accountId) problems.push(`accountId is ${config.accountId}, but the credentials are for account ${who.account} (${who.arn})`);
+  if (!pool) problems.push(`userPoolId ${config.userPoolId}: no such user pool in ${config.region}`);
+  else if (config.mapping === 'rules' && config.tenantClaim.startsWith('custom:') && !pool.attributeNames.includes(config.tenantClaim))
+    problems.push(`mapping "rules" needs the user attribute ${config.tenantClaim} in user pool ${config.userPoolId}; add it as a custom attribute (it cannot be added to the token otherwise)`);
+  if (pool && !client) problems.push(`userPoolClientId ${config.userPoolClientId}: no such app client in user pool ${config.userPoolId}`);
+  if (!idPool) problems.push(`identityPoolId ${config.identityPoolId}: no such identity pool in ${config.region}`);
+  else if (!idPool.cognitoProviders.some((p) => p.providerName === provider && p.clientId === config.userPoolClientId))
+    problems.push(`identity pool ${config.identityPoolId} does not list the provider ${provider} with client ${config.userPoolClientId}; add it under "Authentication providers" (GetCredentialsForIdentity would refuse every token)`);
+  if (problems.length > 0)
+    throw new UsageError(`the config does not match the account; nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'config_mismatch', { problems });
+  if (client && !client.explicitAuthFlows.includes('ALLOW_ADMIN_USER_PASSWORD_AUTH'))
+    warnings.push(`app client ${config.userPoolClientId} does not allow ALLOW_ADMIN_USER_PASSWORD_AUTH: the probe identity (tenant verify, --wait data) cannot sign in`);
+  const tables = await Promise.all(config.tables.filter((t) => t.model === 'pooled').map(async (t) => ({ t, info: await apis.dynamodb.describeTable(t.name) })));
+  for (const { t, info } of tables) {
+    if (!info) warnings.push(`pooled table ${t.name} does not exist yet; tenants cannot read or write until it does`);
+    else if (info.partitionKey.name !== t.partitionKey)
+      problems.push(`table ${t.name} has partition key ${info.partitionKey.name}, the config says ${t.partitionKey}`);
+  }
+  if (problems.length > 0)
+    throw new UsageError(`the config does not match the account; nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'config_mismatch', { problems });
+
+  const stackTags = tagsRecord(tenantTags(config, '-'));
+  delete stackTags['isoctl:tenant'];
+  const boundaryArn = boundaryPolicyArn(config);
+  const boundaryDoc = buildBoundaryPolicy(config);
+  const lockTable = lockTableName(config);
+  const plan = (s: Omit<InitStep, 'state'>) => steps.push({ ...s, state: 'planned' });
+
+  // 2. Decide what is missing (reads only).
+  const boundary = await apis.iam.getPolicy(boundaryArn);
+  let boundaryCurrent: unknown;
+  if (!boundary) plan({ action: 'create-boundary', target: boundaryArn, reason: 'boundary policy does not exist', document: boundaryDoc });
+  else {
+    if (boundary.tags && boundary.tags['isoctl:managed-by'] !== 'isoctl')
+      throw new RefusedError(`policy ${boundaryArn} exists without the tag isoctl:managed-by=isoctl; isoctl will not change it`, 'not_owned');
+    boundaryCurrent = await apis.iam.getPolicyVersion(boundaryArn, boundary.defaultVersionId);
+    if (!policiesEqual(boundaryDoc, boundaryCurrent as PolicyDocument))
+      plan({ action: 'update-boundary', target: boundaryArn, reason: `default version ${boundary.defaultVersionId} differs from the config`, document: boundaryDoc });
+  }
+  const lock = await apis.dynamodb.describeTable(lockTable);
+  if (!lock) plan({ action: 'create-lock-table', target: lockTable, reason: 'lock table does not exist' });
+  const roles = await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId);
+  const entry = roles.RoleMappings[key];
+  const mappingOk =
+    config.mapping === 'token'
+      ? entry?.Type === 'Token' && entry.AmbiguousRoleResolution === 'Deny'
+      : entry !== undefined && entry.AmbiguousRoleResolution === 'Deny' && (entry.Type === 'Rules' || entry.Type === 'Token');
+  if (config.mapping === 'token' && entry?.Type === 'Rules' && (entry.RulesConfiguration?.Rules.length ?? 0) > 0)
+    throw new RefusedError(
+      `the identity pool maps ${key} with ${entry.RulesConfiguration?.Rules.length} rule(s), but the config says "mapping": "token"; switching would drop those rules. Delete the rules-mode tenants first, or keep "mapping": "rules".`,
+      'mapping_conflict',
+    );
+  if (!mappingOk)
+    plan({
+      action: 'put-role-mapping',
+      target: `${config.identityPoolId} ${key}`,
+      reason: entry ? `entry is ${entry.Type} with AmbiguousRoleResolution ${entry.AmbiguousRoleResolution ?? 'unset'}` : 'no role mapping for the user pool client',
+    });
+  const wantTags = principalTagAttributeMap(config);
+  if (Object.keys(wantTags).length > 0) {
+    const current = await apis.cognitoIdentity.getPrincipalTagAttributeMap(config.identityPoolId, provider);
+    const same = current && !current.useDefaults && JSON.stringify(sortRecord(current.principalTags)) === JSON.stringify(sortRecord(wantTags));
+    if (!same)
+      plan({ action: 'put-principal-tag-map', target: `${config.identityPoolId} ${provider}`, reason: `principal tags should be ${JSON.stringify(wantTags)}` });
+  }
+
+  const base = { stack: config.stack, accountId: who.account, boundaryArn, lockTable, mapping: { mode: config.mapping, key }, warnings, dryRun: opts.dryRun };
+  if (opts.dryRun) return { ...base, status: 'planned', steps };
+
+  // 3. Apply, in order: boundary, lock table, identity pool (under the lock), principal tags.
+  for (const step of steps) {
+    ctx.progress?.(`${step.action} ${step.target}`);
+    switch (step.action) {
+      case 'create-boundary':
+        await apis.iam
+          .createPolicy({ name: boundaryPolicyName(config.stack), path: stackPath(config.stack), document: serializePolicy(boundaryDoc), description: `isoctl permissions boundary of stack ${config.stack}`, tags: stackTags })
+          .catch((err: unknown) => {
+            if ((err as { kind?: string }).kind !== 'already-exists') throw err;
+          });
+        break;
+      case 'update-boundary': {
+        const r = await apis.iam.createPolicyVersion(boundaryArn, serializePolicy(boundaryDoc));
+        step.detail = `new default version ${r.versionId}${r.pruned ? `; deleted old version ${r.pruned} (IAM keeps 5)` : ''}`;
+        break;
+      }
+      case 'create-lock-table':
+        await apis.dynamodb.createTable({ name: lockTable, partitionKey: { name: LOCK_KEY, type: 'S' }, tags: stackTags }).catch((err: unknown) => {
+          if ((err as { kind?: string }).kind !== 'already-exists') throw err;
+        });
+        await waitForTableActive(ctx, lockTable);
+        break;
+      case 'put-role-mapping': {
+        const change = await modifyIdentityPoolRoles(apis, config, { now: ctx.now, sleep: ctx.sleep, signal: ctx.signal, purpose: 'init' }, (r) => {
+          const cur = r.RoleMappings[key];
+          if (config.mapping === 'token') r.RoleMappings[key] = { Type: 'Token', AmbiguousRoleResolution: 'Deny' };
+          else if (cur?.Type === 'Rules' && (cur.RulesConfiguration?.Rules.length ?? 0) > 0) r.RoleMappings[key] = { ...cur, AmbiguousRoleResolution: 'Deny' };
+          // No tenant yet: Cognito needs at least one rule in a Rules entry; Token + Deny gives nobody a role meanwhile.
+          else r.RoleMappings[key] = { Type: 'Token', AmbiguousRoleResolution: 'Deny' };
+        });
+        step.detail = change.changed ? 'written under the lock and read back; other entries kept' : 'already as wanted';
+        break;
+      }
+      case 'put-principal-tag-map':
+        await apis.cognitoIdentity.setPrincipalTagAttributeMap(config.identityPoolId, provider, { useDefaults: false, principalTags: wantTags });
+        break;
+    }
+    step.state = 'done';
+  }
+  const status = steps.length === 0 ? 'unchanged' : steps.some((s) => s.action === 'create-boundary') ? 'created' : 'updated';
+  return { ...base, status, steps };
+}
+
+function sortRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+async function waitForTableActive(ctx: TenantContext, table: string): Promise<void> {
+  const deadline = ctx.now() + 120_000;
+  for (let attempt = 1; ; attempt++) {
+    const info = await ctx.apis.dynamodb.describeTable(table);
+    if (info?.status === 'ACTIVE') return;
+    if (ctx.now() > deadline) throw new FailedError(`lock table ${table} is not ACTIVE after 120s (status ${info?.status ?? 'missing'})`, 'table_not_active', { retryable: true });
+    ctx.progress?.(`waiting for DynamoDB to make ${table} ACTIVE`);
+    await ctx.sleep(backoffMs(attempt), ctx.signal);
+  }
+}

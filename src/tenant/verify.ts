@@ -1,0 +1,39 @@
+// `tenant verify`: run the probe identity now and report each check.
+import { AwsCallError } from '../aws/errors.js';
+import { assertTenantId, roleName, tenantIdProblem } from '../config/tenant-id.js';
+import { FailedError, NotFoundError } from '../errors.js';
+import type { TenantContext } from './context.js';
+import { resolveScopes, scopesFromTag } from './desired.js';
+import { neighbourTenant } from './create.js';
+import { TAG_SCOPES } from './names.js';
+import { ProbeError, ProbeSession, type ProbeResult } from './probe.js';
+
+export interface VerifyTenantResult extends ProbeResult {
+  stack: string;
+  elapsedMs: number;
+}
+
+export async function verifyTenant(ctx: TenantContext, tenantId: string, opts: { against?: string | undefined } = {}): Promise<VerifyTenantResult> {
+  const { apis, config } = ctx;
+  const tenant = assertTenantId(tenantId, config.stack);
+  const started = ctx.now();
+  ctx.progress?.(`reading tenant ${tenant}`);
+  const [role, roles] = await Promise.all([apis.iam.getRole(roleName(config.stack, tenant)), opts.against ? Promise.resolve([]) : apis.iam.listStackRoles(config.stack)]);
+  if (!role) throw new NotFoundError(`tenant ${JSON.stringify(tenant)} has no role ${roleName(config.stack, tenant)} in stack ${config.stack}`, 'tenant_not_found');
+  const scopes = scopesFromTag(config, role.tags?.[TAG_SCOPES]) ?? resolveScopes(config, undefined);
+  const prefix = roleName(config.stack, '');
+  const against =
+    (opts.against && assertTenantId(opts.against, config.stack)) ??
+    roles.map((r) => r.name.slice(prefix.length)).filter((t) => t !== tenant && tenantIdProblem(t) === undefined).sort()[0] ??
+    neighbourTenant(tenant);
+  ctx.progress?.(`probing tenant ${tenant} (sign in, credentials, reads of ${tenant} and ${against})`);
+  const session = new ProbeSession(apis, config, tenant, scopes);
+  try {
+    const result = await session.run(against);
+    return { ...result, stack: config.stack, elapsedMs: ctx.now() - started };
+  } catch (err) {
+    if (err instanceof ProbeError) throw new FailedError(`probe of ${tenant} failed at ${err.stage}: ${err.message}`, 'probe_failed');
+    if (err instanceof AwsCallError) throw new FailedError(`probe of ${tenant} failed: ${err.message}`, 'probe_failed', { retryable: err.kind === 'throttled' || err.kind === 'still-propagating' });
+    throw err;
+  }
+}

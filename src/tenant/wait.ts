@@ -1,0 +1,159 @@
+// Convergence waits: poll each check until the service it asks sees the change. Capped
+// exponential backoff with jitter (p-retry drives the attempts; the interval never exceeds
+// 2 s), one deadline for all checks. Errors that mean "not yet" are retried inside the
+// window; errors that mean "wrong" stop at once with their cause.
+import pRetry from 'p-retry';
+import { AwsCallError } from '../aws/errors.js';
+
+export type WaitLevel = 'none' | 'iam' | 'cognito' | 'data';
+export const WAIT_LEVELS: readonly WaitLevel[] = ['none', 'iam', 'cognito', 'data'];
+export type CheckService = 'iam' | 'cognito' | 'dynamodb';
+export type CheckState = 'ok' | 'pending' | 'failed';
+
+/** The change is not visible yet: retry. */
+export class NotYet extends Error {
+  override name = 'NotYet';
+}
+/** Retrying will not help: stop and report. */
+export class Wrong extends Error {
+  override name = 'Wrong';
+}
+
+export interface Check {
+  name: string;
+  service: CheckService;
+  /** For the spinner: "waiting for IAM to show the role". */
+  waitingFor: string;
+  /** Resolves with a short detail when the check holds; throws NotYet / Wrong / AwsCallError. */
+  run(): Promise<string | undefined>;
+  /** Extra "not yet" classification for AWS errors of this check (e.g. AccessDenied inside the window). */
+  notYet?: (err: AwsCallError) => boolean;
+}
+
+export interface CheckResult {
+  name: string;
+  service: CheckService;
+  state: CheckState;
+  attempts: number;
+  elapsedMs: number;
+  detail?: string | undefined;
+}
+
+export interface WaitResult {
+  ok: boolean;
+  timedOut: boolean;
+  elapsedMs: number;
+  checks: CheckResult[];
+}
+
+export const MAX_INTERVAL_MS = 2_000;
+const FIRST_INTERVAL_MS = 200;
+
+/** Capped exponential backoff with equal jitter: half fixed, half random; never above MAX_INTERVAL_MS. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(MAX_INTERVAL_MS, FIRST_INTERVAL_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** Whether an error means "not visible yet" (retry) rather than "wrong" (stop). */
+export function isNotYet(err: unknown, check?: Pick<Check, 'notYet'>): boolean {
+  if (err instanceof NotYet) return true;
+  if (err instanceof Wrong) return false;
+  if (err instanceof AwsCallError) {
+    if (err.kind === 'not-found' || err.kind === 'still-propagating' || err.kind === 'throttled') return true;
+    return check?.notYet?.(err) ?? false;
+  }
+  return false;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof AwsCallError) return `${err.awsCode}: ${err.awsMessage}`;
+  return (err as Error)?.message ?? String(err);
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  /** Called when a check starts and each time it is retried (spinner text). */
+  onProgress?: (check: Check, attempt: number, lastError: string | undefined) => void;
+  now?: () => number;
+}
+
+/** Runs the checks in order against one deadline. Never throws for a timeout; the caller decides (exit 75). */
+export async function waitFor(checks: Check[], opts: WaitOptions): Promise<WaitResult> {
+  const now = opts.now ?? (() => performance.now());
+  const started = now();
+  const deadline = started + opts.timeoutMs;
+  const results: CheckResult[] = [];
+  let timedOut = false;
+  let failed = false;
+  for (const check of checks) {
+    if (timedOut || failed) {
+      results.push({ name: check.name, service: check.service, state: 'pending', attempts: 0, elapsedMs: 0, detail: failed ? 'not checked (an earlier check failed)' : 'not checked before the timeout' });
+      continue;
+    }
+    const checkStart = now();
+    let attempts = 0;
+    let lastError: string | undefined;
+    opts.onProgress?.(check, 1, undefined);
+    try {
+      const detail = await pRetry(
+        async () => {
+          attempts++;
+          return check.run();
+        },
+        {
+          retries: Number.POSITIVE_INFINITY,
+          minTimeout: 0,
+          maxTimeout: 0,
+          maxRetryTime: Math.max(0, deadline - now()),
+          signal: opts.signal,
+          shouldRetry: ({ error }) => isNotYet(error, check),
+          onFailedAttempt: async ({ error, attemptNumber }) => {
+            if (!isNotYet(error, check)) return;
+            lastError = describe(error);
+            const remaining = deadline - now();
+            if (remaining <= 0) return;
+            opts.onProgress?.(check, attemptNumber + 1, lastError);
+            await sleep(Math.min(backoffMs(attemptNumber), remaining), opts.signal);
+          },
+        },
+      );
+      results.push({ name: check.name, service: check.service, state: 'ok', attempts, elapsedMs: Math.round(now() - checkStart), detail });
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      const elapsedMs = Math.round(now() - checkStart);
+      if (isNotYet(err, check)) {
+        timedOut = true;
+        results.push({ name: check.name, service: check.service, state: 'pending', attempts, elapsedMs, detail: lastError ?? describe(err) });
+      } else {
+        failed = true;
+        results.push({ name: check.name, service: check.service, state: 'failed', attempts, elapsedMs, detail: describe(err) });
+      }
+    }
+  }
+  return { ok: !timedOut && !failed, timedOut, elapsedMs: Math.round(now() - started), checks: results };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Seconds a caller should wait before re-running after a timeout: the slowest pending service's typical lag. */
+export function retryAfterSeconds(result: WaitResult): number {
+  const pending = result.checks.filter((c) => c.state === 'pending');
+  if (pending.some((c) => c.service === 'dynamodb')) return 15;
+  if (pending.some((c) => c.service === 'cognito')) return 10;
+  return 5;
+}
