@@ -12,6 +12,7 @@ import { registerConfigCommands } from './commands/config/validate.js';
 import { registerWhoamiCommand } from './commands/whoami.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerTenantCommands } from './commands/tenant/index.js';
+import { registerSandboxCommands } from './commands/sandbox/index.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const VERSION: string = pkg.version;
@@ -58,6 +59,7 @@ export function buildProgram(runner: CommandRunner): Command {
   registerWhoamiCommand(program, runner);
   registerInitCommand(program, runner);
   registerTenantCommands(program, runner);
+  registerSandboxCommands(program, runner);
   return program;
 }
 
