@@ -4,6 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
+import {
+  AdminCreateUserCommand,
+  AdminInitiateAuthCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityClient, CreateIdentityPoolCommand, GetIdCommand, GetOpenIdTokenCommand } from '@aws-sdk/client-cognito-identity';
 import { startSandbox, type RunningSandbox, type StartSandboxOptions } from '../../../src/sandbox/server.js';
 import type { RequestLogEntry } from '../../../src/sandbox/request-log.js';
 
@@ -77,3 +86,61 @@ export const BOUNDARY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/*' }],
 });
+
+/** A Cognito OpenID token the real way: user pool sign-in -> identity pool GetId -> GetOpenIdToken. */
+export async function cognitoOpenIdToken(sb: Pick<RunningSandbox, 'endpoint' | 'credentials'>): Promise<{ token: string; identityPoolId: string; identityId: string }> {
+  const cfg = { region: 'us-east-1', endpoint: sb.endpoint, credentials: sb.credentials, maxAttempts: 1 };
+  const idp = new CognitoIdentityProviderClient(cfg);
+  const ci = new CognitoIdentityClient(cfg);
+  try {
+    const pool = (await idp.send(new CreateUserPoolCommand({ PoolName: 'token-pool' }))).UserPool!;
+    const client = (
+      await idp.send(new CreateUserPoolClientCommand({ UserPoolId: pool.Id!, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))
+    ).UserPoolClient!;
+    await idp.send(new AdminCreateUserCommand({ UserPoolId: pool.Id!, Username: 'alice', MessageAction: 'SUPPRESS' }));
+    await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.Id!, Username: 'alice', Password: 'Correct-horse-1', Permanent: true }));
+    const auth = await idp.send(
+      new AdminInitiateAuthCommand({
+        UserPoolId: pool.Id!,
+        ClientId: client.ClientId!,
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: 'alice', PASSWORD: 'Correct-horse-1' },
+      }),
+    );
+    const provider = `cognito-idp.us-east-1.amazonaws.com/${pool.Id}`;
+    const identityPoolId = (
+      await ci.send(
+        new CreateIdentityPoolCommand({
+          IdentityPoolName: 'token_pool',
+          AllowUnauthenticatedIdentities: false,
+          CognitoIdentityProviders: [{ ProviderName: provider, ClientId: client.ClientId! }],
+        }),
+      )
+    ).IdentityPoolId!;
+    const logins = { [provider]: auth.AuthenticationResult!.IdToken! };
+    const identityId = (await ci.send(new GetIdCommand({ IdentityPoolId: identityPoolId, Logins: logins }))).IdentityId!;
+    const token = (await ci.send(new GetOpenIdTokenCommand({ IdentityId: identityId, Logins: logins }))).Token!;
+    return { token, identityPoolId, identityId };
+  } finally {
+    idp.destroy();
+    ci.destroy();
+  }
+}
+
+/** A trust policy for Cognito identities of one identity pool, authenticated only. */
+export function cognitoTrust(identityPoolId: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: 'cognito-identity.amazonaws.com' },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { 'cognito-identity.amazonaws.com:aud': identityPoolId },
+          'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
+        },
+      },
+    ],
+  });
+}

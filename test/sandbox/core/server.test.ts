@@ -88,6 +88,23 @@ describe('SigV4 caller identification', () => {
   });
 });
 
+describe('plain routes', () => {
+  it("serves a user pool's JWKS document (the Cognito service's route) and logs the fetch", async () => {
+    const sb = await start();
+    const { CognitoIdentityProviderClient, CreateUserPoolCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+    const idp = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: sb.endpoint, credentials: sb.credentials });
+    const poolId = (await idp.send(new CreateUserPoolCommand({ PoolName: 'jwks' }))).UserPool!.Id!;
+    idp.destroy();
+    const res = await fetch(`${sb.endpoint}/${poolId}/.well-known/jwks.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { keys: Array<{ kty: string; alg: string }> };
+    expect(doc.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256' });
+    expect((await fetch(`${sb.endpoint}/nothing/here`)).status).toBe(404);
+    const { readRequestLog } = await import('./helpers.js');
+    expect(readRequestLog(sb.requestLogPath).at(-1)).toMatchObject({ service: 'cognito-idp', operation: `GET /${poolId}/.well-known/jwks.json`, status: 200, caller: 'anonymous' });
+  });
+});
+
 describe('state', () => {
   it('survives a restart: roles, inline policies and the admin keys', async () => {
     const dir = tempStateDir();

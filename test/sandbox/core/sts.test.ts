@@ -4,77 +4,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRoleCommand, GetRoleCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import {
-  AdminCreateUserCommand,
-  AdminInitiateAuthCommand,
-  AdminSetUserPasswordCommand,
-  CognitoIdentityProviderClient,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
-import { CognitoIdentityClient, CreateIdentityPoolCommand, GetIdCommand, GetOpenIdTokenCommand } from '@aws-sdk/client-cognito-identity';
 import type { RunningSandbox } from '../../../src/sandbox/server.js';
-import { failure, iamClient, sandbox, stsClient } from './helpers.js';
+import { cognitoOpenIdToken, cognitoTrust as trustFor, failure, iamClient, sandbox, stsClient } from './helpers.js';
 
 let sb: RunningSandbox;
 let token: string;
 let identityPoolId: string;
 let identityId: string;
 
-function trustFor(aud: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: 'cognito-identity.amazonaws.com' },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: { 'cognito-identity.amazonaws.com:aud': aud },
-          'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
-        },
-      },
-    ],
-  });
-}
-
 beforeAll(async () => {
   sb = await sandbox();
-  const cfg = { region: 'us-east-1', endpoint: sb.endpoint, credentials: sb.credentials, maxAttempts: 1 };
-  const idp = new CognitoIdentityProviderClient(cfg);
-  const pool = (await idp.send(new CreateUserPoolCommand({ PoolName: 'sts-test' }))).UserPool!;
-  const client = (
-    await idp.send(new CreateUserPoolClientCommand({ UserPoolId: pool.Id!, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))
-  ).UserPoolClient!;
-  await idp.send(new AdminCreateUserCommand({ UserPoolId: pool.Id!, Username: 'alice', MessageAction: 'SUPPRESS' }));
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.Id!, Username: 'alice', Password: 'Correct-horse-1', Permanent: true }));
-  const auth = await idp.send(
-    new AdminInitiateAuthCommand({
-      UserPoolId: pool.Id!,
-      ClientId: client.ClientId!,
-      AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: 'alice', PASSWORD: 'Correct-horse-1' },
-    }),
-  );
-  const provider = `cognito-idp.us-east-1.amazonaws.com/${pool.Id}`;
-  const ci = new CognitoIdentityClient(cfg);
-  identityPoolId = (
-    await ci.send(
-      new CreateIdentityPoolCommand({
-        IdentityPoolName: 'sts_test',
-        AllowUnauthenticatedIdentities: false,
-        CognitoIdentityProviders: [{ ProviderName: provider, ClientId: client.ClientId! }],
-      }),
-    )
-  ).IdentityPoolId!;
-  const logins = { [provider]: auth.AuthenticationResult!.IdToken! };
-  identityId = (await ci.send(new GetIdCommand({ IdentityPoolId: identityPoolId, Logins: logins }))).IdentityId!;
-  token = (await ci.send(new GetOpenIdTokenCommand({ IdentityId: identityId, Logins: logins }))).Token!;
+  ({ token, identityPoolId, identityId } = await cognitoOpenIdToken(sb));
   const iam = iamClient(sb);
   await iam.send(new CreateRoleCommand({ RoleName: 'web', Path: '/isoctl/t/', AssumeRolePolicyDocument: trustFor(identityPoolId), MaxSessionDuration: 3600 }));
   await iam.send(new CreateRoleCommand({ RoleName: 'other-pool', AssumeRolePolicyDocument: trustFor('us-east-1:00000000-0000-0000-0000-000000000000') }));
-  idp.destroy();
-  ci.destroy();
 });
 afterAll(async () => {
   await sb?.close();
