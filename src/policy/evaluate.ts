@@ -17,6 +17,8 @@
 // Anything else (BinaryEquals, IpAddress, NotPrincipal, a malformed statement) makes the
 // result CannotEvaluate unless an explicit deny already decided: it never becomes Allow.
 import {
+  QMARK,
+  STAR,
   UnsupportedConstruct,
   matchResolved,
   parseTemplate,
@@ -100,11 +102,17 @@ interface CompiledCondition {
 interface ActionMatcher {
   any: boolean;
   exact: Set<string>;
+  /** Patterns whose only wildcard is a trailing `*` ("dynamodb:*", "dynamodb:Get*"). */
+  prefixes: string[];
   globs: string[];
 }
 
 interface ResourcePattern {
   any: boolean;
+  /** The four ARN fields joined by ":", when they have no wildcard or variable. */
+  fixedHeads: string | undefined;
+  /** The whole resource part, when it has no wildcard or variable. */
+  fixedResource: string | undefined;
   /** partition, service, region, account (lower-cased, case-insensitive) */
   heads: Template[];
   product: string;
@@ -128,11 +136,25 @@ interface CompiledStatement {
   conditions: CompiledCondition[];
   /** Why this statement cannot be evaluated (fail closed). */
   unsupported: string | undefined;
+  /** The statement as reported in EvalResult.decidedBy, built once per policy label. */
+  decided: Map<string, DecidingStatement>;
 }
 
 export interface CompiledPolicy {
   statements: CompiledStatement[];
   unsupported: string | undefined;
+  /** Statements that can apply to an action (Action/NotAction decided once per action name). */
+  byAction: Map<string, CompiledStatement[]>;
+}
+
+function statementsFor(compiled: CompiledPolicy, action: string): CompiledStatement[] {
+  let list = compiled.byAction.get(action);
+  if (list === undefined) {
+    list = compiled.statements.filter((st) => st.actions === undefined || actionMatches(st.actions, action) !== st.notAction);
+    if (compiled.byAction.size >= 1_000) compiled.byAction.clear();
+    compiled.byAction.set(action, list);
+  }
+  return list;
 }
 
 type PolicyKind = 'identity' | 'trust';
@@ -144,7 +166,7 @@ function asArray(v: unknown): unknown[] {
 }
 
 function compileActions(value: unknown): ActionMatcher {
-  const m: ActionMatcher = { any: false, exact: new Set(), globs: [] };
+  const m: ActionMatcher = { any: false, exact: new Set(), prefixes: [], globs: [] };
   const list = asArray(value);
   if (list.length === 0) throw new UnsupportedConstruct('an empty Action list');
   for (const a of list) {
@@ -155,20 +177,24 @@ function compileActions(value: unknown): ActionMatcher {
     }
     if (!/^[^:\s]+:[^:\s]+$/.test(a)) throw new UnsupportedConstruct(`the action ${JSON.stringify(a)}`);
     const t = parseTemplate(a, { wildcards: true, variables: false, lowerCase: true });
-    if (t.wild) m.globs.push(t.fixed as string);
-    else m.exact.add(t.fixed as string);
+    const p = t.fixed as string;
+    const body = p.slice(0, -1);
+    if (!t.wild) m.exact.add(p);
+    else if (p.endsWith(STAR) && !body.includes(STAR) && !body.includes(QMARK)) m.prefixes.push(body);
+    else m.globs.push(p);
   }
   return m;
 }
 
 function actionMatches(m: ActionMatcher, action: string): boolean {
   if (m.any || m.exact.has(action)) return true;
+  for (const p of m.prefixes) if (action.startsWith(p)) return true;
   for (const g of m.globs) if (matchResolved(g, true, action)) return true;
   return false;
 }
 
 function compileResource(value: string, variables: boolean): ResourcePattern {
-  if (value === '*') return { any: true, heads: [], product: '', rest: undefined };
+  if (value === '*') return { any: true, fixedHeads: undefined, fixedResource: undefined, heads: [], product: '', rest: undefined };
   if (!value.startsWith('arn:')) throw new UnsupportedConstruct(`the resource ${JSON.stringify(value)} (not an ARN)`);
   const fields = value.split(':');
   // IAM reads a short ARN in an identity policy as if the missing fields were `*`.
@@ -183,28 +209,50 @@ function compileResource(value: string, variables: boolean): ResourcePattern {
     const cut = slash < 0 ? colon : colon < 0 ? slash : Math.min(slash, colon);
     product = resource.slice(0, cut + 1);
   }
-  return { any: false, heads, product, rest: parseTemplate(resource.slice(product.length), { wildcards: true, variables }) };
+  const rest = parseTemplate(resource.slice(product.length), { wildcards: true, variables });
+  const fixedHeads = heads.every((h) => h.fixed !== undefined && !h.wild) ? heads.map((h) => h.fixed).join(':') : undefined;
+  const fixedResource = rest.fixed !== undefined && !rest.wild ? product + rest.fixed : undefined;
+  return { any: false, fixedHeads, fixedResource, heads, product, rest };
 }
 
 interface RequestResource {
   arn: boolean;
   heads: string[];
+  headKey: string;
   resource: string;
 }
 
+// Requests name the same few tables over and over: parse each ARN once.
+const parsedResources = new Map<string, RequestResource>();
+
 function parseRequestResource(resource: string): RequestResource {
+  const hit = parsedResources.get(resource);
+  if (hit) return hit;
   const fields = resource.split(':');
-  if (fields[0] !== 'arn' || fields.length < 6) return { arn: false, heads: [], resource };
-  return { arn: true, heads: fields.slice(1, 5).map((f) => f.toLowerCase()), resource: fields.slice(5).join(':') };
+  const parsed: RequestResource =
+    fields[0] !== 'arn' || fields.length < 6
+      ? { arn: false, heads: [], headKey: '', resource }
+      : (() => {
+          const heads = fields.slice(1, 5).map((f) => f.toLowerCase());
+          return { arn: true, heads, headKey: heads.join(':'), resource: fields.slice(5).join(':') };
+        })();
+  if (parsedResources.size >= 10_000) parsedResources.clear();
+  parsedResources.set(resource, parsed);
+  return parsed;
 }
 
 function resourceMatches(p: ResourcePattern, r: RequestResource, ctx: ContextMap): boolean {
   if (p.any) return true;
   if (!r.arn) return false;
-  for (let i = 0; i < 4; i++) {
-    const t = p.heads[i] as Template;
-    const resolved = resolveTemplate(t, ctx, true);
-    if (resolved === undefined || !matchResolved(resolved, t.wild, r.heads[i] as string)) return false;
+  if (p.fixedHeads !== undefined) {
+    if (p.fixedHeads !== r.headKey) return false;
+    if (p.fixedResource !== undefined) return p.fixedResource === r.resource;
+  } else {
+    for (let i = 0; i < 4; i++) {
+      const t = p.heads[i] as Template;
+      const resolved = resolveTemplate(t, ctx, true);
+      if (resolved === undefined || !matchResolved(resolved, t.wild, r.heads[i] as string)) return false;
+    }
   }
   if (!r.resource.startsWith(p.product)) return false;
   const rest = p.rest as Template;
@@ -320,6 +368,7 @@ function compileStatement(raw: unknown, index: number, kind: PolicyKind, variabl
     principal: undefined,
     conditions: [],
     unsupported: undefined,
+    decided: new Map(),
   };
   try {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UnsupportedConstruct('a statement that is not an object');
@@ -362,12 +411,13 @@ function compile(doc: PolicyDocument, kind: PolicyKind): CompiledPolicy {
   if (c) return c;
   let compiled: CompiledPolicy;
   if (doc === null || typeof doc !== 'object' || doc.Statement === undefined || doc.Statement === null) {
-    compiled = { statements: [], unsupported: 'a policy without Statement' };
+    compiled = { statements: [], unsupported: 'a policy without Statement', byAction: new Map() };
   } else {
     const variables = doc.Version === '2012-10-17';
     compiled = {
       statements: asArray(doc.Statement).map((s, i) => compileStatement(s, i, kind, variables)),
       unsupported: doc.Version !== '2012-10-17' && doc.Version !== '2008-10-17' && doc.Version !== undefined ? `Version ${JSON.stringify(doc.Version)}` : undefined,
+      byAction: new Map(),
     };
   }
   if (typeof doc === 'object' && doc !== null) cache[kind].set(doc, compiled);
@@ -386,13 +436,30 @@ function scalar(v: ContextValue): string {
   return typeof v === 'string' ? v : String(v);
 }
 
+const lowerKeys = new Map<string, string>();
+
+function lowerKey(k: string): string {
+  let l = lowerKeys.get(k);
+  if (l === undefined) {
+    l = k.toLowerCase();
+    if (lowerKeys.size >= 10_000) lowerKeys.clear();
+    lowerKeys.set(k, l);
+  }
+  return l;
+}
+
+function allStrings(v: unknown[]): v is string[] {
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
+  return true;
+}
+
 /** Lower-cases context keys; booleans and numbers become the strings IAM sees. */
 export function normalizeContext(context: Record<string, ContextValue | undefined>): ContextMap {
   const m: ContextMap = new Map();
   for (const k in context) {
     const v = context[k];
     if (v === undefined || v === null) continue;
-    m.set(k.toLowerCase(), Array.isArray(v) ? v.map(scalar) : scalar(v));
+    m.set(lowerKey(k), Array.isArray(v) ? (allStrings(v) ? v : (v as unknown[]).map((x) => scalar(x as ContextValue))) : typeof v === 'string' ? v : scalar(v));
   }
   return m;
 }
@@ -499,15 +566,13 @@ function conditionMatches(c: CompiledCondition, ctx: ContextMap): boolean {
 
 type StatementOutcome = 0 | 1 | 2; // no match, match, cannot evaluate
 
+/** Whether a statement already known to cover the action applies to the request. */
 function statementApplies(
   st: CompiledStatement,
-  action: string,
   resource: RequestResource | undefined,
   principal: { Federated?: string; AWS?: string; Service?: string } | undefined,
   ctx: ContextMap,
 ): StatementOutcome {
-  if (st.actions === undefined) return st.unsupported ? 2 : 0;
-  if (actionMatches(st.actions, action) === st.notAction) return 0;
   if (st.unsupported) return 2;
   if (st.resources !== undefined && resource !== undefined) {
     let any = false;
@@ -539,15 +604,19 @@ function scanPolicy(
   into: PolicyScan,
 ): void {
   if (compiled.unsupported && !into.unsupported) into.unsupported = `${label}: ${compiled.unsupported} is not supported`;
-  for (const st of compiled.statements) {
-    const o = statementApplies(st, action, resource, principal, ctx);
+  for (const st of statementsFor(compiled, action)) {
+    const o = statementApplies(st, resource, principal, ctx);
     if (o === 0) continue;
     if (o === 2) {
       if (!into.unsupported) into.unsupported = `${label} ${st.unsupported}`;
       continue;
     }
-    const d: DecidingStatement = { policy: label, index: st.index, effect: st.effect };
-    if (st.sid !== undefined) d.sid = st.sid;
+    let d = st.decided.get(label);
+    if (d === undefined) {
+      d = { policy: label, index: st.index, effect: st.effect };
+      if (st.sid !== undefined) d.sid = st.sid;
+      st.decided.set(label, d);
+    }
     (st.effect === 'Deny' ? into.denies : into.allows).push(d);
   }
 }
@@ -557,8 +626,12 @@ function cannotEvaluate(unsupported: string): EvalResult {
 }
 
 export function evaluate(req: EvalRequest): EvalResult {
-  const ctx = normalizeContext(req.context);
-  const action = req.action.toLowerCase();
+  return evaluateNormalized(req, normalizeContext(req.context));
+}
+
+/** evaluate() with the context already normalised (lower-case keys, string values): for callers that build many requests. */
+export function evaluateNormalized(req: Omit<EvalRequest, 'context'>, ctx: ContextMap): EvalResult {
+  const action = lowerKey(req.action);
   const resource = parseRequestResource(req.resource);
   const identity: PolicyScan = { allows: [], denies: [], unsupported: undefined };
   req.identityPolicies.forEach((doc, i) => scanPolicy(compile(doc, 'identity'), `identity[${i}]`, action, resource, undefined, ctx, identity));
@@ -591,7 +664,7 @@ export function evaluateTrust(
 ): EvalResult {
   const ctx = normalizeContext(req.context);
   const scan: PolicyScan = { allows: [], denies: [], unsupported: undefined };
-  scanPolicy(compile(trust, 'trust'), 'trust', req.action.toLowerCase(), undefined, req.principal, ctx, scan);
+  scanPolicy(compile(trust, 'trust'), 'trust', lowerKey(req.action), undefined, req.principal, ctx, scan);
   if (scan.denies.length > 0) return { decision: 'ExplicitDeny', decidedBy: scan.denies, reason: 'explicit deny in the trust policy' };
   if (scan.unsupported) return cannotEvaluate(scan.unsupported);
   if (scan.allows.length === 0) {

@@ -48,4 +48,6 @@ export {
 } from './documents.js';
 export { canonicalPolicy, parsePolicy, policiesEqual, policySize, serializePolicy } from './serialize.js';
 export { LIMITS, assertTenantWithinLimits, checkStackLimits, checkTenantLimits, type LimitFinding } from './limits.js';
-export { SUPPORTED_OPERATORS, accessDeniedMessage, compilePolicy, evaluate, evaluateTrust, normalizeContext } from './evaluate.js';
+export { SUPPORTED_OPERATORS, accessDeniedMessage, compilePolicy, evaluate, evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
+export { proveIsolation, type IsolationProof, type ProofOptions } from './proof.js';
+export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type LintOptions } from './lint.js';

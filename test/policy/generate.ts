@@ -28,6 +28,16 @@ const ACTION_PATTERNS = [...ACTIONS, 'dynamodb:*', 'dynamodb:Get*', 'dynamodb:*I
 const TENANTS = ['acme', 'globex', 'acme-corp', 'u-1', 'u-2'];
 const ATTRS = ['userId', 'fieldName', 'isOnAssignment', 'realName', 'sk'];
 const TAG_KEYS = ['userid', 'team', 'isoctl:tenant'];
+/** Service keys DynamoDB sets per action (iam-data's catalog); iam-simulate drops any other. */
+const APPLICABLE: Record<string, string[]> = {
+  'dynamodb:GetItem': ['dynamodb:Attributes', 'dynamodb:LeadingKeys', 'dynamodb:Select'],
+  'dynamodb:BatchGetItem': ['dynamodb:Attributes', 'dynamodb:LeadingKeys', 'dynamodb:Select'],
+  'dynamodb:Query': ['dynamodb:Attributes', 'dynamodb:LeadingKeys', 'dynamodb:ReturnValues', 'dynamodb:Select'],
+  'dynamodb:PutItem': ['dynamodb:Attributes', 'dynamodb:LeadingKeys', 'dynamodb:ReturnValues'],
+  'dynamodb:UpdateItem': ['dynamodb:Attributes', 'dynamodb:LeadingKeys', 'dynamodb:ReturnValues'],
+  'dynamodb:DeleteItem': ['dynamodb:Attributes', 'dynamodb:LeadingKeys', 'dynamodb:ReturnValues'],
+  'dynamodb:Scan': ['dynamodb:Attributes', 'dynamodb:ReturnValues', 'dynamodb:Select'],
+};
 
 export interface Case {
   req: EvalRequest;
@@ -143,11 +153,13 @@ export function generateCases(seed: number, count: number): Case[] {
 
   const cases: Case[] = [];
   for (let id = 0; id < count; id++) {
+    const action = pick(ACTIONS);
+    const applies = new Set(APPLICABLE[action]);
     const context: EvalRequest['context'] = {};
-    if (chance(0.85)) context['dynamodb:LeadingKeys'] = some(TENANTS, 2);
-    if (chance(0.5)) context['dynamodb:Attributes'] = some(ATTRS, 3);
-    if (chance(0.4)) context['dynamodb:Select'] = pick(['SPECIFIC_ATTRIBUTES', 'ALL_ATTRIBUTES', 'COUNT']);
-    if (chance(0.3)) context['dynamodb:ReturnValues'] = pick(['NONE', 'ALL_OLD', 'UPDATED_NEW']);
+    if (applies.has('dynamodb:LeadingKeys') && chance(0.85)) context['dynamodb:LeadingKeys'] = some(TENANTS, 2);
+    if (applies.has('dynamodb:Attributes') && chance(0.5)) context['dynamodb:Attributes'] = some(ATTRS, 3);
+    if (applies.has('dynamodb:Select') && chance(0.4)) context['dynamodb:Select'] = pick(['SPECIFIC_ATTRIBUTES', 'ALL_ATTRIBUTES', 'COUNT']);
+    if (applies.has('dynamodb:ReturnValues') && chance(0.3)) context['dynamodb:ReturnValues'] = pick(['NONE', 'ALL_OLD', 'UPDATED_NEW']);
     for (const k of TAG_KEYS) if (chance(0.5)) context[`aws:PrincipalTag/${k}`] = pick(TENANTS);
     if (chance(0.5)) context['aws:PrincipalArn'] = pick([`arn:aws:iam::${ACCT}:role/isoctl/prod/isoctl-prod-acme`, `arn:aws:iam::${ACCT}:role/other`]);
     if (chance(0.5)) context['aws:SecureTransport'] = pick(['true', 'false']);
@@ -155,7 +167,7 @@ export function generateCases(seed: number, count: number): Case[] {
     if (chance(0.5)) context['aws:CurrentTime'] = pick(['2025-01-01T00:00:00Z', '2025-06-01T00:00:00Z', '2027-01-01T00:00:00Z']);
     const policies = Array.from({ length: 1 + Math.floor(r() * 2) }, policy);
     const req: EvalRequest = {
-      action: pick(ACTIONS),
+      action,
       resource: chance(0.15) ? `${tableArn(pick(TABLES))}/index/${pick(['byDate', 'gsi1'])}` : tableArn(pick(TABLES)),
       context,
       identityPolicies: policies,

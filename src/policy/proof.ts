@@ -1,0 +1,258 @@
+// The offline isolation proof: for every tenant, the documents isoctl would deploy are evaluated
+// against a matrix of probes (its own data allowed; other tenants', other users', mixed keys,
+// missing keys, forbidden attributes, other tables and prefixes denied), then again with the
+// inline policy widened to everything, to show the boundary alone still holds every
+// cross-tenant probe.
+import type { StackConfig, TableConfig, BucketConfig } from '../config/schema.js';
+import { DDB_INDEX_READ, DDB_WRITE_PROBES, S3_WRITE_PROBES, dynamoActionKind, nameOf, s3ActionKind, serviceOf } from './actions.js';
+import { buildBoundaryPolicy, buildDataPolicy, buildTrustPolicy, resolveScopes, scopeActions, usesSessionTags } from './documents.js';
+import { evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
+import type { ContextMap } from './pattern.js';
+import {
+  COGNITO_IDENTITY_PRINCIPAL,
+  MANAGED_BY_VALUE,
+  TAG_MANAGED_BY,
+  TAG_STACK,
+  TAG_TENANT,
+  USER_ID_TAG,
+  bucketArn,
+  tableArn,
+  tenantPrefix,
+  tenantRoleArn,
+  tenantTableName,
+} from './names.js';
+import type { ContextValue, EvalResult, PolicyDocument } from './types.js';
+
+export interface IsolationProof {
+  ok: boolean;
+  tenants: number;
+  probes: number;
+  failures: Array<{ tenant: string; probe: string; expected: 'Allow' | 'Deny'; got: string; detail: string }>;
+}
+
+interface Probe {
+  name: string;
+  action: string;
+  resource: string;
+  context: Record<string, ContextValue | undefined>;
+  expected: 'Allow' | 'Deny';
+  /** Whether the boundary alone must give the same answer (every cross-tenant denial, every own access). */
+  boundaryHolds: boolean;
+}
+
+const USER_SELF = 'proof-user-1';
+const USER_OTHER = 'proof-user-2';
+const FORBIDDEN_ATTRIBUTE = 'isoctl-proof-forbidden';
+const UNLISTED_TABLE = 'isoctl-proof-unlisted';
+const UNLISTED_INDEX = 'isoctl-proof-unlisted-index';
+/** A wider identity policy than any tenant should have: the mutation check. */
+const WIDENED: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: ['dynamodb:*', 's3:*', 'iam:*', 'sts:*'], Resource: '*' }],
+};
+
+/** A tenant id another tenant's id is a prefix of: resources built by naive wildcards would reach it. */
+function longerId(tenant: string): string {
+  return `${tenant}-corp`;
+}
+
+function otherTenantFor(tenants: string[], i: number): string {
+  const t = tenants[i] as string;
+  if (tenants.length > 1) return tenants[(i + 1) % tenants.length] as string;
+  return t === 'isoctl-proof-other' ? 'isoctl-proof-neighbour' : 'isoctl-proof-other';
+}
+
+function tableProbes(config: StackConfig, table: TableConfig, tenant: string, other: string, actions: string[], out: Probe[]): void {
+  const user = config.granularity === 'user';
+  const partitioned = user || table.model === 'pooled';
+  const ownKey = user ? USER_SELF : tenant;
+  const otherKey = user ? USER_OTHER : other;
+  const own = tableArn(config, tenantTableName(table, tenant));
+  const attrs = table.attributes ? [table.partitionKey] : undefined;
+  const forbidden = table.attributes?.includes(FORBIDDEN_ATTRIBUTE) ? `${FORBIDDEN_ATTRIBUTE}-x` : FORBIDDEN_ATTRIBUTE;
+  const label = table.name;
+
+  const itemContext = (kind: 'read' | 'write', keys: string[] | undefined): Record<string, ContextValue | undefined> => {
+    const c: Record<string, ContextValue | undefined> = {};
+    if (keys !== undefined) c['dynamodb:LeadingKeys'] = keys;
+    if (attrs) {
+      c['dynamodb:Attributes'] = attrs;
+      if (kind === 'read') c['dynamodb:Select'] = 'SPECIFIC_ATTRIBUTES';
+      else c['dynamodb:ReturnValues'] = 'NONE';
+    }
+    return c;
+  };
+  const add = (name: string, action: string, resource: string, context: Record<string, ContextValue | undefined>, expected: 'Allow' | 'Deny', boundaryHolds = true) =>
+    out.push({ name: `${name} ${action} ${label}`, action, resource, context, expected, boundaryHolds });
+
+  const ddb = actions.filter((a) => serviceOf(a) === 'dynamodb');
+  for (const action of ddb) {
+    const kind = dynamoActionKind(action);
+    if (kind === 'scan') {
+      if (partitioned) add('scan-reads-every-partition', action, own, itemContext('read', undefined), 'Deny');
+      else add('own-table', action, own, itemContext('read', undefined), 'Allow');
+      continue;
+    }
+    if (kind === 'table') {
+      // Table-level actions carry no partition key: silo tables only.
+      add(partitioned ? 'table-action-on-partitioned-table' : 'own-table', action, own, {}, partitioned ? 'Deny' : 'Allow');
+      continue;
+    }
+    const rw = kind === 'read' ? 'read' : 'write';
+    add('own-partition', action, own, itemContext(rw, [ownKey]), 'Allow');
+    if (partitioned) {
+      add('other-partition', action, own, itemContext(rw, [otherKey]), 'Deny');
+      add('mixed-keys', action, own, itemContext(rw, [ownKey, otherKey]), 'Deny');
+      add('missing-keys', action, own, itemContext(rw, undefined), 'Deny');
+      add('empty-keys', action, own, itemContext(rw, []), 'Deny');
+      if (user) {
+        add('other-tenant-id-as-key', action, own, itemContext(rw, [other]), 'Deny');
+        add('missing-userid-tag', action, own, { ...itemContext(rw, [ownKey]), [`aws:PrincipalTag/${USER_ID_TAG}`]: undefined }, 'Deny');
+      }
+    }
+    if (attrs) {
+      add('forbidden-attribute', action, own, { ...itemContext(rw, [ownKey]), 'dynamodb:Attributes': [...attrs, forbidden] }, 'Deny');
+      if (rw === 'read') add('select-all-attributes', action, own, { ...itemContext(rw, [ownKey]), 'dynamodb:Select': 'ALL_ATTRIBUTES' }, 'Deny');
+      else add('return-all-old', action, own, { ...itemContext(rw, [ownKey]), 'dynamodb:ReturnValues': 'ALL_OLD' }, 'Deny');
+      add('no-projection', action, own, { 'dynamodb:LeadingKeys': [ownKey] }, 'Deny');
+    }
+    if (table.model === 'silo') {
+      add('other-tenant-table', action, tableArn(config, tenantTableName(table, other)), itemContext(rw, [ownKey]), 'Deny');
+      add('longer-tenant-id-table', action, tableArn(config, tenantTableName(table, longerId(tenant))), itemContext(rw, [ownKey]), 'Deny');
+    } else {
+      add('unlisted-table', action, tableArn(config, UNLISTED_TABLE), itemContext(rw, [ownKey]), 'Deny');
+    }
+    if (DDB_INDEX_READ.has(nameOf(action).toLowerCase())) {
+      const indexes = table.model === 'silo' ? ['any-index'] : table.indexes;
+      for (const index of indexes) add(`own-index ${index}`, action, `${own}/index/${index}`, itemContext('read', [ownKey]), 'Allow');
+      if (partitioned)
+        for (const index of indexes) add(`other-partition-in-index ${index}`, action, `${own}/index/${index}`, itemContext('read', [otherKey]), 'Deny');
+      if (table.model === 'silo') add('other-tenant-index', action, `${tableArn(config, tenantTableName(table, other))}/index/any-index`, itemContext('read', [ownKey]), 'Deny');
+      else add('unlisted-index', action, `${own}/index/${UNLISTED_INDEX}`, itemContext('read', [ownKey]), 'Deny');
+    }
+  }
+  if (partitioned && !ddb.some((a) => dynamoActionKind(a) === 'scan'))
+    add('scan-reads-every-partition', 'dynamodb:Scan', own, itemContext('read', undefined), 'Deny');
+  // A scope without writes must not write (the boundary allows the union of scopes, so this is the inline policy's job).
+  for (const w of DDB_WRITE_PROBES)
+    if (!ddb.includes(w)) add('write-outside-scope', w, own, itemContext('write', [ownKey]), 'Deny', false);
+}
+
+function bucketProbes(config: StackConfig, bucket: BucketConfig, tenant: string, other: string, actions: string[], out: Probe[]): void {
+  const s3 = actions.filter((a) => serviceOf(a) === 's3');
+  const arn = bucketArn(config, bucket.name);
+  const object = (t: string) => `${arn}/${tenantPrefix(bucket, t)}isoctl-proof.txt`;
+  const add = (name: string, action: string, resource: string, context: Record<string, ContextValue | undefined>, expected: 'Allow' | 'Deny', boundaryHolds = true) =>
+    out.push({ name: `${name} ${action} ${bucket.name}`, action, resource, context, expected, boundaryHolds });
+  for (const action of s3) {
+    const kind = s3ActionKind(action);
+    if (kind === 'list') {
+      add('own-prefix', action, arn, { 's3:prefix': tenantPrefix(bucket, tenant) }, 'Allow');
+      add('other-prefix', action, arn, { 's3:prefix': tenantPrefix(bucket, other) }, 'Deny');
+      add('longer-tenant-id-prefix', action, arn, { 's3:prefix': tenantPrefix(bucket, longerId(tenant)) }, 'Deny');
+      add('whole-bucket', action, arn, {}, 'Deny');
+    } else if (kind === 'object-read' || kind === 'object-write') {
+      add('own-prefix', action, object(tenant), {}, 'Allow');
+      add('other-prefix', action, object(other), {}, 'Deny');
+      add('longer-tenant-id-prefix', action, object(longerId(tenant)), {}, 'Deny');
+      add('bucket-root', action, `${arn}/isoctl-proof.txt`, {}, 'Deny');
+    }
+  }
+  for (const w of S3_WRITE_PROBES) if (!s3.includes(w)) add('write-outside-scope', w, object(tenant), {}, 'Deny', false);
+}
+
+function decisionOf(r: EvalResult): string {
+  return r.decision;
+}
+
+function detailOf(p: Probe, r: EvalResult, policy: string): string {
+  const why = r.decision === 'Allow' ? `allowed by ${r.decidedBy.map((d) => `${d.policy} Statement[${d.index}]${d.sid ? ` (${d.sid})` : ''}`).join(', ')}` : (r.reason ?? r.decision);
+  return `${policy}: ${p.action} on ${p.resource} with ${JSON.stringify(p.context)}: ${why}`;
+}
+
+/** Documents to prove instead of the ones isoctl builds (e.g. as read back from IAM, or deliberately broken in tests). */
+export interface ProofOptions {
+  dataPolicy?: (tenant: string, scope: string) => PolicyDocument;
+  boundary?: PolicyDocument;
+  trust?: PolicyDocument;
+}
+
+export function proveIsolation(config: StackConfig, tenants: string[], options: ProofOptions = {}): IsolationProof {
+  const list = [...new Set(tenants)];
+  const failures: IsolationProof['failures'] = [];
+  let probes = 0;
+  const boundary = options.boundary ?? buildBoundaryPolicy(config);
+  const scopes = resolveScopes(config);
+
+  const check = (tenant: string, p: Probe, identity: PolicyDocument[], label: string, context: ContextMap) => {
+    probes++;
+    const r = evaluateNormalized({ action: p.action, resource: p.resource, identityPolicies: identity, permissionsBoundary: boundary }, context);
+    const ok = p.expected === 'Allow' ? r.decision === 'Allow' : r.decision === 'ImplicitDeny' || r.decision === 'ExplicitDeny';
+    if (!ok) failures.push({ tenant, probe: `${label}${p.name}`, expected: p.expected, got: decisionOf(r), detail: detailOf(p, r, label || 'inline policy + boundary') });
+  };
+
+  list.forEach((tenant, i) => {
+    const other = otherTenantFor(list, i);
+    const principal: Record<string, ContextValue | undefined> = {
+      [`aws:PrincipalTag/${TAG_TENANT}`]: tenant,
+      [`aws:PrincipalTag/${TAG_STACK}`]: config.stack,
+      [`aws:PrincipalTag/${TAG_MANAGED_BY}`]: MANAGED_BY_VALUE,
+      'aws:PrincipalArn': tenantRoleArn(config, tenant),
+    };
+    if (usesSessionTags(config)) principal[`aws:PrincipalTag/${USER_ID_TAG}`] = USER_SELF;
+    const base = normalizeContext(principal);
+    // An undefined value removes a principal key (e.g. the userid tag) for that probe.
+    const withPrincipal = (p: Probe): ContextMap => {
+      const m: ContextMap = new Map(base);
+      for (const k in p.context) {
+        const v = p.context[k];
+        if (v === undefined) m.delete(k.toLowerCase());
+        else m.set(k.toLowerCase(), Array.isArray(v) ? v : String(v));
+      }
+      return m;
+    };
+    const widened = [WIDENED];
+    const seen = new Set<string>();
+    for (const scope of scopes) {
+      const actions = scopeActions(config, [scope]);
+      const data = [options.dataPolicy ? options.dataPolicy(tenant, scope) : buildDataPolicy(config, tenant, [scope])];
+      const matrix: Probe[] = [];
+      for (const t of config.tables) tableProbes(config, t, tenant, other, actions, matrix);
+      for (const b of config.buckets) bucketProbes(config, b, tenant, other, actions, matrix);
+      matrix.push({ name: 'no-iam', action: 'iam:PassRole', resource: tenantRoleArn(config, other), context: {}, expected: 'Deny', boundaryHolds: true });
+      matrix.push({ name: 'no-sts', action: 'sts:AssumeRole', resource: tenantRoleArn(config, other), context: {}, expected: 'Deny', boundaryHolds: true });
+      for (const p of matrix) {
+        const ctx = withPrincipal(p);
+        check(tenant, p, data, `scope ${scope}: `, ctx);
+        // The mutation check: with the inline policy widened to everything, the boundary alone
+        // must still refuse every cross-tenant probe and still allow the tenant's own data.
+        if (p.boundaryHolds && !seen.has(p.name)) {
+          seen.add(p.name);
+          check(tenant, p, widened, 'mutation (inline policy widened to dynamodb:*, s3:* on *): ', ctx);
+        }
+      }
+    }
+  });
+
+  // The trust policy, once per stack: Cognito authenticated identities of this pool only, and
+  // no session tag that could replace the role's isoctl:tenant tag.
+  const trust = options.trust ?? buildTrustPolicy(config);
+  const cognito = { Federated: COGNITO_IDENTITY_PRINCIPAL };
+  const signedIn = { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: config.identityPoolId, [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: ['authenticated'] };
+  const trustProbes: Array<[string, string, Record<string, ContextValue>, 'Allow' | 'Deny']> = [
+    ['authenticated identity of the pool', 'sts:AssumeRoleWithWebIdentity', signedIn, 'Allow'],
+    ['unauthenticated identity', 'sts:AssumeRoleWithWebIdentity', { ...signedIn, [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: ['unauthenticated'] }, 'Deny'],
+    ['identity of another pool', 'sts:AssumeRoleWithWebIdentity', { ...signedIn, [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: `${config.region}:00000000-0000-0000-0000-000000000000` }, 'Deny'],
+    ['session tag overriding isoctl:tenant', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [TAG_TENANT] }, 'Deny'],
+    ['session tag overriding isoctl:stack', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG, TAG_STACK] }, 'Deny'],
+  ];
+  if (usesSessionTags(config)) trustProbes.push(['userid session tag', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG] }, 'Allow']);
+  for (const [name, action, context, expected] of trustProbes) {
+    probes++;
+    const r = evaluateTrust(trust, { action, principal: cognito, context });
+    const ok = expected === 'Allow' ? r.decision === 'Allow' : r.decision === 'ImplicitDeny' || r.decision === 'ExplicitDeny';
+    if (!ok) failures.push({ tenant: '(stack)', probe: `trust: ${name}`, expected, got: r.decision, detail: `trust policy: ${action} with ${JSON.stringify(context)}: ${r.reason ?? r.decision}` });
+  }
+
+  return { ok: failures.length === 0, tenants: list.length, probes, failures };
+}
