@@ -82,7 +82,6 @@ const ECHO_POOL_FIELDS = [
   'UserPoolAddOns',
   'AccountRecoverySetting',
   'UserPoolTier',
-  'SignInPolicy',
 ] as const;
 
 const ECHO_CLIENT_FIELDS = [
@@ -212,7 +211,6 @@ export function createCognitoIdpService(ctx: SandboxContext): Promise<JsonServic
     for (const f of ECHO_POOL_FIELDS) {
       if (out[f] === undefined && echo[f] !== undefined) out[f] = echo[f];
     }
-    delete out.SignInPolicy;
     return out;
   }
 
@@ -306,7 +304,7 @@ export function createCognitoIdpService(ctx: SandboxContext): Promise<JsonServic
     do id = `${region}_${randomString(ALNUM, 9)}`;
     while (state.pools[id]);
     const echo: Record<string, unknown> = {};
-    for (const f of ECHO_POOL_FIELDS) if (input[f] !== undefined && f !== 'SignInPolicy') echo[f] = input[f];
+    for (const f of ECHO_POOL_FIELDS) if (input[f] !== undefined) echo[f] = input[f];
     const signIn = optObject(input, 'Policies')?.SignInPolicy;
     if (signIn !== undefined) echo.SignInPolicy = signIn;
     const keys = await Promise.all([newSigningKey(), newSigningKey()]);
