@@ -44,6 +44,8 @@ export class CoreContext implements SandboxContext {
     readonly accountId: string,
     readonly region: string,
     readonly lag: LagConfig,
+    /** A failed background save (the next request's save retries it). */
+    private readonly onSaveError: (err: Error) => void = () => undefined,
   ) {
     this.core = store.section<CoreSection>('core', () => ({
       admin: { accessKeyId: accessKeyId('AKIA'), secretAccessKey: secretAccessKey(), userId: iamUniqueId('AIDA') },
@@ -84,7 +86,11 @@ export class CoreContext implements SandboxContext {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.store.flush();
+      try {
+        this.store.flush();
+      } catch (err) {
+        this.onSaveError(err as Error);
+      }
     });
   }
 

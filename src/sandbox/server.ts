@@ -214,7 +214,9 @@ class SandboxServer {
     this.faults = new FaultInjector(faultConfig, seed);
     this.store = new StateStore(stateDir);
     this.store.load();
-    this.ctx = new CoreContext(this.store, opts.accountId ?? '000000000000', opts.region ?? 'us-east-1', this.lag);
+    this.ctx = new CoreContext(this.store, opts.accountId ?? '000000000000', opts.region ?? 'us-east-1', this.lag, (err) =>
+      this.log(`sandbox: saving state failed: ${err.message}`),
+    );
     this.requestLog = new RequestLog(join(stateDir, 'requests.jsonl'));
     const ctx = this.ctx;
     this.iam = new IamService({
