@@ -9,6 +9,7 @@ import { terminalPrompter } from './io/prompt.js';
 import { processStreams, type IOStreams } from './io/streams.js';
 import type { CommandRunner } from './commands/runner.js';
 import { registerConfigCommands } from './commands/config/validate.js';
+import { registerPolicyCommands } from './commands/policy/index.js';
 import { registerWhoamiCommand } from './commands/whoami.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerTenantCommands } from './commands/tenant/index.js';
@@ -56,6 +57,7 @@ export function buildProgram(runner: CommandRunner): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_HELP);
   registerConfigCommands(program, runner);
+  registerPolicyCommands(program, runner);
   registerWhoamiCommand(program, runner);
   registerInitCommand(program, runner);
   registerTenantCommands(program, runner);

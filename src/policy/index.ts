@@ -51,3 +51,4 @@ export { LIMITS, assertTenantWithinLimits, checkStackLimits, checkTenantLimits, 
 export { SUPPORTED_OPERATORS, accessDeniedMessage, compilePolicy, evaluate, evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
 export { proveIsolation, type IsolationProof, type ProofOptions } from './proof.js';
 export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type LintOptions } from './lint.js';
+export { sampleTenantIds } from './samples.js';

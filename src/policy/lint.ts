@@ -298,13 +298,13 @@ export function lintPolicies(config: StackConfig, tenants: string[], options: Li
     else if (d.kind !== 'operator') lintStatements(d, f);
     if (d.kind === 'data' && d.tenant !== undefined) lintTenantWildcards(d, d.tenant, f);
     if (d.kind === 'boundary') lintTenantWildcards(d, `\${aws:PrincipalTag/${TAG_TENANT}}`, f);
-    if (d.kind === 'data' && statementsOf(d.doc).length === 0)
+    if ((d.kind === 'data' || d.kind === 'boundary') && statementsOf(d.doc).length === 0)
       f.push({
-        rule: 'empty-data-policy',
+        rule: d.kind === 'data' ? 'empty-data-policy' : 'empty-boundary',
         severity: 'error',
         location: d.label,
-        why: 'the tenant\'s scopes grant no action isoctl can confine to the tenant, and IAM rejects a policy without statements',
-        fix: 'give the scope at least one item action (e.g. dynamodb:GetItem, dynamodb:Query) or an S3 object action',
+        why: `the ${d.kind === 'data' ? 'tenant\'s scopes grant' : 'configured scopes grant'} no action isoctl can confine to a tenant, and IAM rejects a policy without statements`,
+        fix: 'give the scopes at least one item action (e.g. dynamodb:GetItem, dynamodb:Query) or an S3 object action',
       });
   }
   lintCrossTenant(config, docs, tenants, f);
