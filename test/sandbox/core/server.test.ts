@@ -173,6 +173,25 @@ describe('lock and attach', () => {
     expect((await iamClient(own).send(new GetRoleCommand({ RoleName: 'via-attach' }))).Role!.RoleName).toBe('via-attach');
   });
 
+  it('an in-process server keeps serving until the processes attached to it have finished', async () => {
+    const dir = tempStateDir();
+    const own = await attachSandbox({ stateDir: dir, env: {} });
+    const { spawn } = await import('node:child_process');
+    // Another process (here: a short sleep) registers as attached, as attachSandbox does.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1500)']);
+    const registered = await fetch(`${own.endpoint}/__sandbox/attach`, { method: 'POST', body: JSON.stringify({ pid: other.pid }) });
+    expect(registered.status).toBe(200);
+    const started = Date.now();
+    const closing = own.close();
+    await new Promise((r) => setTimeout(r, 300));
+    // Still answering while it waits.
+    expect((await stsClient(own).send(new GetCallerIdentityCommand({}))).Account).toBe('000000000000');
+    await closing;
+    expect(Date.now() - started).toBeGreaterThan(1000);
+    expect(other.exitCode).toBe(0);
+    expect(existsSync(join(dir, 'server.lock'))).toBe(false);
+  });
+
   it('in-process mode takes lag, faults and seed from the environment; bad values are usage errors', async () => {
     const dir = tempStateDir();
     const sb = await attachSandbox({ stateDir: dir, env: { ISOCTL_SANDBOX_LAG: 'iam=1s,dynamodb=250ms', ISOCTL_SANDBOX_FAULTS: 'throttle=0.1', ISOCTL_SANDBOX_SEED: '7' } });
