@@ -64,6 +64,8 @@ function decodeClaims(idToken: string): Record<string, unknown> {
 /** One probe session per tenant and command: signs in once, then every `run()` gets fresh credentials. */
 export class ProbeSession {
   private token: { idToken: string; sub: string } | undefined;
+  /** Set once per session right before the first sign-in; lives only in this object. */
+  private password: string | undefined;
   private identityId: string | undefined;
   private tables = new Map<string, TableInfo | undefined>();
 
@@ -81,26 +83,39 @@ export class ProbeSession {
   async signIn(): Promise<{ sub: string }> {
     if (this.token) return this.token;
     const username = probeUsername(this.tenant);
-    const user = await this.apis.cognitoIdp.adminGetUser(this.config.userPoolId, username);
-    if (!user) throw new ProbeError(`probe user ${username} does not exist; run \`isoctl tenant create ${this.tenant}\``, 'user');
-    const password = randomPassword();
-    await this.apis.cognitoIdp.adminSetUserPassword(this.config.userPoolId, username, password);
+    if (this.password === undefined) {
+      const user = await this.apis.cognitoIdp.adminGetUser(this.config.userPoolId, username);
+      if (!user) throw new ProbeError(`probe user ${username} does not exist; run \`isoctl tenant create ${this.tenant}\``, 'user');
+      const password = randomPassword();
+      await this.apis.cognitoIdp.adminSetUserPassword(this.config.userPoolId, username, password);
+      this.password = password;
+    }
     let idToken: string;
     try {
-      ({ idToken } = await this.apis.cognitoIdp.adminSignIn(this.config.userPoolId, this.config.userPoolClientId, username, password));
+      ({ idToken } = await this.apis.cognitoIdp.adminSignIn(this.config.userPoolId, this.config.userPoolClientId, username, this.password));
     } catch (err) {
       throw new ProbeError(`probe user ${username} could not sign in: ${(err as Error).message}`, 'sign-in', err);
     }
     const claims = decodeClaims(idToken);
-    this.token = { idToken, sub: String(claims.sub ?? user.sub ?? '') };
+    this.token = { idToken, sub: String(claims.sub ?? '') };
     return this.token;
   }
 
-  /** Fresh temporary credentials for this probe (GetId once per session, GetCredentialsForIdentity every time). */
+  /**
+   * Fresh temporary credentials for this probe (GetId once per token, GetCredentialsForIdentity
+   * every time). When Cognito refuses, the id token is dropped: it carries the groups and roles
+   * Cognito saw at sign-in, which may predate the tenant's group, so the next attempt signs in again.
+   */
   private async credentials() {
     await this.signIn();
-    this.identityId ??= await this.apis.cognitoIdentity.getId(this.config.identityPoolId, this.config.accountId, this.logins);
-    return this.apis.cognitoIdentity.getCredentialsForIdentity(this.identityId, this.logins);
+    try {
+      this.identityId ??= await this.apis.cognitoIdentity.getId(this.config.identityPoolId, this.config.accountId, this.logins);
+      return await this.apis.cognitoIdentity.getCredentialsForIdentity(this.identityId, this.logins);
+    } catch (err) {
+      // The identity id stays: it belongs to the user (its sub and provider), not to one token.
+      this.token = undefined;
+      throw err;
+    }
   }
 
   private async table(name: string): Promise<TableInfo | undefined> {
@@ -111,7 +126,8 @@ export class ProbeSession {
   /** One probe. Throws AwsCallError / ProbeError when the identity cannot be obtained (the caller classifies). */
   async run(against: string): Promise<ProbeResult> {
     const creds = await this.credentials();
-    const probeApis = this.apis.withCredentials(creds);
+    // Only the keys: these credentials serve this one probe and are dropped with probeApis.
+    const probeApis = this.apis.withCredentials({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken });
     try {
       const who = await probeApis.sts.getCallerIdentity();
       const roleName = /:assumed-role\/([^/]+)\//.exec(who.arn)?.[1] ?? '';

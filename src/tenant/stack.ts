@@ -2,7 +2,7 @@
 // missing or different: the permissions boundary, the lock table, the identity pool's role
 // mapping entry for the user pool client, and (granularity user) the principal-tag map.
 import { lockTableName, stackPath, boundaryPolicyName } from '../config/schema.js';
-import { FailedError, RefusedError, UsageError } from '../errors.js';
+import { FailedError, PendingError, RefusedError, UsageError } from '../errors.js';
 import { boundaryPolicyArn, buildBoundaryPolicy, policiesEqual, principalTagAttributeMap, serializePolicy, tenantTags, type PolicyDocument } from '../policy/index.js';
 import { cognitoProviderName } from '../aws/apis.js';
 import { LOCK_KEY } from '../aws/dynamodb.js';
@@ -164,6 +164,8 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
     }
     step.state = 'done';
   }
+  // Read back what IAM serves, so a command run right after init (or init again) sees it.
+  if (steps.some((s) => s.action === 'create-boundary' || s.action === 'update-boundary')) await waitForBoundary(ctx, boundaryArn, boundaryDoc);
   const status = steps.length === 0 ? 'unchanged' : steps.some((s) => s.action === 'create-boundary') ? 'created' : 'updated';
   return { ...base, status, steps };
 }
@@ -179,6 +181,20 @@ async function waitForTableActive(ctx: TenantContext, table: string): Promise<vo
     if (info?.status === 'ACTIVE') return;
     if (ctx.now() > deadline) throw new FailedError(`lock table ${table} is not ACTIVE after 120s (status ${info?.status ?? 'missing'})`, 'table_not_active', { retryable: true });
     ctx.progress?.(`waiting for DynamoDB to make ${table} ACTIVE`);
+    await ctx.sleep(backoffMs(attempt), ctx.signal);
+  }
+}
+
+async function waitForBoundary(ctx: TenantContext, arn: string, doc: PolicyDocument): Promise<void> {
+  const deadline = ctx.now() + 60_000;
+  for (let attempt = 1; ; attempt++) {
+    const p = await ctx.apis.iam.getPolicy(arn);
+    if (p) {
+      const current = await ctx.apis.iam.getPolicyVersion(arn, p.defaultVersionId).catch(() => undefined);
+      if (current !== undefined && policiesEqual(doc, current as PolicyDocument)) return;
+    }
+    if (ctx.now() > deadline) throw new PendingError(`the boundary ${arn} was written but IAM does not serve it yet; run init again`, 10);
+    ctx.progress?.('waiting for IAM to show the permissions boundary');
     await ctx.sleep(backoffMs(attempt), ctx.signal);
   }
 }

@@ -6,7 +6,7 @@
 //   - CreateRole accepts a trust policy that is not JSON (AWS: MalformedPolicyDocument);
 //   - DescribeUserPool's SchemaAttributes lists only the custom attributes (AWS: sub, email, ... too).
 import { afterAll, beforeAll, describe } from 'vitest';
-import { motoTarget, type AwsTarget } from '../helpers/aws-target.js';
+import { motoTarget, sandboxTarget, type AwsTarget } from '../helpers/aws-target.js';
 import { conformanceSuite, type Difference } from './conformance-cases.js';
 
 const MOTO_DIFFERENCES = new Set<Difference>([
@@ -25,4 +25,18 @@ describe('adapter conformance: moto', () => {
     await target?.stop();
   });
   conformanceSuite('moto', () => target!, MOTO_DIFFERENCES);
+});
+
+// The sandbox is meant to behave like AWS for every case here: no differences allowed.
+const SANDBOX_DIFFERENCES = new Set<Difference>();
+
+describe('adapter conformance: sandbox', () => {
+  let target: AwsTarget | undefined;
+  beforeAll(async () => {
+    target = await sandboxTarget();
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+  conformanceSuite('sandbox', () => target!, SANDBOX_DIFFERENCES);
 });

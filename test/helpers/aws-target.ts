@@ -67,3 +67,20 @@ export async function motoTarget(): Promise<AwsTarget & { moto: MotoServer }> {
     },
   };
 }
+
+/** The isoctl sandbox, bootstrapped (user pool with custom:tenant, app client, identity pool). */
+export async function sandboxTarget(): Promise<AwsTarget> {
+  const { startTestSandbox } = await import('./sandbox.js');
+  const sb = await startTestSandbox({ stack: 'conform' });
+  return {
+    name: 'sandbox',
+    endpoint: sb.endpoint,
+    region: sb.region,
+    accountId: sb.accountId,
+    userPoolId: sb.config.userPoolId,
+    clientId: sb.config.userPoolClientId,
+    identityPoolId: sb.config.identityPoolId,
+    clients: sb.clients,
+    stop: () => sb.stop(),
+  };
+}
