@@ -14,6 +14,7 @@ import { registerWhoamiCommand } from './commands/whoami.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerTenantCommands } from './commands/tenant/index.js';
 import { registerSandboxCommands } from './commands/sandbox/index.js';
+import { registerExplainCommand } from './commands/explain.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const VERSION: string = pkg.version;
@@ -62,6 +63,7 @@ export function buildProgram(runner: CommandRunner): Command {
   registerInitCommand(program, runner);
   registerTenantCommands(program, runner);
   registerSandboxCommands(program, runner);
+  registerExplainCommand(program, runner);
   return program;
 }
 

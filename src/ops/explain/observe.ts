@@ -1,0 +1,42 @@
+// Reads what explain evaluates: the role named in the message (inline policies, boundary, tags,
+// CreateDate) and, for per-user stacks, the identity pool's principal-tag map. Reads only.
+import type { AwsApis } from '../../aws/apis.js';
+import { cognitoProviderName } from '../../aws/apis.js';
+import type { StackConfig } from '../../config/schema.js';
+import type { PrincipalTagMapView, RoleSnapshot } from './analyze.js';
+
+export async function readRoleSnapshot(apis: AwsApis, roleName: string): Promise<RoleSnapshot | undefined> {
+  const role = await apis.iam.getRole(roleName);
+  if (!role) return undefined;
+  const [names, tags, boundaryDocument] = await Promise.all([
+    apis.iam.listRolePolicies(roleName),
+    role.tags ? Promise.resolve(role.tags) : apis.iam.listRoleTags(roleName),
+    (async () => {
+      if (!role.permissionsBoundaryArn) return undefined;
+      const policy = await apis.iam.getPolicy(role.permissionsBoundaryArn);
+      return policy ? apis.iam.getPolicyVersion(policy.arn, policy.defaultVersionId) : undefined;
+    })(),
+  ]);
+  const docs = await Promise.all(names.map(async (n) => [n, await apis.iam.getRolePolicy(roleName, n)] as const));
+  const inlinePolicies: Record<string, unknown> = {};
+  for (const [n, doc] of docs) if (doc !== undefined) inlinePolicies[n] = doc;
+  return {
+    name: role.name,
+    arn: role.arn,
+    path: role.path,
+    createDate: role.createDate,
+    tags,
+    trustPolicy: role.trustPolicy,
+    inlinePolicies,
+    boundaryArn: role.permissionsBoundaryArn,
+    boundaryDocument,
+  };
+}
+
+export async function readPrincipalTagMap(apis: AwsApis, config: StackConfig): Promise<PrincipalTagMapView> {
+  if (config.granularity !== 'user') return { known: false, tags: undefined };
+  const map = await apis.cognitoIdentity.getPrincipalTagAttributeMap(config.identityPoolId, cognitoProviderName(config.region, config.userPoolId));
+  if (!map) return { known: true, tags: undefined };
+  // Cognito's default mapping for a user pool is username <- sub, client <- aud: no userid tag.
+  return { known: true, tags: map.useDefaults && Object.keys(map.principalTags).length === 0 ? { username: 'sub', client: 'aud' } : map.principalTags };
+}
