@@ -4,7 +4,6 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +13,8 @@ const benches = readdirSync(join(root, 'bench'))
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
-const out = mkdtempSync(join(tmpdir(), 'isoctl-bench-'));
+// Inside node_modules/ so the bundle's external ESM imports resolve (NODE_PATH does not apply to ESM).
+const out = mkdtempSync(join(root, 'node_modules', '.isoctl-bench-'));
 const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 let failed = 0;

@@ -454,8 +454,8 @@ function allStrings(v: unknown[]): v is string[] {
 }
 
 /** Lower-cases context keys; booleans and numbers become the strings IAM sees. */
-export function normalizeContext(context: Record<string, ContextValue | undefined>): ContextMap {
-  const m: ContextMap = new Map();
+export function normalizeContext(context: Record<string, ContextValue | undefined>): Map<string, string | string[]> {
+  const m = new Map<string, string | string[]>();
   for (const k in context) {
     const v = context[k];
     if (v === undefined || v === null) continue;

@@ -21,7 +21,10 @@ export interface Template {
   wild: boolean;
 }
 
-export type ContextMap = Map<string, string | string[]>;
+/** Request context with lower-case keys (a Map, or any lookup with the same get()). */
+export interface ContextMap {
+  get(key: string): string | string[] | undefined;
+}
 
 export class UnsupportedConstruct extends Error {}
 

@@ -31,14 +31,28 @@ export interface IsolationProof {
 }
 
 interface Probe {
-  name: string;
+  /** What the probe tries, e.g. "other-partition"; the reported name adds the action and the table or bucket. */
+  kind: string;
+  target: string;
   action: string;
   resource: string;
-  context: Record<string, ContextValue | undefined>;
+  /** Context on top of the principal's keys; keys lower-case; undefined removes a principal key. */
+  context: Record<string, string | string[] | undefined>;
   expected: 'Allow' | 'Deny';
   /** Whether the boundary alone must give the same answer (every cross-tenant denial, every own access). */
   boundaryHolds: boolean;
 }
+
+const probeName = (p: Probe) => (p.target ? `${p.kind} ${p.action} ${p.target}` : p.kind);
+
+type Context = Record<string, string | string[] | undefined>;
+// Context keys as the evaluator looks them up (lower-case).
+const LEADING_KEYS = 'dynamodb:leadingkeys';
+const ATTRIBUTES = 'dynamodb:attributes';
+const SELECT = 'dynamodb:select';
+const RETURN_VALUES = 'dynamodb:returnvalues';
+const S3_PREFIX = 's3:prefix';
+const USER_TAG_KEY = `aws:principaltag/${USER_ID_TAG}`;
 
 const USER_SELF = 'proof-user-1';
 const USER_OTHER = 'proof-user-2';
@@ -72,18 +86,18 @@ function tableProbes(config: StackConfig, table: TableConfig, tenant: string, ot
   const forbidden = table.attributes?.includes(FORBIDDEN_ATTRIBUTE) ? `${FORBIDDEN_ATTRIBUTE}-x` : FORBIDDEN_ATTRIBUTE;
   const label = table.name;
 
-  const itemContext = (kind: 'read' | 'write', keys: string[] | undefined): Record<string, ContextValue | undefined> => {
-    const c: Record<string, ContextValue | undefined> = {};
-    if (keys !== undefined) c['dynamodb:LeadingKeys'] = keys;
+  const itemContext = (kind: 'read' | 'write', keys: string[] | undefined): Context => {
+    const c: Context = {};
+    if (keys !== undefined) c[LEADING_KEYS] = keys;
     if (attrs) {
-      c['dynamodb:Attributes'] = attrs;
-      if (kind === 'read') c['dynamodb:Select'] = 'SPECIFIC_ATTRIBUTES';
-      else c['dynamodb:ReturnValues'] = 'NONE';
+      c[ATTRIBUTES] = attrs;
+      if (kind === 'read') c[SELECT] = 'SPECIFIC_ATTRIBUTES';
+      else c[RETURN_VALUES] = 'NONE';
     }
     return c;
   };
-  const add = (name: string, action: string, resource: string, context: Record<string, ContextValue | undefined>, expected: 'Allow' | 'Deny', boundaryHolds = true) =>
-    out.push({ name: `${name} ${action} ${label}`, action, resource, context, expected, boundaryHolds });
+  const add = (kind: string, action: string, resource: string, context: Context, expected: 'Allow' | 'Deny', boundaryHolds = true) =>
+    out.push({ kind, target: label, action, resource, context, expected, boundaryHolds });
 
   const ddb = actions.filter((a) => serviceOf(a) === 'dynamodb');
   for (const action of ddb) {
@@ -107,14 +121,14 @@ function tableProbes(config: StackConfig, table: TableConfig, tenant: string, ot
       add('empty-keys', action, own, itemContext(rw, []), 'Deny');
       if (user) {
         add('other-tenant-id-as-key', action, own, itemContext(rw, [other]), 'Deny');
-        add('missing-userid-tag', action, own, { ...itemContext(rw, [ownKey]), [`aws:PrincipalTag/${USER_ID_TAG}`]: undefined }, 'Deny');
+        add('missing-userid-tag', action, own, { ...itemContext(rw, [ownKey]), [USER_TAG_KEY]: undefined }, 'Deny');
       }
     }
     if (attrs) {
-      add('forbidden-attribute', action, own, { ...itemContext(rw, [ownKey]), 'dynamodb:Attributes': [...attrs, forbidden] }, 'Deny');
-      if (rw === 'read') add('select-all-attributes', action, own, { ...itemContext(rw, [ownKey]), 'dynamodb:Select': 'ALL_ATTRIBUTES' }, 'Deny');
-      else add('return-all-old', action, own, { ...itemContext(rw, [ownKey]), 'dynamodb:ReturnValues': 'ALL_OLD' }, 'Deny');
-      add('no-projection', action, own, { 'dynamodb:LeadingKeys': [ownKey] }, 'Deny');
+      add('forbidden-attribute', action, own, { ...itemContext(rw, [ownKey]), [ATTRIBUTES]: [...attrs, forbidden] }, 'Deny');
+      if (rw === 'read') add('select-all-attributes', action, own, { ...itemContext(rw, [ownKey]), [SELECT]: 'ALL_ATTRIBUTES' }, 'Deny');
+      else add('return-all-old', action, own, { ...itemContext(rw, [ownKey]), [RETURN_VALUES]: 'ALL_OLD' }, 'Deny');
+      add('no-projection', action, own, { [LEADING_KEYS]: [ownKey] }, 'Deny');
     }
     if (table.model === 'silo') {
       add('other-tenant-table', action, tableArn(config, tenantTableName(table, other)), itemContext(rw, [ownKey]), 'Deny');
@@ -142,14 +156,14 @@ function bucketProbes(config: StackConfig, bucket: BucketConfig, tenant: string,
   const s3 = actions.filter((a) => serviceOf(a) === 's3');
   const arn = bucketArn(config, bucket.name);
   const object = (t: string) => `${arn}/${tenantPrefix(bucket, t)}isoctl-proof.txt`;
-  const add = (name: string, action: string, resource: string, context: Record<string, ContextValue | undefined>, expected: 'Allow' | 'Deny', boundaryHolds = true) =>
-    out.push({ name: `${name} ${action} ${bucket.name}`, action, resource, context, expected, boundaryHolds });
+  const add = (kind: string, action: string, resource: string, context: Context, expected: 'Allow' | 'Deny', boundaryHolds = true) =>
+    out.push({ kind, target: bucket.name, action, resource, context, expected, boundaryHolds });
   for (const action of s3) {
     const kind = s3ActionKind(action);
     if (kind === 'list') {
-      add('own-prefix', action, arn, { 's3:prefix': tenantPrefix(bucket, tenant) }, 'Allow');
-      add('other-prefix', action, arn, { 's3:prefix': tenantPrefix(bucket, other) }, 'Deny');
-      add('longer-tenant-id-prefix', action, arn, { 's3:prefix': tenantPrefix(bucket, longerId(tenant)) }, 'Deny');
+      add('own-prefix', action, arn, { [S3_PREFIX]: tenantPrefix(bucket, tenant) }, 'Allow');
+      add('other-prefix', action, arn, { [S3_PREFIX]: tenantPrefix(bucket, other) }, 'Deny');
+      add('longer-tenant-id-prefix', action, arn, { [S3_PREFIX]: tenantPrefix(bucket, longerId(tenant)) }, 'Deny');
       add('whole-bucket', action, arn, {}, 'Deny');
     } else if (kind === 'object-read' || kind === 'object-write') {
       add('own-prefix', action, object(tenant), {}, 'Allow');
@@ -161,13 +175,18 @@ function bucketProbes(config: StackConfig, bucket: BucketConfig, tenant: string,
   for (const w of S3_WRITE_PROBES) if (!s3.includes(w)) add('write-outside-scope', w, object(tenant), {}, 'Deny', false);
 }
 
-function decisionOf(r: EvalResult): string {
-  return r.decision;
-}
-
 function detailOf(p: Probe, r: EvalResult, policy: string): string {
   const why = r.decision === 'Allow' ? `allowed by ${r.decidedBy.map((d) => `${d.policy} Statement[${d.index}]${d.sid ? ` (${d.sid})` : ''}`).join(', ')}` : (r.reason ?? r.decision);
   return `${policy}: ${p.action} on ${p.resource} with ${JSON.stringify(p.context)}: ${why}`;
+}
+
+/** The principal's context with one probe's keys on top, without copying either (one per proof, re-pointed per probe). */
+class LayeredContext implements ContextMap {
+  over: Context = {};
+  constructor(public base: Map<string, string | string[]>) {}
+  get(key: string): string | string[] | undefined {
+    return key in this.over ? this.over[key] : this.base.get(key);
+  }
 }
 
 /** Documents to prove instead of the ones isoctl builds (e.g. as read back from IAM, or deliberately broken in tests). */
@@ -177,18 +196,30 @@ export interface ProofOptions {
   trust?: PolicyDocument;
 }
 
+function probesFor(config: StackConfig, tenant: string, other: string, actions: string[]): Probe[] {
+  const matrix: Probe[] = [];
+  for (const t of config.tables) tableProbes(config, t, tenant, other, actions, matrix);
+  for (const b of config.buckets) bucketProbes(config, b, tenant, other, actions, matrix);
+  matrix.push({ kind: 'no-iam', target: '', action: 'iam:PassRole', resource: tenantRoleArn(config, other), context: {}, expected: 'Deny', boundaryHolds: true });
+  matrix.push({ kind: 'no-sts', target: '', action: 'sts:AssumeRole', resource: tenantRoleArn(config, other), context: {}, expected: 'Deny', boundaryHolds: true });
+  return matrix;
+}
+
 export function proveIsolation(config: StackConfig, tenants: string[], options: ProofOptions = {}): IsolationProof {
   const list = [...new Set(tenants)];
   const failures: IsolationProof['failures'] = [];
   let probes = 0;
   const boundary = options.boundary ?? buildBoundaryPolicy(config);
   const scopes = resolveScopes(config);
+  const allActions = scopeActions(config, scopes);
+  const widened = [WIDENED];
 
-  const check = (tenant: string, p: Probe, identity: PolicyDocument[], label: string, context: ContextMap) => {
+  const check = (tenant: string, p: Probe, identity: PolicyDocument[], label: string, ctx: LayeredContext) => {
     probes++;
-    const r = evaluateNormalized({ action: p.action, resource: p.resource, identityPolicies: identity, permissionsBoundary: boundary }, context);
+    ctx.over = p.context;
+    const r = evaluateNormalized({ action: p.action, resource: p.resource, identityPolicies: identity, permissionsBoundary: boundary }, ctx);
     const ok = p.expected === 'Allow' ? r.decision === 'Allow' : r.decision === 'ImplicitDeny' || r.decision === 'ExplicitDeny';
-    if (!ok) failures.push({ tenant, probe: `${label}${p.name}`, expected: p.expected, got: decisionOf(r), detail: detailOf(p, r, label || 'inline policy + boundary') });
+    if (!ok) failures.push({ tenant, probe: `${label}${probeName(p)}`, expected: p.expected, got: r.decision, detail: detailOf(p, r, label.replace(/: $/, '') || 'inline policy + boundary') });
   };
 
   list.forEach((tenant, i) => {
@@ -199,39 +230,16 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
       [`aws:PrincipalTag/${TAG_MANAGED_BY}`]: MANAGED_BY_VALUE,
       'aws:PrincipalArn': tenantRoleArn(config, tenant),
     };
-    if (usesSessionTags(config)) principal[`aws:PrincipalTag/${USER_ID_TAG}`] = USER_SELF;
-    const base = normalizeContext(principal);
-    // An undefined value removes a principal key (e.g. the userid tag) for that probe.
-    const withPrincipal = (p: Probe): ContextMap => {
-      const m: ContextMap = new Map(base);
-      for (const k in p.context) {
-        const v = p.context[k];
-        if (v === undefined) m.delete(k.toLowerCase());
-        else m.set(k.toLowerCase(), Array.isArray(v) ? v : String(v));
-      }
-      return m;
-    };
-    const widened = [WIDENED];
-    const seen = new Set<string>();
+    if (usesSessionTags(config)) principal[USER_TAG_KEY] = USER_SELF;
+    const ctx = new LayeredContext(normalizeContext(principal));
     for (const scope of scopes) {
-      const actions = scopeActions(config, [scope]);
       const data = [options.dataPolicy ? options.dataPolicy(tenant, scope) : buildDataPolicy(config, tenant, [scope])];
-      const matrix: Probe[] = [];
-      for (const t of config.tables) tableProbes(config, t, tenant, other, actions, matrix);
-      for (const b of config.buckets) bucketProbes(config, b, tenant, other, actions, matrix);
-      matrix.push({ name: 'no-iam', action: 'iam:PassRole', resource: tenantRoleArn(config, other), context: {}, expected: 'Deny', boundaryHolds: true });
-      matrix.push({ name: 'no-sts', action: 'sts:AssumeRole', resource: tenantRoleArn(config, other), context: {}, expected: 'Deny', boundaryHolds: true });
-      for (const p of matrix) {
-        const ctx = withPrincipal(p);
-        check(tenant, p, data, `scope ${scope}: `, ctx);
-        // The mutation check: with the inline policy widened to everything, the boundary alone
-        // must still refuse every cross-tenant probe and still allow the tenant's own data.
-        if (p.boundaryHolds && !seen.has(p.name)) {
-          seen.add(p.name);
-          check(tenant, p, widened, 'mutation (inline policy widened to dynamodb:*, s3:* on *): ', ctx);
-        }
-      }
+      for (const p of probesFor(config, tenant, other, scopeActions(config, [scope]))) check(tenant, p, data, `scope ${scope}: `, ctx);
     }
+    // The mutation check: with the inline policy widened to everything, the boundary alone
+    // must still refuse every cross-tenant probe and still allow the tenant's own data.
+    for (const p of probesFor(config, tenant, other, allActions))
+      if (p.boundaryHolds) check(tenant, p, widened, 'mutation (inline policy widened to dynamodb:*, s3:*, iam:*, sts:* on *): ', ctx);
   });
 
   // The trust policy, once per stack: Cognito authenticated identities of this pool only, and
