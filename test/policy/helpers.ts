@@ -68,3 +68,22 @@ export async function simulate(req: EvalRequest, principal = `arn:aws:iam::${ACC
   if (ignored.length > 0) return `ignored context keys: ${ignored.join(', ')}`;
   return SIM_DECISION[r.overallResult] ?? `unknown: ${r.overallResult}`;
 }
+
+/** iam-simulate's decision for a trust policy (as a resource policy) and a web-identity principal. */
+export async function simulateTrust(trust: PolicyDocument, action: string, federated: string, context: Record<string, string | string[]>): Promise<Decision | string> {
+  const r = await runSimulation(
+    {
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: trust,
+      request: { principal: federated, action, resource: { accountId: ACCOUNT, resource: `arn:aws:iam::${ACCOUNT}:role/isoctl/prod/isoctl-prod-acme` }, contextVariables: context },
+    },
+    {},
+  );
+  if (r.resultType === 'error') return `error: ${JSON.stringify(r.errors)}`;
+  if (r.resultType !== 'single') return `unexpected result type ${r.resultType}`;
+  const ignored = r.result.ignoredContextKeys ?? [];
+  if (ignored.length > 0) return `ignored context keys: ${ignored.join(', ')}`;
+  return SIM_DECISION[r.overallResult] ?? `unknown: ${r.overallResult}`;
+}
