@@ -1,7 +1,8 @@
 // `tenant delete`: reverse order of create (mapping, probe user, inline policies, role), only
 // what exists, only what carries the stack's path and tags. Silo tables hold data and are kept.
 import { assertTenantId } from '../config/tenant-id.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, PendingError } from '../errors.js';
+import { NotYet, retryAfterSeconds, waitFor, type WaitResult } from './wait.js';
 import { tenantRoleArn } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { observeTenant } from './observe.js';
@@ -25,6 +26,8 @@ export interface DeleteTenantResult {
   /** Silo tables of the tenant: they hold data, so isoctl never deletes them. */
   kept: string[];
   counts: { removed: number; skipped: number; planned: number };
+  /** Read-back after the removals: IAM no longer shows the role (absent with --no-wait or --dry-run). */
+  wait?: WaitResult | undefined;
 }
 
 export interface DeleteTenantInput {
@@ -33,6 +36,8 @@ export interface DeleteTenantInput {
   ignoreMissing: boolean;
   /** Asked after planning, before the first change (typed confirmation or --yes). */
   confirm?: ((items: Step[]) => Promise<void>) | undefined;
+  /** Wait up to this long until IAM no longer shows the role; undefined: do not wait. */
+  waitMs?: number | undefined;
 }
 
 export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput): Promise<DeleteTenantResult> {
@@ -62,5 +67,26 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
     state: detail === 'already gone' || detail === 'already as wanted' ? 'skipped' : 'removed',
     detail,
   }));
-  return { tenant, stack: config.stack, status: 'deleted', dryRun: false, items, kept, counts: counts(items) };
+  const result: DeleteTenantResult = { tenant, stack: config.stack, status: 'deleted', dryRun: false, items, kept, counts: counts(items) };
+  const roleStep = steps.find((s) => s.action === 'delete-role');
+  if (input.waitMs !== undefined && roleStep) {
+    const waited = await waitFor(
+      [
+        {
+          name: 'iam:role-gone',
+          service: 'iam',
+          waitingFor: 'waiting for IAM to stop showing the role',
+          run: async () => {
+            if (await ctx.apis.iam.getRole(roleStep.target)) throw new NotYet('role still visible');
+            return roleStep.target;
+          },
+        },
+      ],
+      { timeoutMs: input.waitMs, signal: ctx.signal, onProgress: (c) => ctx.progress?.(c.waitingFor) },
+    );
+    result.wait = waited;
+    if (waited.timedOut)
+      throw new PendingError(`tenant ${tenant} deleted, but IAM still shows its role after ${Math.round(input.waitMs / 1000)}s`, retryAfterSeconds(waited), { result, pending: ['iam:role-gone'] });
+  }
+  return result;
 }

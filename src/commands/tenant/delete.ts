@@ -6,12 +6,15 @@ import type { Deps } from '../../deps.js';
 import type { DeleteTenantResult } from '../../tenant/delete.js';
 import type { CommandRunner } from '../runner.js';
 import { commandContext, withSpinner } from './context.js';
-import { renderStep } from './render.js';
+import { renderCheck, renderStep } from './render.js';
+import { parseTimeout } from './create.js';
 
 export interface DeleteTenantOptions {
   tenant: string;
   dryRun: boolean;
   ignoreMissing: boolean;
+  /** Wait until IAM stops showing the role; undefined: do not wait. */
+  timeoutMs?: number | undefined;
 }
 
 export async function runDeleteTenant(opts: DeleteTenantOptions, deps: Deps): Promise<DeleteTenantResult> {
@@ -22,6 +25,7 @@ export async function runDeleteTenant(opts: DeleteTenantOptions, deps: Deps): Pr
       tenant: opts.tenant,
       dryRun: opts.dryRun,
       ignoreMissing: opts.ignoreMissing,
+      waitMs: opts.timeoutMs,
       confirm: async (steps) => {
         cc.done(false);
         await deps.prompter.confirmTyped(`Delete tenant ${opts.tenant} of stack ${cc.ctx.config.stack} (${steps.length} removal(s): ${steps.map((s) => s.action).join(', ')})?`, opts.tenant);
@@ -39,6 +43,7 @@ export function renderDeleteTenant(r: DeleteTenantResult, c: ChalkInstance): str
       ? `${c.bold('plan')} to delete tenant ${r.tenant} (stack ${r.stack}): ${r.items.length} removal(s)`
       : `tenant ${c.bold(r.tenant)} ${c.red('deleted')}: ${r.counts.removed} removed, ${r.counts.skipped} already gone`;
   const lines = [head, ...r.items.map((i) => renderStep({ ...i, state: i.state === 'planned' ? 'planned' : i.state === 'skipped' ? 'unchanged' : 'done' }, c))];
+  if (r.wait) for (const k of r.wait.checks) lines.push(renderCheck(k, c));
   if (r.kept.length) lines.push(c.dim(`  kept silo table(s) ${r.kept.join(', ')}: they hold the tenant's data; delete them yourself when you mean to`));
   return lines.join('\n');
 }
@@ -50,9 +55,12 @@ export function registerDeleteTenant(tenant: Command, runner: CommandRunner): vo
     .argument('<id>', 'tenant id')
     .option('--dry-run', 'print the plan; change nothing', false)
     .option('--ignore-missing', 'exit 0 when the tenant does not exist', false)
-    .action(async (id: string, o: { dryRun: boolean; ignoreMissing: boolean }, cmd: Command) =>
+    .option('--no-wait', 'do not wait until IAM stops showing the role')
+    .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')
+    .action(async (id: string, o: { dryRun: boolean; ignoreMissing: boolean; wait: boolean; timeout: string }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
-        const result = await runDeleteTenant({ tenant: id, dryRun: o.dryRun === true, ignoreMissing: o.ignoreMissing === true }, deps);
+        const timeoutMs = o.wait === false ? undefined : parseTimeout(o.timeout);
+        const result = await runDeleteTenant({ tenant: id, dryRun: o.dryRun === true, ignoreMissing: o.ignoreMissing === true, timeoutMs }, deps);
         deps.io.result(result, (c) => renderDeleteTenant(result, c));
       }),
     );
