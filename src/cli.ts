@@ -15,6 +15,7 @@ import { registerInitCommand } from './commands/init.js';
 import { registerTenantCommands } from './commands/tenant/index.js';
 import { registerSandboxCommands } from './commands/sandbox/index.js';
 import { registerExplainCommand } from './commands/explain.js';
+import { registerGcCommand } from './commands/gc.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const VERSION: string = pkg.version;
@@ -64,6 +65,7 @@ export function buildProgram(runner: CommandRunner): Command {
   registerTenantCommands(program, runner);
   registerSandboxCommands(program, runner);
   registerExplainCommand(program, runner);
+  registerGcCommand(program, runner);
   return program;
 }
 

@@ -1,0 +1,155 @@
+// `isoctl gc`: find the stack's orphaned roles, dangling groups or rules, probe users of tenants
+// that no longer exist and half-created tenants; print the plan (dry run, the default) or remove
+// them with --apply. Made for cron: no prompt without a terminal (--yes), no spinner, one JSON
+// document, exit 0 done / 1 some failed / 75 some still propagating.
+import type { Command } from 'commander';
+import type { ChalkInstance } from 'chalk';
+import type { Deps } from '../deps.js';
+import type { GcItem, GcState } from '../ops/gc/plan.js';
+import { formatTable } from '../io/output.js';
+import { spinnerEnabled } from '../io/streams.js';
+import { FailedError, PendingError, UsageError } from '../errors.js';
+import { parseDuration, type CommandRunner } from './runner.js';
+
+export interface GcOptions {
+  apply: boolean;
+  /** Nothing younger is touched. */
+  minAgeMs: number;
+  concurrency: number;
+  /** How long removals may take to be confirmed. */
+  timeoutMs: number;
+}
+
+export interface GcResult {
+  stack: string;
+  mapping: 'token' | 'rules';
+  dryRun: boolean;
+  minAgeSeconds: number;
+  /** What the scan read: the stack's roles (one ListRoles scan), groups or rules, probe users. */
+  scanned: { roles: number; groups: number | null; rules: number | null; probeUsers: number };
+  items: GcItem[];
+  counts: Record<GcState, number>;
+  elapsedMs: number;
+}
+
+export const DEFAULT_MIN_AGE = '1h';
+export const DEFAULT_GC_TIMEOUT = '60s';
+
+export async function runGc(opts: GcOptions, deps: Deps): Promise<GcResult> {
+  const started = deps.clock.now();
+  const config = await deps.config();
+  const [{ awsApis }, { opsApi }, { scanForGc }, { planGc, countStates }, { applyGc }] = await Promise.all([
+    import('../aws/apis.js'),
+    import('../aws/ops.js'),
+    import('../ops/gc/scan.js'),
+    import('../ops/gc/plan.js'),
+    import('../ops/gc/apply.js'),
+  ]);
+  const clients = await deps.aws();
+  const apis = awsApis(clients);
+  const ops = opsApi(clients);
+  const clock = { now: () => deps.clock.now(), sleep: (ms: number, s?: AbortSignal) => deps.clock.sleep(ms, s), signal: deps.signal };
+  // A spinner only on a terminal; under cron, progress goes to --verbose only.
+  const tty = spinnerEnabled(deps.io.streams, deps.io.opts.quiet);
+  const spinner = tty ? deps.io.spinner(`scanning stack ${config.stack}`) : undefined;
+  const progress = (m: string) => (spinner ? spinner.update(m) : deps.io.debug(m));
+  try {
+    progress(`scanning stack ${config.stack}`);
+    const { listing, reads } = await scanForGc(apis, ops, config, clock, opts.concurrency);
+    const items = planGc(config, listing, reads, { now: deps.clock.now(), minAgeMs: opts.minAgeMs });
+    const due = items.filter((i) => i.state === 'pending');
+    if (opts.apply && due.length > 0) {
+      spinner?.stop();
+      if (!deps.io.json) deps.io.info(renderItems(items, deps.io.err));
+      await deps.prompter.confirmTyped(`Remove ${due.length} item(s) of stack ${config.stack} (${summarize(due)})?`, config.stack);
+      await applyGc({ ...clock, apis, config, purpose: 'gc', progress }, items, {
+        concurrency: opts.concurrency,
+        timeoutMs: opts.timeoutMs,
+        minAgeMs: opts.minAgeMs,
+        onItem: (i) => deps.io.debug(`${i.state} ${i.kind} ${i.target}${i.detail ? `: ${i.detail}` : ''}`),
+      });
+    }
+    const prefix = `/isoctl/${config.stack}/`;
+    return {
+      stack: config.stack,
+      mapping: config.mapping,
+      dryRun: !opts.apply,
+      minAgeSeconds: Math.floor(opts.minAgeMs / 1000),
+      scanned: {
+        roles: listing.roles.filter((r) => r.path === prefix).length,
+        groups: listing.groups ? listing.groups.length : null,
+        rules: listing.rules ? listing.rules.length : null,
+        probeUsers: listing.probeUsers.length,
+      },
+      items,
+      counts: countStates(items),
+      elapsedMs: Math.round(deps.clock.now() - started),
+    };
+  } finally {
+    spinner?.stop();
+  }
+}
+
+function summarize(items: GcItem[]): string {
+  const by = new Map<string, number>();
+  for (const i of items) by.set(i.kind, (by.get(i.kind) ?? 0) + 1);
+  return [...by.entries()].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ');
+}
+
+function ageText(s: number | null): string {
+  if (s === null) return '-';
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86_400)}d`;
+}
+
+function renderItems(items: GcItem[], c: ChalkInstance): string {
+  const color = (s: GcState) => (s === 'removed' ? c.green(s) : s === 'pending' ? c.cyan(s) : s === 'skipped' ? c.dim(s) : s === 'waiting' ? c.yellow(s) : c.red(s));
+  return formatTable(
+    ['kind', 'tenant', 'target', 'state', 'age', 'why'],
+    items.map((i) => [i.kind, i.tenant, i.target, color(i.state), ageText(i.ageSeconds), i.detail && i.state !== 'removed' ? `${i.reason}; ${i.detail}` : i.reason]),
+    c,
+  );
+}
+
+export function renderGc(r: GcResult, c: ChalkInstance): string {
+  const counts = (Object.entries(r.counts) as Array<[GcState, number]>).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+  const scanned = `scanned ${r.scanned.roles} role(s), ${r.scanned.groups !== null ? `${r.scanned.groups} group(s)` : `${r.scanned.rules} rule(s)`}, ${r.scanned.probeUsers} probe user(s) in ${(r.elapsedMs / 1000).toFixed(1)}s`;
+  if (r.items.length === 0) return `stack ${r.stack}: nothing to collect (${scanned})`;
+  const head = r.dryRun
+    ? `${c.bold('plan')} for stack ${r.stack} (dry run; --apply removes the pending items, nothing younger than ${ageText(r.minAgeSeconds)} is touched):`
+    : `gc of stack ${r.stack}:`;
+  return `${head}\n${renderItems(r.items, c)}\n${c.dim(`${counts}; ${scanned}`)}`;
+}
+
+export function registerGcCommand(program: Command, runner: CommandRunner): void {
+  program
+    .command('gc')
+    .description("find the stack's orphaned roles, dangling groups/rules, stale probe users and half-created tenants; remove them with --apply")
+    .option('--apply', 'remove the pending items (asks on a terminal; --yes otherwise)', false)
+    .option('--min-age <duration>', 'never touch anything younger (from CreateDate or the isoctl:created-at tag)', DEFAULT_MIN_AGE)
+    .option('--concurrency <n>', 'tenants handled in parallel (1-16)', '4')
+    .option('--timeout <duration>', 'how long removals may take to be confirmed; later ones end "waiting" (exit 75)', DEFAULT_GC_TIMEOUT)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 nothing failed or waiting (and always for a dry run), 1 some removal failed, 75 some removal is still propagating (run gc again).\nCron: isoctl gc --apply --yes --json (see README "Scheduled cleanup").',
+    )
+    .action(async (o: { apply: boolean; minAge: string; concurrency: string; timeout: string }, cmd: Command) =>
+      runner.run(cmd, async (deps) => {
+        const minAgeMs = parseDuration(o.minAge);
+        if (minAgeMs === undefined) throw new UsageError(`--min-age: "${o.minAge}" is not a duration like 30m, 1h or 2h`, 'bad_flag');
+        const timeoutMs = parseDuration(o.timeout);
+        if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout: "${o.timeout}" is not a duration like 60s or 2m`, 'bad_flag');
+        const concurrency = Number(o.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new UsageError('--concurrency: a whole number from 1 to 16', 'bad_flag');
+        const result = await runGc({ apply: o.apply === true, minAgeMs, concurrency, timeoutMs }, deps);
+        deps.io.result(result, (c) => renderGc(result, c));
+        if (result.dryRun) return;
+        if (result.counts.failed > 0)
+          throw new FailedError(`gc: ${result.counts.failed} removal(s) failed (${result.counts.removed} removed, ${result.counts.waiting} waiting)`, 'gc_failed');
+        if (result.counts.waiting > 0)
+          throw new PendingError(`gc: ${result.counts.waiting} removal(s) not yet confirmed by AWS (${result.counts.removed} removed)`, 30);
+      }),
+    );
+}
