@@ -9,6 +9,11 @@ import { FailedError, RefusedError } from '../errors.js';
 import { identityPoolLockId } from './names.js';
 
 export const LEASE_MS = 30_000;
+/**
+ * How long a waiter waits for a held lease by default: longer than a lease lives, so the re-run
+ * of a command whose holder was killed (the lease stays until it expires) still gets the lock.
+ */
+export const LOCK_WAIT_MS = LEASE_MS + 5_000;
 
 export interface LockOptions {
   now(): number;
@@ -25,7 +30,7 @@ export async function withIdentityPoolLock<T>(apis: AwsApis, config: StackConfig
   const lockId = identityPoolLockId(config.identityPoolId);
   const owner = randomUUID();
   const holder = `${hostname()} pid ${process.pid}${opts.purpose ? ` (${opts.purpose})` : ''}`;
-  const deadline = opts.now() + (opts.waitMs ?? 20_000);
+  const deadline = opts.now() + (opts.waitMs ?? LOCK_WAIT_MS);
   let delay = 100;
   for (;;) {
     let current;
