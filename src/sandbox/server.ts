@@ -42,6 +42,11 @@ export interface StartSandboxOptions {
   waitForAttached?: boolean;
   /** Diagnostics (unexpected errors inside a handler). */
   log?: (message: string) => void;
+  /**
+   * Test hook: called with each request-log entry right after it is written and before the
+   * answer is sent (the crash suite SIGKILLs a CLI right after its k-th mutating call). Unset by default.
+   */
+  onRequestLogged?: (entry: RequestLogEntry) => void;
 }
 
 export interface RunningSandbox {
@@ -370,6 +375,7 @@ class SandboxServer {
         this.log(`sandbox: saving state failed: ${(err as Error).message}`);
       }
       this.requestLog.append(entry);
+      this.opts.onRequestLogged?.(entry);
       const headers: Record<string, string | number> = {
         'Content-Type': contentType,
         'Content-Length': Buffer.byteLength(payload),
@@ -391,6 +397,7 @@ class SandboxServer {
       entry.error = 'ConnectionReset';
       entry.ms = Math.round(performance.now() - started);
       this.requestLog.append(entry);
+      this.opts.onRequestLogged?.(entry);
       req.socket.destroy();
       return;
     }
