@@ -79,7 +79,7 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
   });
 
   it('a second tenant; list shows both ok', async () => {
-    const r = await cli(['tenant', 'create', 'beta', '--wait', 'cognito', '--json']);
+    const r = await cli(['tenant', 'create', 'beta', '--wait', 'data', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const list = await cli(['tenant', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
