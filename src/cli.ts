@@ -16,6 +16,7 @@ import { registerTenantCommands } from './commands/tenant/index.js';
 import { registerSandboxCommands } from './commands/sandbox/index.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerGcCommand } from './commands/gc.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const VERSION: string = pkg.version;
@@ -66,6 +67,7 @@ export function buildProgram(runner: CommandRunner): Command {
   registerSandboxCommands(program, runner);
   registerExplainCommand(program, runner);
   registerGcCommand(program, runner);
+  registerDoctorCommand(program, runner);
   return program;
 }
 

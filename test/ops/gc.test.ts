@@ -3,7 +3,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AwsApis } from '../../src/aws/apis.js';
 import { AwsCallError } from '../../src/aws/errors.js';
-import type { OpsApi } from '../../src/aws/ops.js';
 import { stackConfigSchema, type StackConfig, type StackConfigInput } from '../../src/config/schema.js';
 import { buildTenantRole, serializePolicy } from '../../src/policy/index.js';
 import { groupDescription } from '../../src/tenant/names.js';
@@ -13,6 +12,7 @@ import { planGc, gcCandidates, countStates, type GcItem } from '../../src/ops/gc
 import { scanForGc } from '../../src/ops/gc/scan.js';
 import { applyGc } from '../../src/ops/gc/apply.js';
 import { FakeAws } from '../tenant/fake-aws.js';
+import { FakeOps as Ops } from './fake-ops.js';
 
 const HOUR = 3600_000;
 const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
@@ -28,35 +28,6 @@ function config(overrides: Partial<StackConfigInput> = {}): StackConfig {
     tables: [{ name: 'Orders', partitionKey: 'tenantId' }],
     ...overrides,
   });
-}
-
-/** The ops reads over the fake's state; groups and users carry the dates set here. */
-class Ops implements OpsApi {
-  groupDates = new Map<string, string>();
-  userDates = new Map<string, string>();
-  constructor(private readonly fake: FakeAws) {}
-  private rec(service: string, operation: string) {
-    this.fake.calls.push({ service, operation, mutating: false, caller: 'admin' });
-  }
-  async listRolesUnderPath(prefix: string) {
-    this.rec('iam', 'ListRoles');
-    return [...this.fake.roles.values()]
-      .filter((r) => r.path.startsWith(prefix))
-      .map((r) => ({ name: r.name, arn: r.arn, path: r.path, roleId: r.roleId, createDate: r.createDate, description: undefined, trustPolicy: JSON.parse(r.trust), permissionsBoundaryArn: undefined, tags: undefined }));
-  }
-  async listGroupsWithDates() {
-    this.rec('cognito-idp', 'ListGroups');
-    return [...this.fake.groups.values()].map((g) => ({ ...g, createDate: this.groupDates.get(g.name) ?? new Date(Date.now() - 2 * HOUR).toISOString() }));
-  }
-  async listUsersByPrefix(_pool: string, prefix: string) {
-    this.rec('cognito-idp', 'ListUsers');
-    return [...this.fake.users.entries()]
-      .filter(([n]) => n.startsWith(prefix))
-      .map(([username, u]) => ({ username, sub: u.sub, status: u.status, attributes: { ...u.attributes }, createDate: this.userDates.get(username) ?? new Date(Date.now() - 2 * HOUR).toISOString() }));
-  }
-  async getAccountSummary() {
-    return {};
-  }
 }
 
 interface Made {

@@ -1,0 +1,31 @@
+// Runs every doctor check (in parallel; each read retried on throttling), then the caller's
+// permissions check over the reads they made.
+import type { AwsApis } from '../../aws/apis.js';
+import type { OpsApi } from '../../aws/ops.js';
+import type { StackConfig } from '../../config/schema.js';
+import type { RetryClock } from '../retry.js';
+import { checkAccount, checkBoundary, checkGroupsQuota, checkIdentityPool, checkPermissions, checkTables, checkTrustAndQuota, checkUserPool, type DoctorEnv } from './checks.js';
+import { Reads } from './reads.js';
+import type { CheckId, DoctorResult, Finding, FindingStatus } from './types.js';
+
+const ORDER: CheckId[] = ['account', 'user-pool', 'app-client', 'identity-pool', 'role-mapping', 'principal-tags', 'boundary', 'trust', 'tables', 'lock-table', 'quota-roles', 'quota-rules', 'quota-groups', 'permissions'];
+
+export async function runDoctorChecks(apis: AwsApis, ops: OpsApi, config: StackConfig, clock: RetryClock, region: string): Promise<DoctorResult> {
+  const started = clock.now();
+  const env: DoctorEnv = { apis, ops, config, reads: new Reads(clock), now: () => clock.now() };
+  const results = await Promise.all([
+    checkAccount(env),
+    checkUserPool(env),
+    checkIdentityPool(env),
+    checkBoundary(env),
+    checkTrustAndQuota(env),
+    checkGroupsQuota(env),
+    checkTables(env),
+  ]);
+  const findings: Finding[] = results.flat().filter((f): f is Finding => f !== undefined);
+  findings.push(checkPermissions(env));
+  findings.sort((a, b) => ORDER.indexOf(a.check) - ORDER.indexOf(b.check));
+  const counts: Record<FindingStatus, number> = { ok: 0, warning: 0, problem: 0, skipped: 0 };
+  for (const f of findings) counts[f.status]++;
+  return { stack: config.stack, region, accountId: config.accountId, healthy: counts.problem === 0, counts, findings, elapsedMs: Math.round(clock.now() - started) };
+}
