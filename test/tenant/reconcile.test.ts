@@ -238,6 +238,31 @@ describe('tenant create (token mapping)', () => {
   });
 });
 
+describe('silo tables', () => {
+  it('create makes the tenant\'s table, the probe reads it and is denied another tenant\'s; delete keeps it', async () => {
+    const { fake, ctx } = await initialised({
+      tables: [
+        { name: 'Orders', partitionKey: 'tenantId', sortKey: 'sk', attributes: ['tenantId', 'sk', 'status'] },
+        { name: 'Ledger', partitionKey: 'pk', model: 'silo' },
+      ],
+    });
+    const r = await create(ctx, 'acme');
+    expect(r.steps.map((s) => s.action)).toContain('create-silo-table');
+    expect(fake.tables.get('Ledger-acme')?.partitionKey).toEqual({ name: 'pk', type: 'S' });
+    await create(ctx, 'beta');
+    const v = await verifyTenant(ctx, 'acme');
+    expect(v.checks.filter((c) => c.name.endsWith('silo-table')).map((c) => [c.name, c.table, c.outcome])).toEqual([
+      ['own-silo-table', 'Ledger-acme', 'allowed'],
+      ['other-silo-table', 'Ledger-beta', 'denied'],
+    ]);
+    const again = await create(ctx, 'acme');
+    expect(again.status).toBe('unchanged');
+    const d = await deleteTenant(ctx, { tenant: 'acme', dryRun: false, ignoreMissing: false });
+    expect(d.kept).toEqual(['Ledger-acme']);
+    expect(fake.tables.has('Ledger-acme')).toBe(true);
+  });
+});
+
 describe('tenant create (rules mapping)', () => {
   it('adds a rule under the lock, keeps other rules and entries, re-reads after writing', async () => {
     const { fake, ctx } = await initialised({ mapping: 'rules' });
