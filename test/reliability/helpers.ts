@@ -1,0 +1,384 @@
+// Shared pieces of the reliability suites: a sandbox per stack (with faults, a seed and the
+// request-log hook), a template state dir copied per run so every run starts from the same
+// state, the CLI as a subprocess, and a snapshot of everything the account holds, read with the
+// admin keys, to compare with what a model of the runs says should be there.
+import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListPoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+} from '@aws-sdk/client-iam';
+import { AdminListGroupsForUserCommand, ListGroupsCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
+import { lockTableName, type StackConfig } from '../../src/config/schema.js';
+import { loadConfigFile } from '../../src/config/load.js';
+import { policiesEqual, type PolicyDocument } from '../../src/policy/index.js';
+import { desiredTenant, resolveScopes } from '../../src/tenant/desired.js';
+import type { LagConfig } from '../../src/sandbox/contract.js';
+import type { FaultConfig } from '../../src/sandbox/settings.js';
+import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
+import type { RunningSandbox } from '../../src/sandbox/server.js';
+import { spawn } from 'node:child_process';
+import { baseEnv, binPath, repoRoot, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
+
+/** A whole number from the environment (suite sizes), or the default. */
+export function knob(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}=${raw} is not a whole number`);
+  return n;
+}
+
+/** mulberry32, the same small generator the sandbox's faults use: runs derived from a seed replay. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Stack {
+  sb: RunningSandbox;
+  stateDir: string;
+  config: StackConfig;
+  configPath: string;
+  /** Admin clients that retry hard (faults hit the admin too). */
+  clients: AwsClients;
+  requests(): RequestLogEntry[];
+  mark(): number;
+  since(mark: number): RequestLogEntry[];
+  cli(args: string[], opts?: RunOptions): Promise<CliResult>;
+  stop(opts?: { keep?: boolean }): Promise<void>;
+}
+
+export interface StackOptions {
+  stack?: string;
+  mapping?: 'token' | 'rules';
+  granularity?: 'tenant' | 'user';
+  lag?: Partial<LagConfig>;
+  faults?: Partial<FaultConfig>;
+  seed?: number;
+  onRequestLogged?: (entry: RequestLogEntry) => void;
+  /** Start over a copy of this state dir (a template) instead of bootstrapping a fresh one. */
+  from?: string;
+}
+
+function readLog(path: string): RequestLogEntry[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as RequestLogEntry);
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const { startSandbox } = await import('../../src/sandbox/server.js');
+  const stateDir = mkdtempSync(join(tmpdir(), 'isoctl-rel-'));
+  if (opts.from) {
+    cpSync(opts.from, stateDir, { recursive: true });
+    // The template's request log belongs to the template.
+    rmSync(join(stateDir, 'requests.jsonl'), { force: true });
+  }
+  const sb = await startSandbox({
+    stateDir,
+    lag: opts.lag ?? {},
+    faults: opts.faults ?? {},
+    seed: opts.seed ?? 1,
+    waitForAttached: false,
+    onRequestLogged: opts.onRequestLogged,
+  });
+  const configPath = join(stateDir, 'isoctl.json');
+  if (!opts.from) {
+    const { bootstrapSandbox } = await import('../../src/sandbox/bootstrap.js');
+    await bootstrapSandbox({
+      endpoint: sb.endpoint,
+      region: sb.region,
+      credentials: sb.credentials,
+      stack: opts.stack ?? 'rel',
+      mapping: opts.mapping ?? 'token',
+      granularity: opts.granularity ?? 'tenant',
+      out: configPath,
+    });
+  }
+  const full = await loadConfigFile(configPath);
+  const clients = createAwsClients({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials, maxAttempts: 15 });
+  const requests = () => readLog(sb.requestLogPath);
+  return {
+    sb,
+    stateDir,
+    config: full,
+    configPath,
+    clients,
+    requests,
+    mark: () => requests().length,
+    since: (m) => requests().slice(m),
+    cli: (args, o) => runCli(['--sandbox', stateDir, ...args], { timeoutMs: 120_000, ...o }),
+    async stop(o = {}) {
+      clients.destroy();
+      await sb.close();
+      if (!o.keep) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A stopped sandbox's state dir to copy: `prepare` runs against it (bootstrap, init, base tenants). */
+export async function makeTemplate(opts: StackOptions, prepare: (s: Stack) => Promise<void>): Promise<{ dir: string; config: StackConfig; remove(): void }> {
+  const s = await startStack(opts);
+  await prepare(s);
+  const config = s.config;
+  await s.stop({ keep: true });
+  return { dir: s.stateDir, config, remove: () => rmSync(s.stateDir, { recursive: true, force: true }) };
+}
+
+export const mutatingCalls = (lines: RequestLogEntry[]) => lines.filter((l) => l.mutating);
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots: everything the account holds that isoctl could touch, read with the admin keys.
+
+export interface RoleSnap {
+  path: string;
+  roleId: string;
+  boundary: string | undefined;
+  tags: Record<string, string>;
+  trust: unknown;
+  inline: Record<string, unknown>;
+}
+
+export interface Snapshot {
+  roles: Record<string, RoleSnap>;
+  groups: Record<string, { roleArn: string | undefined; description: string | undefined }>;
+  users: Record<string, { attributes: Record<string, string>; groups: string[] }>;
+  roleMappings: Record<string, unknown>;
+  policies: string[];
+  leases: unknown[];
+}
+
+function decode(doc: string | undefined): unknown {
+  if (doc === undefined) return undefined;
+  return JSON.parse(decodeURIComponent(doc));
+}
+
+export async function snapshot(s: { clients: AwsClients; config: StackConfig }): Promise<Snapshot> {
+  const { clients, config } = s;
+  const iam = await clients.iam();
+  const idp = await clients.cognitoIdp();
+  const ci = await clients.cognitoIdentity();
+  const ddb = await clients.dynamodb();
+  const roles: Snapshot['roles'] = {};
+  let marker: string | undefined;
+  const names: string[] = [];
+  do {
+    const page = await iam.send(new ListRolesCommand({ Marker: marker, MaxItems: 1000 }));
+    for (const r of page.Roles ?? []) names.push(r.RoleName!);
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  await Promise.all(
+    names.map(async (name) => {
+      const r = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role!;
+      const policyNames = (await iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? [];
+      const inline: Record<string, unknown> = {};
+      for (const p of policyNames) inline[p] = decode((await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: p }))).PolicyDocument);
+      const tags: Record<string, string> = {};
+      for (const t of r.Tags ?? []) tags[t.Key!] = t.Value!;
+      roles[name] = { path: r.Path!, roleId: r.RoleId!, boundary: r.PermissionsBoundary?.PermissionsBoundaryArn, tags, trust: decode(r.AssumeRolePolicyDocument), inline };
+    }),
+  );
+  const groups: Snapshot['groups'] = {};
+  let next: string | undefined;
+  do {
+    const page = await idp.send(new ListGroupsCommand({ UserPoolId: config.userPoolId, NextToken: next, Limit: 60 }));
+    for (const g of page.Groups ?? []) groups[g.GroupName!] = { roleArn: g.RoleArn, description: g.Description };
+    next = page.NextToken;
+  } while (next);
+  const users: Snapshot['users'] = {};
+  let token: string | undefined;
+  const usernames: Array<{ name: string; attributes: Record<string, string> }> = [];
+  do {
+    const page = await idp.send(new ListUsersCommand({ UserPoolId: config.userPoolId, PaginationToken: token, Limit: 60 }));
+    for (const u of page.Users ?? []) {
+      const attributes: Record<string, string> = {};
+      for (const a of u.Attributes ?? []) if (a.Name !== 'sub') attributes[a.Name!] = a.Value!;
+      usernames.push({ name: u.Username!, attributes });
+    }
+    token = page.PaginationToken;
+  } while (token);
+  await Promise.all(
+    usernames.map(async (u) => {
+      const gs = (await idp.send(new AdminListGroupsForUserCommand({ UserPoolId: config.userPoolId, Username: u.name }))).Groups ?? [];
+      users[u.name] = { attributes: u.attributes, groups: gs.map((g) => g.GroupName!).sort() };
+    }),
+  );
+  const pool = await ci.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: config.identityPoolId }));
+  const policies = ((await iam.send(new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 }))).Policies ?? []).map((p) => p.Arn!).sort();
+  let leases: unknown[] = [];
+  try {
+    leases = (await ddb.send(new ScanCommand({ TableName: lockTableName(config) }))).Items ?? [];
+  } catch (err) {
+    if ((err as Error).name !== 'ResourceNotFoundException') throw err;
+  }
+  return { roles, groups, users, roleMappings: (pool.RoleMappings ?? {}) as Record<string, unknown>, policies, leases };
+}
+
+/**
+ * What differs between the account (`actual`) and the model: `base` holds everything that is not
+ * one of the model's tenants (other stacks, hand-made roles, users and groups, the stack's own
+ * pieces), which must be exactly as it was; `tenants` are the stack's tenants that must exist,
+ * complete, and nothing else of the stack may exist. Returns human-readable differences.
+ */
+export function diffState(config: StackConfig, base: Snapshot, tenants: Iterable<string>, actual: Snapshot, opts: { staleLeaseOk?: boolean } = {}): string[] {
+  const problems: string[] = [];
+  const want = new Map([...tenants].map((t) => [t, desiredTenant(config, t, resolveScopes(config, undefined))]));
+  const ownedRole = new Set([...want.values()].map((d) => d.role.name));
+  const ownedUser = new Set([...want.values()].map((d) => d.probe.username));
+  const ownedGroup = new Set([...want.values()].filter((d) => d.mapping.kind === 'group').map((d) => d.tenant));
+  const json = (v: unknown) => JSON.stringify(v);
+
+  // What belongs to the stack (isoctl may make or remove it): roles under the stack path with the
+  // stack's tags, groups carrying the stack's description mark, probe users. Everything else must
+  // be exactly as it was (same RoleId: not deleted and made again).
+  const stackRole = (r: RoleSnap | undefined) => r !== undefined && r.path === `/isoctl/${config.stack}/` && r.tags['isoctl:stack'] === config.stack && r.tags['isoctl:managed-by'] === 'isoctl';
+  const stackGroup = (g: { description: string | undefined } | undefined) => g !== undefined && (g.description ?? '').startsWith(`managed by isoctl: stack=${config.stack} `);
+  const stackUser = (name: string) => name.startsWith('isoctl-probe-');
+
+  for (const name of new Set([...Object.keys(base.roles), ...Object.keys(actual.roles)])) {
+    const was = base.roles[name];
+    const now = actual.roles[name];
+    if (ownedRole.has(name)) continue;
+    if (stackRole(was) || stackRole(now)) {
+      if (now) problems.push(`role ${name} of the stack exists, but the model has no such tenant (leaked or not deleted)`);
+      continue;
+    }
+    if (!now) problems.push(`role ${name} (not the stack's) was deleted`);
+    else if (!was) problems.push(`role ${name} (not the stack's) appeared`);
+    else if (json(now) !== json(was)) problems.push(`role ${name} (not the stack's) changed: ${json(was)} -> ${json(now)}`);
+  }
+  for (const d of want.values()) {
+    const r = actual.roles[d.role.name];
+    if (!r) {
+      problems.push(`tenant ${d.tenant}: role ${d.role.name} missing`);
+      continue;
+    }
+    const before = base.roles[d.role.name];
+    if (before && before.roleId !== r.roleId) problems.push(`tenant ${d.tenant}: role was deleted and made again (RoleId ${before.roleId} -> ${r.roleId})`);
+    if (r.path !== d.role.path) problems.push(`tenant ${d.tenant}: role path ${r.path}`);
+    if (r.boundary !== d.role.boundaryArn) problems.push(`tenant ${d.tenant}: boundary ${r.boundary}`);
+    for (const [k, v] of Object.entries(d.role.tags)) if (r.tags[k] !== v) problems.push(`tenant ${d.tenant}: tag ${k}=${r.tags[k]}`);
+    if (!policiesEqual(d.role.trustPolicy, r.trust as PolicyDocument)) problems.push(`tenant ${d.tenant}: trust policy differs`);
+    const inl = Object.keys(r.inline);
+    if (inl.length !== 1 || inl[0] !== d.dataPolicy.name) problems.push(`tenant ${d.tenant}: inline policies ${json(inl)}`);
+    else if (!policiesEqual(d.dataPolicy.document, r.inline[d.dataPolicy.name] as PolicyDocument)) problems.push(`tenant ${d.tenant}: inline policy differs`);
+  }
+
+  for (const name of new Set([...Object.keys(base.groups), ...Object.keys(actual.groups)])) {
+    if (ownedGroup.has(name)) continue;
+    const was = base.groups[name];
+    const now = actual.groups[name];
+    if (stackGroup(was) || stackGroup(now)) {
+      if (now) problems.push(`group ${name} of the stack exists, but the model has no such tenant`);
+      continue;
+    }
+    if (json(now) !== json(was)) problems.push(`group ${name} (not the stack's) changed: ${json(was)} -> ${json(now)}`);
+  }
+  for (const d of want.values()) {
+    if (d.mapping.kind !== 'group') continue;
+    const g = actual.groups[d.mapping.groupName];
+    if (!g) problems.push(`tenant ${d.tenant}: group missing`);
+    else if (g.roleArn !== d.mapping.roleArn || g.description !== d.mapping.description) problems.push(`tenant ${d.tenant}: group ${json(g)}`);
+  }
+
+  for (const name of new Set([...Object.keys(base.users), ...Object.keys(actual.users)])) {
+    if (ownedUser.has(name)) continue;
+    const was = base.users[name];
+    const now = actual.users[name];
+    if (stackUser(name)) {
+      if (now) problems.push(`probe user ${name} exists, but the model has no such tenant`);
+      continue;
+    }
+    if (json(now) !== json(was)) problems.push(`user ${name} (not the stack's) changed: ${json(was)} -> ${json(now)}`);
+  }
+  for (const d of want.values()) {
+    const u = actual.users[d.probe.username];
+    if (!u) {
+      problems.push(`tenant ${d.tenant}: probe user missing`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(d.probe.attributes)) if (u.attributes[k] !== v) problems.push(`tenant ${d.tenant}: probe attribute ${k}=${u.attributes[k]}`);
+    if (d.probe.group && !u.groups.includes(d.probe.group)) problems.push(`tenant ${d.tenant}: probe user not in group ${d.probe.group}`);
+  }
+
+  // Identity pool: every entry but the stack's as it was; the stack's rules exactly the model's tenants.
+  const key = `cognito-idp.${config.region}.amazonaws.com/${config.userPoolId}:${config.userPoolClientId}`;
+  for (const [k, v] of Object.entries(base.roleMappings)) {
+    if (k === key && config.mapping === 'rules') continue;
+    if (json(actual.roleMappings[k]) !== json(v)) problems.push(`role mapping ${k} changed: ${json(v)} -> ${json(actual.roleMappings[k])}`);
+  }
+  if (config.mapping === 'rules') {
+    const entry = actual.roleMappings[key] as { Type?: string; AmbiguousRoleResolution?: string; RulesConfiguration?: { Rules: Array<{ Claim: string; MatchType: string; Value: string; RoleARN: string }> } } | undefined;
+    const rules = entry?.RulesConfiguration?.Rules ?? [];
+    const baseRules = ((base.roleMappings[key] as typeof entry)?.RulesConfiguration?.Rules ?? []).filter((r) => !want.has(r.Value) || r.Claim !== config.tenantClaim);
+    const modelRules = [...want.values()].map((d) => `${config.tenantClaim}=${d.tenant}->${d.role.arn}`);
+    const foreign = baseRules.filter((r) => !r.RoleARN.includes(`:role/isoctl/${config.stack}/`)).map((r) => `${r.Claim}=${r.Value}->${r.RoleARN}`);
+    const got = rules.map((r) => `${r.Claim}=${r.Value}->${r.RoleARN}`).sort();
+    const expected = [...modelRules, ...foreign].sort();
+    if (json(got) !== json(expected)) problems.push(`rules ${json(got)} != expected ${json(expected)}`);
+    if (entry?.AmbiguousRoleResolution !== 'Deny') problems.push(`rules entry AmbiguousRoleResolution ${entry?.AmbiguousRoleResolution}`);
+    if (rules.some((r) => r.MatchType !== 'Equals')) problems.push('a rule is not Equals');
+  }
+  if (json(actual.policies) !== json(base.policies)) problems.push(`managed policies ${json(base.policies)} -> ${json(actual.policies)}`);
+  // A lease survives its holder's SIGKILL until it expires (by itself, within LEASE_MS); otherwise every lease is released.
+  if (actual.leases.length > 0 && !opts.staleLeaseOk) problems.push(`lock table holds ${actual.leases.length} lease(s) after the run`);
+  return problems;
+}
+
+/** Writes a config file next to nothing else (bad-input cases). */
+export function writeTemp(dir: string, name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+export function tempDir(prefix = 'isoctl-rel-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Like runCli, but hands back the child at once (the crash suite kills it by pid). */
+export function spawnCli(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): { pid: number; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [binPath, ...args], { cwd: repoRoot, env: baseEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.end('');
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        json() {
+          try {
+            return JSON.parse(stdout);
+          } catch {
+            throw new Error(`stdout is not one JSON document:\n${stdout}\n--- stderr ---\n${stderr}`);
+          }
+        },
+      });
+    });
+  });
+  return { pid: child.pid!, done };
+}
