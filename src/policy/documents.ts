@@ -339,6 +339,7 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
         'cognito-idp:DescribeUserPoolClient',
         'cognito-idp:GetGroup',
         'cognito-idp:ListGroups',
+        'cognito-idp:ListUsers',
         'cognito-idp:ListUsersInGroup',
         'cognito-idp:UpdateGroup',
       ],
