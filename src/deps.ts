@@ -68,6 +68,21 @@ export interface Deps {
   close(): Promise<void>;
 }
 
+/** An endpoint the SDK can use: an absolute http(s) URL. Anything else is a usage error before any call. */
+export function assertEndpointUrl(text: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '')
+    throw new UsageError(
+      `--endpoint-url / AWS_ENDPOINT_URL: ${JSON.stringify(text)} is not an http(s) URL like http://127.0.0.1:4566 or https://iam.amazonaws.com`,
+      'bad_endpoint',
+    );
+}
+
 export function createDeps(init: { io: Output; prompter: Prompter; globals: GlobalOptions; signal: AbortSignal; clock?: Clock }): Deps {
   const { io, globals } = init;
   let configP: Promise<StackConfig> | undefined;
@@ -95,6 +110,7 @@ export function createDeps(init: { io: Output; prompter: Prompter; globals: Glob
       }
       region ??= process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS region: pass --region, set "region" in the config, or set AWS_REGION', 'no_region');
+      if (globals.endpointUrl !== undefined) assertEndpointUrl(globals.endpointUrl);
       return createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, onCall });
     })();
     return awsP;
