@@ -97,6 +97,7 @@ export function globalOptions(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptio
 export async function main(argv: string[], streams: IOStreams = processStreams()): Promise<number> {
   const controller = new AbortController();
   let exitCode = 0;
+  let profile: string | undefined;
   let output: Output | undefined;
   const wantsJson = argv.includes('--json');
 
@@ -112,6 +113,7 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
   const runner: CommandRunner = {
     async run(cmd, body) {
       const globals = globalOptions(cmd, streams.env);
+      profile = globals.profile ?? streams.env.AWS_PROFILE;
       output = new Output(streams, { json: globals.json, quiet: globals.quiet, verbose: globals.verbose, noColor: !globals.color });
       const deps = createDeps({
         io: output,
@@ -139,7 +141,7 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    exitCode = reportError(err, output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }), controller.signal.aborted);
+    exitCode = reportError(err, output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }), controller.signal.aborted, { profile });
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -152,7 +154,7 @@ function allCommands(cmd: Command): Command[] {
 }
 
 /** The one mapping from errors to exit codes and the JSON error document. */
-export function reportError(err: unknown, io: Output, interrupted: boolean): number {
+export function reportError(err: unknown, io: Output, interrupted: boolean, context: { profile?: string | undefined } = {}): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
     // A group called without its subcommand prints help as an error: that is a usage error too.
@@ -164,7 +166,14 @@ export function reportError(err: unknown, io: Output, interrupted: boolean): num
   let error: IsoctlError;
   if (err instanceof IsoctlError) error = err;
   else if (interrupted || (err as Error)?.name === 'AbortError') error = new InterruptedError();
-  else if (err instanceof AwsCallError) {
+  else if (err instanceof AwsCallError && err.awsCode === 'CredentialsProviderError') {
+    // Resolved before the first request is sent, so nothing was changed: a setup error of the environment.
+    const where = context.profile ? `profile ${JSON.stringify(context.profile)}` : 'the environment, ~/.aws/credentials or ~/.aws/config';
+    error = new UsageError(
+      `no AWS credentials found in ${where} (${err.awsMessage}); set AWS_PROFILE or --profile to a configured profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (--sandbox needs none)`,
+      'no_credentials',
+    );
+  } else if (err instanceof AwsCallError) {
     // An AWS error no command turned into a typed one: keep AWS's code for scripts.
     const retryable = err.kind === 'throttled' || err.kind === 'still-propagating';
     error = err.kind === 'limit' ? new RefusedError(err.message, err.awsCode) : new FailedError(err.message, err.awsCode, { retryable });
