@@ -77,6 +77,11 @@ function formatIssue(issue: z.core.$ZodIssue): string {
       return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (check the spelling; see README "Config reference")`;
     case 'invalid_format':
       return `${where}: expected ${issue.message.replace(/^Invalid string: /, '')}, ${found}`;
+    case 'invalid_key': {
+      // A record key (a scope name) that fails its rule: say the rule, not zod's "Invalid key in record".
+      const rule = issue.issues[0]?.message;
+      return `${where}: the key ${describe(input)} is not valid: expected ${rule ?? 'a valid key'}`;
+    }
     case 'too_small':
     case 'too_big':
       return `${where}: ${issue.message}, ${found}`;
