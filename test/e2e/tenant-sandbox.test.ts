@@ -146,6 +146,30 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
     expect(mutating(sb.since(mark))).toEqual(['iam PutRolePolicy']);
   });
 
+  it('--dry-run --scope read prints the plan with the exact read-only documents and changes nothing', async () => {
+    const mark = sb.mark();
+    const r = await cli(['tenant', 'create', '--scope', 'read', 'delta', '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = r.json();
+    expect(doc.status).toBe('planned');
+    expect(doc.scopes).toEqual(['read']);
+    expect(doc.steps.map((s: { action: string; state: string }) => [s.action, s.state])).toEqual([
+      ['create-role', 'planned'],
+      ['put-data-policy', 'planned'],
+      ['create-group', 'planned'],
+      ['create-probe-user', 'planned'],
+      ['add-probe-to-group', 'planned'],
+    ]);
+    const actions = JSON.stringify(doc.documents.dataPolicy);
+    expect(actions).toContain('dynamodb:Query');
+    expect(actions).not.toContain('dynamodb:PutItem');
+    expect(doc.steps[1].document).toEqual(doc.documents.dataPolicy);
+    expect(mutating(sb.since(mark))).toEqual([]);
+    const human = await cli(['tenant', 'create', 'delta', '--scope', 'read', '--dry-run']);
+    expect(human.stdout).toMatch(/^plan for tenant delta/m);
+    expect(human.stdout).toMatch(/inline data policy:/);
+  });
+
   it('timeout -> exit 75 with pending checks and retryAfterSeconds; the same command again -> 0', async () => {
     const r = await cli(['tenant', 'create', 'gamma', '--wait', 'data', '--timeout', '300ms', '--json']);
     expect(r.code, r.stderr).toBe(75);

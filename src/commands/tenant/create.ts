@@ -63,7 +63,7 @@ export function registerCreateTenant(tenant: Command, runner: CommandRunner): vo
     .command('create')
     .description('create or repair a tenant: role, inline policy, mapping, probe user; then wait until AWS sees it')
     .argument('<id>', 'tenant id (a-z, 0-9, -; 1-32 characters)')
-    .option('--scope <names...>', 'scopes the tenant gets (comma-separated or repeated; default: all, or the ones it has)')
+    .option('--scope <names>', 'scopes the tenant gets (comma-separated or repeated; default: all, or the ones it has)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .addOption(new Option('--wait <level>', 'wait until this service sees the tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))
     .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')
     .option('--dry-run', 'print the plan with the exact documents; change nothing', false)
