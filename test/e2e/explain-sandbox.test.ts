@@ -10,7 +10,7 @@ import { cognitoProviderName } from '../../src/aws/cognito-identity.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
-const LAG = { iam: 200, cognito: 200, dynamodb: 1500 };
+const LAG = { iam: 200, cognito: 200, dynamodb: 4000 };
 let sb: TestSandbox;
 let apis: AwsApis;
 let table: string;
@@ -105,7 +105,7 @@ describe('explain on the sandbox\'s own AccessDenied messages', () => {
     ddb.destroy();
   });
 
-  it('a role DynamoDB does not see yet (created a moment ago, dynamodb lag 1.5 s): not-propagated', async () => {
+  it('a role DynamoDB does not see yet (created a moment ago, dynamodb lag 4 s): not-propagated', async () => {
     const create = await cli(['tenant', 'create', 'fresh', '--wait', 'cognito', '--json']);
     expect(create.code, create.stderr).toBe(0);
     const ddb = await tenantSession('fresh', 'newbie');

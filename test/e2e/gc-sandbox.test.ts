@@ -16,7 +16,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type RequestLogLine, type TestSandbox } from '../helpers/sandbox.js';
 
-const MIN_AGE_S = 6;
+const MIN_AGE_S = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mutating = (lines: RequestLogLine[]) => lines.filter((l) => l.mutating).map((l) => `${l.service} ${l.operation}`);
 
@@ -109,7 +109,7 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
     expect(reason['isoctl-gce-orphan1']).toMatch(/^orphaned role: no user pool group maps it/);
     expect(reason.gone).toMatch(/^group maps to arn:aws:iam::000000000000:role\/isoctl\/gce\/isoctl-gce-gone, which no longer exists/);
     expect(reason['isoctl-probe-ghost']).toMatch(/^probe user of tenant ghost, which no longer exists/);
-    expect(reason['isoctl-gce-young']).toMatch(/younger than --min-age 6s/);
+    expect(reason['isoctl-gce-young']).toMatch(/younger than --min-age 10s/);
     expect(JSON.stringify(doc)).not.toMatch(/outside|untagged|admins|"keep"/);
     expect(doc.counts).toMatchObject({ pending: 7, skipped: 1, removed: 0 });
     const calls = sb.since(mark);
