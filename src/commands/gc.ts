@@ -60,7 +60,8 @@ export async function runGc(opts: GcOptions, deps: Deps): Promise<GcResult> {
     const due = items.filter((i) => i.state === 'pending');
     if (opts.apply && due.length > 0) {
       spinner?.stop();
-      if (!deps.io.json) deps.io.info(renderItems(items, deps.io.err));
+      // The plan before the question (a terminal without --yes); cron (--yes) gets only the result.
+      if (!deps.io.json && !deps.globals.yes) deps.io.info(renderItems(items, deps.io.err));
       await deps.prompter.confirmTyped(`Remove ${due.length} item(s) of stack ${config.stack} (${summarize(due)})?`, config.stack);
       await applyGc({ ...clock, apis, config, purpose: 'gc', progress }, items, {
         concurrency: opts.concurrency,
