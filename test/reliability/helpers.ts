@@ -382,3 +382,89 @@ export function spawnCli(args: string[], opts: { env?: Record<string, string | u
   });
   return { pid: child.pid!, done };
 }
+
+/**
+ * Makes roles look old: moves their CreateDate (and the moment they became visible) back by
+ * `ms` in a STOPPED sandbox's state.json. AWS roles left over from long ago look like this; the
+ * sandbox cannot make them any other way.
+ */
+export function backdateRoles(stateDir: string, names: string[], ms: number): void {
+  const file = join(stateDir, 'state.json');
+  const state = JSON.parse(readFileSync(file, 'utf8')) as { sections: { iam: { roles: Record<string, { core: { history: Array<{ at: number; value: { name: string; createdAt: number } }> } }> } } };
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  let found = 0;
+  for (const [key, role] of Object.entries(state.sections.iam.roles)) {
+    const h = role.core.history;
+    const first = h[0];
+    if (!first || !wanted.has(first.value.name.toLowerCase()) && !wanted.has(key.toLowerCase())) continue;
+    found++;
+    for (const v of h) {
+      v.at -= ms;
+      v.value.createdAt -= ms;
+    }
+  }
+  if (found !== names.length) throw new Error(`backdateRoles: found ${found} of ${names.length} roles in ${file}`);
+  writeFileSync(file, JSON.stringify(state));
+}
+
+export interface ServedSandbox {
+  stateDir: string;
+  endpoint: string;
+  configPath: string;
+  config: StackConfig;
+  clients: AwsClients;
+  /** What an operator exports after `sandbox serve` (plus ISOCTL_CONFIG). */
+  env: Record<string, string>;
+  requests(): RequestLogEntry[];
+  cli(args: string[], opts?: RunOptions): Promise<CliResult>;
+  stop(opts?: { keep?: boolean }): Promise<void>;
+}
+
+/** `isoctl sandbox serve --bootstrap` as a separate process, the way an operator runs it. */
+export async function serveSandbox(opts: { stack: string; mapping: 'token' | 'rules'; stateDir?: string; extra?: string[] }): Promise<ServedSandbox> {
+  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'isoctl-serve-'));
+  const child = spawn(process.execPath, [binPath, '--stack', opts.stack, 'sandbox', 'serve', '--port', '0', '--state-dir', stateDir, '--bootstrap', '--mapping', opts.mapping, '--json', ...(opts.extra ?? [])], {
+    cwd: repoRoot,
+    env: baseEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const doc = await new Promise<{ endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string }; env: Record<string, string>; requestLog: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox serve did not start:\n${err}`)), 30_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      try {
+        const parsed = JSON.parse(out);
+        clearTimeout(timer);
+        resolve(parsed);
+      } catch {
+        /* not complete yet */
+      }
+    });
+    void exited.then((code) => reject(new Error(`sandbox serve exited ${code}:\n${err}`)));
+  });
+  const configPath = join(stateDir, 'isoctl.json');
+  const config = await loadConfigFile(configPath);
+  const clients = createAwsClients({ region: config.region, endpoint: doc.endpoint, credentials: doc.credentials, maxAttempts: 15 });
+  const env = { ...doc.env, ISOCTL_CONFIG: configPath };
+  return {
+    stateDir,
+    endpoint: doc.endpoint,
+    configPath,
+    config,
+    clients,
+    env,
+    requests: () => readLog(doc.requestLog),
+    cli: (args, o = {}) => runCli(args, { timeoutMs: 180_000, ...o, env: { ...env, ...o.env } }),
+    async stop(o = {}) {
+      clients.destroy();
+      child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) throw new Error(`sandbox serve exited ${code} on SIGTERM:\n${err}`);
+      if (!o.keep) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
