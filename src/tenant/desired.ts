@@ -8,6 +8,7 @@ import {
   boundaryPolicyArn,
   buildDataPolicy,
   buildTrustPolicy,
+  proveIsolation,
   resolveScopes as policyResolveScopes,
   serializePolicy,
   tenantRoleArn,
@@ -16,7 +17,6 @@ import {
   tenantTableName,
   tenantTags,
 } from '../policy/index.js';
-import * as policy from '../policy/index.js';
 import type { PolicyDocument } from '../policy/types.js';
 import { groupDescription, probeUsername, SCOPES_SEPARATOR, TAG_SCOPES, tenantGroupName } from './names.js';
 
@@ -111,10 +111,7 @@ export function assertIsolationProof(config: StackConfig, tenant: string, others
   const tenants = [...new Set([tenant, ...others])];
   // A proof needs at least two tenants to show cross-tenant denial; a synthetic neighbour stands in.
   if (tenants.length < 2) tenants.push(tenant === 'isoctl-proof-neighbour' ? 'isoctl-proof-other' : 'isoctl-proof-neighbour');
-  // Looked up at run time: the proof lands in src/policy separately from this file.
-  const prove = (policy as unknown as { proveIsolation?: (c: StackConfig, t: string[]) => { ok: boolean; failures: unknown[] } }).proveIsolation;
-  if (!prove) throw new RefusedError('the isolation proof (src/policy proveIsolation) is not available in this build; refusing to create tenants without it', 'proof_unavailable');
-  const result = prove(config, tenants);
+  const result = proveIsolation(config, tenants);
   if (!result.ok) {
     const shown = result.failures.slice(0, 5).map((f) => `  - ${typeof f === 'string' ? f : JSON.stringify(f)}`);
     throw new RefusedError(

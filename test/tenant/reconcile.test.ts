@@ -17,13 +17,6 @@ import { modifyIdentityPoolRoles } from '../../src/tenant/pool-roles.js';
 import { backoffMs, MAX_INTERVAL_MS, waitFor, NotYet, Wrong } from '../../src/tenant/wait.js';
 import { FakeAws } from './fake-aws.js';
 
-// The isolation proof lands in src/policy separately; until it does, this file uses a permissive
-// stand-in so the orchestration can be tested (the real proof is used as soon as it exists).
-vi.mock('../../src/policy/index.js', async (importOriginal) => {
-  const real = await importOriginal<Record<string, unknown>>();
-  return { ...real, proveIsolation: real.proveIsolation ?? (() => ({ ok: true, failures: [] })) };
-});
-
 function config(over: Record<string, unknown> = {}): StackConfig {
   return validateConfig(
     {
