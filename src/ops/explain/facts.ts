@@ -4,7 +4,7 @@
 // condition keys), or from the id token (--id-token, decoded, not verified). Pure.
 import type { StackConfig } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
-import { deriveChecks, type TableKeys } from '../../sandbox/dynamodb/context-keys.js';
+import { deriveChecks, type TableKeys } from '../../policy/dynamodb/context-keys.js';
 import type { ContextValue } from '../../policy/index.js';
 import { tenantTableName } from '../../policy/index.js';
 

@@ -3,7 +3,7 @@
 import { accessDeniedMessage } from '../../policy/index.js';
 import type { ContextValue, EvalRequest, EvalResult } from '../../policy/types.js';
 import { SandboxError, type Caller, type RoleView, type SandboxContext } from '../contract.js';
-import type { AuthorizationCheck } from './context-keys.js';
+import type { AuthorizationCheck } from '../../policy/dynamodb/context-keys.js';
 
 export type Evaluate = (request: EvalRequest) => EvalResult;
 

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { SandboxError } from '../contract.js';
-import type { TableKeys } from './context-keys.js';
+import type { TableKeys } from '../../policy/dynamodb/context-keys.js';
 
 // dynalite's internals are CommonJS without types; these are the parts used here (pinned to 4.0.0).
 interface DynaliteError extends Error {

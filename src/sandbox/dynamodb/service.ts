@@ -3,7 +3,7 @@
 import { evaluate as policyEvaluate } from '../../policy/index.js';
 import { SandboxError, type Caller, type JsonService, type SandboxContext } from '../contract.js';
 import { authenticate, authorize, type Evaluate } from './authorize.js';
-import { deriveChecks, type TableKeys } from './context-keys.js';
+import { deriveChecks, type TableKeys } from '../../policy/dynamodb/context-keys.js';
 import { ENGINE_OPERATIONS, openEngine } from './engine.js';
 import { describeTimeToLive, updateTimeToLive, type TtlState } from './ttl.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExpressionError, partitionKeyPlaceholders, tokenize, topLevelAttributes } from '../../../src/sandbox/dynamodb/expressions.js';
+import { ExpressionError, partitionKeyPlaceholders, tokenize, topLevelAttributes } from '../../../src/policy/dynamodb/expressions.js';
 
 describe('topLevelAttributes', () => {
   it('lists projected attributes in order, once each', () => {

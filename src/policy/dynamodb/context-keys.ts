@@ -2,7 +2,7 @@
 // the resource ARN and the condition keys DynamoDB derives from the request
 // (dynamodb:LeadingKeys, dynamodb:Attributes, dynamodb:Select, dynamodb:ReturnValues,
 // dynamodb:ReturnConsumedCapacity). Pure: the caller supplies the tables' key schemas.
-import type { ContextValue } from '../../policy/types.js';
+import type { ContextValue } from '../types.js';
 import { partitionKeyPlaceholders, topLevelAttributes } from './expressions.js';
 
 export interface KeyPair {

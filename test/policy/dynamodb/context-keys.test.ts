@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveChecks, keyValueString, tableArn, type DeriveEnv, type TableKeys } from '../../../src/sandbox/dynamodb/context-keys.js';
+import { deriveChecks, keyValueString, tableArn, type DeriveEnv, type TableKeys } from '../../../src/policy/dynamodb/context-keys.js';
 
 const TABLES: Record<string, TableKeys> = {
   AgentsTable: { partitionKey: 'userId', sortKey: 'fieldName', indexes: { ByAssignment: { partitionKey: 'isOnAssignment', sortKey: 'fieldName' } } },
