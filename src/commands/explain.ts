@@ -6,21 +6,14 @@ import type { ChalkInstance } from 'chalk';
 import type { Deps } from '../deps.js';
 import type { ExplainResult } from '../ops/explain/analyze.js';
 import type { Cause } from '../ops/explain/causes.js';
+import type { FactFlags } from '../ops/explain/facts.js';
 import type { CommandRunner } from './runner.js';
 import { UsageError } from '../errors.js';
 
-export interface ExplainOptions {
+/** The message plus the request-side facts (`--key`, `--attributes`, ... with `request` as JSON text or @file). */
+export interface ExplainOptions extends FactFlags {
   /** The message; undefined reads stdin. */
   message: string | undefined;
-  key?: string[] | undefined;
-  attributes?: string | undefined;
-  select?: string | undefined;
-  noProjection?: boolean | undefined;
-  principalTag?: string[] | undefined;
-  noPrincipalTags?: boolean | undefined;
-  /** JSON text, or @file. */
-  request?: string | undefined;
-  idToken?: string | undefined;
   /** When the error happened (ISO time or epoch seconds); default now. */
   at?: string | undefined;
 }

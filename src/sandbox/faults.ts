@@ -1,20 +1,9 @@
 // Fault injection at configured rates, reproducible from a seed: one draw per API request
 // from a seeded generator, so the same seed and the same request sequence give the same faults.
 import type { FaultConfig } from './settings.js';
+import { mulberry32 } from './prng.js';
 
 export type Fault = 'throttle' | '500' | '503' | 'reset';
-
-/** mulberry32: small, fast, good enough to spread faults evenly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultInjector {
   private readonly next: () => number;

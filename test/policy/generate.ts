@@ -8,17 +8,10 @@
 // - epoch-number dates (iam-simulate compares epoch seconds with milliseconds);
 // - wildcards or variables in the ARN's partition/service/region/account or resource-type part.
 import type { ConditionBlock, EvalRequest, PolicyDocument, PolicyStatement } from '../../src/policy/types.js';
+import { mulberry32 } from '../../src/sandbox/prng.js';
 
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded generator of the cases (the sandbox's faults use the same one). */
+export const prng = mulberry32;
 
 const ACCT = '123456789012';
 const REGION = 'eu-central-1';
