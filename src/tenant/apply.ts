@@ -113,8 +113,10 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
         case 'put-rule':
         case 'remove-rule': {
           if (rulesApplied) return undefined;
+          // Marked applied only once the write went through: a retry of a failed (e.g. throttled) write must write again.
+          const ruleDetail = await applyRuleSteps(ctx, ruleSteps, tenant, desired);
           rulesApplied = true;
-          return applyRuleSteps(ctx, ruleSteps, tenant, desired);
+          return ruleDetail;
         }
         case 'create-probe-user': {
           const d = need(desired, 'desired state');
