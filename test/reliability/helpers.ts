@@ -171,63 +171,80 @@ function decode(doc: string | undefined): unknown {
 
 export async function snapshot(s: { clients: AwsClients; config: StackConfig }): Promise<Snapshot> {
   const { clients, config } = s;
-  const iam = await clients.iam();
-  const idp = await clients.cognitoIdp();
-  const ci = await clients.cognitoIdentity();
-  const ddb = await clients.dynamodb();
-  const roles: Snapshot['roles'] = {};
-  let marker: string | undefined;
-  const names: string[] = [];
-  do {
-    const page = await iam.send(new ListRolesCommand({ Marker: marker, MaxItems: 1000 }));
-    for (const r of page.Roles ?? []) names.push(r.RoleName!);
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  await Promise.all(
-    names.map(async (name) => {
-      const r = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role!;
-      const policyNames = (await iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? [];
-      const inline: Record<string, unknown> = {};
-      for (const p of policyNames) inline[p] = decode((await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: p }))).PolicyDocument);
-      const tags: Record<string, string> = {};
-      for (const t of r.Tags ?? []) tags[t.Key!] = t.Value!;
-      roles[name] = { path: r.Path!, roleId: r.RoleId!, boundary: r.PermissionsBoundary?.PermissionsBoundaryArn, tags, trust: decode(r.AssumeRolePolicyDocument), inline };
-    }),
+  const [iam, idp, ci, ddb] = await Promise.all([clients.iam(), clients.cognitoIdp(), clients.cognitoIdentity(), clients.dynamodb()]);
+  // Independent reads in parallel: under injected faults each stage costs retries.
+  const rolesP = (async () => {
+    const roles: Snapshot['roles'] = {};
+    let marker: string | undefined;
+    const names: string[] = [];
+    do {
+      const page = await iam.send(new ListRolesCommand({ Marker: marker, MaxItems: 1000 }));
+      for (const r of page.Roles ?? []) names.push(r.RoleName!);
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    await Promise.all(
+      names.map(async (name) => {
+        const [got, listed] = await Promise.all([iam.send(new GetRoleCommand({ RoleName: name })), iam.send(new ListRolePoliciesCommand({ RoleName: name }))]);
+        const r = got.Role!;
+        const inline: Record<string, unknown> = {};
+        const docs = await Promise.all((listed.PolicyNames ?? []).map(async (p) => [p, decode((await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: p }))).PolicyDocument)] as const));
+        for (const [p, d] of docs.sort(([a], [b]) => a.localeCompare(b))) inline[p] = d;
+        const tags: Record<string, string> = {};
+        for (const t of r.Tags ?? []) tags[t.Key!] = t.Value!;
+        roles[name] = { path: r.Path!, roleId: r.RoleId!, boundary: r.PermissionsBoundary?.PermissionsBoundaryArn, tags, trust: decode(r.AssumeRolePolicyDocument), inline };
+      }),
+    );
+    return roles;
+  })();
+  const groupsP = (async () => {
+    const groups: Snapshot['groups'] = {};
+    let next: string | undefined;
+    do {
+      const page = await idp.send(new ListGroupsCommand({ UserPoolId: config.userPoolId, NextToken: next, Limit: 60 }));
+      for (const g of page.Groups ?? []) groups[g.GroupName!] = { roleArn: g.RoleArn, description: g.Description };
+      next = page.NextToken;
+    } while (next);
+    return groups;
+  })();
+  const usersP = (async () => {
+    const users: Snapshot['users'] = {};
+    let token: string | undefined;
+    const usernames: Array<{ name: string; attributes: Record<string, string> }> = [];
+    do {
+      const page = await idp.send(new ListUsersCommand({ UserPoolId: config.userPoolId, PaginationToken: token, Limit: 60 }));
+      for (const u of page.Users ?? []) {
+        const attributes: Record<string, string> = {};
+        for (const a of u.Attributes ?? []) if (a.Name !== 'sub') attributes[a.Name!] = a.Value!;
+        usernames.push({ name: u.Username!, attributes });
+      }
+      token = page.PaginationToken;
+    } while (token);
+    await Promise.all(
+      usernames.map(async (u) => {
+        const gs = (await idp.send(new AdminListGroupsForUserCommand({ UserPoolId: config.userPoolId, Username: u.name }))).Groups ?? [];
+        users[u.name] = { attributes: u.attributes, groups: gs.map((g) => g.GroupName!).sort() };
+      }),
+    );
+    return users;
+  })();
+  const poolP = ci.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: config.identityPoolId }));
+  const policiesP = iam.send(new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 }));
+  const leasesP = ddb.send(new ScanCommand({ TableName: lockTableName(config) })).then(
+    (r) => r.Items ?? [],
+    (err: Error) => {
+      if (err.name !== 'ResourceNotFoundException') throw err;
+      return [];
+    },
   );
-  const groups: Snapshot['groups'] = {};
-  let next: string | undefined;
-  do {
-    const page = await idp.send(new ListGroupsCommand({ UserPoolId: config.userPoolId, NextToken: next, Limit: 60 }));
-    for (const g of page.Groups ?? []) groups[g.GroupName!] = { roleArn: g.RoleArn, description: g.Description };
-    next = page.NextToken;
-  } while (next);
-  const users: Snapshot['users'] = {};
-  let token: string | undefined;
-  const usernames: Array<{ name: string; attributes: Record<string, string> }> = [];
-  do {
-    const page = await idp.send(new ListUsersCommand({ UserPoolId: config.userPoolId, PaginationToken: token, Limit: 60 }));
-    for (const u of page.Users ?? []) {
-      const attributes: Record<string, string> = {};
-      for (const a of u.Attributes ?? []) if (a.Name !== 'sub') attributes[a.Name!] = a.Value!;
-      usernames.push({ name: u.Username!, attributes });
-    }
-    token = page.PaginationToken;
-  } while (token);
-  await Promise.all(
-    usernames.map(async (u) => {
-      const gs = (await idp.send(new AdminListGroupsForUserCommand({ UserPoolId: config.userPoolId, Username: u.name }))).Groups ?? [];
-      users[u.name] = { attributes: u.attributes, groups: gs.map((g) => g.GroupName!).sort() };
-    }),
-  );
-  const pool = await ci.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: config.identityPoolId }));
-  const policies = ((await iam.send(new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 }))).Policies ?? []).map((p) => p.Arn!).sort();
-  let leases: unknown[] = [];
-  try {
-    leases = (await ddb.send(new ScanCommand({ TableName: lockTableName(config) }))).Items ?? [];
-  } catch (err) {
-    if ((err as Error).name !== 'ResourceNotFoundException') throw err;
-  }
-  return { roles, groups, users, roleMappings: (pool.RoleMappings ?? {}) as Record<string, unknown>, policies, leases };
+  const [roles, groups, users, pool, policies, leases] = await Promise.all([rolesP, groupsP, usersP, poolP, policiesP, leasesP]);
+  return {
+    roles,
+    groups,
+    users,
+    roleMappings: (pool.RoleMappings ?? {}) as Record<string, unknown>,
+    policies: (policies.Policies ?? []).map((p) => p.Arn!).sort(),
+    leases,
+  };
 }
 
 /**
