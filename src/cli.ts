@@ -107,8 +107,11 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
     controller.abort(new InterruptedError());
     setTimeout(() => process.exit(EXIT_CODES.interrupted), 5_000).unref();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: ora's signal-exit kills the process with the signal as soon as it is the
+  // only listener left, which skipped the clean stop (exit 143 on SIGTERM, no message, an
+  // in-process sandbox not saved). The handler itself turns a second signal into a forced exit.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const runner: CommandRunner = {
     async run(cmd, body) {

@@ -1,0 +1,186 @@
+// Drives the built CLI in a real pseudo-terminal through tmux, the way an operator sees it:
+// the screen (capture-pane), every byte the program wrote (pipe-pane), keys (send-keys),
+// signals to the program's pid, and how it ended (exit status or the signal that killed it).
+//
+// Each Terminal is one tmux session on a tmux server private to the test process (-L), running
+// a small bash script: it clears the environment of anything that changes isoctl's output (CI,
+// NO_COLOR, FORCE_COLOR, AWS_*, ISOCTL_*), exports the test's variables, blocks on a tmux
+// channel until the byte log is attached, then `exec`s node, so the pane's pid IS the CLI's pid
+// and tmux records its exit status or signal (remain-on-exit).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binPath, repoRoot } from '../helpers/cli.js';
+
+const SOCKET = `isoctl-tty-${process.pid}`;
+let counter = 0;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** tmux must be installed (.ci/run installs it); fail loudly rather than skip. */
+export function assertTmux(): void {
+  const r = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error('tmux is required for test/tty (apt-get install -y tmux; .ci/run installs it)');
+}
+
+/** Stops the private tmux server (afterAll). */
+export function killTmuxServer(): void {
+  spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
+}
+
+export interface TerminalOptions {
+  /** isoctl arguments (node bin/isoctl.js is prepended). */
+  args: string[];
+  /** Extra environment; undefined removes a variable. TERM is tmux's unless given. */
+  env?: Record<string, string | undefined>;
+  /** Redirect the CLI's stderr to this file (the terminal then only has stdout). */
+  stderrToFile?: boolean;
+  cols?: number;
+  rows?: number;
+}
+
+export interface Ended {
+  /** Exit status, or null when a signal killed the process. */
+  code: number | null;
+  signal: number | null;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export const ESC = '\u001b';
+/** Braille spinner frames (ora's "dots"). */
+export const SPINNER_FRAME = /[\u2800-\u28ff]/;
+// eslint-disable-next-line no-control-regex
+export const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
+/** Escape sequences bash itself writes around a command (bracketed paste); never isoctl's. */
+export const stripShellNoise = (raw: string) => raw.replace(/\u001b\[\?2004[hl]/g, '');
+
+export class Terminal {
+  readonly name: string;
+  readonly dir: string;
+  private readonly rawPath: string;
+  readonly stderrPath: string;
+  readonly startedAt: number;
+
+  private constructor(name: string, dir: string, startedAt: number) {
+    this.name = name;
+    this.dir = dir;
+    this.rawPath = join(dir, 'raw.log');
+    this.stderrPath = join(dir, 'stderr.log');
+    this.startedAt = startedAt;
+  }
+
+  static start(opts: TerminalOptions): Terminal {
+    const name = `t${process.pid}-${++counter}`;
+    const dir = mkdtempSync(join(tmpdir(), 'isoctl-tty-'));
+    const lines = [
+      '#!/bin/bash',
+      'for v in $(compgen -e | grep -E "^(AWS_|ISOCTL_)"); do unset "$v"; done',
+      'unset CI NO_COLOR FORCE_COLOR NODE_OPTIONS',
+      'export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true',
+      ...Object.entries(opts.env ?? {}).map(([k, v]) => (v === undefined ? `unset ${k}` : `export ${k}=${shellQuote(v)}`)),
+      `cd ${shellQuote(repoRoot)}`,
+      `tmux -L ${SOCKET} wait-for ${name}-go`,
+      `exec ${shellQuote(process.execPath)} ${shellQuote(binPath)} ${opts.args.map(shellQuote).join(' ')}${opts.stderrToFile ? ` 2>${shellQuote(join(dir, 'stderr.log'))}` : ''}`,
+    ];
+    const script = join(dir, 'run.sh');
+    writeFileSync(script, `${lines.join('\n')}\n`, { mode: 0o755 });
+    tmux('new-session', '-d', '-s', name, '-x', String(opts.cols ?? 160), '-y', String(opts.rows ?? 40), `exec bash --noprofile --norc ${shellQuote(script)}`);
+    tmux('set-option', '-t', name, 'remain-on-exit', 'on');
+    tmux('pipe-pane', '-t', name, '-o', `cat >> ${shellQuote(join(dir, 'raw.log'))}`);
+    const t = new Terminal(name, dir, Date.now());
+    tmux('wait-for', '-S', `${name}-go`);
+    return t;
+  }
+
+  /** The visible screen, wrapped lines joined, trailing blank lines dropped. */
+  screen(): string {
+    return tmux('capture-pane', '-p', '-J', '-t', this.name).replace(/\n+$/, '');
+  }
+
+  /** Every byte the program wrote to the terminal so far. */
+  raw(): string {
+    return existsSync(this.rawPath) ? readFileSync(this.rawPath, 'utf8') : '';
+  }
+
+  stderrFile(): string {
+    return existsSync(this.stderrPath) ? readFileSync(this.stderrPath, 'utf8') : '';
+  }
+
+  /** Polls the screen until it matches; throws with the screen after the deadline. */
+  async waitFor(re: RegExp, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = this.screen();
+      if (re.test(s)) return s;
+      if (Date.now() > deadline) throw new Error(`screen never matched ${re} within ${timeoutMs}ms:\n${s}`);
+      await sleep(50);
+    }
+  }
+
+  /** Types text and Enter. */
+  type(text: string): void {
+    tmux('send-keys', '-t', this.name, '-l', text);
+    tmux('send-keys', '-t', this.name, 'Enter');
+  }
+
+  /** Sends tmux key names, e.g. 'C-c', 'C-d'. */
+  keys(...keys: string[]): void {
+    tmux('send-keys', '-t', this.name, ...keys);
+  }
+
+  /** The CLI's pid (the pane's process after exec). */
+  async pid(timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pid = Number(tmux('display-message', '-p', '-t', this.name, '#{pane_pid}').trim());
+      let cmd = '';
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        // not there yet, or already gone
+      }
+      if (cmd.includes('isoctl.js')) return pid;
+      if (Date.now() > deadline) throw new Error(`the CLI did not start in the terminal within ${timeoutMs}ms:\n${this.screen()}`);
+      await sleep(25);
+    }
+  }
+
+  ended(): Ended | undefined {
+    const [dead, status, signal] = tmux('display-message', '-p', '-t', this.name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}').trim().split('|');
+    if (dead !== '1') return undefined;
+    return { code: status ? Number(status) : null, signal: signal ? Number(signal) : null };
+  }
+
+  /** Waits for the CLI to end; throws with the screen after the deadline. */
+  async exit(timeoutMs = 60_000): Promise<Ended & { ms: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const e = this.ended();
+      if (e) {
+        await sleep(100); // let pipe-pane's cat drain the last bytes
+        return { ...e, ms: Date.now() - this.startedAt };
+      }
+      if (Date.now() > deadline) throw new Error(`the CLI did not exit within ${timeoutMs}ms:\n${this.screen()}`);
+      await sleep(50);
+    }
+  }
+
+  /** Kills the session and removes its files (afterEach). */
+  close(): void {
+    spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', this.name], { stdio: 'ignore' });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** What the program printed, without the tmux "Pane is dead" footer. */
+export function programText(screen: string): string {
+  return screen.replace(/\n?Pane is dead.*$/s, '').trimEnd();
+}
