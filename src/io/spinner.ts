@@ -23,7 +23,10 @@ export function startSpinner(text: string, opts: SpinnerOptions): Spinner {
   let finished: (() => void) | undefined;
   const ready = import('ora').then(({ default: makeOra }) => {
     if (finished) return finished();
-    ora = makeOra({ text: current, stream: opts.stream as NodeJS.WritableStream, color: opts.color ? 'cyan' : false }).start();
+    // discardStdin: false — ora's stdin discarder puts the terminal in raw mode and never resumes
+    // stdin, so Ctrl-C became a byte nobody read: the command ran on and the ^C reached the shell
+    // afterwards. In cooked mode the terminal turns Ctrl-C into SIGINT for src/cli.ts to handle.
+    ora = makeOra({ text: current, stream: opts.stream as NodeJS.WritableStream, color: opts.color ? 'cyan' : false, discardStdin: false }).start();
   });
   void ready;
   const end = (fn: (o: import('ora').Ora) => void, fallbackText?: string) => {

@@ -50,6 +50,18 @@ async function expectConverges(tenant: string): Promise<void> {
 }
 
 describe('interrupting tenant create --wait data in a terminal (lag iam 1s, cognito 2s, dynamodb 3s)', () => {
+  it('Ctrl-C while the spinner waits for DynamoDB: exit 130 at once, a clear message, a clean terminal; the re-run converges', async () => {
+    term = Terminal.start({ args: ['--sandbox', sb.stateDir, 'tenant', 'create', 'sigint', '--wait', 'data'] });
+    await term.waitFor(/waiting for DynamoDB/);
+    const sent = Date.now();
+    term.keys('C-c');
+    const end = await term.exit(15_000);
+    expect({ code: end.code, signal: end.signal }, term.screen()).toEqual({ code: 130, signal: null });
+    expect(Date.now() - sent).toBeLessThan(PROMPT_MS);
+    expectCleanInterrupt(term, 'SIGINT');
+    await expectConverges('sigint');
+  });
+
   it('SIGTERM while the spinner waits: exit 130 (not killed by the signal), the same message; the re-run converges', async () => {
     term = Terminal.start({ args: ['--sandbox', sb.stateDir, 'tenant', 'create', 'sigterm', '--wait', 'data'] });
     const pid = await term.pid();
