@@ -13,6 +13,7 @@ export type {
 export {
   INLINE_POLICY_NAME,
   TAG_MANAGED_BY,
+  TAG_SCOPES,
   TAG_STACK,
   TAG_TENANT,
   MANAGED_BY_VALUE,

@@ -8,6 +8,8 @@ export const INLINE_POLICY_NAME = 'isoctl-data';
 export const TAG_STACK = 'isoctl:stack';
 export const TAG_TENANT = 'isoctl:tenant';
 export const TAG_MANAGED_BY = 'isoctl:managed-by';
+/** Role tag recording the scopes a tenant was created with (set by `tenant create`). */
+export const TAG_SCOPES = 'isoctl:scopes';
 export const MANAGED_BY_VALUE = 'isoctl';
 /** Session tag carrying the signed-in user's `sub` under granularity `user` (second seed). */
 export const USER_ID_TAG = 'userid';
@@ -30,6 +32,11 @@ export function tenantRolePath(config: StackConfig): string {
 
 export function tenantRoleArn(config: StackConfig, tenant: string): string {
   return `arn:${arnPartition(config.region)}:iam::${config.accountId}:role${stackPath(config.stack)}${tenantRoleName(config, tenant)}`;
+}
+
+/** ARN pattern of roles on paths below the stack path (`*` in an ARN also matches `/`): denied in the operator policy. */
+export function deeperPathRolesArnPattern(config: StackConfig): string {
+  return `${stackRolesArnPattern(config)}/*`;
 }
 
 /** ARN pattern of every role of the stack (for the operator policy). */

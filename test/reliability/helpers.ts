@@ -265,7 +265,15 @@ export function diffState(config: StackConfig, base: Snapshot, tenants: Iterable
   // stack's tags, groups carrying the stack's description mark, probe users. Everything else must
   // be exactly as it was (same RoleId: not deleted and made again).
   const stackRole = (r: RoleSnap | undefined) => r !== undefined && r.path === `/isoctl/${config.stack}/` && r.tags['isoctl:stack'] === config.stack && r.tags['isoctl:managed-by'] === 'isoctl';
-  const stackGroup = (g: { description: string | undefined } | undefined) => g !== undefined && (g.description ?? '').startsWith(`managed by isoctl: stack=${config.stack} `);
+  /** A role ARN that names a role of the stack: exactly at the stack path, and (if the role exists) tagged as the stack's. */
+  const stackRoleArn = (arn: string | undefined) => {
+    const m = arn ? new RegExp(`^arn:aws:iam::\\d{12}:role/isoctl/${config.stack}/([^/]+)$`).exec(arn) : null;
+    if (!m) return false;
+    const r = base.roles[m[1]!] ?? actual.roles[m[1]!];
+    return r === undefined || stackRole(r);
+  };
+  const stackGroup = (g: { description: string | undefined; roleArn: string | undefined } | undefined) =>
+    g !== undefined && (g.description ?? '').startsWith(`managed by isoctl: stack=${config.stack} `) && (g.roleArn === undefined || stackRoleArn(g.roleArn));
   const stackUser = (name: string) => name.startsWith('isoctl-probe-');
 
   for (const name of new Set([...Object.keys(base.roles), ...Object.keys(actual.roles)])) {
@@ -345,7 +353,7 @@ export function diffState(config: StackConfig, base: Snapshot, tenants: Iterable
     const rules = entry?.RulesConfiguration?.Rules ?? [];
     const baseRules = ((base.roleMappings[key] as typeof entry)?.RulesConfiguration?.Rules ?? []).filter((r) => !want.has(r.Value) || r.Claim !== config.tenantClaim);
     const modelRules = [...want.values()].map((d) => `${config.tenantClaim}=${d.tenant}->${d.role.arn}`);
-    const foreign = baseRules.filter((r) => !r.RoleARN.includes(`:role/isoctl/${config.stack}/`)).map((r) => `${r.Claim}=${r.Value}->${r.RoleARN}`);
+    const foreign = baseRules.filter((r) => !(r.Claim === config.tenantClaim && stackRoleArn(r.RoleARN))).map((r) => `${r.Claim}=${r.Value}->${r.RoleARN}`);
     const got = rules.map((r) => `${r.Claim}=${r.Value}->${r.RoleARN}`).sort();
     const expected = [...modelRules, ...foreign].sort();
     if (json(got) !== json(expected)) problems.push(`rules ${json(got)} != expected ${json(expected)}`);
