@@ -106,12 +106,12 @@ export function createDeps(init: { io: Output; prompter: Prompter; globals: Glob
         if (globals.endpointUrl) throw new UsageError('--sandbox and --endpoint-url cannot be combined', 'flag_conflict');
         const { attachSandbox } = await import('./sandbox/attach.js');
         sandbox = await attachSandbox({ stateDir: resolve(globals.sandbox), log: (m: string) => io.debug(m) });
-        return createAwsClients({ region: region ?? sandbox.region, endpoint: sandbox.endpoint, credentials: sandbox.credentials, onCall });
+        return createAwsClients({ region: region ?? sandbox.region, endpoint: sandbox.endpoint, credentials: sandbox.credentials, onCall, abortSignal: init.signal });
       }
       region ??= process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS region: pass --region, set "region" in the config, or set AWS_REGION', 'no_region');
       if (globals.endpointUrl !== undefined) assertEndpointUrl(globals.endpointUrl);
-      return createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, onCall });
+      return createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, onCall, abortSignal: init.signal });
     })();
     return awsP;
   };

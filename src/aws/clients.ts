@@ -24,6 +24,8 @@ export interface AwsSettings {
   maxAttempts?: number;
   /** Called once per AWS call with a one-line summary (for --verbose). */
   onCall?: ((line: CallRecord) => void) | undefined;
+  /** Aborts every call in flight or to come (Ctrl-C / SIGTERM): a hanging request must not hold the exit. */
+  abortSignal?: AbortSignal | undefined;
 }
 
 export interface CallRecord {
@@ -55,7 +57,11 @@ export interface AwsClients {
   destroy(): void;
 }
 
-type AnyClient = { middlewareStack: { add: (mw: never, opts: never) => void }; destroy(): void };
+type AnyClient = {
+  middlewareStack: { add: (mw: never, opts: never) => void };
+  send: (command: unknown, options?: unknown, cb?: unknown) => Promise<unknown>;
+  destroy(): void;
+};
 
 export function createAwsClients(settings: AwsSettings): AwsClients {
   const cache = new Map<string, Promise<AnyClient>>();
@@ -67,6 +73,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
         const [Ctor, config] = await Promise.all([load(), clientConfig(settings)]);
         const c = new Ctor(config) as unknown as AnyClient;
         if (settings.onCall) addCallLogger(c, service, settings.onCall);
+        if (settings.abortSignal) bindAbortSignal(c, settings.abortSignal);
         return c;
       })();
       cache.set(service, client);
@@ -104,6 +111,15 @@ async function clientConfig(settings: AwsSettings): Promise<Record<string, unkno
   if (settings.credentials) config.credentials = settings.credentials;
   else if (settings.profile) config.profile = settings.profile;
   return config;
+}
+
+/** Every `send` of the client carries the signal unless the caller passed its own. */
+function bindAbortSignal(client: AnyClient, signal: AbortSignal): void {
+  const send = client.send.bind(client);
+  client.send = (command, options, cb) => {
+    if (typeof options === 'function' || (options as { abortSignal?: unknown } | undefined)?.abortSignal) return send(command, options, cb);
+    return send(command, { ...(options as object | undefined), abortSignal: signal }, cb);
+  };
 }
 
 function addCallLogger(client: AnyClient, service: string, onCall: (r: CallRecord) => void): void {

@@ -2,6 +2,7 @@
 // exit 130 promptly with a clear message and no stack trace, the terminal left clean, the
 // sandbox state intact (the same command again converges). A second Ctrl-C forces the exit.
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, binPath, repoRoot } from '../helpers/cli.js';
 import type { TestSandbox } from '../helpers/sandbox.js';
@@ -100,5 +101,28 @@ describe('interrupting tenant create --wait data in a terminal (lag iam 1s, cogn
     expect(JSON.parse(stdout)).toEqual({ error: expect.objectContaining({ code: 'interrupted', retryable: expect.any(Boolean) }) });
     expect(stderr).not.toMatch(/^\s+at /m);
     await expectConverges('sigpipe');
+  });
+
+  it('Ctrl-C while an AWS call hangs: the call is abandoned and isoctl exits 130 at once', async () => {
+    // An endpoint that accepts connections and never answers (a network black hole).
+    const blackHole: Server = createServer((socket) => socket.on('data', () => undefined));
+    await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', r));
+    const port = (blackHole.address() as { port: number }).port;
+    try {
+      term = Terminal.start({
+        args: ['--config', sb.configPath, '--endpoint-url', `http://127.0.0.1:${port}`, 'tenant', 'create', 'hang'],
+        env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' },
+      });
+      await term.waitFor(/reading tenant hang/);
+      await new Promise((r) => setTimeout(r, 300));
+      const sent = Date.now();
+      term.keys('C-c');
+      const end = await term.exit(15_000);
+      expect({ code: end.code, signal: end.signal }, term.screen()).toEqual({ code: 130, signal: null });
+      expect(Date.now() - sent).toBeLessThan(PROMPT_MS);
+      expect(programText(term.screen())).toMatch(/error: interrupted$/);
+    } finally {
+      blackHole.close();
+    }
   });
 });

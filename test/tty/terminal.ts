@@ -5,8 +5,10 @@
 // Each Terminal is one tmux session on a tmux server private to the test process (-L), running
 // a small bash script: it clears the environment of anything that changes isoctl's output (CI,
 // NO_COLOR, FORCE_COLOR, AWS_*, ISOCTL_*), exports the test's variables, blocks on a tmux
-// channel until the byte log is attached, then `exec`s node, so the pane's pid IS the CLI's pid
-// and tmux records its exit status or signal (remain-on-exit).
+// channel until the byte log is attached, then execs a tiny python3 parent that runs node in
+// the foreground of the terminal and records its pid and how it ended. (tmux's own record of a
+// dead pane's status proved unreliable: under load it left the process unreaped, status unset.)
+// The parent ignores SIGINT/SIGTERM, so Ctrl-C reaches only the CLI's handlers.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +50,25 @@ export interface Ended {
   signal: number | null;
 }
 
+const PARENT = `
+import json, os, signal, subprocess, sys
+pid_path, exit_path, err_path = sys.argv[1], sys.argv[2], sys.argv[3]
+for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+    signal.signal(sig, signal.SIG_IGN)
+def child():
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+err = open(err_path, 'w') if err_path else None
+p = subprocess.Popen(sys.argv[4:], preexec_fn=child, stderr=err)
+with open(pid_path + '.tmp', 'w') as f:
+    f.write(str(p.pid))
+os.rename(pid_path + '.tmp', pid_path)
+rc = p.wait()
+with open(exit_path + '.tmp', 'w') as f:
+    json.dump({'code': rc if rc >= 0 else None, 'signal': -rc if rc < 0 else None}, f)
+os.rename(exit_path + '.tmp', exit_path)
+`;
+
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export const ESC = '\u001b';
@@ -84,12 +105,13 @@ export class Terminal {
       ...Object.entries(opts.env ?? {}).map(([k, v]) => (v === undefined ? `unset ${k}` : `export ${k}=${shellQuote(v)}`)),
       `cd ${shellQuote(repoRoot)}`,
       `tmux -L ${SOCKET} wait-for ${name}-go`,
-      `exec ${shellQuote(process.execPath)} ${shellQuote(binPath)} ${opts.args.map(shellQuote).join(' ')}${opts.stderrToFile ? ` 2>${shellQuote(join(dir, 'stderr.log'))}` : ''}`,
+      `exec python3 ${shellQuote(join(dir, 'parent.py'))} ${shellQuote(join(dir, 'pid'))} ${shellQuote(join(dir, 'exit.json'))} ${shellQuote(opts.stderrToFile ? join(dir, 'stderr.log') : '')} ${shellQuote(process.execPath)} ${shellQuote(binPath)} ${opts.args.map(shellQuote).join(' ')}`,
     ];
     const script = join(dir, 'run.sh');
     writeFileSync(script, `${lines.join('\n')}\n`, { mode: 0o755 });
+    writeFileSync(join(dir, 'parent.py'), PARENT);
     tmux('new-session', '-d', '-s', name, '-x', String(opts.cols ?? 160), '-y', String(opts.rows ?? 40), `exec bash --noprofile --norc ${shellQuote(script)}`);
-    tmux('set-option', '-t', name, 'remain-on-exit', 'on');
+    tmux('set-option', '-t', name, 'remain-on-exit', 'on'); // keep the last screen to capture
     tmux('pipe-pane', '-t', name, '-o', `cat >> ${shellQuote(join(dir, 'raw.log'))}`);
     const t = new Terminal(name, dir, Date.now());
     tmux('wait-for', '-S', `${name}-go`);
@@ -132,27 +154,20 @@ export class Terminal {
     tmux('send-keys', '-t', this.name, ...keys);
   }
 
-  /** The CLI's pid (the pane's process after exec). */
+  /** The CLI's pid. */
   async pid(timeoutMs = 10_000): Promise<number> {
+    const path = join(this.dir, 'pid');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const pid = Number(tmux('display-message', '-p', '-t', this.name, '#{pane_pid}').trim());
-      let cmd = '';
-      try {
-        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        // not there yet, or already gone
-      }
-      if (cmd.includes('isoctl.js')) return pid;
+      if (existsSync(path)) return Number(readFileSync(path, 'utf8'));
       if (Date.now() > deadline) throw new Error(`the CLI did not start in the terminal within ${timeoutMs}ms:\n${this.screen()}`);
       await sleep(25);
     }
   }
 
   ended(): Ended | undefined {
-    const [dead, status, signal] = tmux('display-message', '-p', '-t', this.name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}').trim().split('|');
-    if (dead !== '1') return undefined;
-    return { code: status ? Number(status) : null, signal: signal ? Number(signal) : null };
+    const path = join(this.dir, 'exit.json');
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Ended) : undefined;
   }
 
   /** Waits for the CLI to end; throws with the screen after the deadline. */
