@@ -101,11 +101,16 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
   let output: Output | undefined;
   const wantsJson = argv.includes('--json');
 
+  // A forced exit still says what happened, and with --json still leaves one document on stdout.
+  const forceExit = (why: string): never => {
+    reportError(new InterruptedError(`interrupted: ${why}; exited without finishing cleanly, run the same command again to converge`), output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }), true);
+    process.exit(EXIT_CODES.interrupted);
+  };
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
+    if (controller.signal.aborted) forceExit(`${signal} received again`);
     streams.stderr.write(`\nisoctl: ${signal} received, stopping (press Ctrl-C again to force)\n`);
     controller.abort(new InterruptedError());
-    setTimeout(() => process.exit(EXIT_CODES.interrupted), 5_000).unref();
+    setTimeout(() => forceExit('still stopping after 5 s'), 5_000).unref();
   };
   // `on`, not `once`: ora's signal-exit kills the process with the signal as soon as it is the
   // only listener left, which skipped the clean stop (exit 143 on SIGTERM, no message, an

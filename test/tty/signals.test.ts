@@ -2,9 +2,12 @@
 // exit 130 promptly with a clear message and no stack trace, the terminal left clean, the
 // sandbox state intact (the same command again converges). A second Ctrl-C forces the exit.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, binPath, repoRoot } from '../helpers/cli.js';
+import { baseEnv, binPath, repoRoot, runCli } from '../helpers/cli.js';
 import type { TestSandbox } from '../helpers/sandbox.js';
 import { cliOn, startStack } from './stack.js';
 import { assertTmux, killTmuxServer, programText, stripShellNoise, Terminal } from './terminal.js';
@@ -123,6 +126,43 @@ describe('interrupting tenant create --wait data in a terminal (lag iam 1s, cogn
       expect(programText(term.screen())).toMatch(/error: interrupted$/);
     } finally {
       blackHole.close();
+    }
+  });
+
+  it('a second Ctrl-C forces the exit while the first waits for another isoctl using its in-process sandbox', async () => {
+    // A runs the sandbox in its own process (no server on the dir); B attaches to A's server, so
+    // after the first Ctrl-C A keeps serving until B is done. The second Ctrl-C must not wait.
+    const dir = mkdtempSync(join(tmpdir(), 'isoctl-tty-force-'));
+    let b: ReturnType<typeof spawn> | undefined;
+    try {
+      for (const args of [['sandbox', 'bootstrap'], ['init']]) {
+        const r = await runCli(['--sandbox', dir, ...args], { timeoutMs: 60_000 });
+        expect(r.code, r.stderr).toBe(0);
+      }
+      term = Terminal.start({ args: ['--sandbox', dir, 'tenant', 'create', 'a', '--wait', 'data'], env: { ISOCTL_SANDBOX_LAG: 'iam=0s,cognito=0s,dynamodb=60s' } });
+      await term.waitFor(/waiting for/);
+      b = spawn(process.execPath, [binPath, '--sandbox', dir, 'tenant', 'create', 'b', '--wait', 'data'], { cwd: repoRoot, env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      let bErr = '';
+      await new Promise<void>((resolve, reject) => {
+        b!.stderr!.setEncoding('utf8').on('data', (d: string) => {
+          bErr += d;
+          if (/waiting for/.test(bErr)) resolve();
+        });
+        b!.on('close', () => reject(new Error(`B ended early: ${bErr}`)));
+      });
+      term.keys('C-c');
+      await term.waitFor(/SIGINT received, stopping \(press Ctrl-C again to force\)/);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(term.ended(), 'A stops only when B is done (or on the second Ctrl-C)').toBeUndefined();
+      const sent = Date.now();
+      term.keys('C-c');
+      const end = await term.exit(10_000);
+      expect({ code: end.code, signal: end.signal }, term.screen()).toEqual({ code: 130, signal: null });
+      expect(Date.now() - sent).toBeLessThan(1_500);
+      expect(programText(term.screen())).toMatch(/error: interrupted: SIGINT received again; exited without finishing cleanly, run the same command again to converge$/);
+    } finally {
+      b?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -138,6 +138,12 @@ export class Terminal {
     for (;;) {
       const s = this.screen();
       if (re.test(s)) return s;
+      const ended = this.ended();
+      if (ended) {
+        const last = this.screen(); // the last bytes may have landed after the check above
+        if (re.test(last)) return last;
+        throw new Error(`the CLI ended (${JSON.stringify(ended)}) and the screen never matched ${re}:\n${last}`);
+      }
       if (Date.now() > deadline) throw new Error(`screen never matched ${re} within ${timeoutMs}ms:\n${s}`);
       await sleep(50);
     }
