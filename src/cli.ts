@@ -36,7 +36,7 @@ Environment:
   ISOCTL_STACK       stack name (overrides the config's "stack")
   AWS_ENDPOINT_URL   endpoint for every AWS service (e.g. a local sandbox or moto)
   AWS_PROFILE, AWS_REGION and the other AWS SDK variables apply as usual
-  NO_COLOR           disable colour; CI disables spinners
+  NO_COLOR           disable colour and spinners; CI disables spinners
 
 With --json, stdout holds exactly one JSON document; errors are {"error":{"code","message","retryable"}}.`;
 

@@ -50,7 +50,7 @@ export async function runGc(opts: GcOptions, deps: Deps): Promise<GcResult> {
   const ops = opsApi(clients);
   const clock = { now: () => deps.clock.now(), sleep: (ms: number, s?: AbortSignal) => deps.clock.sleep(ms, s), signal: deps.signal };
   // A spinner only on a terminal; under cron, progress goes to --verbose only.
-  const tty = spinnerEnabled(deps.io.streams, deps.io.opts.quiet);
+  const tty = spinnerEnabled(deps.io.streams, deps.io.opts.quiet, deps.io.opts.noColor);
   const spinner = tty ? deps.io.spinner(`scanning stack ${config.stack}`) : undefined;
   const progress = (m: string) => (spinner ? spinner.update(m) : deps.io.debug(m));
   try {

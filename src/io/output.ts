@@ -73,7 +73,7 @@ export class Output {
   /** A spinner on a terminal stderr (not in CI, not with --quiet); otherwise plain progress lines. */
   spinner(text: string): Spinner {
     return startSpinner(text, {
-      enabled: spinnerEnabled(this.streams, this.opts.quiet),
+      enabled: spinnerEnabled(this.streams, this.opts.quiet, this.opts.noColor),
       stream: this.streams.stderr,
       fallback: (line) => this.info(line),
       color: colorEnabled(this.streams.stderr, this.streams.env, this.opts.noColor),

@@ -24,10 +24,14 @@ export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   return isTTY(stream);
 }
 
-/** Spinners only on a terminal stderr, and never in CI. */
-export function spinnerEnabled(streams: IOStreams, quiet: boolean): boolean {
-  if (quiet) return false;
+/**
+ * Spinners only on a terminal stderr, never in CI, and never where colour is off (NO_COLOR,
+ * --no-color, TERM=dumb): a spinner redraws with cursor codes, which those settings ask to avoid.
+ */
+export function spinnerEnabled(streams: IOStreams, quiet: boolean, noColorFlag = false): boolean {
+  if (quiet || noColorFlag) return false;
   if (streams.env.CI !== undefined && streams.env.CI !== '' && streams.env.CI !== 'false') return false;
+  if (streams.env.NO_COLOR !== undefined && streams.env.NO_COLOR !== '') return false;
   if (streams.env.TERM === 'dumb') return false;
   return isTTY(streams.stderr);
 }

@@ -118,9 +118,9 @@ export class Terminal {
     return t;
   }
 
-  /** The visible screen, wrapped lines joined, trailing blank lines dropped. */
+  /** The screen with its scrollback (tmux's dead-pane notice can scroll the first line out), wrapped lines joined, trailing blank lines dropped. */
   screen(): string {
-    return tmux('capture-pane', '-p', '-J', '-t', this.name).replace(/\n+$/, '');
+    return tmux('capture-pane', '-p', '-J', '-S', '-', '-t', this.name).replace(/\n+$/, '');
   }
 
   /** Every byte the program wrote to the terminal so far. */
