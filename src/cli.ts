@@ -125,7 +125,7 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
       output = new Output(streams, { json: globals.json, quiet: globals.quiet, verbose: globals.verbose, noColor: !globals.color });
       const deps = createDeps({
         io: output,
-        prompter: terminalPrompter(streams, { yes: globals.yes, noInput: !globals.input }),
+        prompter: terminalPrompter(streams, { yes: globals.yes, noInput: !globals.input, signal: controller.signal }),
         globals,
         signal: controller.signal,
       });
