@@ -165,8 +165,13 @@ function allCommands(cmd: Command): Command[] {
 export function reportError(err: unknown, io: Output, interrupted: boolean, context: { profile?: string | undefined } = {}): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-    // A group called without its subcommand prints help as an error: that is a usage error too.
-    if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : EXIT_CODES.usage;
+    // A group called without its subcommand prints help as an error: that is a usage error too
+    // (and with --json still one document on stdout; the help went to stderr).
+    if (err.code === 'commander.help') {
+      if (err.exitCode === 0) return 0;
+      if (io.json && !io.hasResult) writeJsonError(io, 'usage', 'a command is required; the commands are listed on stderr (or run with --help)', false);
+      return EXIT_CODES.usage;
+    }
     // commander already printed the message and usage hint on stderr.
     if (io.json && !io.hasResult) writeJsonError(io, 'usage', err.message.replace(/^error: /, ''), false);
     return EXIT_CODES.usage;
