@@ -71,10 +71,26 @@ export function buildProgram(runner: CommandRunner): Command {
   return program;
 }
 
+const DEFAULT_SANDBOX_DIR = '.isoctl/sandbox';
+
+/**
+ * `--sandbox [dir]` takes the next word as its dir, so `isoctl --sandbox tenant list` read "tenant"
+ * as the dir and failed with "unknown command 'list'". A command name right after a bare
+ * `--sandbox` is the command (a dir of that name: `--sandbox ./tenant` or `--sandbox=tenant`).
+ */
+export function sandboxBeforeCommand(argv: string[], commandNames: ReadonlySet<string>): string[] {
+  const out = [...argv];
+  for (let i = 0; i < out.length - 1; i++) {
+    if (out[i] === '--') break;
+    if (out[i] === '--sandbox' && commandNames.has(out[i + 1]!)) out[i] = `--sandbox=${DEFAULT_SANDBOX_DIR}`;
+  }
+  return out;
+}
+
 export function globalOptions(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
   const sandboxOpt = o.sandbox;
-  const sandbox = sandboxOpt === undefined ? undefined : sandboxOpt === true ? '.isoctl/sandbox' : String(sandboxOpt);
+  const sandbox = sandboxOpt === undefined ? undefined : sandboxOpt === true ? DEFAULT_SANDBOX_DIR : String(sandboxOpt);
   const explicitConfig = o.config as string | undefined;
   const config = explicitConfig ?? (sandbox !== undefined ? `${sandbox}/isoctl.json` : './isoctl.json');
   return {
@@ -147,7 +163,8 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
   for (const sub of allCommands(program)) sub.exitOverride();
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    const commandNames = new Set(['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])]);
+    await program.parseAsync(sandboxBeforeCommand(argv, commandNames), { from: 'user' });
   } catch (err) {
     exitCode = reportError(err, output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }), controller.signal.aborted, { profile });
   } finally {
