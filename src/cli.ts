@@ -1,6 +1,6 @@
 // The commander program: global options, command registration, and the single place
 // where errors become exit codes and the JSON error document.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { createDeps, type GlobalOptions } from './deps.js';
 import { EXIT_CODES, FailedError, IsoctlError, InterruptedError, PendingError, RefusedError, UsageError } from './errors.js';
 import { AwsCallError, awsErrorName, classifyAwsError } from './aws/errors.js';
@@ -22,6 +22,13 @@ import pkg from '../package.json' with { type: 'json' };
 const VERSION: string = pkg.version;
 
 const EXIT_HELP = `
+Examples:
+  isoctl sandbox serve --lag iam=1s,cognito=2s,dynamodb=3s   # terminal 1: a local AWS with lag
+  isoctl --sandbox sandbox bootstrap                          # terminal 2: pools, table, isoctl.json
+  isoctl --sandbox init                                       # boundary, lock table, role mapping
+  isoctl --sandbox tenant create acme --wait data             # done when acme's data is reachable
+  isoctl tenant create acme --json                            # on AWS (./isoctl.json); 75: run again
+
 Exit codes:
   0    done
   1    failed
@@ -58,7 +65,15 @@ export function buildProgram(runner: CommandRunner): Command {
     .option('-y, --yes', 'answer yes to confirmations', false)
     .option('-v, --verbose', 'one line per AWS call on stderr', false)
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', EXIT_HELP);
+    .addHelpText('after', EXIT_HELP)
+    // Set before the commands are registered: subcommands inherit it. Every command's help lists
+    // the global options (--json, --yes ... apply everywhere); "default: false" of a flag is noise.
+    .configureHelp({
+      showGlobalOptions: true,
+      optionDescription(this: Help, option: Option): string {
+        return Help.prototype.optionDescription.call(this, option).replace(/ \(default: false\)$/, '');
+      },
+    });
   registerConfigCommands(program, runner);
   registerPolicyCommands(program, runner);
   registerWhoamiCommand(program, runner);
