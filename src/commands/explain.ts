@@ -100,6 +100,11 @@ export function registerExplainCommand(program: Command, runner: CommandRunner):
   program
     .command('explain')
     .description('name the cause of an AccessDenied message and the command that fixes it (message as argument or on stdin)')
+    .addHelpText('after', `
+Examples:
+  isoctl explain "$MSG" --key globex                              # the partition key the request used
+  aws dynamodb query ... 2>&1 | isoctl explain --request @query.json
+  pbpaste | isoctl explain --id-token "$ID_TOKEN"                 # the signed-in user's claims`)
     .argument('[message...]', 'the AccessDenied message (reads stdin when omitted)')
     .option('--key <value>', 'a partition key value the request used (repeatable)', collect)
     .option('--attributes <list>', 'attributes the request named (ProjectionExpression / item), comma-separated')

@@ -128,6 +128,11 @@ export function registerGcCommand(program: Command, runner: CommandRunner): void
   program
     .command('gc')
     .description("find the stack's orphaned roles, dangling groups/rules, stale probe users and half-created tenants; remove them with --apply")
+    .addHelpText('after', `
+Examples:
+  isoctl gc                                      # the plan (a dry run)
+  isoctl gc --apply                              # asks you to type the stack name
+  isoctl gc --apply --yes --min-age 6h --json    # from cron`)
     .option('--apply', 'remove the pending items (asks on a terminal; --yes otherwise)', false)
     .option('--min-age <duration>', 'never touch anything younger (from CreateDate or the isoctl:created-at tag)', DEFAULT_MIN_AGE)
     .option('--concurrency <n>', 'tenants handled in parallel (1-16)', '4')

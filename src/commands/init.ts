@@ -35,6 +35,10 @@ export function registerInitCommand(program: Command, runner: CommandRunner): vo
   program
     .command('init')
     .description('validate the config against AWS and create the stack\'s boundary, lock table and identity-pool mapping (idempotent)')
+    .addHelpText('after', `
+Examples:
+  isoctl init --dry-run    # what would change; changes nothing
+  isoctl init              # idempotent: run it again after changing the config`)
     .option('--dry-run', 'print what would change; change nothing', false)
     .action(async (o: { dryRun: boolean }, cmd: Command) =>
       runner.run(cmd, async (deps) => {

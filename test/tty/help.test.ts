@@ -17,7 +17,18 @@ const COMMANDS = walk(program);
 const LEAVES = COMMANDS.filter((c) => c.cmd.commands.length === 0);
 
 /** Commands with choices to make get examples (the rest are one obvious line). */
-const WITH_EXAMPLES: string[][] = [[]];
+const WITH_EXAMPLES = [
+  [],
+  ['tenant', 'create'],
+  ['tenant', 'delete'],
+  ['tenant', 'list'],
+  ['tenant', 'verify'],
+  ['init'],
+  ['gc'],
+  ['sandbox', 'serve'],
+  ['policy', 'check'],
+  ['explain'],
+];
 
 describe('--help', () => {
   it('every command, option and argument has a description', () => {

@@ -93,6 +93,11 @@ export function registerCheckPolicy(policy: Command, runner: CommandRunner): voi
   policy
     .command('check')
     .description('lint the documents and prove tenant isolation offline (exit 0 clean, 4 with findings)')
+    .addHelpText('after', `
+Examples:
+  isoctl policy check acme globex            # lint, and prove neither reaches the other's data
+  isoctl policy check acme globex --strict   # warnings fail too
+  isoctl policy check --all --json           # sample ids standing for every tenant id`)
     .argument('[tenants...]', 'tenant ids to check against each other')
     .option('--all', 'also check sample ids standing for every tenant id of the stack (prefixes, extensions, shortest, longest)', false)
     .option('--strict', 'warnings fail the check too', false)

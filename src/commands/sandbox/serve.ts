@@ -130,6 +130,11 @@ export function registerServeCommand(group: Command, runner: CommandRunner): voi
   group
     .command('serve')
     .description('run the local AWS sandbox (IAM, STS, Cognito, DynamoDB) on loopback until SIGINT/SIGTERM')
+    .addHelpText('after', `
+Examples:
+  isoctl sandbox serve                                              # port 4566, state in .isoctl/sandbox
+  isoctl sandbox serve --lag iam=1s,cognito=2s,dynamodb=3s          # AWS's eventual consistency, shorter
+  isoctl sandbox serve --port 0 --faults throttle=0.05 --seed 7     # a free port; reproducible faults`)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '4566')
     .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)

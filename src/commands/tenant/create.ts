@@ -62,6 +62,13 @@ export function registerCreateTenant(tenant: Command, runner: CommandRunner): vo
   tenant
     .command('create')
     .description('create or repair a tenant: role, inline policy, mapping, probe user; then wait until AWS sees it')
+    .addHelpText('after', `
+Examples:
+  isoctl tenant create acme                       # done when Cognito maps acme's users to the role
+  isoctl tenant create acme --wait data           # done when acme's probe user reads its own rows
+  isoctl tenant create acme --scope read          # read-only (scopes come from the config)
+  isoctl tenant create acme --dry-run             # the plan and the exact documents; changes nothing
+  isoctl tenant create acme --timeout 5m --json   # exit 75: not visible everywhere yet, run it again`)
     .argument('<id>', 'tenant id (a-z, 0-9, -; 1-32 characters)')
     .option('--scope <names>', 'scopes the tenant gets (comma-separated or repeated; default: all, or the ones it has)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .addOption(new Option('--wait <level>', 'wait until this service sees the tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))

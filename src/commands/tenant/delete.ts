@@ -52,6 +52,12 @@ export function registerDeleteTenant(tenant: Command, runner: CommandRunner): vo
   tenant
     .command('delete')
     .description('delete a tenant: mapping, probe user, inline policies, role (asks first; --yes without a terminal)')
+    .addHelpText('after', `
+Examples:
+  isoctl tenant delete acme                          # asks you to type acme
+  isoctl tenant delete acme --dry-run                # what would be removed; changes nothing
+  isoctl tenant delete acme --yes --json             # scripts: no question, one JSON document
+  isoctl tenant delete acme --yes --ignore-missing   # exit 0 when acme is already gone`)
     .argument('<id>', 'tenant id')
     .option('--dry-run', 'print the plan; change nothing', false)
     .option('--ignore-missing', 'exit 0 when the tenant does not exist', false)

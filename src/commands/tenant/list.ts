@@ -35,6 +35,11 @@ export function registerListTenants(tenant: Command, runner: CommandRunner): voi
   tenant
     .command('list')
     .description('list the tenants of the stack with their status')
+    .addHelpText('after', `
+Examples:
+  isoctl tenant list                # ok, drift, orphan or dangling per tenant
+  isoctl tenant list --deep         # also compare policies, boundary and tags (one call per tenant)
+  isoctl tenant list --json | jq -r '.tenants[] | select(.status != "ok") | .tenant'`)
     .option('--deep', 'also read each role to compare inline policy, boundary and tags (one more call per tenant)', false)
     .action(async (o: { deep: boolean }, cmd: Command) =>
       runner.run(cmd, async (deps) => {

@@ -37,6 +37,10 @@ export function registerVerifyTenant(tenant: Command, runner: CommandRunner): vo
   tenant
     .command('verify')
     .description('run the end-to-end isolation probe for a tenant (exit 0 when isolation holds, 1 when not)')
+    .addHelpText('after', `
+Examples:
+  isoctl tenant verify acme                          # acme's probe against another tenant of the stack
+  isoctl tenant verify acme --against globex --json  # exit 1 when globex's rows are readable`)
     .argument('<id>', 'tenant id')
     .option('--against <tenant>', 'the other tenant whose partition must be denied (default: another tenant of the stack)')
     .action(async (id: string, o: { against?: string }, cmd: Command) =>
