@@ -2,7 +2,7 @@
 // exit 130 promptly with a clear message and no stack trace, the terminal left clean, the
 // sandbox state intact (the same command again converges). A second Ctrl-C forces the exit.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,33 @@ describe('interrupting tenant create --wait data in a terminal (lag iam 1s, cogn
     expect(Date.now() - sent).toBeLessThan(PROMPT_MS);
     expectCleanInterrupt(term, 'SIGINT');
     await expectConverges('sigint');
+  });
+
+  it('Ctrl-C with the sandbox inside the same process: the state is saved, and the re-run finds the tenant made', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isoctl-tty-inproc-'));
+    const env = { ISOCTL_SANDBOX_LAG: 'iam=1s,cognito=1s,dynamodb=3s' };
+    try {
+      for (const args of [['sandbox', 'bootstrap'], ['init']]) {
+        const r = await runCli(['--sandbox', dir, ...args], { env, timeoutMs: 60_000 });
+        expect(r.code, r.stderr).toBe(0);
+      }
+      term = Terminal.start({ args: ['--sandbox', dir, 'tenant', 'create', 'inproc', '--wait', 'data'], env });
+      await term.waitFor(/waiting for DynamoDB/);
+      const sent = Date.now();
+      term.keys('C-c');
+      const end = await term.exit(15_000);
+      expect({ code: end.code, signal: end.signal }, term.screen()).toEqual({ code: 130, signal: null });
+      expect(Date.now() - sent).toBeLessThan(PROMPT_MS);
+      expectCleanInterrupt(term, 'SIGINT');
+      const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { format: number };
+      expect(state.format).toBe(1);
+      const again = await runCli(['--sandbox', dir, 'tenant', 'create', 'inproc', '--wait', 'data', '--json'], { env, timeoutMs: 60_000 });
+      expect(again.code, again.stderr).toBe(0);
+      // Everything was made before the wait was interrupted, and saved: nothing left to do.
+      expect(again.json()).toMatchObject({ status: 'unchanged', wait: { ok: true } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('SIGTERM while the spinner waits: exit 130 (not killed by the signal), the same message; the re-run converges', async () => {
