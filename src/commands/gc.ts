@@ -51,7 +51,7 @@ export async function runGc(opts: GcOptions, deps: Deps): Promise<GcResult> {
   const clock = { now: () => deps.clock.now(), sleep: (ms: number, s?: AbortSignal) => deps.clock.sleep(ms, s), signal: deps.signal };
   // A spinner only on a terminal; under cron, progress goes to --verbose only.
   const tty = spinnerEnabled(deps.io.streams, deps.io.opts.quiet, deps.io.opts.noColor);
-  const spinner = tty ? deps.io.spinner(`scanning stack ${config.stack}`) : undefined;
+  let spinner = tty ? deps.io.spinner(`scanning stack ${config.stack}`) : undefined;
   const progress = (m: string) => (spinner ? spinner.update(m) : deps.io.debug(m));
   try {
     progress(`scanning stack ${config.stack}`);
@@ -60,9 +60,12 @@ export async function runGc(opts: GcOptions, deps: Deps): Promise<GcResult> {
     const due = items.filter((i) => i.state === 'pending');
     if (opts.apply && due.length > 0) {
       spinner?.stop();
+      spinner = undefined;
       // The plan before the question (a terminal without --yes); cron (--yes) gets only the result.
       if (!deps.io.json && !deps.globals.yes) deps.io.info(renderItems(items, deps.io.err));
       await deps.prompter.confirmTyped(`Remove ${due.length} item(s) of stack ${config.stack} (${summarize(due)})?`, config.stack);
+      // A stopped spinner draws nothing: a new one shows the removals (they can take minutes).
+      if (tty) spinner = deps.io.spinner(`removing ${due.length} item(s)`);
       await applyGc({ ...clock, apis, config, purpose: 'gc', progress }, items, {
         concurrency: opts.concurrency,
         timeoutMs: opts.timeoutMs,

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsApis } from '../../src/aws/apis.js';
 import type { RequestLogLine, TestSandbox } from '../helpers/sandbox.js';
 import { cliOn, startStack } from './stack.js';
-import { assertTmux, killTmuxServer, programText, Terminal } from './terminal.js';
+import { assertTmux, killTmuxServer, programText, sleep, SPINNER_FRAME, Terminal } from './terminal.js';
 
 let sb: TestSandbox;
 let term: Terminal | undefined;
@@ -120,7 +120,7 @@ describe('tenant delete on a terminal asks to type the id', () => {
 });
 
 describe('gc --apply on a terminal asks to type the stack name', () => {
-  it('a wrong answer removes nothing (exit 2); the stack name removes the orphan', async () => {
+  it('a wrong answer removes nothing (exit 2); the stack name removes the orphan, with a spinner while it does', async () => {
     // Orphan tenant "keep": its group goes by hand, so its role and probe user are garbage.
     expect(await awsApis(sb.clients).cognitoIdp.deleteGroup(sb.config.userPoolId, 'keep')).toBe(true);
     const mark = sb.mark();
@@ -137,6 +137,15 @@ describe('gc --apply on a terminal asks to type the stack name', () => {
     term = Terminal.start({ args: ['--sandbox', sb.stateDir, 'gc', '--min-age', '0s', '--apply'] });
     await term.waitFor(/Type "ask" to confirm: $/);
     term.type('ask');
+    // While it removes (and waits for IAM to stop showing the role), a spinner says what it does.
+    const progress = new Set<string>();
+    while (!term.ended()) {
+      const line = term.screen().split('\n').find((l) => SPINNER_FRAME.test(l));
+      const m = line && /(removing|deleting|checking) .*/.exec(line);
+      if (m) progress.add(m[0]);
+      await sleep(40);
+    }
+    expect([...progress].join('\n')).toMatch(/deleting role isoctl-ask-keep/);
     const right = await term.exit(30_000);
     expect(right, term.screen()).toMatchObject({ code: 0, signal: null });
     expect(programText(term.screen())).toMatch(/role\s+keep\s+isoctl-ask-keep\s+removed/);
