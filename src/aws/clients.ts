@@ -6,6 +6,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from '@smithy/types';
 
 export interface StaticCredentials {
   accessKeyId: string;
@@ -98,14 +99,50 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
   };
 }
 
+/** A retry token: how many retries so far and how long the SDK's retry middleware sleeps before the next. */
+function retryToken(count: number, delay: number): StandardRetryToken {
+  return { getRetryCount: () => count, getRetryDelay: () => delay, getRetryCost: () => undefined };
+}
+
+/**
+ * Retries every throttled or transient (5xx, reset, timeout) call up to `maxAttempts` with capped,
+ * jittered exponential backoff, and nothing else. Unlike the SDK's standard strategy it keeps no
+ * retry quota: that quota (500 tokens per client, 5 per throttled retry) is refilled only by
+ * successful answers, so a long run whose reads are meant to answer "not found" (gc checking that
+ * a group or user is gone) spends it and never refills it, and under throttling every later
+ * throttled call then fails on its first attempt. isoctl is one short-lived process acting for one
+ * operator; its calls are bounded by the command's own work.
+ */
+export class AttemptsRetryStrategy implements RetryStrategyV2 {
+  readonly mode = 'standard';
+
+  constructor(
+    private readonly maxAttempts: number,
+    private readonly backoffMs: (retry: number) => number = (retry) => Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** retry * (0.5 + Math.random() / 2)),
+  ) {}
+
+  async acquireInitialRetryToken(_scope: string): Promise<StandardRetryToken> {
+    return retryToken(0, 0);
+  }
+
+  async refreshRetryTokenForRetry(token: StandardRetryToken, info: RetryErrorInfo): Promise<StandardRetryToken> {
+    const retry = token.getRetryCount() + 1;
+    const retryable = info.errorType === 'THROTTLING' || info.errorType === 'TRANSIENT';
+    if (!retryable || retry >= this.maxAttempts) throw new Error('No retry token available');
+    let delay = this.backoffMs(retry);
+    if (info.retryAfterHint instanceof Date) delay = Math.max(delay, Math.min(info.retryAfterHint.getTime() - Date.now(), delay + RETRY_CAP_MS));
+    return retryToken(retry, delay);
+  }
+
+  recordSuccess(_token: StandardRetryToken): void {}
+}
+
 async function clientConfig(settings: AwsSettings): Promise<Record<string, unknown>> {
-  const { ConfiguredRetryStrategy } = await import('@smithy/core/retry');
   const maxAttempts = settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const config: Record<string, unknown> = {
     region: settings.region,
-    retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt: number) =>
-      Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random() / 2)),
-    ),
+    maxAttempts,
+    retryStrategy: new AttemptsRetryStrategy(maxAttempts),
   };
   if (settings.endpoint) config.endpoint = settings.endpoint;
   if (settings.credentials) config.credentials = settings.credentials;
