@@ -177,15 +177,38 @@ export class Terminal {
   }
 
   /** Waits for the CLI to end; throws with the screen after the deadline. */
-  async exit(timeoutMs = 60_000): Promise<Ended & { ms: number }> {
+  /** `at`: when the end was seen (before waiting for the screen to settle), for timing checks. */
+  async exit(timeoutMs = 60_000): Promise<Ended & { ms: number; at: number }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const e = this.ended();
       if (e) {
-        await sleep(100); // let pipe-pane's cat drain the last bytes
-        return { ...e, ms: Date.now() - this.startedAt };
+        const at = Date.now();
+        await this.settle();
+        return { ...e, ms: at - this.startedAt, at };
       }
       if (Date.now() > deadline) throw new Error(`the CLI did not exit within ${timeoutMs}ms:\n${this.screen()}`);
+      await sleep(50);
+    }
+  }
+
+  /**
+   * After the exit, waits until tmux has drawn (and pipe-pane logged) every byte: on a loaded
+   * machine tmux reads the pty later than the process ends. tmux's dead-pane notice comes after
+   * the pty's end of file; without it (tmux can be slow to reap), a screen and log that stopped
+   * changing will do.
+   */
+  private async settle(): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    let last = '';
+    let since = Date.now();
+    while (Date.now() < deadline) {
+      const screen = this.screen();
+      const now = `${screen}\u0000${this.raw().length}`;
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      } else if (Date.now() - since >= (/Pane is dead/.test(screen) ? 150 : 500)) return;
       await sleep(50);
     }
   }
