@@ -3,7 +3,7 @@
 // what is wrong, and the sandbox's request log must show ZERO mutating calls. The cases run in
 // parallel against one sandbox (an initialised stack with one tenant); the log is checked for the
 // whole suite, and per case when the suite-wide check fails, so a culprit is named.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../src/ops/concurrency.js';
@@ -183,6 +183,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await s?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe(`bad input (${CASES.length} cases): exit 2, a clear message, zero mutating calls`, () => {
