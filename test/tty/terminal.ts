@@ -17,6 +17,8 @@ import { binPath, repoRoot } from '../helpers/cli.js';
 
 const SOCKET = `isoctl-tty-${process.pid}`;
 let counter = 0;
+/** Where the server's socket lives (read while it runs: it exits with its last session). */
+let socketPath: string | undefined;
 
 function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -28,9 +30,10 @@ export function assertTmux(): void {
   if (r.status !== 0) throw new Error('tmux is required for test/tty (apt-get install -y tmux; .ci/run installs it)');
 }
 
-/** Stops the private tmux server (afterAll). */
+/** Stops the private tmux server and removes its socket file, which tmux leaves behind (afterAll). */
 export function killTmuxServer(): void {
   spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
+  if (socketPath?.endsWith(`/${SOCKET}`)) rmSync(socketPath, { force: true });
 }
 
 export interface TerminalOptions {
@@ -112,6 +115,7 @@ export class Terminal {
     writeFileSync(join(dir, 'parent.py'), PARENT);
     tmux('new-session', '-d', '-s', name, '-x', String(opts.cols ?? 160), '-y', String(opts.rows ?? 40), `exec bash --noprofile --norc ${shellQuote(script)}`);
     tmux('set-option', '-t', name, 'remain-on-exit', 'on'); // keep the last screen to capture
+    socketPath ??= tmux('display-message', '-p', '-t', name, '#{socket_path}').trim();
     tmux('pipe-pane', '-t', name, '-o', `cat >> ${shellQuote(join(dir, 'raw.log'))}`);
     const t = new Terminal(name, dir, Date.now());
     tmux('wait-for', '-S', `${name}-go`);
