@@ -20,15 +20,18 @@ describe('lag', () => {
     open.push(sb);
     const iam = iamClient(sb);
     const ctx = sb.context;
+    // The server stamps the write somewhere between these two instants: "not yet visible" is
+    // asserted against the earliest possible stamp, "visible" against the latest.
     const created = Date.now();
     await iam.send(new CreateRoleCommand({ RoleName: 'late', Path: '/isoctl/s/', AssumeRolePolicyDocument: TRUST }));
+    const createdBy = Date.now();
     // The writer's own conflict checks see the role at once.
     expect((await failure(iam.send(new CreateRoleCommand({ RoleName: 'late', AssumeRolePolicyDocument: TRUST })))).name).toBe('EntityAlreadyExistsException');
     const early = await failure(iam.send(new GetRoleCommand({ RoleName: 'late' })));
     if (Date.now() < created + LAG.iam) expect(early.name).toBe('NoSuchEntityException');
-    await sleepUntil(created + LAG.iam + 50);
-    const policyPut = Date.now();
+    await sleepUntil(createdBy + LAG.iam + 50);
     await iam.send(new PutRolePolicyCommand({ RoleName: 'late', PolicyName: 'data', PolicyDocument: dataPolicy('acme') }));
+    const policyPutBy = Date.now();
 
     const arn = 'arn:aws:iam::000000000000:role/isoctl/s/late';
     expect(ctx.getRole(arn, 'cognito')).toBeUndefined(); // "CreateRole returned, but Cognito was unaware of the role"
@@ -37,17 +40,17 @@ describe('lag', () => {
     expect((await iam.send(new GetRoleCommand({ RoleName: 'late' }))).Role!.Arn).toBe(arn);
     expect((await failure(iam.send(new GetRolePolicyCommand({ RoleName: 'late', PolicyName: 'data' })))).name).toBe('NoSuchEntityException');
 
-    await sleepUntil(created + LAG.cognito + 20);
+    await sleepUntil(createdBy + LAG.cognito + 20);
     expect(ctx.getRole(arn, 'cognito')?.arn).toBe(arn); // "Cognito was aware of the role, but DynamoDB was not"
     expect(ctx.getRole(arn, 'dynamodb')).toBeUndefined();
     expect((await iam.send(new GetRolePolicyCommand({ RoleName: 'late', PolicyName: 'data' }))).PolicyName).toBe('data');
 
-    await sleepUntil(created + LAG.dynamodb + 20);
+    await sleepUntil(createdBy + LAG.dynamodb + 20);
     const seenByDynamo = ctx.getRole(arn, 'dynamodb');
     expect(seenByDynamo?.name).toBe('late'); // "DynamoDB was aware of the role, but the role did not contain the inline policy yet"
     expect(seenByDynamo?.inlinePolicies).toEqual({});
 
-    await sleepUntil(policyPut + LAG.dynamodb + 20);
+    await sleepUntil(policyPutBy + LAG.dynamodb + 20);
     expect(ctx.getRole(arn, 'dynamodb')?.inlinePolicies.data).toEqual(JSON.parse(dataPolicy('acme')));
     // A wrong path in the ARN is another role.
     expect(ctx.getRole('arn:aws:iam::000000000000:role/late', 'dynamodb')).toBeUndefined();
