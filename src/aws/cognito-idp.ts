@@ -10,6 +10,8 @@ export interface GroupInfo {
   roleArn: string | undefined;
   description: string | undefined;
   precedence: number | undefined;
+  /** Epoch ms of CreationDate, when the API returned it. */
+  createdAt?: number | undefined;
 }
 
 export interface UserInfo {
@@ -18,6 +20,8 @@ export interface UserInfo {
   sub: string | undefined;
   status: string | undefined;
   attributes: Record<string, string>;
+  /** Epoch ms of UserCreateDate, when the API returned it. */
+  createdAt?: number | undefined;
 }
 
 export interface UserPoolInfo {
@@ -70,6 +74,7 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
     roleArn: g?.RoleArn,
     description: g?.Description,
     precedence: g?.Precedence,
+    createdAt: g?.CreationDate ? new Date(g.CreationDate).getTime() : undefined,
   });
   const toUser = (username: string, attrs: Array<{ Name?: string | undefined; Value?: string | undefined }> | undefined, status: string | undefined): UserInfo => {
     const attributes: Record<string, string> = {};
@@ -154,7 +159,7 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
       orUndefined(
         run('AdminGetUser', async (m, c) => {
           const res = await c.send(new m.AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));
-          return toUser(res.Username ?? username, res.UserAttributes, res.UserStatus);
+          return { ...toUser(res.Username ?? username, res.UserAttributes, res.UserStatus), createdAt: res.UserCreateDate ? new Date(res.UserCreateDate).getTime() : undefined };
         }),
       ),
     adminUpdateUserAttributes: (userPoolId, username, attributes) =>

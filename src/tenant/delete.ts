@@ -3,7 +3,7 @@
 import { assertTenantId } from '../config/tenant-id.js';
 import { NotFoundError, PendingError } from '../errors.js';
 import { NotYet, retryAfterSeconds, waitFor, type WaitResult } from './wait.js';
-import { tenantRoleArn } from '../policy/index.js';
+import { tenantRoleArn, tenantRoleName } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { observeTenant } from './observe.js';
 import { planDelete, tenantExists, type Step } from './plan.js';
@@ -61,14 +61,27 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
     return { tenant, stack: config.stack, status: 'planned', dryRun: true, items, kept, counts: counts(items) };
   }
   await input.confirm?.(steps);
-  const reports = await applySteps(ctx, steps, undefined, tenant);
-  const items: RemovalItem[] = reports.map(({ state: _state, detail, ...s }) => ({
-    ...s,
-    state: detail === 'already gone' || detail === 'already as wanted' ? 'skipped' : 'removed',
-    detail,
-  }));
+  const toItems = (reports: Awaited<ReturnType<typeof applySteps>>): RemovalItem[] =>
+    reports.map(({ state: _state, detail, ...s }) => ({
+      ...s,
+      state: detail === 'already gone' || detail === 'already as wanted' ? 'skipped' : 'removed',
+      detail,
+    }));
+  const items = toItems(await applySteps(ctx, steps, undefined, tenant));
+  let roleStep = steps.find((s) => s.action === 'delete-role');
+  // A role created moments ago may not show in IAM yet while its group or probe user (made after
+  // it) already do: wait for it to appear and remove it too, rather than report the tenant gone
+  // and leave an orphan behind.
+  if (!observed.role && input.waitMs !== undefined) {
+    const late = await awaitLateRole(ctx, observed, input.waitMs);
+    if (late) {
+      const again = await observeTenant(ctx.apis, config, tenant);
+      const more = planDelete(config, again, tenantRoleArn(config, tenant));
+      items.push(...toItems(await applySteps(ctx, more, undefined, tenant)));
+      roleStep = more.find((s) => s.action === 'delete-role');
+    }
+  }
   const result: DeleteTenantResult = { tenant, stack: config.stack, status: 'deleted', dryRun: false, items, kept, counts: counts(items) };
-  const roleStep = steps.find((s) => s.action === 'delete-role');
   if (input.waitMs !== undefined && roleStep) {
     const waited = await waitFor(
       [
@@ -89,4 +102,32 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
       throw new PendingError(`tenant ${tenant} deleted, but IAM still shows its role after ${Math.round(input.waitMs / 1000)}s`, retryAfterSeconds(waited), { result, pending: ['iam:role-gone'] });
   }
   return result;
+}
+
+/** How long after a tenant's group or probe user was made its role may still be invisible to IAM reads. */
+export const ROLE_PROPAGATION_MS = 60_000;
+
+/** Waits (bounded by the propagation window and `waitMs`) for a recently created role to show in IAM. */
+async function awaitLateRole(ctx: TenantContext, observed: Awaited<ReturnType<typeof observeTenant>>, waitMs: number): Promise<boolean> {
+  const group = observed.mapping.kind === 'group' ? observed.mapping.group : undefined;
+  const evidence = [group?.createdAt, observed.probe.user?.createdAt].filter((t): t is number => t !== undefined);
+  if (evidence.length === 0) return false;
+  const windowMs = Math.max(...evidence) + ROLE_PROPAGATION_MS - Date.now();
+  if (windowMs <= 0) return false;
+  const roleName = tenantRoleName(ctx.config, observed.tenant);
+  const waited = await waitFor(
+    [
+      {
+        name: 'iam:late-role',
+        service: 'iam',
+        waitingFor: 'waiting to see whether IAM shows a role created moments ago',
+        run: async () => {
+          if (!(await ctx.apis.iam.getRole(roleName))) throw new NotYet('role not visible');
+          return roleName;
+        },
+      },
+    ],
+    { timeoutMs: Math.min(windowMs, waitMs), signal: ctx.signal, onProgress: (c) => ctx.progress?.(c.waitingFor) },
+  );
+  return waited.ok;
 }
