@@ -36,18 +36,19 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
   return env;
 }
 
-export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], {
-      cwd: opts.cwd ?? repoRoot,
-      env: baseEnv(opts.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+/** Starts the CLI and hands back the child at once (the crash suite kills it by pid); `done` settles on exit. */
+export function spawnCli(args: string[], opts: RunOptions = {}): { pid: number; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [binPath, ...args], {
+    cwd: opts.cwd ?? repoRoot,
+    env: baseEnv(opts.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -65,6 +66,11 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
         },
       });
     });
-    child.stdin.end(opts.input ?? '');
   });
+  child.stdin.end(opts.input ?? '');
+  return { pid: child.pid!, done };
+}
+
+export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return spawnCli(args, opts).done;
 }

@@ -25,7 +25,8 @@ import type { FaultConfig } from '../../src/sandbox/settings.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import type { RunningSandbox } from '../../src/sandbox/server.js';
 import { spawn } from 'node:child_process';
-import { baseEnv, binPath, repoRoot, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
+import { mulberry32 } from '../../src/sandbox/prng.js';
+import { baseEnv, binPath, repoRoot, runCli, spawnCli as spawnBuiltCli, type CliResult, type RunOptions } from '../helpers/cli.js';
 
 /** A whole number from the environment (suite sizes), or the default. */
 export function knob(name: string, fallback: number): number {
@@ -36,17 +37,8 @@ export function knob(name: string, fallback: number): number {
   return n;
 }
 
-/** mulberry32, the same small generator the sandbox's faults use: runs derived from a seed replay. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The sandbox's own seeded generator: runs derived from a seed replay. */
+export const prng = mulberry32;
 
 export interface Stack {
   sb: RunningSandbox;
@@ -379,33 +371,7 @@ export function tempDir(prefix = 'isoctl-rel-'): string {
 
 /** Like runCli, but hands back the child at once (the crash suite kills it by pid). */
 export function spawnCli(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): { pid: number; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [binPath, ...args], { cwd: repoRoot, env: baseEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdin.end('');
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code,
-        signal,
-        stdout,
-        stderr,
-        json() {
-          try {
-            return JSON.parse(stdout);
-          } catch {
-            throw new Error(`stdout is not one JSON document:\n${stdout}\n--- stderr ---\n${stderr}`);
-          }
-        },
-      });
-    });
-  });
-  return { pid: child.pid!, done };
+  return spawnBuiltCli(args, { ...opts, timeoutMs: opts.timeoutMs ?? 120_000 });
 }
 
 /**
