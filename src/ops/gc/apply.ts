@@ -116,10 +116,13 @@ export async function applyGc(ctx: GcRunContext, items: GcItem[], opts: GcApplyO
   await mapLimit([...byTenant.entries()], opts.concurrency, async ([tenant, list]) => {
     const name = roleName(config.stack, tenant);
     const roleItem = list.find((i) => i.kind === 'role');
+    // The re-check below reads the role's inline policy names; the first deletion attempt uses them.
+    let knownPolicies: string[] | undefined;
     try {
       ctx.progress?.(`checking tenant ${tenant} again`);
       if (roleItem) {
         const d = await readRoleDetails(apis, name, ctx);
+        knownPolicies = d.inlinePolicies;
         if (!d.exists) settle(roleItem, 'removed', 'already gone');
         else {
           if (!roleOwnedByStack(config, name, d)) throw new Skip(`${name} no longer carries the stack's path and tags`);
@@ -169,9 +172,12 @@ export async function applyGc(ctx: GcRunContext, items: GcItem[], opts: GcApplyO
           ctx.progress?.(`deleting role ${item.target}`);
           const removedPolicies: string[] = [];
           // DeleteConflict while IAM still lists a just-deleted inline policy: list again and retry until the timeout.
+          let policies = knownPolicies;
           await retry(
             async () => {
-              for (const p of await apis.iam.listRolePolicies(item.target).catch((err: unknown) => (err instanceof AwsCallError && err.kind === 'not-found' ? [] : Promise.reject(err)))) {
+              const names = policies ?? (await apis.iam.listRolePolicies(item.target).catch((err: unknown) => (err instanceof AwsCallError && err.kind === 'not-found' ? [] : Promise.reject(err))));
+              policies = undefined;
+              for (const p of names ?? []) {
                 if (await apis.iam.deleteRolePolicy(item.target, p)) removedPolicies.push(p);
               }
               try {
