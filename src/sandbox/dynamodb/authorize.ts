@@ -7,6 +7,14 @@ import type { AuthorizationCheck } from '../../policy/dynamodb/context-keys.js';
 
 export type Evaluate = (request: EvalRequest) => EvalResult;
 
+/** One enforcement decision, complete enough to be re-evaluated by another evaluator (iam-simulate in the tests). */
+export interface EnforcementDecision {
+  principal: string;
+  request: EvalRequest;
+  decision: EvalResult['decision'];
+}
+export type DecisionSink = (d: EnforcementDecision) => void;
+
 type SessionCaller = Extract<Caller, { kind: 'session' }>;
 
 /** Principal tags as AWS builds them for a session: the role's tags, overlaid by the session tags (keys compare case-insensitively). */
@@ -60,6 +68,7 @@ export function authorize(
   checks: AuthorizationCheck[],
   ctx: Pick<SandboxContext, 'accountId' | 'region' | 'now' | 'getRole'>,
   evaluate: Evaluate,
+  onDecision?: DecisionSink,
 ): void {
   authenticate(caller, ctx);
   if (caller.kind !== 'session') return;
@@ -71,13 +80,15 @@ export function authorize(
   }
   const base = principalContext(caller, role, ctx);
   for (const check of checks) {
-    const result = evaluate({
+    const request: EvalRequest = {
       action: check.action,
       resource: check.resource,
       context: { ...base, ...check.context },
       identityPolicies: Object.values(role.inlinePolicies),
       permissionsBoundary: role.permissionsBoundary?.document,
-    });
+    };
+    const result = evaluate(request);
+    onDecision?.({ principal: caller.arn, request, decision: result.decision });
     if (result.decision !== 'Allow') throw accessDenied(caller, check, result);
   }
 }

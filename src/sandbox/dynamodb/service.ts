@@ -2,7 +2,7 @@
 // against the caller's role as DynamoDB sees it, then execute with the engine.
 import { evaluate as policyEvaluate } from '../../policy/index.js';
 import { SandboxError, type Caller, type JsonService, type SandboxContext } from '../contract.js';
-import { authenticate, authorize, type Evaluate } from './authorize.js';
+import { authenticate, authorize, type DecisionSink, type Evaluate } from './authorize.js';
 import { deriveChecks, type TableKeys } from '../../policy/dynamodb/context-keys.js';
 import { ENGINE_OPERATIONS, openEngine } from './engine.js';
 import { describeTimeToLive, updateTimeToLive, type TtlState } from './ttl.js';
@@ -16,6 +16,8 @@ export interface DynamoServiceOptions {
   dataDir: string | undefined;
   /** Overrides the IAM evaluator (tests only). */
   evaluate?: Evaluate;
+  /** Receives every enforcement decision (tests re-evaluate them with iam-simulate). */
+  onDecision?: DecisionSink;
 }
 
 function tablesOf(operation: string, input: Record<string, unknown>): string[] {
@@ -37,7 +39,7 @@ export async function createDynamoService(ctx: SandboxContext, opts: DynamoServi
     const keys = new Map<string, TableKeys | undefined>();
     for (const table of tablesOf(operation, input)) keys.set(table, await engine.tableKeys(table));
     const checks = deriveChecks(operation, input, { region: ctx.region, accountId: ctx.accountId, keysOf: (t) => keys.get(t) });
-    authorize(caller, checks, ctx, evaluate);
+    authorize(caller, checks, ctx, evaluate, opts.onDecision);
   }
 
   return {
