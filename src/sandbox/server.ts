@@ -1,23 +1,27 @@
 // The sandbox's HTTP server: one loopback endpoint for IAM, STS (awsQuery), Cognito Identity,
-// Cognito User Pools (awsJson1_1) and DynamoDB (awsJson1_0). It identifies the service and
-// the caller (SigV4), injects faults, dispatches, logs every request and persists the state.
+// Cognito User Pools (awsJson1_1) and DynamoDB (awsJson1_0). This file holds the server's life
+// cycle and the request pipeline: route (http/routing.ts) -> authenticate and authorise the caller
+// (http/request-auth.ts) -> inject faults -> dispatch -> log -> persist. Non-API routes live in
+// http/internal-routes.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RefusedError } from '../errors.js';
-import { SandboxError, type Caller, type JsonService, type LagConfig, type SandboxContext, type ServiceName } from './contract.js';
-import { CoreContext, type CallerLookup } from './context.js';
-import { FaultInjector, type Fault } from './faults.js';
+import { SandboxError, type JsonService, type LagConfig, type SandboxContext, type ServiceName } from './contract.js';
+import { CoreContext } from './context.js';
+import { FaultInjector } from './faults.js';
+import { internalRoute, plainRoute, type InternalRouteHost } from './http/internal-routes.js';
+import { authenticate, authorize, callerLabel } from './http/request-auth.js';
+import { faultError, jsonError, readBody, routeRequest, type Routed } from './http/routing.js';
 import { IamService } from './iam.js';
 import { requestId } from './ids.js';
 import { StateDirLock, pidAlive, type ServerInfo } from './lock.js';
-import { parseForm, queryError, queryResponse, type QueryParams } from './query.js';
+import { queryError, queryResponse } from './query.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { NO_FAULTS, NO_LAG, type FaultConfig } from './settings.js';
-import { parseAuthorization, verifySignature } from './sigv4.js';
 import { StateStore } from './state.js';
-import { STS_ACTIONS, STS_UNSIGNED, StsService, type WebIdentity } from './sts.js';
+import { StsService, type WebIdentity } from './sts.js';
 import { defaultJsonServices, defaultTrustCheck, defaultWebIdentityVerifier, type JsonServiceName } from './wiring.js';
 
 export type ServiceFactories = Partial<Record<JsonServiceName, (ctx: SandboxContext) => Promise<JsonService>>>;
@@ -66,112 +70,6 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-interface JsonTarget {
-  service: JsonServiceName;
-  contentType: string;
-  namespace: string;
-}
-
-const JSON_TARGETS: Record<string, JsonTarget> = {
-  DynamoDB_20120810: { service: 'dynamodb', contentType: 'application/x-amz-json-1.0', namespace: 'com.amazonaws.dynamodb.v20120810' },
-  AWSCognitoIdentityService: { service: 'cognito-identity', contentType: 'application/x-amz-json-1.1', namespace: 'com.amazonaws.cognitoidentity' },
-  AWSCognitoIdentityProviderService: {
-    service: 'cognito-idp',
-    contentType: 'application/x-amz-json-1.1',
-    namespace: 'com.amazonaws.cognitoidentityprovider',
-  },
-};
-
-const MAX_BODY = 16 * 1024 * 1024;
-
-type Protocol = 'query' | 'json';
-
-interface Routed {
-  protocol: Protocol;
-  service: ServiceName;
-  operation: string;
-  /** awsQuery parameters or the JSON input. */
-  query?: QueryParams;
-  json?: Record<string, unknown>;
-  jsonTarget?: JsonTarget;
-  /** A request error found while parsing (answered after logging). */
-  parseError?: SandboxError;
-}
-
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new SandboxError('RequestEntityTooLarge', 'Request body too large', 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolveBody(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function throttleError(service: ServiceName): SandboxError {
-  if (service === 'iam' || service === 'sts') return new SandboxError('Throttling', 'Rate exceeded', 400);
-  if (service === 'dynamodb') return new SandboxError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', 400);
-  return new SandboxError('TooManyRequestsException', 'Too many requests', 400);
-}
-
-function faultError(fault: Exclude<Fault, 'reset'>, service: ServiceName): SandboxError {
-  if (fault === 'throttle') return throttleError(service);
-  if (fault === '500') return new SandboxError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
-  return new SandboxError('ServiceUnavailable', 'The request has failed due to a temporary failure of the server.', 503);
-}
-
-/** The auth errors each protocol family uses for the same failure. */
-function authError(kind: 'unknown' | 'expired' | 'signature' | 'incomplete' | 'missing' | 'scope', protocol: Protocol, expected?: string): SandboxError {
-  const q = protocol === 'query';
-  switch (kind) {
-    case 'unknown':
-      return q
-        ? new SandboxError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403)
-        : new SandboxError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400);
-    case 'expired':
-      return q
-        ? new SandboxError('ExpiredToken', 'The security token included in the request is expired', 403)
-        : new SandboxError('ExpiredTokenException', 'The security token included in the request is expired', 400);
-    case 'signature': {
-      const msg =
-        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
-      return q ? new SandboxError('SignatureDoesNotMatch', msg, 403) : new SandboxError('InvalidSignatureException', msg, 400);
-    }
-    case 'scope': {
-      const msg = `Credential should be scoped to correct service: '${expected}'. `;
-      return q ? new SandboxError('SignatureDoesNotMatch', msg, 403) : new SandboxError('InvalidSignatureException', msg, 400);
-    }
-    case 'incomplete': {
-      const msg = 'Authorization header requires \'Credential\', \'Signature\', \'SignedHeaders\' parameters in an AWS4-HMAC-SHA256 form.';
-      return q ? new SandboxError('IncompleteSignature', msg, 400) : new SandboxError('IncompleteSignatureException', msg, 400);
-    }
-    case 'missing':
-      return q
-        ? new SandboxError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403)
-        : new SandboxError('MissingAuthenticationTokenException', 'Request is missing Authentication Token', 400);
-  }
-}
-
-function callerLabel(caller: Caller | undefined): string {
-  if (!caller) return 'unknown';
-  if (caller.kind === 'admin') return 'admin';
-  if (caller.kind === 'session') return caller.roleArn;
-  return 'anonymous';
-}
-
 export async function startSandbox(opts: StartSandboxOptions): Promise<RunningSandbox> {
   const stateDir = resolve(opts.stateDir);
   mkdirSync(stateDir, { recursive: true });
@@ -206,6 +104,7 @@ class SandboxServer {
   private readonly log: (m: string) => void;
   private ready: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  private readonly internalHost: InternalRouteHost;
 
   constructor(
     private readonly stateDir: string,
@@ -213,6 +112,7 @@ class SandboxServer {
     private readonly opts: StartSandboxOptions,
   ) {
     this.log = opts.log ?? (() => undefined);
+    this.internalHost = { instanceId: lock.instanceId, closing: () => this.closing !== undefined, attached: this.attached };
     this.lag = { ...NO_LAG, ...opts.lag };
     const faultConfig = { ...NO_FAULTS, ...opts.faults };
     const seed = opts.seed ?? Math.floor(Math.random() * 0xffffffff);
@@ -345,11 +245,11 @@ class SandboxServer {
     }
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '/';
-    if (path.startsWith('/__sandbox/')) return this.internalRoute(req.method ?? 'GET', path, body, res);
+    if (path.startsWith('/__sandbox/')) return internalRoute(this.internalHost, req.method ?? 'GET', path, body, res);
     await this.ready;
 
-    const routed = this.route(req, url, body);
-    if (!routed) return this.plainRoute(req.method ?? 'GET', path, res, started, reqId);
+    const routed = routeRequest(req, url, body, (service, action) => (service === 'iam' ? this.iam.knows(action) : this.sts.knows(action)));
+    if (!routed) return plainRoute(this.json, this.requestLog, req.method ?? 'GET', path, res, started, reqId);
 
     const entry: RequestLogEntry = {
       t: new Date().toISOString(),
@@ -361,7 +261,7 @@ class SandboxServer {
       ms: 0,
       requestId: reqId,
     };
-    const auth = this.authenticate(req, url, body, routed);
+    const auth = authenticate(this.ctx, req, url, body, routed);
     entry.caller = 'caller' in auth ? callerLabel(auth.caller) : 'unknown';
     entry.mutating = this.isMutating(routed);
 
@@ -408,7 +308,7 @@ class SandboxServer {
 
     try {
       if (routed.protocol === 'query') {
-        const denied = this.authorizeQuery(routed, caller);
+        const denied = authorize(this.ctx, routed, caller);
         if (denied) return fail(denied);
         const svc = routed.service === 'iam' ? this.iam : this.sts;
         const result = await svc.handle(routed.operation, routed.query ?? {}, caller);
@@ -434,136 +334,4 @@ class SandboxServer {
     if (r.service === 'sts') return this.sts.isMutating();
     return this.json.get(r.service as JsonServiceName)?.isMutating(r.operation) ?? false;
   }
-
-  /** Which service and operation a request is for; undefined for plain HTTP routes. */
-  private route(req: IncomingMessage, url: string, body: Buffer): Routed | undefined {
-    const target = headerOf(req, 'x-amz-target');
-    if (target !== undefined) {
-      const dot = target.lastIndexOf('.');
-      const prefix = dot < 0 ? target : target.slice(0, dot);
-      const operation = dot < 0 ? '' : target.slice(dot + 1);
-      const jsonTarget = JSON_TARGETS[prefix];
-      if (!jsonTarget) {
-        const fallback = JSON_TARGETS.DynamoDB_20120810!;
-        return {
-          protocol: 'json',
-          service: 'dynamodb',
-          operation: operation || target,
-          jsonTarget: fallback,
-          parseError: new SandboxError('UnknownOperationException', `Unknown operation ${target}`),
-        };
-      }
-      const routed: Routed = { protocol: 'json', service: jsonTarget.service, operation, jsonTarget };
-      const text = body.toString('utf8').trim();
-      if (text === '') routed.json = {};
-      else {
-        try {
-          const parsed = JSON.parse(text) as unknown;
-          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-          routed.json = parsed as Record<string, unknown>;
-        } catch {
-          routed.parseError = new SandboxError('SerializationException', 'Start of structure or map found where not expected.');
-        }
-      }
-      return routed;
-    }
-    const q = url.indexOf('?');
-    const query = q < 0 ? {} : parseForm(url.slice(q + 1));
-    const contentType = headerOf(req, 'content-type') ?? '';
-    const form = req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded') ? parseForm(body.toString('utf8')) : {};
-    const params = { ...query, ...form };
-    const action = params.Action;
-    if (action === undefined) return undefined;
-    const auth = parseAuthorization(headerOf(req, 'authorization'));
-    const scoped = auth && auth !== 'malformed' ? auth.service : undefined;
-    const service: ServiceName = scoped === 'sts' || scoped === 'iam' ? scoped : STS_ACTIONS.has(action) ? 'sts' : 'iam';
-    const routed: Routed = { protocol: 'query', service, operation: action, query: params };
-    const known = service === 'iam' ? this.iam.knows(action) : this.sts.knows(action);
-    if (!known)
-      routed.parseError = new SandboxError('InvalidAction', `Could not find operation ${action} for version ${service === 'iam' ? '2010-05-08' : '2011-06-15'}`);
-    return routed;
-  }
-
-  private authenticate(req: IncomingMessage, url: string, body: Buffer, r: Routed): { caller: Caller } | { error: SandboxError; caller?: undefined } {
-    const header = headerOf(req, 'authorization');
-    const auth = parseAuthorization(header);
-    if (auth === undefined) {
-      const anonymousOk =
-        r.service === 'cognito-identity' || r.service === 'cognito-idp' || (r.service === 'sts' && STS_UNSIGNED.has(r.operation));
-      return anonymousOk ? { caller: { kind: 'anonymous' } } : { error: authError('missing', r.protocol) };
-    }
-    if (auth === 'malformed') return { error: authError('incomplete', r.protocol) };
-    const lookup: CallerLookup = this.ctx.lookupCaller(auth.accessKeyId, headerOf(req, 'x-amz-security-token'));
-    if (!lookup.ok) return { error: authError(lookup.reason, r.protocol) };
-    const signed = verifySignature(auth, { method: req.method ?? 'POST', url, headers: req.headers, body }, lookup.secret);
-    if (!signed) return { error: authError('signature', r.protocol) };
-    if (auth.service !== r.service) return { error: authError('scope', r.protocol, r.service) };
-    return { caller: lookup.caller };
-  }
-
-  /** IAM calls by temporary credentials: the tenant roles the sandbox issues sessions for carry no IAM permissions. */
-  private authorizeQuery(r: Routed, caller: Caller): SandboxError | undefined {
-    if (r.service !== 'iam' || caller.kind !== 'session') return undefined;
-    const action = `iam:${r.operation}`;
-    const roleName = r.query?.RoleName;
-    const resource = roleName ? `arn:aws:iam::${this.ctx.accountId}:role/${roleName}` : (r.query?.PolicyArn ?? '*');
-    return new SandboxError(
-      'AccessDenied',
-      `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
-      403,
-    );
-  }
-
-  private plainRoute(method: string, path: string, res: ServerResponse, started: number, reqId: string): void {
-    for (const [name, svc] of this.json) {
-      const answer = svc.route?.(method, path);
-      if (!answer) continue;
-      this.requestLog.append({
-        t: new Date().toISOString(),
-        service: name,
-        operation: `${method} ${path}`,
-        caller: 'anonymous',
-        status: answer.status,
-        mutating: false,
-        ms: Math.round(performance.now() - started),
-        requestId: reqId,
-      });
-      res.writeHead(answer.status, { 'Content-Type': answer.contentType, 'Content-Length': Buffer.byteLength(answer.body), 'x-amzn-RequestId': reqId });
-      res.end(answer.body);
-      return;
-    }
-    const payload = JSON.stringify({ message: `No route for ${method} ${path}` });
-    res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
-    res.end(payload);
-  }
-
-  /** Loopback-only endpoints other isoctl processes use to check and share this server. */
-  private internalRoute(method: string, path: string, body: Buffer, res: ServerResponse): void {
-    const reply = (status: number, doc: unknown) => {
-      const payload = JSON.stringify(doc);
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
-      res.end(payload);
-    };
-    if (method === 'GET' && path === '/__sandbox/health') return reply(200, { ok: true, pid: process.pid, instanceId: this.lock.instanceId });
-    if (method === 'POST' && (path === '/__sandbox/attach' || path === '/__sandbox/detach')) {
-      let pid: unknown;
-      try {
-        pid = (JSON.parse(body.toString('utf8')) as { pid?: unknown }).pid;
-      } catch {
-        pid = undefined;
-      }
-      if (typeof pid !== 'number') return reply(400, { message: 'pid required' });
-      if (path === '/__sandbox/attach') {
-        if (this.closing) return reply(409, { message: 'closing' });
-        this.attached.add(pid);
-      } else this.attached.delete(pid);
-      return reply(200, { ok: true, instanceId: this.lock.instanceId });
-    }
-    reply(404, { message: `No route for ${method} ${path}` });
-  }
-}
-
-function jsonError(r: Routed, err: SandboxError): string {
-  const ns = r.jsonTarget?.namespace;
-  return JSON.stringify({ __type: ns ? `${ns}#${err.code}` : err.code, message: err.message });
 }
