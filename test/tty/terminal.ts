@@ -45,6 +45,8 @@ export interface TerminalOptions {
   stderrToFile?: boolean;
   cols?: number;
   rows?: number;
+  /** Arguments for `stty` run in the terminal before the CLI starts, e.g. ['cols', '0', 'rows', '0']. */
+  stty?: string[];
 }
 
 export interface Ended {
@@ -107,6 +109,7 @@ export class Terminal {
       'export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true',
       ...Object.entries(opts.env ?? {}).map(([k, v]) => (v === undefined ? `unset ${k}` : `export ${k}=${shellQuote(v)}`)),
       `cd ${shellQuote(repoRoot)}`,
+      ...(opts.stty ? [`stty ${opts.stty.map(shellQuote).join(' ')}`] : []),
       `tmux -L ${SOCKET} wait-for ${name}-go`,
       `exec python3 ${shellQuote(join(dir, 'parent.py'))} ${shellQuote(join(dir, 'pid'))} ${shellQuote(join(dir, 'exit.json'))} ${shellQuote(opts.stderrToFile ? join(dir, 'stderr.log') : '')} ${shellQuote(process.execPath)} ${shellQuote(binPath)} ${opts.args.map(shellQuote).join(' ')}`,
     ];
@@ -217,8 +220,17 @@ export class Terminal {
     }
   }
 
-  /** Kills the session and removes its files (afterEach). */
+  /** Kills the CLI if still running, the session, and removes its files (afterEach). */
   close(): void {
+    // A CLI that never ended (a hang under test) must not outlive its test: it once grew to 3 GB.
+    const pidFile = join(this.dir, 'pid');
+    if (!this.ended() && existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', this.name], { stdio: 'ignore' });
     rmSync(this.dir, { recursive: true, force: true });
   }
