@@ -32,7 +32,7 @@ export interface ServeResult {
   pid: number;
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** The variables to export so the AWS CLI, SDKs and isoctl use the sandbox. */
-  env: Record<'AWS_ENDPOINT_URL' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_REGION', string>;
+  env: Record<'AWS_ENDPOINT_URL' | 'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_REGION' | 'AWS_DEFAULT_REGION', string>;
   lag: LagConfig;
   faults: FaultConfig;
   seed: number;
@@ -86,6 +86,8 @@ export async function startServe(opts: ServeOptions, deps: Deps): Promise<{ resu
       AWS_ACCESS_KEY_ID: running.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: running.credentials.secretAccessKey,
       AWS_REGION: running.region,
+      // The AWS CLI v1 reads only AWS_DEFAULT_REGION ("You must specify a region" otherwise).
+      AWS_DEFAULT_REGION: running.region,
     },
     lag: running.lag,
     faults: running.faults,

@@ -57,6 +57,7 @@ describe('isoctl sandbox serve', () => {
       AWS_ACCESS_KEY_ID: s.doc.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s.doc.credentials.secretAccessKey,
       AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
     });
     expect(s.doc.lag).toEqual({ iam: 0, cognito: 2000, dynamodb: 3000 });
     const info = JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8'));
@@ -75,6 +76,37 @@ describe('isoctl sandbox serve', () => {
     expect(Object.keys(state.sections.iam.roles)).toContain('served');
     expect(existsSync(join(dir, 'server.json'))).toBe(false);
     expect(existsSync(join(dir, 'server.lock'))).toBe(false);
+  });
+
+  it('its export lines are enough for the AWS CLI v1: eval them, then `aws sts get-caller-identity` needs no --region', async () => {
+    const dir = tempStateDir();
+    const child = spawn(process.execPath, [binPath, 'sandbox', 'serve', '--port', '0', '--state-dir', dir], { cwd: repoRoot, env: baseEnv() });
+    children.push(child);
+    let out = '';
+    const exports = await new Promise<string>((resolveOut, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve printed no exports:\n${out}`)), 30_000);
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (/^export AWS_SECRET_ACCESS_KEY=.*\n/m.test(out) && /^export AWS_ENDPOINT_URL=/m.test(out)) {
+          clearTimeout(timer);
+          resolveOut(out);
+        }
+      });
+    });
+    // A shell with no AWS_* variables and no AWS config file: only what `serve` printed.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') };
+    const script = `eval "$(cat <<'EXPORTS'\n${exports}EXPORTS\n)"\naws --output json sts get-caller-identity`;
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveRun) => {
+      const sh = spawn('bash', ['-c', script], { env });
+      let stdout = '';
+      let stderr = '';
+      sh.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      sh.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      sh.on('close', (code) => resolveRun({ code, stdout, stderr }));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:user/isoctl-sandbox-admin' });
+    child.kill('SIGTERM');
   });
 
   it('--sandbox <dir> attaches to the running server instead of starting another', async () => {
