@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import type { Output } from './io/output.js';
 import type { Prompter } from './io/prompt.js';
 import type { StackConfig } from './config/schema.js';
-import type { AwsClients, StaticCredentials } from './aws/clients.js';
+import type { AwsClients } from './aws/clients.js';
+import type { SandboxHandle } from './sandbox/handle.js';
 import { UsageError, InterruptedError } from './errors.js';
 
 export interface GlobalOptions {
@@ -46,13 +47,6 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
-
-export interface SandboxHandle {
-  endpoint: string;
-  region: string;
-  credentials: StaticCredentials;
-  close(): Promise<void>;
-}
 
 export interface Deps {
   io: Output;

@@ -9,7 +9,8 @@ import type { GcItem, GcState } from '../ops/gc/plan.js';
 import { formatTable } from '../io/output.js';
 import { spinnerEnabled } from '../io/streams.js';
 import { FailedError, PendingError, UsageError } from '../errors.js';
-import { parseDuration, type CommandRunner } from './runner.js';
+import { parseDuration } from '../config/duration.js';
+import type { CommandRunner } from './runner.js';
 
 export interface GcOptions {
   apply: boolean;

@@ -3,7 +3,7 @@
 // a process that attaches to another's in-process server registers, so that server keeps
 // serving until every attached process is done.
 import { resolve } from 'node:path';
-import type { SandboxHandle } from '../deps.js';
+import type { SandboxHandle } from './handle.js';
 import { RefusedError } from '../errors.js';
 import type { LagConfig } from './contract.js';
 import { pidAlive, readInfo, type ServerInfo } from './lock.js';

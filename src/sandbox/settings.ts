@@ -1,7 +1,7 @@
 // The sandbox's run settings: per-observer lag and fault rates, from flags or environment.
 // Malformed values are usage errors (exit 2), reported with what was expected.
 import { UsageError } from '../errors.js';
-import { parseDuration } from '../commands/runner.js';
+import { parseDuration } from '../config/duration.js';
 import type { LagConfig } from './contract.js';
 
 export interface FaultConfig {

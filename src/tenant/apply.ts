@@ -57,7 +57,6 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
   };
 
   for (const step of steps) {
-    let detail: string | undefined;
     const roleName = desired?.role.name ?? step.target.split('/')[0] ?? step.target;
     const run = async (): Promise<string | undefined> => {
       switch (step.action) {
@@ -144,7 +143,7 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
     };
     ctx.progress?.(`${step.action} ${step.target}`);
     // Deletes treat "not found" as success (inside the adapters); creates retry while the target propagates.
-    detail = await withPropagationRetry(ctx, step, run);
+    const detail = await withPropagationRetry(ctx, step, run);
     const report: StepReport = { ...step, state: 'done', detail };
     reports.push(report);
     onStep?.(report);

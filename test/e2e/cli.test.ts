@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
 import { repoRoot, runCli } from '../helpers/cli.js';
 
+// eslint-disable-next-line no-control-regex -- ESC is what the test looks for
 const ANSI = /\u001b\[/;
 let dir: string;
 const validConfig = {

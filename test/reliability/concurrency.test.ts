@@ -4,7 +4,7 @@
 //   - `tenant create` racing `gc --apply`: gc removes old garbage but never the tenant a create is
 //     making, including an old orphaned role that the create is adopting (mapping it again);
 //   - two `init` at once: one boundary, one mapping entry, one lock table.
-import { CreateRoleCommand, DeleteRolePolicyCommand, ListPoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { DeleteGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';

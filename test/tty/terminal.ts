@@ -82,6 +82,7 @@ export const SPINNER_FRAME = /[\u2800-\u28ff]/;
 // eslint-disable-next-line no-control-regex
 export const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
 /** Escape sequences bash itself writes around a command (bracketed paste); never isoctl's. */
+// eslint-disable-next-line no-control-regex -- ESC is what bash writes
 export const stripShellNoise = (raw: string) => raw.replace(/\u001b\[\?2004[hl]/g, '');
 
 export class Terminal {

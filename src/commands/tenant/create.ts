@@ -5,7 +5,8 @@ import type { Deps } from '../../deps.js';
 import { UsageError } from '../../errors.js';
 import type { CreateTenantResult } from '../../tenant/create.js';
 import type { WaitLevel } from '../../tenant/wait.js';
-import { parseDuration, type CommandRunner } from '../runner.js';
+import { parseDuration } from '../../config/duration.js';
+import type { CommandRunner } from '../runner.js';
 import { commandContext, withSpinner } from './context.js';
 import { renderCheck, renderStep } from './render.js';
 

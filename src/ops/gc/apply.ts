@@ -101,7 +101,10 @@ export async function applyGc(ctx: GcRunContext, items: GcItem[], opts: GcApplyO
         );
         for (const item of confirmed) settle(item, 'removed', found.has(item) ? 'removed under the lock; the identity pool read back without it' : 'already gone');
       } catch (err) {
-        for (const item of confirmed) err instanceof IsoctlError ? settle(item, 'failed', err.message) : fail(item, err);
+        for (const item of confirmed) {
+          if (err instanceof IsoctlError) settle(item, 'failed', err.message);
+          else fail(item, err);
+        }
       }
     }
   }

@@ -454,5 +454,4 @@ describe('the AWS CLI parses the Cognito responses', () => {
   });
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;

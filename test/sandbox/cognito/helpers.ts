@@ -21,7 +21,6 @@ export const session: Caller = {
 export const PASSWORD = 'Correct-horse-9';
 
 // Outputs are plain JSON objects; tests read them loosely.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
 export type Call = (operation: string, input: Record<string, unknown>, caller?: Caller) => Promise<Json>;

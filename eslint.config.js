@@ -1,0 +1,57 @@
+// ESLint holds isoctl's layering (CONVENTIONS 3, 5 and 14); a violation names its rule, e.g.
+// `no-restricted-imports`. Import cycles are checked next to it by scripts/check-cycles.mjs (dpdm),
+// because eslint-plugin-import-x's no-cycle skips type-only imports and type-level cycles count here.
+import tseslint from 'typescript-eslint';
+
+const sdk = {
+  group: ['@aws-sdk/*', '@smithy/*'],
+  message: 'layering: only src/aws talks to the AWS SDK; use the adapters from src/aws (CONVENTIONS 3).',
+};
+const policyPure = [
+  sdk,
+  {
+    group: ['**/commands/*', '**/commands/**', '**/io/*', '**/io/**', '**/cli.js', '**/deps.js'],
+    message: 'layering: src/policy is pure and imports nothing from the CLI layer (commands, io, cli, deps) (CONVENTIONS 5).',
+  },
+  {
+    group: ['node:fs', 'node:fs/*', 'node:child_process', 'node:net', 'node:http', 'node:https', 'fs', 'fs/*', 'child_process'],
+    message: 'layering: src/policy is pure and does no I/O (CONVENTIONS 5).',
+  },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.isoctl/**', 'bench/**', 'examples/**'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommended],
+    rules: {
+      // A leading underscore marks a parameter or binding that is unused on purpose (an interface's shape, a rest-omit).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      'no-control-regex': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [sdk] }] },
+  },
+  {
+    // The adapters are the one place the SDK is imported.
+    files: ['src/aws/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // TEMPORARY: the sbx-cognito work moves this AWS client use out of the emulator (issue #10);
+    // remove this exception when src/sandbox/bootstrap.ts no longer imports the SDK.
+    files: ['src/sandbox/bootstrap.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['src/policy/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: policyPure }] },
+  },
+  {
+    // Tests decode raw AWS wire JSON and drive SDK clients against the sandbox and moto directly.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+);

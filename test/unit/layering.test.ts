@@ -1,0 +1,35 @@
+// The lint layer must be able to fail: each layering rule rejects a file that breaks it, naming the rule.
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/cli.js';
+
+const eslint = new ESLint({ cwd: repoRoot });
+
+async function problems(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+describe('layering rules (eslint.config.js)', () => {
+  it('only src/aws imports the AWS SDK', async () => {
+    const code = "import { IAMClient } from '@aws-sdk/client-iam';\nexport const c = IAMClient;\n";
+    expect(await problems('src/tenant/example.ts', code)).toEqual([expect.stringMatching(/^no-restricted-imports: .*only src\/aws talks to the AWS SDK/)]);
+    expect(await problems('src/commands/example.ts', code)).toHaveLength(1);
+    expect(await problems('src/aws/example.ts', code)).toEqual([]);
+  });
+
+  it('src/policy imports neither the SDK, the CLI layer nor I/O', async () => {
+    const code = [
+      "import { STSClient } from '@aws-sdk/client-sts';",
+      "import type { Output } from '../io/output.js';",
+      "import { runInit } from '../commands/init.js';",
+      "import { readFileSync } from 'node:fs';",
+      'export type O = Output;',
+      'export const all = [STSClient, runInit, readFileSync];',
+      '',
+    ].join('\n');
+    const found = await problems('src/policy/example.ts', code);
+    expect(found).toHaveLength(4);
+    for (const p of found) expect(p).toMatch(/^no-restricted-imports: .*layering: /);
+  });
+});
