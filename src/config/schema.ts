@@ -1,5 +1,6 @@
 // The isoctl.json schema. Every field is documented in README.md ("Config reference").
 import { z } from 'zod';
+import { findTemplateCollisions, maxTenantIdLength, templateParts, type NameTemplate } from './name-templates.js';
 
 const actionName = z
   .string()
@@ -89,7 +90,39 @@ export const stackConfigSchema = z
     });
     if (Object.keys(cfg.scopes).length === 0)
       ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'at least one scope' });
+    for (const c of templateCollisionsOf(cfg))
+      ctx.addIssue({
+        code: 'custom',
+        path: c.second.path,
+        message: `${c.message}; rename one so that no tenant id can make the other's name (e.g. a silo prefix that is not followed by another table's name)`,
+      });
   });
+
+/** Resource-name templates of the config that two tenants (or two entries) can both produce. */
+function templateCollisionsOf(cfg: {
+  stack: string;
+  lockTable?: string | undefined;
+  tables: Array<{ name: string; model: 'pooled' | 'silo' }>;
+  buckets: Array<{ name: string; prefix: string }>;
+}) {
+  const tables: NameTemplate[] = cfg.tables.map((t, i) => ({
+    label: `table "${t.name}" (${t.model})`,
+    parts: t.model === 'silo' ? [`${t.name}-`, null] : [t.name],
+    path: ['tables', i, 'name'],
+  }));
+  const lock = lockTableName(cfg);
+  tables.push({ label: `the lock table "${lock}"`, parts: [lock], path: ['lockTable'] });
+  const byBucket = new Map<string, NameTemplate[]>();
+  cfg.buckets.forEach((b, i) => {
+    const list = byBucket.get(b.name) ?? [];
+    list.push({ label: `bucket "${b.name}" prefix "${b.prefix}"`, parts: templateParts(b.prefix), path: ['buckets', i, 'prefix'] });
+    byBucket.set(b.name, list);
+  });
+  // Two entries with one name are reported as duplicates already.
+  return findTemplateCollisions(tables, byBucket, maxTenantIdLength(cfg.stack)).filter(
+    (c) => c.kind !== 'table-name' || c.first.parts.join('') !== c.second.parts.join('') || c.first.parts.length !== c.second.parts.length,
+  );
+}
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
