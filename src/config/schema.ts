@@ -18,8 +18,20 @@ export const tableSchema = z
     model: z.enum(['pooled', 'silo']).default('pooled'),
     /** Attributes a tenant role may read or write; omitted means every attribute. */
     attributes: z.array(attributeName).min(1).optional(),
-    /** Global or local secondary index names the tenant role may query. */
-    indexes: z.array(tableName).default([]),
+    /**
+     * Secondary indexes the tenant role may query: a name, or `{ name, partitionKey }`. For an
+     * index, dynamodb:LeadingKeys is the index's partition key value, so an index is granted only
+     * when its partition key is known (declared here, or read from DescribeTable) to be the table's.
+     */
+    indexes: z.array(z.union([tableName, z.strictObject({ name: tableName, partitionKey: attributeName })])).default([]),
+  })
+  .transform(({ indexes, ...rest }) => {
+    const indexKeys: Record<string, string> = {};
+    for (const i of indexes) if (typeof i !== 'string') indexKeys[i.name] = i.partitionKey;
+    const names = indexes.map((i) => (typeof i === 'string' ? i : i.name));
+    const out: typeof rest & { indexes: string[]; indexKeys?: Record<string, string> } = { ...rest, indexes: names };
+    if (Object.keys(indexKeys).length > 0) out.indexKeys = indexKeys;
+    return out;
   });
 
 export const bucketSchema = z.strictObject({
@@ -85,6 +97,12 @@ export const stackConfigSchema = z
           path: ['tables', i, 'attributes'],
           message: `must include the partition key "${t.partitionKey}" (key attributes are always readable)`,
         });
+      const indexNames = new Set<string>();
+      t.indexes.forEach((name, j) => {
+        if (indexNames.has(name))
+          ctx.addIssue({ code: 'custom', path: ['tables', i, 'indexes', j], message: `duplicate index "${name}"` });
+        indexNames.add(name);
+      });
       if (t.attributes && t.sortKey && !t.attributes.includes(t.sortKey))
         ctx.addIssue({ code: 'custom', path: ['tables', i, 'attributes'], message: `must include the sort key "${t.sortKey}"` });
     });

@@ -26,6 +26,7 @@ import {
   tenantTags,
   userPoolArn,
 } from './names.js';
+import { grantedIndexes } from './indexes.js';
 import type { ConditionBlock, PolicyDocument, PolicyStatement } from './types.js';
 
 const VERSION = '2012-10-17' as const;
@@ -137,8 +138,8 @@ function tableStatements(config: StackConfig, table: TableConfig, sid: string, i
   const writes = dynamo.filter((a) => dynamoActionKind(a) === 'write');
   const tableLevel = partitioned ? [] : dynamo.filter((a) => dynamoActionKind(a) === 'table');
 
-  const indexArns =
-    table.model === 'silo' ? [`${arn}/index/*`] : uniqueSorted(table.indexes).map((i) => `${arn}/index/${i}`);
+  const granted = grantedIndexes(config, table);
+  const indexArns = granted === '*' ? [`${arn}/index/*`] : uniqueSorted(granted).map((i) => `${arn}/index/${i}`);
   const attributes = table.attributes ? uniqueSorted([table.partitionKey, ...(table.sortKey ? [table.sortKey] : []), ...table.attributes]) : undefined;
 
   const conditionsFor = (kind: 'read' | 'write'): ConditionBlock | undefined => {

@@ -53,3 +53,4 @@ export { SUPPORTED_OPERATORS, accessDeniedMessage, compilePolicy, evaluate, eval
 export { proveIsolation, type IsolationProof, type ProofOptions } from './proof.js';
 export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type LintOptions } from './lint.js';
 export { sampleTenantIds } from './samples.js';
+export { grantedIndexes, indexKeyVerdict, indexPartitionKey, indexProblems, isPartitioned, withObservedIndexKeys, type IndexKeyVerdict, type IndexProblem } from './indexes.js';

@@ -5,6 +5,7 @@
 import type { StackConfig } from '../config/schema.js';
 import { dynamoActionKind, s3ActionKind, serviceOf, uniqueSorted } from './actions.js';
 import { buildBoundaryPolicy, buildOperatorPolicy, buildTenantRole, resolveScopes, scopeActions, type TenantRoleSpec } from './documents.js';
+import { indexProblems } from './indexes.js';
 import { checkStackLimits, checkTenantLimits } from './limits.js';
 import { bucketArn, boundaryPolicyArn, tableArn, tenantPrefix, tenantTableName, TAG_TENANT } from './names.js';
 import { globMatch, parseTemplate } from './pattern.js';
@@ -264,6 +265,10 @@ function lintTrust(d: LabelledDocument, f: LintFinding[]): void {
 
 function lintConfig(config: StackConfig, scopes: string[], f: LintFinding[]): void {
   const actions = scopeActions(config, scopes);
+  // Errors (an index keyed otherwise) are the isolation proof's refusal; the unknown keys are warned here.
+  for (const p of indexProblems(config))
+    if (p.severity === 'warning')
+      f.push({ rule: 'index-key-unknown', severity: 'warning', location: `config > tables > ${p.table} > indexes > ${p.index}`, why: p.message, fix: p.fix });
   for (const t of config.tables) {
     const partitioned = config.granularity === 'user' || t.model === 'pooled';
     if (!partitioned) continue;

@@ -7,6 +7,7 @@ import type { StackConfig, TableConfig, BucketConfig } from '../config/schema.js
 import { DDB_INDEX_READ, DDB_WRITE_PROBES, S3_WRITE_PROBES, dynamoActionKind, nameOf, s3ActionKind, serviceOf } from './actions.js';
 import { buildBoundaryPolicy, buildDataPolicy, buildTrustPolicy, resolveScopes, scopeActions, usesSessionTags } from './documents.js';
 import { evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
+import { grantedIndexes, indexProblems } from './indexes.js';
 import type { ContextMap } from './pattern.js';
 import {
   COGNITO_IDENTITY_PRINCIPAL,
@@ -27,7 +28,16 @@ export interface IsolationProof {
   ok: boolean;
   tenants: number;
   probes: number;
-  failures: Array<{ tenant: string; probe: string; expected: 'Allow' | 'Deny'; got: string; detail: string }>;
+  failures: Array<{
+    tenant: string;
+    probe: string;
+    expected: 'Allow' | 'Deny';
+    got: string;
+    detail: string;
+    /** For a refusal of the config itself (not of a probe): the lint-style rule and the fix. */
+    rule?: string;
+    fix?: string;
+  }>;
 }
 
 interface Probe {
@@ -59,6 +69,8 @@ const USER_OTHER = 'proof-user-2';
 const FORBIDDEN_ATTRIBUTE = 'isoctl-proof-forbidden';
 const UNLISTED_TABLE = 'isoctl-proof-unlisted';
 const UNLISTED_INDEX = 'isoctl-proof-unlisted-index';
+/** An index of a silo table the config does not list (silo tables under granularity `tenant` grant `index/*`). */
+const ANY_INDEX = 'any-index';
 /** A wider identity policy than any tenant should have: the mutation check. */
 const WIDENED: PolicyDocument = {
   Version: '2012-10-17',
@@ -137,11 +149,22 @@ function tableProbes(config: StackConfig, table: TableConfig, tenant: string, ot
       add('unlisted-table', action, tableArn(config, UNLISTED_TABLE), itemContext(rw, [ownKey]), 'Deny');
     }
     if (DDB_INDEX_READ.has(nameOf(action).toLowerCase())) {
-      const indexes = table.model === 'silo' ? ['any-index'] : table.indexes;
-      for (const index of indexes) add(`own-index ${index}`, action, `${own}/index/${index}`, itemContext('read', [ownKey]), 'Allow');
-      if (partitioned)
-        for (const index of indexes) add(`other-partition-in-index ${index}`, action, `${own}/index/${index}`, itemContext('read', [otherKey]), 'Deny');
-      if (table.model === 'silo') add('other-tenant-index', action, `${tableArn(config, tenantTableName(table, other))}/index/any-index`, itemContext('read', [ownKey]), 'Deny');
+      const granted = grantedIndexes(config, table);
+      const indexes = granted === '*' ? [ANY_INDEX] : table.model === 'silo' ? [...table.indexes, ANY_INDEX] : table.indexes;
+      for (const index of indexes) {
+        const indexArn = `${own}/index/${index}`;
+        if (granted === '*' || granted.includes(index)) {
+          add(`own-index ${index}`, action, indexArn, itemContext('read', [ownKey]), 'Allow');
+          if (partitioned) add(`other-partition-in-index ${index}`, action, indexArn, itemContext('read', [otherKey]), 'Deny');
+        } else {
+          // For an index query LeadingKeys is the INDEX's partition key value. Another tenant can
+          // write its own row with this index's key set to this tenant's id (or user's key); a
+          // query for that value then carries LeadingKeys = [own key] and returns the planted
+          // row. Unless the index is partitioned on the tenant key, such a query must be denied.
+          add(`planted-row-in-index ${index}`, action, indexArn, itemContext('read', [ownKey]), 'Deny');
+        }
+      }
+      if (table.model === 'silo') add('other-tenant-index', action, `${tableArn(config, tenantTableName(table, other))}/index/${ANY_INDEX}`, itemContext('read', [ownKey]), 'Deny');
       else add('unlisted-index', action, `${own}/index/${UNLISTED_INDEX}`, itemContext('read', [ownKey]), 'Deny');
     }
   }
@@ -261,6 +284,12 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
     const ok = expected === 'Allow' ? r.decision === 'Allow' : r.decision === 'ImplicitDeny' || r.decision === 'ExplicitDeny';
     if (!ok) failures.push({ tenant: '(stack)', probe: `trust: ${name}`, expected, got: r.decision, detail: `trust policy: ${action} with ${JSON.stringify(context)}: ${r.reason ?? r.decision}` });
   }
+
+  // An index the config declares with another partition key is refused outright, even though
+  // the documents leave it out: the operator asked for access isoctl cannot confine.
+  for (const p of indexProblems(config))
+    if (p.severity === 'error')
+      failures.push({ tenant: '(stack)', probe: `index ${p.index} of ${p.table}`, expected: 'Deny', got: `partition key ${p.partitionKey}`, detail: p.message, rule: 'index-not-tenant-keyed', fix: p.fix });
 
   return { ok: failures.length === 0, tenants: list.length, probes, failures };
 }

@@ -20,7 +20,7 @@ const base = {
   userPoolClientId: 'client123',
   identityPoolId: 'eu-central-1:11111111-2222-3333-4444-555555555555',
   tables: [
-    { name: 'Orders', partitionKey: 'tenantId', sortKey: 'sk', indexes: ['byDate', 'byStatus'] },
+    { name: 'Orders', partitionKey: 'tenantId', sortKey: 'sk', indexes: [{ name: 'byDate', partitionKey: 'tenantId' }, { name: 'byStatus', partitionKey: 'tenantId' }] },
     { name: 'Agents', partitionKey: 'userId', sortKey: 'fieldName', attributes: ['userId', 'fieldName', 'isOnAssignment'] },
     { name: 'ledger', partitionKey: 'pk', model: 'silo' },
   ],

@@ -15,7 +15,7 @@ export function makeConfig(overrides: Partial<StackConfigInput> = {}): StackConf
     userPoolId: 'eu-central-1_AbC123',
     userPoolClientId: 'client123',
     identityPoolId: 'eu-central-1:11111111-2222-3333-4444-555555555555',
-    tables: [{ name: 'Orders', partitionKey: 'tenantId', sortKey: 'sk', indexes: ['byDate'] }],
+    tables: [{ name: 'Orders', partitionKey: 'tenantId', sortKey: 'sk', indexes: [{ name: 'byDate', partitionKey: 'tenantId' }] }],
     buckets: [{ name: 'isoctl-files' }],
     ...overrides,
   });
@@ -25,7 +25,15 @@ export function makeConfig(overrides: Partial<StackConfigInput> = {}): StackConf
 export function richConfig(overrides: Partial<StackConfigInput> = {}): StackConfig {
   return makeConfig({
     tables: [
-      { name: 'Orders', partitionKey: 'tenantId', sortKey: 'sk', indexes: ['byDate', 'byStatus'] },
+      {
+        name: 'Orders',
+        partitionKey: 'tenantId',
+        sortKey: 'sk',
+        indexes: [
+          { name: 'byDate', partitionKey: 'tenantId' },
+          { name: 'byStatus', partitionKey: 'tenantId' },
+        ],
+      },
       { name: 'Agents', partitionKey: 'userId', sortKey: 'fieldName', attributes: ['userId', 'fieldName', 'isOnAssignment'] },
       { name: 'ledger', partitionKey: 'pk', model: 'silo' },
     ],

@@ -54,7 +54,9 @@ export async function runCheckPolicy(opts: CheckPolicyOptions, deps: Deps): Prom
   const proof = p.proveIsolation(config, tenants);
   const ms = Math.round(performance.now() - started);
   for (const f of proof.failures)
-    findings.push({
+    if (f.rule !== undefined)
+      findings.push({ rule: f.rule, severity: 'error', location: `config > ${f.probe}`, why: f.detail, fix: f.fix ?? '' });
+    else findings.push({
       rule: 'isolation-proof',
       severity: 'error',
       location: `tenant ${f.tenant} > probe ${f.probe}`,
