@@ -17,6 +17,7 @@ import { registerSandboxCommands } from './commands/sandbox/index.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerGcCommand } from './commands/gc.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { jsonHelp, resolveHelpCommand } from './commands/help.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const VERSION: string = pkg.version;
@@ -176,10 +177,18 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
     outputError: (s, write) => write(s),
   });
   for (const sub of allCommands(program)) sub.exitOverride();
+  if (wantsJson) {
+    // --json holds for --help and --version too: one document on stdout.
+    jsonHelp([program, ...allCommands(program)]);
+    (program as unknown as import('node:events').EventEmitter).prependListener('option:version', () => {
+      streams.stdout.write(`${JSON.stringify({ version: VERSION })}\n`);
+      program.configureOutput({ ...program.configureOutput(), writeOut: () => undefined });
+    });
+  }
 
   try {
     const commandNames = new Set(['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])]);
-    await program.parseAsync(sandboxBeforeCommand(argv, commandNames), { from: 'user' });
+    await program.parseAsync(resolveHelpCommand(sandboxBeforeCommand(argv, commandNames), program), { from: 'user' });
   } catch (err) {
     exitCode = reportError(err, output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }), controller.signal.aborted, { profile });
   } finally {

@@ -150,12 +150,26 @@ async function clientConfig(settings: AwsSettings): Promise<Record<string, unkno
   return config;
 }
 
-/** Every `send` of the client carries the signal unless the caller passed its own. */
+/**
+ * Every `send` of the client carries the signal unless the caller passed its own. Each call gets
+ * a signal of its own, aborted by one listener on the command's signal: the SDK adds an abort
+ * listener per request, and doctor's dozen parallel reads on one shared signal made Node warn
+ * MaxListenersExceededWarning on every run.
+ */
 function bindAbortSignal(client: AnyClient, signal: AbortSignal): void {
   const send = client.send.bind(client);
+  const inFlight = new Set<AbortController>();
+  let listening = false;
   client.send = (command, options, cb) => {
-    if (typeof options === 'function' || (options as { abortSignal?: unknown } | undefined)?.abortSignal) return send(command, options, cb);
-    return send(command, { ...(options as object | undefined), abortSignal: signal }, cb);
+    if (typeof options === 'function' || cb !== undefined || (options as { abortSignal?: unknown } | undefined)?.abortSignal) return send(command, options, cb);
+    if (signal.aborted) return send(command, { ...(options as object | undefined), abortSignal: signal });
+    if (!listening) {
+      listening = true;
+      signal.addEventListener('abort', () => inFlight.forEach((c) => c.abort(signal.reason)), { once: true });
+    }
+    const call = new AbortController();
+    inFlight.add(call);
+    return send(command, { ...(options as object | undefined), abortSignal: call.signal }).finally(() => inFlight.delete(call));
   };
 }
 

@@ -12,7 +12,11 @@ export function roleName(stack: string, tenant: string): string {
 
 /** Returns the reason the id is invalid, or undefined when it is valid for this stack. */
 export function tenantIdProblem(id: string, stack?: string): string | undefined {
-  if (!TENANT_ID_PATTERN.test(id)) return TENANT_ID_RULE;
+  if (!TENANT_ID_PATTERN.test(id)) {
+    // Upper case is the one slip an operator makes most ("ACME"): name the id they meant.
+    const lower = id.toLowerCase();
+    return lower !== id && TENANT_ID_PATTERN.test(lower) ? `${TENANT_ID_RULE}; did you mean ${JSON.stringify(lower)}?` : TENANT_ID_RULE;
+  }
   if (stack !== undefined && roleName(stack, id).length > ROLE_NAME_MAX)
     return `role name "${roleName(stack, id)}" would be ${roleName(stack, id).length} characters; IAM allows ${ROLE_NAME_MAX}`;
   return undefined;

@@ -9,6 +9,14 @@ export interface IOStreams {
 }
 
 export function processStreams(): IOStreams {
+  // `isoctl tenant list | head`: a reader that went away is not a crash with a stack trace. The
+  // rest of the output is dropped and the command ends as it would have.
+  for (const s of [process.stdout, process.stderr]) {
+    if (s.listenerCount('error') === 0)
+      s.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+      });
+  }
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 

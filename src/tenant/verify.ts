@@ -19,12 +19,20 @@ export async function verifyTenant(ctx: TenantContext, tenantId: string, opts: {
   const tenant = assertTenantId(tenantId, config.stack);
   const started = ctx.now();
   ctx.progress?.(`reading tenant ${tenant}`);
-  const [role, roles] = await Promise.all([apis.iam.getRole(roleName(config.stack, tenant)), opts.against ? Promise.resolve([]) : apis.iam.listStackRoles(config.stack)]);
+  const againstId = opts.against === undefined ? undefined : assertTenantId(opts.against, config.stack);
+  const [role, roles, againstRole] = await Promise.all([
+    apis.iam.getRole(roleName(config.stack, tenant)),
+    opts.against ? Promise.resolve([]) : apis.iam.listStackRoles(config.stack),
+    againstId === undefined ? Promise.resolve(undefined) : apis.iam.getRole(roleName(config.stack, againstId)),
+  ]);
   if (!role) throw new NotFoundError(`tenant ${JSON.stringify(tenant)} has no role ${roleName(config.stack, tenant)} in stack ${config.stack}`, 'tenant_not_found');
+  // A denied read of a tenant that does not exist proves nothing about isolation from a real one.
+  if (againstId !== undefined && !againstRole)
+    throw new NotFoundError(`--against: tenant ${JSON.stringify(againstId)} has no role ${roleName(config.stack, againstId)} in stack ${config.stack}`, 'against_not_found');
   const scopes = scopesFromTag(config, role.tags?.[TAG_SCOPES]) ?? resolveScopes(config, undefined);
   const prefix = roleName(config.stack, '');
   const against =
-    (opts.against && assertTenantId(opts.against, config.stack)) ??
+    againstId ??
     roles.map((r) => r.name.slice(prefix.length)).filter((t) => t !== tenant && tenantIdProblem(t) === undefined).sort()[0] ??
     neighbourTenant(tenant);
   ctx.progress?.(`probing tenant ${tenant} (sign in, credentials, reads of ${tenant} and ${against})`);

@@ -5,7 +5,7 @@ import { BAD_TENANT_IDS, GOOD_TENANT_IDS } from '../fixtures/bad-tenant-ids.js';
 
 describe('tenant id validator', () => {
   it.each(BAD_TENANT_IDS)('rejects %s', (_label, id) => {
-    expect(tenantIdProblem(id)).toBe(TENANT_ID_RULE);
+    expect(tenantIdProblem(id)?.startsWith(TENANT_ID_RULE)).toBe(true);
     expect(() => assertTenantId(id)).toThrow(UsageError);
   });
 
@@ -21,12 +21,18 @@ describe('tenant id validator', () => {
     expect(tenantIdProblem('x'.repeat(32), 'a'.repeat(30))).toMatch(/would be 70 characters; IAM allows 64/);
   });
 
+  it('suggests the lower-case id only when that one is valid', () => {
+    expect(tenantIdProblem('ACME')).toBe(`${TENANT_ID_RULE}; did you mean "acme"?`);
+    expect(tenantIdProblem('ACME_1')).toBe(TENANT_ID_RULE);
+    expect(tenantIdProblem('acme_1')).toBe(TENANT_ID_RULE);
+  });
+
   it('names the rule and the id in the error', () => {
     try {
       assertTenantId('Acme');
       expect.unreachable();
     } catch (err) {
-      expect((err as UsageError).message).toBe(`invalid tenant id "Acme": ${TENANT_ID_RULE}`);
+      expect((err as UsageError).message).toBe(`invalid tenant id "Acme": ${TENANT_ID_RULE}; did you mean "acme"?`);
       expect((err as UsageError).code).toBe('invalid_tenant_id');
     }
   });

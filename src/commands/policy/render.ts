@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js';
 import { assertTenantId } from '../../config/tenant-id.js';
 import type { LimitFinding, PolicyDocument } from '../../policy/index.js';
 import type { CommandRunner } from '../runner.js';
+import { collectScope, parseScopeFlag } from '../scope-flag.js';
 
 export const POLICY_KINDS = ['trust', 'data', 'boundary', 'operator'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
@@ -31,11 +32,6 @@ export function parseKind(value: string | undefined): PolicyKind | undefined {
   if (value === undefined) return undefined;
   if ((POLICY_KINDS as readonly string[]).includes(value)) return value as PolicyKind;
   throw new UsageError(`--kind must be one of ${POLICY_KINDS.join(', ')} (got ${JSON.stringify(value)})`, 'invalid_flag');
-}
-
-export function splitList(values: string[] | undefined): string[] | undefined {
-  const out = values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  return out && out.length > 0 ? out : undefined;
 }
 
 export async function runRenderPolicy(opts: RenderPolicyOptions, deps: Deps): Promise<RenderPolicyResult> {
@@ -107,11 +103,11 @@ export function registerRenderPolicy(policy: Command, runner: CommandRunner): vo
     .description('print the documents isoctl would deploy for a tenant, offline, from the config')
     .argument('<tenant>', 'tenant id')
     .option('--kind <kind>', `only one document: ${POLICY_KINDS.join(', ')} (with --json: that document alone)`)
-    .option('--scope <names...>', 'scopes for the data policy (comma-separated or repeated; default: all)')
+    .option('--scope <names>', 'scopes for the data policy (comma-separated or repeated; default: all)', collectScope)
     .action(async (id: string, o: { kind?: string; scope?: string[] }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const kind = parseKind(o.kind);
-        const result = await runRenderPolicy({ tenant: id, kind, scopes: splitList(o.scope) }, deps);
+        const result = await runRenderPolicy({ tenant: id, kind, scopes: parseScopeFlag(o.scope) }, deps);
         for (const l of result.limits) deps.io.warn(`${l.limit}: ${l.message}`);
         deps.io.result(kind ? result.documents[kind] : result, (c) => renderPolicyText(result, c, kind));
       }),

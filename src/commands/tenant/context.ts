@@ -3,6 +3,9 @@
 import type { Deps } from '../../deps.js';
 import type { TenantContext } from '../../tenant/context.js';
 import type { Spinner } from '../../io/spinner.js';
+import { NotFoundError } from '../../errors.js';
+import { roleName } from '../../config/tenant-id.js';
+import { didYouMean } from '../../config/did-you-mean.js';
 
 export interface CommandContext {
   ctx: TenantContext;
@@ -43,5 +46,26 @@ export async function withSpinner<T>(cc: CommandContext, body: () => Promise<T>)
   } catch (err) {
     cc.done(false);
     throw err;
+  }
+}
+
+/**
+ * Runs `body`; a "tenant not found" gains the stack's closest tenant ids ("tenant show acmee":
+ * did you mean "acme"?). One extra list call, only on that error path.
+ */
+export async function suggestingTenants<T>(cc: CommandContext, tenant: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (!(err instanceof NotFoundError) || err.code !== 'tenant_not_found') throw err;
+    const { config, apis } = cc.ctx;
+    const prefix = roleName(config.stack, '');
+    const known = await apis.iam.listStackRoles(config.stack).then(
+      (roles) => roles.map((r) => r.name.slice(prefix.length)),
+      () => [] as string[],
+    );
+    const hint = didYouMean(tenant, known);
+    if (!hint) throw err;
+    throw new NotFoundError(`${err.message}${hint}`, err.code, err.details);
   }
 }

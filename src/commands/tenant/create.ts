@@ -7,6 +7,7 @@ import type { CreateTenantResult } from '../../tenant/create.js';
 import type { WaitLevel } from '../../tenant/wait.js';
 import { parseDuration } from '../../config/duration.js';
 import type { CommandRunner } from '../runner.js';
+import { collectScope, parseScopeFlag } from '../scope-flag.js';
 import { commandContext, withSpinner } from './context.js';
 import { renderCheck, renderStep } from './render.js';
 
@@ -53,9 +54,17 @@ export function parseWait(value: string): WaitLevel {
   throw new UsageError(`--wait must be one of none, iam, cognito, data (got ${JSON.stringify(value)})`, 'invalid_flag');
 }
 
+/**
+ * The longest --timeout: IAM, Cognito and DynamoDB show a change within seconds to minutes, so an
+ * hour already means something is wrong; past 2^31-1 ms (24.8 days) Node's timers also fire at
+ * once, and a huge value ended the wait immediately.
+ */
+export const MAX_TIMEOUT_MS = 3_600_000;
+
 export function parseTimeout(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) throw new UsageError(`--timeout must be a duration like 90, 90s, 2m or 500ms (got ${JSON.stringify(value)})`, 'invalid_flag');
+  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout must be at most 1h (got ${JSON.stringify(value)}): AWS propagates in seconds to minutes; a longer wait hides a stuck run. Exit 75 and a re-run finish the job`, 'invalid_flag');
   return ms;
 }
 
@@ -71,13 +80,13 @@ Examples:
   isoctl tenant create acme --dry-run             # the plan and the exact documents; changes nothing
   isoctl tenant create acme --timeout 5m --json   # exit 75: not visible everywhere yet, run it again`)
     .argument('<id>', 'tenant id (a-z, 0-9, -; 1-32 characters)')
-    .option('--scope <names>', 'scopes the tenant gets (comma-separated or repeated; default: all, or the ones it has)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--scope <names>', 'scopes the tenant gets (comma-separated or repeated; default: all, or the ones it has)', collectScope)
     .addOption(new Option('--wait <level>', 'wait until this service sees the tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))
     .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')
     .option('--dry-run', 'print the plan with the exact documents; change nothing', false)
     .action(async (id: string, o: { scope?: string[]; wait: string; timeout: string; dryRun: boolean }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
-        const opts: CreateTenantOptions = { tenant: id, scopes: o.scope, wait: parseWait(o.wait), timeoutMs: parseTimeout(o.timeout), dryRun: o.dryRun === true };
+        const opts: CreateTenantOptions = { tenant: id, scopes: parseScopeFlag(o.scope), wait: parseWait(o.wait), timeoutMs: parseTimeout(o.timeout), dryRun: o.dryRun === true };
         const result = await runCreateTenant(opts, deps);
         deps.io.result(result, (c) => renderCreateTenant(result, c));
       }),

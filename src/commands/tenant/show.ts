@@ -4,7 +4,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Deps } from '../../deps.js';
 import type { TenantShowResult } from '../../tenant/inventory.js';
 import type { CommandRunner } from '../runner.js';
-import { commandContext, withSpinner } from './context.js';
+import { commandContext, suggestingTenants, withSpinner } from './context.js';
 
 export interface ShowTenantOptions {
   tenant: string;
@@ -13,7 +13,7 @@ export interface ShowTenantOptions {
 export async function runShowTenant(opts: ShowTenantOptions, deps: Deps): Promise<TenantShowResult> {
   const cc = await commandContext(deps, 'tenant show');
   const { showTenant } = await import('../../tenant/inventory.js');
-  const result = await withSpinner(cc, () => showTenant(cc.ctx, opts.tenant));
+  const result = await withSpinner(cc, () => suggestingTenants(cc, opts.tenant, () => showTenant(cc.ctx, opts.tenant)));
   cc.done(false);
   return result;
 }

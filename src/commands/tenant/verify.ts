@@ -3,10 +3,10 @@
 import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import type { Deps } from '../../deps.js';
-import { FailedError } from '../../errors.js';
+import { FailedError, UsageError } from '../../errors.js';
 import type { VerifyTenantResult } from '../../tenant/verify.js';
 import type { CommandRunner } from '../runner.js';
-import { commandContext, withSpinner } from './context.js';
+import { commandContext, suggestingTenants, withSpinner } from './context.js';
 
 export interface VerifyTenantOptions {
   tenant: string;
@@ -15,9 +15,11 @@ export interface VerifyTenantOptions {
 }
 
 export async function runVerifyTenant(opts: VerifyTenantOptions, deps: Deps): Promise<VerifyTenantResult> {
+  // Probing a tenant against itself reads its own rows: "isolation does NOT hold" (exit 1) would page someone for a typo.
+  if (opts.against !== undefined && opts.against === opts.tenant) throw new UsageError(`--against must name another tenant than ${JSON.stringify(opts.tenant)}`, 'invalid_flag');
   const cc = await commandContext(deps, `tenant verify ${opts.tenant}`);
   const { verifyTenant } = await import('../../tenant/verify.js');
-  const result = await withSpinner(cc, () => verifyTenant(cc.ctx, opts.tenant, { against: opts.against }));
+  const result = await withSpinner(cc, () => suggestingTenants(cc, opts.tenant, () => verifyTenant(cc.ctx, opts.tenant, { against: opts.against })));
   cc.done(false);
   return result;
 }

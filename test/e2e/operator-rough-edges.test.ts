@@ -1,0 +1,113 @@
+// Rough edges a new operator hit (issue 15), each through the built CLI against the sandbox:
+// what they typed, the exit code and the words they should have seen.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+
+let sb: TestSandbox;
+const cli = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000 });
+
+beforeAll(async () => {
+  sb = await startTestSandbox({ stack: 'rough', mapping: 'token', granularity: 'tenant', lag: { iam: 50, cognito: 50, dynamodb: 50 } });
+  expect((await cli(['init'])).code).toBe(0);
+  await new Promise((r) => setTimeout(r, 300));
+  const c = await cli(['tenant', 'create', 'acme', '--wait', 'iam']);
+  expect(c.code, c.stderr).toBe(0);
+}, 120_000);
+
+afterAll(async () => {
+  await sb?.stop();
+});
+
+describe('doctor', () => {
+  it('prints no MaxListenersExceededWarning (one abort listener per call, not per shared signal)', async () => {
+    const r = await cli(['doctor']);
+    expect(r.stderr).not.toMatch(/MaxListenersExceededWarning|Warning:/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe('tenant verify --against', () => {
+  it('the tenant itself: exit 2, "--against must name another tenant", no probe run', async () => {
+    const r = await cli(['tenant', 'verify', 'acme', '--against', 'acme', '--json']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.json().error.message).toMatch(/--against must name another tenant/);
+  });
+
+  it('a tenant that does not exist: exit 3 naming it', async () => {
+    const r = await cli(['tenant', 'verify', 'acme', '--against', 'nosuch']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/--against: tenant "nosuch" has no role/);
+  });
+});
+
+describe('names a slip away from a real one', () => {
+  it('tenant show acmee: exit 3, did you mean "acme"', async () => {
+    const r = await cli(['tenant', 'show', 'acmee']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/did you mean "acme"\?/);
+  });
+
+  it('tenant show ACME: exit 2, did you mean "acme"', async () => {
+    const r = await cli(['tenant', 'show', 'ACME']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/did you mean "acme"\?/);
+  });
+
+  it('tenant show zzzz: exit 3 and no suggestion', async () => {
+    const r = await cli(['tenant', 'show', 'zzzz']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).not.toMatch(/did you mean/);
+  });
+});
+
+describe('--scope', () => {
+  it('policy render --scope read acme: the flag takes one value, the id stays the id', async () => {
+    const r = await cli(['policy', 'render', '--scope', 'read', 'acme', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ tenant: 'acme', scopes: ['read'] });
+  });
+
+  it("--scope '' is an error (exit 2), not every scope", async () => {
+    for (const args of [['policy', 'render', 'acme', '--scope', ''], ['tenant', 'create', 'empty', '--scope', '', '--dry-run']]) {
+      const r = await cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/--scope needs at least one scope name/);
+    }
+  });
+});
+
+describe('--timeout', () => {
+  it('has an upper bound of 1h, and says why', async () => {
+    const r = await cli(['tenant', 'create', 'late', '--timeout', '2h', '--dry-run']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--timeout must be at most 1h.*propagates in seconds to minutes/);
+  });
+});
+
+describe('help and version', () => {
+  it('isoctl help nosuch: an error naming the word, exit 2, not the full help', async () => {
+    const r = await runCli(['help', 'nosuch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "nosuch"/);
+    expect(r.stderr + r.stdout).not.toMatch(/Usage:/);
+  });
+
+  it('isoctl help tenant create: the help of tenant create', async () => {
+    const r = await runCli(['help', 'tenant', 'create']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: isoctl tenant create \[options\] <id>/);
+  });
+
+  it('--json --version and --json --help print one JSON document', async () => {
+    const v = await runCli(['--json', '--version']);
+    expect(v.code).toBe(0);
+    expect(v.json()).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    const h = await runCli(['tenant', 'create', '--help', '--json']);
+    expect(h.code).toBe(0);
+    const doc = h.json();
+    expect(doc.command).toBe('isoctl tenant create');
+    expect(doc.options.map((o: { flags: string }) => o.flags)).toContain('--scope <names>');
+    expect(doc.arguments).toEqual([expect.objectContaining({ name: 'id', required: true })]);
+  });
+});
