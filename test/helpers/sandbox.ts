@@ -47,7 +47,7 @@ export interface TestSandboxOptions {
 
 export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<TestSandbox> {
   const { startSandbox } = await import('../../src/sandbox/server.js');
-  const { bootstrapSandbox } = await import('../../src/sandbox/bootstrap.js');
+  const { bootstrapSandbox } = await import('../../src/commands/sandbox/bootstrap-stack.js');
   const stateDir = mkdtempSync(join(tmpdir(), 'isoctl-sandbox-'));
   const sb = await startSandbox({ stateDir, lag: opts.lag ?? {}, seed: 1, waitForAttached: false });
   const configPath = join(stateDir, 'isoctl.json');

@@ -92,7 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
   const configPath = join(stateDir, 'isoctl.json');
   if (!opts.from) {
-    const { bootstrapSandbox } = await import('../../src/sandbox/bootstrap.js');
+    const { bootstrapSandbox } = await import('../../src/commands/sandbox/bootstrap-stack.js');
     await bootstrapSandbox({
       endpoint: sb.endpoint,
       region: sb.region,

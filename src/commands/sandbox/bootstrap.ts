@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { resolve, join } from 'node:path';
 import type { Deps } from '../../deps.js';
 import type { CommandRunner } from '../runner.js';
-import type { BootstrapResult } from '../../sandbox/bootstrap.js';
+import type { BootstrapResult } from './bootstrap-stack.js';
 
 export const DEFAULT_STATE_DIR = '.isoctl/sandbox';
 
@@ -22,7 +22,7 @@ export interface BootstrapCommandResult extends BootstrapResult {
 
 export async function runBootstrap(opts: BootstrapCommandOptions, deps: Deps): Promise<BootstrapCommandResult> {
   const stateDir = resolve(opts.stateDir ?? deps.globals.sandbox ?? DEFAULT_STATE_DIR);
-  const [{ attachSandbox }, { bootstrapSandbox }] = await Promise.all([import('../../sandbox/attach.js'), import('../../sandbox/bootstrap.js')]);
+  const [{ attachSandbox }, { bootstrapSandbox }] = await Promise.all([import('../../sandbox/attach.js'), import('./bootstrap-stack.js')]);
   const sandbox = await attachSandbox({ stateDir, log: (m) => deps.io.debug(m) });
   try {
     const result = await bootstrapSandbox({

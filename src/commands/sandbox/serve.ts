@@ -6,7 +6,7 @@ import { FailedError, UsageError } from '../../errors.js';
 import type { CommandRunner } from '../runner.js';
 import type { LagConfig } from '../../sandbox/contract.js';
 import type { FaultConfig } from '../../sandbox/settings.js';
-import type { BootstrapResult } from '../../sandbox/bootstrap.js';
+import type { BootstrapResult } from './bootstrap-stack.js';
 import { DEFAULT_STATE_DIR, granularityOption, mappingOption, renderBootstrap } from './bootstrap.js';
 
 export interface ServeOptions {
@@ -96,7 +96,7 @@ export async function startServe(opts: ServeOptions, deps: Deps): Promise<{ resu
   };
   try {
     if (opts.bootstrap) {
-      const { bootstrapSandbox } = await import('../../sandbox/bootstrap.js');
+      const { bootstrapSandbox } = await import('./bootstrap-stack.js');
       result.bootstrap = await bootstrapSandbox({
         endpoint: running.endpoint,
         region: running.region,
