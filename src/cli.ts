@@ -18,6 +18,7 @@ import { registerExplainCommand } from './commands/explain.js';
 import { registerGcCommand } from './commands/gc.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { jsonHelp, resolveHelpCommand } from './commands/help.js';
+import { withInvocationHints } from './commands/invocation-hints.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const VERSION: string = pkg.version;
@@ -163,6 +164,8 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
       });
       try {
         await body(deps);
+      } catch (err) {
+        throw withInvocationHints(err, globals);
       } finally {
         await deps.close();
       }

@@ -85,7 +85,7 @@ export function createDeps(init: { io: Output; prompter: Prompter; globals: Glob
 
   const config = () => {
     configP ??= import('./config/load.js').then(({ loadConfigFile }) =>
-      loadConfigFile(resolve(globals.config), { stack: globals.stack, region: globals.region }),
+      loadConfigFile(resolve(globals.config), { stack: globals.stack, region: globals.region }, { sandbox: globals.configExplicit ? undefined : globals.sandbox }),
     );
     return configP;
   };

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { stackConfigSchema, type StackConfig } from './schema.js';
+import { locateJsonError } from './json-error.js';
+import { didYouMean } from './did-you-mean.js';
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -12,7 +14,12 @@ export interface ConfigOverrides {
   region?: string | undefined;
 }
 
-export async function loadConfigFile(path: string, overrides: ConfigOverrides = {}): Promise<StackConfig> {
+export interface ConfigHints {
+  /** The --sandbox state dir the user named: a missing config there is made by `sandbox bootstrap`. */
+  sandbox?: string | undefined;
+}
+
+export async function loadConfigFile(path: string, overrides: ConfigOverrides = {}, hints: ConfigHints = {}): Promise<StackConfig> {
   let text: string;
   try {
     const buf = await readFile(path);
@@ -22,6 +29,11 @@ export async function loadConfigFile(path: string, overrides: ConfigOverrides = 
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && hints.sandbox !== undefined)
+      throw new UsageError(
+        `config file ${path} not found; the sandbox writes it: run \`isoctl --sandbox ${hints.sandbox} sandbox bootstrap\` (then \`isoctl --sandbox ${hints.sandbox} init\`), or pass --config <file>`,
+        'config_not_found',
+      );
     if (code === 'ENOENT')
       throw new UsageError(
         `config file ${path} not found; pass --config <file>, set ISOCTL_CONFIG, or create isoctl.json (see README "Config reference")`,
@@ -38,7 +50,10 @@ export function parseConfigText(text: string, source: string, overrides: ConfigO
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new UsageError(`config file ${source} is not valid JSON: ${(err as Error).message}`, 'config_invalid_json');
+    const loc = locateJsonError(text.replace(/^\uFEFF/, ''));
+    // V8's own message quotes the text around the error; the line and column say more in less.
+    const what = loc ? ` at line ${loc.line}, column ${loc.column}: unexpected ${loc.found}` : `: ${(err as Error).message}`;
+    throw new UsageError(`config file ${source} is not valid JSON${what}`, 'config_invalid_json', loc ? { line: loc.line, column: loc.column } : undefined);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new UsageError(`config file ${source}: expected a JSON object at the top level, found ${describe(raw)}`, 'config_invalid');
@@ -55,6 +70,27 @@ export function validateConfig(raw: unknown, source: string): StackConfig {
   throw new UsageError(`config file ${source} is invalid:\n${lines.join('\n')}`, 'config_invalid', {
     issues: parsed.error.issues.map((i) => ({ path: pathOf(i.path), message: formatIssue(i) })),
   });
+}
+
+/** The field names the schema allows at `path` (for "did you mean"): object shapes, through arrays, records, defaults and unions. */
+export function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  type Def = { type: string; shape?: Record<string, { def: Def }>; element?: { def: Def }; innerType?: { def: Def }; in?: { def: Def }; valueType?: { def: Def }; options?: Array<{ def: Def }> };
+  let defs: Def[] = [(stackConfigSchema as unknown as { def: Def }).def];
+  const unwrap = (d: Def): Def[] => {
+    if (d.innerType) return unwrap(d.innerType.def);
+    if (d.type === 'pipe' && d.in) return unwrap(d.in.def);
+    if (d.type === 'union' && d.options) return d.options.flatMap((o) => unwrap(o.def));
+    return [d];
+  };
+  for (const key of path) {
+    defs = defs.flatMap(unwrap).flatMap((d): Def[] => {
+      if (d.type === 'object' && typeof key === 'string' && d.shape?.[key]) return [d.shape[key].def];
+      if (d.type === 'array' && typeof key === 'number' && d.element) return [d.element.def];
+      if (d.type === 'record' && d.valueType) return [d.valueType.def];
+      return [];
+    });
+  }
+  return defs.flatMap(unwrap).flatMap((d) => (d.type === 'object' && d.shape ? Object.keys(d.shape) : []));
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
@@ -74,7 +110,12 @@ function formatIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, ${found}`;
     case 'unrecognized_keys':
-      return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (check the spelling; see README "Config reference")`;
+    {
+      const known = knownKeysAt(issue.path);
+      const named = issue.keys.map((k) => `${JSON.stringify(k)}${didYouMean(k, known)}`);
+      const suggested = issue.keys.some((k) => didYouMean(k, known) !== '');
+      return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${named.join(', ')}${suggested ? '' : ' (check the spelling; see README "Config reference")'}`;
+    }
     case 'invalid_format':
       return `${where}: expected ${issue.message.replace(/^Invalid string: /, '')}, ${found}`;
     case 'invalid_key': {

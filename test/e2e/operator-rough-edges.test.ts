@@ -1,5 +1,8 @@
 // Rough edges a new operator hit (issue 15), each through the built CLI against the sandbox:
 // what they typed, the exit code and the words they should have seen.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -109,5 +112,63 @@ describe('help and version', () => {
     expect(doc.command).toBe('isoctl tenant create');
     expect(doc.options.map((o: { flags: string }) => o.flags)).toContain('--scope <names>');
     expect(doc.arguments).toEqual([expect.objectContaining({ name: 'id', required: true })]);
+  });
+});
+
+describe('hints that name the obvious fix', () => {
+  it('a missing config under --sandbox names `isoctl --sandbox <dir> sandbox bootstrap`, with the dir as typed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isoctl-rough-'));
+    try {
+      const r = await runCli(['--sandbox', `${dir}/sb`, 'tenant', 'list'], { timeoutMs: 30_000 });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`run \`isoctl --sandbox ${dir}/sb sandbox bootstrap\``);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a stack never initialised: exit 3, and "run `isoctl --sandbox <dir> init` first" keeps the --sandbox typed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isoctl-rough-'));
+    try {
+      const boot = await runCli(['--sandbox', dir, 'sandbox', 'bootstrap'], { timeoutMs: 60_000 });
+      expect(boot.code, boot.stderr).toBe(0);
+      const r = await runCli(['--sandbox', dir, 'tenant', 'create', 'acme', '--json'], { timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.json().error).toMatchObject({ code: 'not_initialized' });
+      expect(r.stderr).toContain(`run \`isoctl --sandbox ${dir} init\` first`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('config key typos get "did you mean", at the top level and inside tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isoctl-rough-'));
+    try {
+      const file = join(dir, 'isoctl.json');
+      const good = JSON.parse(readFileSync(join(sb.stateDir, 'isoctl.json'), 'utf8'));
+      const { granularity, ...rest } = good;
+      const tables = good.tables.map(({ partitionKey, ...t }: { partitionKey: string }) => ({ ...t, partitonKey: partitionKey }));
+      writeFileSync(file, JSON.stringify({ ...rest, granularty: granularity ?? 'tenant', tables }, null, 2));
+      const r = await runCli(['--config', file, 'config', 'validate']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/unknown field "granularty" \(did you mean "granularity"\?\)/);
+      expect(r.stderr).toMatch(/tables\[0\]: unknown field "partitonKey" \(did you mean "partitionKey"\?\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('invalid JSON says line and column', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isoctl-rough-'));
+    try {
+      const file = join(dir, 'isoctl.json');
+      writeFileSync(file, '{\n  "stack": "x",\n  "region": }\n');
+      const r = await runCli(['--config', file, 'config', 'validate', '--json']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/is not valid JSON at line 3, column 13: unexpected "}"/);
+      expect(r.json().error).toMatchObject({ code: 'config_invalid_json', line: 3, column: 13 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
