@@ -278,9 +278,12 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       },
     },
     {
+      // No iam:UpdateAssumeRolePolicy: its only condition key is iam:PermissionsBoundary, nothing
+      // can constrain the new trust document, so it would let the operator make a tenant role
+      // trust the operator itself (and read that tenant's data). Trust drift is refused instead.
       Sid: 'UpdateManagedRolesKeepingBoundary',
       Effect: 'Allow',
-      Action: ['iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy'],
+      Action: ['iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy'],
       Resource: roles,
       Condition: { StringEquals: { 'iam:PermissionsBoundary': boundary, ...managedTags } },
     },
@@ -299,9 +302,12 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Condition: { StringEquals: { 'iam:PassedToService': COGNITO_IDENTITY_PRINCIPAL } },
     },
     {
-      Sid: 'CreateAndReadBoundary',
+      // Read only: iam:CreatePolicy cannot constrain the document, so an operator allowed to
+      // create the boundary could create it as Allow *:* before init and adopt it. The boundary
+      // is written only in init's admin step (buildBoundaryAdminPolicy).
+      Sid: 'ReadBoundary',
       Effect: 'Allow',
-      Action: ['iam:CreatePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions'],
+      Action: ['iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions'],
       Resource: boundary,
     },
     {
@@ -335,10 +341,16 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Resource: '*',
     },
     {
-      Sid: 'DenyBoundaryChanges',
+      Sid: 'DenyBoundaryWrites',
       Effect: 'Deny',
-      Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
+      Action: BOUNDARY_WRITE_ACTIONS,
       Resource: boundary,
+    },
+    {
+      Sid: 'DenyTrustPolicyRewrites',
+      Effect: 'Deny',
+      Action: 'iam:UpdateAssumeRolePolicy',
+      Resource: roles,
     },
     {
       Sid: 'UserPoolGroupsAndProbeUsers',
@@ -398,6 +410,38 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Resource: siloTables.length === 1 ? (siloTables[0] as string) : siloTables,
     });
   return { Version: VERSION, Statement: statements };
+}
+
+/** Every IAM action that writes the boundary policy: the operator is denied them, init's admin step needs them. */
+export const BOUNDARY_WRITE_ACTIONS = [
+  'iam:CreatePolicy',
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicy',
+  'iam:DeletePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+  'iam:TagPolicy',
+  'iam:UntagPolicy',
+];
+
+/**
+ * What an administrator needs for init's admin step: create the stack's boundary, or publish a
+ * new default version of it when the config's scopes change (IAM keeps five versions, so the
+ * oldest non-default one is deleted). Used once per stack and per scope change, never by the
+ * operator who creates tenants.
+ */
+export function buildBoundaryAdminPolicy(config: StackConfig): PolicyDocument {
+  const boundary = boundaryPolicyArn(config);
+  return {
+    Version: VERSION,
+    Statement: [
+      {
+        Sid: 'WriteStackBoundary',
+        Effect: 'Allow',
+        Action: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:TagPolicy'],
+        Resource: boundary,
+      },
+    ],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

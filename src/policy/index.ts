@@ -36,6 +36,8 @@ export {
   ALLOWED_SESSION_TAG_KEYS,
   TENANT_TAG_VARIABLE,
   USER_ID_VARIABLE,
+  BOUNDARY_WRITE_ACTIONS,
+  buildBoundaryAdminPolicy,
   buildBoundaryPolicy,
   buildDataPolicy,
   buildOperatorPolicy,

@@ -4,7 +4,7 @@
 // Identity-pool rule steps run together in one read-modify-write under the lock.
 import type { MappingRule, RoleMapping } from '../aws/apis.js';
 import { AwsCallError } from '../aws/errors.js';
-import { FailedError, PendingError } from '../errors.js';
+import { FailedError, PendingError, RefusedError } from '../errors.js';
 import type { DesiredTenant } from './desired.js';
 import type { TenantContext } from './context.js';
 import { mappingKeyOf } from './observe.js';
@@ -68,7 +68,15 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
           return r === 'already' ? 'already existed (an earlier run made it)' : undefined;
         }
         case 'update-trust-policy':
-          await apis.iam.updateAssumeRolePolicy(roleName, need(desired, 'desired state').role.trustJson);
+          // The operator policy denies iam:UpdateAssumeRolePolicy (#11 vector 4: no condition can
+          // limit the new trust document). With operator credentials, trust drift is refused with the way out.
+          await apis.iam.updateAssumeRolePolicy(roleName, need(desired, 'desired state').role.trustJson).catch((err: unknown) => {
+            if ((err as { kind?: string }).kind !== 'access-denied') throw err;
+            throw new RefusedError(
+              `the trust policy of role ${roleName} is not the one isoctl builds, and these credentials may not rewrite it (the operator policy denies iam:UpdateAssumeRolePolicy by design: it could make the role trust anyone). Delete and re-create the tenant (isoctl tenant delete, then tenant create), or have an administrator run \`aws iam update-assume-role-policy --role-name ${roleName} --policy-document "$(isoctl policy render <tenant> --kind trust --json)"\`.`,
+              'trust_drift_needs_admin',
+            );
+          });
           return undefined;
         case 'put-permissions-boundary':
           await apis.iam.putRolePermissionsBoundary(roleName, need(desired, 'desired state').role.boundaryArn);

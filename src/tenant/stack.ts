@@ -133,11 +133,14 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
         await apis.iam
           .createPolicy({ name: boundaryPolicyName(config.stack), path: stackPath(config.stack), document: serializePolicy(boundaryDoc), description: `isoctl permissions boundary of stack ${config.stack}`, tags: stackTags })
           .catch((err: unknown) => {
+            if ((err as { kind?: string }).kind === 'access-denied') throw boundaryNeedsAdmin(config.stack, boundaryArn, 'create');
             if ((err as { kind?: string }).kind !== 'already-exists') throw err;
           });
         break;
       case 'update-boundary': {
-        const r = await apis.iam.createPolicyVersion(boundaryArn, serializePolicy(boundaryDoc));
+        const r = await apis.iam.createPolicyVersion(boundaryArn, serializePolicy(boundaryDoc)).catch((err: unknown) => {
+          throw (err as { kind?: string }).kind === 'access-denied' ? boundaryNeedsAdmin(config.stack, boundaryArn, 'update') : err;
+        });
         step.detail = `new default version ${r.versionId}${r.pruned ? `; deleted old version ${r.pruned} (IAM keeps 5)` : ''}`;
         break;
       }
@@ -168,6 +171,17 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
   if (steps.some((s) => s.action === 'create-boundary' || s.action === 'update-boundary')) await waitForBoundary(ctx, boundaryArn, boundaryDoc);
   const status = steps.length === 0 ? 'unchanged' : steps.some((s) => s.action === 'create-boundary') ? 'created' : 'updated';
   return { ...base, status, steps };
+}
+
+/**
+ * The operator policy cannot write the boundary (#11 vector 4: CreatePolicy cannot constrain the
+ * document, so an operator could pre-create it wide open). Writing it is init's admin step.
+ */
+function boundaryNeedsAdmin(stack: string, arn: string, verb: 'create' | 'update'): RefusedError {
+  return new RefusedError(
+    `these credentials may not ${verb} the permissions boundary ${arn} (the operator policy denies it by design). Run \`isoctl init\` once with administrator credentials that allow \`isoctl policy render <any-tenant> --kind admin\` (the boundary step), then run it again as the operator; nothing else was changed for stack ${stack}.`,
+    'boundary_needs_admin',
+  );
 }
 
 function sortRecord(r: Record<string, string>): Record<string, string> {

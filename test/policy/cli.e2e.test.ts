@@ -54,7 +54,7 @@ describe('isoctl policy render', () => {
     expect(human.stdout).toMatch(/\(\d[\d,]* of 10,240 characters\)/);
     const json = await runCli(['--config', good, 'policy', 'render', 'acme', '--json']);
     const doc = json.json();
-    expect(Object.keys(doc.documents)).toEqual(['trust', 'data', 'boundary', 'operator']);
+    expect(Object.keys(doc.documents)).toEqual(['trust', 'data', 'boundary', 'operator', 'admin']);
     expect(doc.role).toMatchObject({ name: 'isoctl-prod-acme', path: '/isoctl/prod/', inlinePolicyName: 'isoctl-data' });
     expect(doc.limits).toEqual([]);
   });

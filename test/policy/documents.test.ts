@@ -8,6 +8,7 @@ import {
   boundaryPolicyArn,
   buildBoundaryPolicy,
   buildDataPolicy,
+  buildBoundaryAdminPolicy,
   buildOperatorPolicy,
   buildTenantRole,
   buildTrustPolicy,
@@ -194,7 +195,15 @@ describe('boundary and trust properties', () => {
     expect(ev('iam:DeleteRolePermissionsBoundary', roles, {})).toBe('ExplicitDeny');
     expect(ev('iam:CreatePolicyVersion', boundaryPolicyArn(cfg), {})).toBe('ExplicitDeny');
     expect(ev('iam:DeletePolicy', boundaryPolicyArn(cfg), {})).toBe('ExplicitDeny');
-    expect(ev('iam:CreatePolicy', boundaryPolicyArn(cfg), {})).toBe('Allow');
+    // #11 vector 4: the boundary is written only in init's admin step, and trust policies never.
+    expect(ev('iam:CreatePolicy', boundaryPolicyArn(cfg), {})).toBe('ExplicitDeny');
+    expect(ev('iam:TagPolicy', boundaryPolicyArn(cfg), {})).toBe('ExplicitDeny');
+    expect(ev('iam:GetPolicyVersion', boundaryPolicyArn(cfg), {})).toBe('Allow');
+    expect(ev('iam:UpdateAssumeRolePolicy', roles, { 'iam:PermissionsBoundary': boundaryPolicyArn(cfg), 'aws:ResourceTag/isoctl:managed-by': 'isoctl', 'aws:ResourceTag/isoctl:stack': 'prod' })).toBe('ExplicitDeny');
+    const admin = buildBoundaryAdminPolicy(cfg);
+    for (const a of ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy'])
+      expect(evaluate({ action: a, resource: boundaryPolicyArn(cfg), context: {}, identityPolicies: [admin] }).decision, a).toBe('Allow');
+    expect(evaluate({ action: 'iam:CreatePolicy', resource: 'arn:aws:iam::123456789012:policy/isoctl/prod/other', context: {}, identityPolicies: [admin] }).decision).toBe('ImplicitDeny');
     expect(ev('dynamodb:PutItem', 'arn:aws:dynamodb:eu-central-1:123456789012:table/isoctl-prod-lock', {})).toBe('Allow');
     expect(ev('dynamodb:PutItem', 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders', {})).toBe('ImplicitDeny');
     expect(ev('cognito-identity:SetIdentityPoolRoles', `arn:aws:cognito-identity:eu-central-1:123456789012:identitypool/${cfg.identityPoolId}`, {})).toBe('Allow');

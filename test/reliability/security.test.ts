@@ -122,7 +122,7 @@ describe('operator policy (src/policy buildOperatorPolicy, evaluated with src/po
   /** Everything a request could carry to look legitimate: the boundary, the stack's request and resource tags. */
   const everything = { 'iam:PermissionsBoundary': boundary, ...stackTags, ...resourceTags, 'aws:TagKeys': ['isoctl:managed-by', 'isoctl:stack', 'isoctl:tenant'], 'iam:PassedToService': 'cognito-identity.amazonaws.com' };
 
-  it('allows what tenant create, delete and init send (the role exactly as desiredTenant builds it)', () => {
+  it('allows what tenant create, delete and init send (the role exactly as desiredTenant builds it; the boundary itself is init\'s admin step)', () => {
     const d = desiredTenant(config, 'acme', resolveScopes(config, undefined));
     const requestTags = Object.fromEntries(Object.entries(d.role.tags).map(([k, v]) => [`aws:RequestTag/${k}`, v]));
     const tagKeys = Object.keys(d.role.tags);
@@ -132,13 +132,12 @@ describe('operator policy (src/policy buildOperatorPolicy, evaluated with src/po
       ['iam:CreateRole', d.role.arn, { 'iam:PermissionsBoundary': boundary, ...requestTags, 'aws:TagKeys': tagKeys }],
       ['iam:TagRole', d.role.arn, { ...requestTags, ...resourceTags, 'aws:TagKeys': tagKeys }],
       ['iam:PutRolePolicy', d.role.arn, onRole],
-      ['iam:UpdateAssumeRolePolicy', d.role.arn, onRole],
       ['iam:PutRolePermissionsBoundary', d.role.arn, onRole],
       ['iam:GetRole', d.role.arn, {}],
       ['iam:PassRole', d.role.arn, { 'iam:PassedToService': 'cognito-identity.amazonaws.com' }],
       ['iam:DeleteRolePolicy', d.role.arn, resourceTags],
       ['iam:DeleteRole', d.role.arn, resourceTags],
-      ['iam:CreatePolicy', boundary, {}],
+      ['iam:GetPolicy', boundary, {}],
     ];
     const denied = calls.filter(([a, r, c]) => decide(a, r, c) !== 'Allow').map(([a, , c]) => `${a} ${JSON.stringify(c)}`);
     expect(denied).toEqual([]);
@@ -154,7 +153,11 @@ describe('operator policy (src/policy buildOperatorPolicy, evaluated with src/po
   it('cannot remove or change the boundary (of a role, or the boundary policy itself)', () => {
     for (const r of [ours, `${acct}:role/admin`, '*']) expect(decide('iam:DeleteRolePermissionsBoundary', r, everything), r).toBe('ExplicitDeny');
     expect(decide('iam:PutRolePermissionsBoundary', ours, { ...resourceTags, 'iam:PermissionsBoundary': `${acct}:policy/wide-open` })).not.toBe('Allow');
-    for (const a of ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion', 'iam:DeletePolicy']) expect(decide(a, boundary, everything), a).toBe('ExplicitDeny');
+    // #11 vector 4: not even create it (CreatePolicy cannot constrain the document: an operator could pre-create it as Allow *:*).
+    for (const a of ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion', 'iam:DeletePolicy', 'iam:TagPolicy', 'iam:UntagPolicy'])
+      expect(decide(a, boundary, everything), a).toBe('ExplicitDeny');
+    // Nor rewrite a tenant role's trust policy (it could make the role trust the operator).
+    expect(decide('iam:UpdateAssumeRolePolicy', ours, everything)).toBe('ExplicitDeny');
     // No managed policy other than the boundary can be made, attached or edited.
     for (const a of ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:AttachRolePolicy']) expect(decide(a, `${acct}:policy/isoctl/prod/other`, everything), a).not.toBe('Allow');
     expect(decide('iam:AttachRolePolicy', ours, { ...everything, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' })).not.toBe('Allow');

@@ -8,7 +8,7 @@ import type { LimitFinding, PolicyDocument } from '../../policy/index.js';
 import type { CommandRunner } from '../runner.js';
 import { collectScope, parseScopeFlag } from '../scope-flag.js';
 
-export const POLICY_KINDS = ['trust', 'data', 'boundary', 'operator'] as const;
+export const POLICY_KINDS = ['trust', 'data', 'boundary', 'operator', 'admin'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 export interface RenderPolicyOptions {
@@ -44,12 +44,14 @@ export async function runRenderPolicy(opts: RenderPolicyOptions, deps: Deps): Pr
     data: () => role.inlinePolicies[p.INLINE_POLICY_NAME] as PolicyDocument,
     boundary: () => p.buildBoundaryPolicy(config),
     operator: () => p.buildOperatorPolicy(config),
+    admin: () => p.buildBoundaryAdminPolicy(config),
   };
   const max: Record<PolicyKind, number> = {
     trust: config.trustPolicyMaxChars,
     data: p.LIMITS.inlinePolicyCharsPerRole,
     boundary: p.LIMITS.managedPolicyChars,
     operator: p.LIMITS.managedPolicyChars,
+    admin: p.LIMITS.managedPolicyChars,
   };
   const documents: RenderPolicyResult['documents'] = {};
   const sizes: RenderPolicyResult['sizes'] = {};
@@ -82,6 +84,7 @@ const TITLES: Record<PolicyKind, string> = {
   data: 'inline data-access policy',
   boundary: 'permissions boundary',
   operator: 'operator policy',
+  admin: "administrator's policy for init's boundary step",
 };
 
 export function renderPolicyText(r: RenderPolicyResult, c: ChalkInstance, kind: PolicyKind | undefined): string {
