@@ -10,8 +10,13 @@ const sdk = {
 const policyPure = [
   sdk,
   {
-    group: ['**/commands/*', '**/commands/**', '**/io/*', '**/io/**', '**/cli.js', '**/deps.js'],
-    message: 'layering: src/policy is pure and imports nothing from the CLI layer (commands, io, cli, deps) (CONVENTIONS 5).',
+    group: ['**/commands/*', '**/commands/**', '**/io/*', '**/io/**', '**/cli.js', '**/deps.js', '../errors.js', '../../errors.js'],
+    message:
+      'layering: src/policy is pure and imports nothing from the CLI layer (commands, io, cli, deps, the exit-code errors); it throws PolicyError from src/policy/errors.ts (CONVENTIONS 5).',
+  },
+  {
+    group: ['**/aws/*', '**/tenant/*', '**/ops/*', '**/ops/**', '**/sandbox/*', '**/sandbox/**'],
+    message: 'layering: src/policy sits below aws, tenant, ops and sandbox and imports none of them (CONVENTIONS 5).',
   },
   {
     group: ['node:fs', 'node:fs/*', 'node:child_process', 'node:net', 'node:http', 'node:https', 'fs', 'fs/*', 'child_process'],
@@ -32,7 +37,11 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [sdk] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [sdk] }],
+      // One JSON error code per meaning (README "Output and JSON"): a malformed flag value is bad_flag.
+      'no-restricted-syntax': ['error', { selector: "Literal[value='invalid_flag']", message: "error codes: a malformed flag value is 'bad_flag' (one code per meaning)." }],
+    },
   },
   {
     // The adapters are the one place the SDK is imported.

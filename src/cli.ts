@@ -4,6 +4,7 @@ import { Command, CommanderError, Help, Option } from 'commander';
 import { createDeps, type GlobalOptions } from './deps.js';
 import { EXIT_CODES, FailedError, IsoctlError, InterruptedError, PendingError, RefusedError, UsageError } from './errors.js';
 import { AwsCallError, awsErrorName, classifyAwsError } from './aws/errors.js';
+import { PolicyError } from './policy/errors.js';
 import { Output } from './io/output.js';
 import { terminalPrompter } from './io/prompt.js';
 import { processStreams, type IOStreams } from './io/streams.js';
@@ -222,6 +223,8 @@ export function reportError(err: unknown, io: Output, interrupted: boolean, cont
   }
   let error: IsoctlError;
   if (err instanceof IsoctlError) error = err;
+  else if (err instanceof PolicyError)
+    error = err.reason === 'over-limit' ? new RefusedError(err.message, err.code, err.details) : new UsageError(err.message, err.code, err.details);
   else if (interrupted || (err as Error)?.name === 'AbortError') error = new InterruptedError();
   else if (err instanceof AwsCallError && err.awsCode === 'CredentialsProviderError') {
     // Resolved before the first request is sent, so nothing was changed: a setup error of the environment.

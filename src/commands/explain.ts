@@ -6,7 +6,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Deps } from '../deps.js';
 import type { ExplainResult } from '../ops/explain/analyze.js';
 import type { Cause } from '../ops/explain/causes.js';
-import type { FactFlags } from '../ops/explain/facts.js';
+import type { FactFlags, RequestFacts } from '../ops/explain/facts.js';
 import type { CommandRunner } from './runner.js';
 import { UsageError } from '../errors.js';
 
@@ -33,7 +33,20 @@ function parseAt(text: string | undefined, now: number): number {
   return t;
 }
 
+/** The flag that carries each fact: the facts layer names the input, the command names the flag. */
+const FACT_FLAGS: Record<keyof FactFlags, string> = {
+  key: '--key',
+  attributes: '--attributes',
+  select: '--select',
+  noProjection: '--no-projection',
+  principalTag: '--principal-tag',
+  noPrincipalTags: '--no-principal-tags',
+  request: '--request',
+  idToken: '--id-token',
+};
+
 export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<ExplainResult> {
+  if (opts.noPrincipalTags && opts.principalTag && opts.principalTag.length > 0) throw new UsageError('--no-principal-tags and --principal-tag cannot be combined', 'flag_conflict');
   const text = opts.message ?? (await readStdin(deps));
   const { parseAccessDenied } = await import('../ops/explain/parse.js');
   const denial = parseAccessDenied(text);
@@ -50,12 +63,18 @@ export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<Expl
     deps.io.warn(`no usable config (${(err as Error).message.split('\n')[0]}); explaining without the stack's desired state`);
     return undefined;
   });
-  const [{ analyzeDenial, tenantOfRole }, { factsFromFlags }] = await Promise.all([import('../ops/explain/analyze.js'), import('../ops/explain/facts.js')]);
+  const [{ analyzeDenial, tenantOfRole }, { factsFromFlags, FactInputError }] = await Promise.all([import('../ops/explain/analyze.js'), import('../ops/explain/facts.js')]);
   const tenantGuess = tenantOfRole(denial.roleName, undefined, config);
-  const facts = factsFromFlags(
-    { key: opts.key, attributes: opts.attributes, select: opts.select, noProjection: opts.noProjection, principalTag: opts.principalTag, noPrincipalTags: opts.noPrincipalTags, request, idToken: opts.idToken },
-    { action: denial.action, table: denial.table, region: denial.region ?? config?.region ?? 'us-east-1', accountId: denial.accountId ?? config?.accountId ?? '000000000000', config, tenant: tenantGuess },
-  );
+  let facts: RequestFacts;
+  try {
+    facts = factsFromFlags(
+      { key: opts.key, attributes: opts.attributes, select: opts.select, noProjection: opts.noProjection, principalTag: opts.principalTag, noPrincipalTags: opts.noPrincipalTags, request, idToken: opts.idToken },
+      { action: denial.action, table: denial.table, region: denial.region ?? config?.region ?? 'us-east-1', accountId: denial.accountId ?? config?.accountId ?? '000000000000', config, tenant: tenantGuess },
+    );
+  } catch (err) {
+    if (err instanceof FactInputError) throw new UsageError(`${FACT_FLAGS[err.input]}: ${err.message}`, 'bad_flag');
+    throw err;
+  }
   const noState = { known: false, tags: undefined };
   if (denial.principalType !== 'assumed-role' && denial.principalType !== 'role')
     return analyzeDenial({ denial, config, role: undefined, principalTagMap: noState, facts, at });

@@ -2,7 +2,7 @@
 // stack's permissions boundary and the operator's least-privilege policy. Pure functions of
 // the config; the same input always gives the same document, key for key.
 import { lockTableName, stackPath, type BucketConfig, type StackConfig, type TableConfig } from '../config/schema.js';
-import { UsageError } from '../errors.js';
+import { PolicyError } from './errors.js';
 import { DDB_INDEX_READ, dynamoActionKind, s3ActionKind, serviceOf, uniqueSorted } from './actions.js';
 import {
   COGNITO_IDENTITY_PRINCIPAL,
@@ -48,8 +48,9 @@ export function resolveScopes(config: StackConfig, scopes?: string[]): string[] 
   if (scopes === undefined || scopes.length === 0) return configured;
   const unknown = scopes.filter((s) => !(s in config.scopes));
   if (unknown.length > 0)
-    throw new UsageError(
+    throw new PolicyError(
       `unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => JSON.stringify(s)).join(', ')}; the config defines ${configured.map((s) => JSON.stringify(s)).join(', ')}`,
+      'invalid-input',
       'unknown_scope',
     );
   return uniqueSorted(scopes);

@@ -1,7 +1,7 @@
 // IAM and Cognito quotas a tenant's documents must fit, checked before any AWS call. Each
 // finding names the limit, the value, the maximum and what to do about it.
 import { stackPath, type StackConfig } from '../config/schema.js';
-import { RefusedError } from '../errors.js';
+import { PolicyError } from './errors.js';
 import { buildBoundaryPolicy, buildOperatorPolicy, buildTenantRole, principalTagAttributeMap } from './documents.js';
 import { policySize } from './serialize.js';
 
@@ -96,12 +96,12 @@ export function checkTenantLimits(config: StackConfig, tenant: string, scopes?: 
   return f;
 }
 
-/** Throws RefusedError (exit 4) carrying every finding when the tenant's documents exceed a limit. */
+/** Throws PolicyError 'over-limit' (exit 4) carrying every finding when the tenant's documents exceed a limit. */
 export function assertTenantWithinLimits(config: StackConfig, tenant: string, scopes?: string[]): void {
   const findings = checkTenantLimits(config, tenant, scopes);
   if (findings.length === 0) return;
   const list = findings.map((x) => `  - ${x.limit}: ${x.message}`).join('\n');
-  throw new RefusedError(`tenant "${tenant}" exceeds ${findings.length === 1 ? 'a limit' : `${findings.length} limits`}; nothing was changed:\n${list}`, 'limit_exceeded', {
+  throw new PolicyError(`tenant "${tenant}" exceeds ${findings.length === 1 ? 'a limit' : `${findings.length} limits`}; nothing was changed:\n${list}`, 'over-limit', 'limit_exceeded', {
     tenant,
     findings,
   });

@@ -70,7 +70,7 @@ export function tagsRecord(tags: Array<{ Key: string; Value: string }> | Record<
   return out;
 }
 
-/** The desired state of one tenant. Throws UsageError for a bad id, RefusedError when a limit is exceeded. */
+/** The desired state of one tenant. Throws UsageError for a bad id, PolicyError 'over-limit' when a limit is exceeded. */
 export function desiredTenant(config: StackConfig, tenantId: string, scopes: string[]): DesiredTenant {
   const tenant = assertTenantId(tenantId, config.stack);
   assertTenantWithinLimits(config, tenant, scopes);

@@ -28,6 +28,6 @@ export function identityPoolLockId(identityPoolId: string): string {
   return `identity-pool/${identityPoolId}`;
 }
 
-/** Role tag recording the scopes a tenant was created with (so re-runs and `list` rebuild the same policy). */
-export const TAG_SCOPES = 'isoctl:scopes';
+// The scopes tag is named once, with the other isoctl tags; re-runs and `list` rebuild the same policy from it.
+export { TAG_SCOPES } from '../policy/names.js';
 export const SCOPES_SEPARATOR = '+';

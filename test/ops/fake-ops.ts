@@ -1,11 +1,11 @@
 // The ops reads (src/aws/ops.ts) over test/tenant/fake-aws.ts's state, for gc and doctor unit tests.
-import type { OpsApi } from '../../src/aws/ops.js';
+import type { AccountScansApi } from '../../src/aws/account-scans.js';
 import type { FakeAws } from '../tenant/fake-aws.js';
 
 const HOUR = 3600_000;
 
 /** The ops reads over the fake's state; groups and users carry the dates set here. */
-export class FakeOps implements OpsApi {
+export class FakeOps implements AccountScansApi {
   groupDates = new Map<string, string>();
   userDates = new Map<string, string>();
   constructor(private readonly fake: FakeAws) {}

@@ -21,7 +21,7 @@ import {
   tenantTags,
 } from '../../src/policy/index.js';
 import type { PolicyDocument, PolicyStatement } from '../../src/policy/types.js';
-import { UsageError } from '../../src/errors.js';
+import { PolicyError } from '../../src/policy/errors.js';
 import { makeConfig, richConfig } from './helpers.js';
 
 const GOLDEN = join(__dirname, '..', 'fixtures', 'policy');
@@ -153,7 +153,8 @@ describe('data policy properties', () => {
   });
 
   it('unknown scopes are a usage error', () => {
-    expect(() => buildDataPolicy(cfg, 'acme', ['admin'])).toThrow(UsageError);
+    expect(() => buildDataPolicy(cfg, 'acme', ['admin'])).toThrow(expect.objectContaining({ reason: 'invalid-input', code: 'unknown_scope' }));
+    expect(() => buildDataPolicy(cfg, 'acme', ['admin'])).toThrow(PolicyError);
     expect(() => buildDataPolicy(cfg, 'acme', ['admin'])).toThrow(/unknown scope "admin"; the config defines "read", "write"/);
   });
 });

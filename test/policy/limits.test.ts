@@ -1,6 +1,6 @@
 // IAM and Cognito quotas: the exact numbers, and messages naming the limit, the value and what to do.
 import { describe, expect, it } from 'vitest';
-import { RefusedError } from '../../src/errors.js';
+import { PolicyError } from '../../src/policy/errors.js';
 import { LIMITS, assertTenantWithinLimits, buildDataPolicy, checkStackLimits, checkTenantLimits, policySize, serializePolicy } from '../../src/policy/index.js';
 import { makeConfig, richConfig } from './helpers.js';
 
@@ -54,10 +54,11 @@ describe('limits', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(RefusedError);
-    expect((err as RefusedError).code).toBe('limit_exceeded');
-    expect((err as RefusedError).message).toMatch(/^tenant "acme" exceeds 2 limits; nothing was changed:\n {2}- inline-policy-size: .*\n {2}- boundary-policy-size: /);
-    expect((err as RefusedError).details).toEqual({ tenant: 'acme', findings: f });
+    expect(err).toBeInstanceOf(PolicyError);
+    expect((err as PolicyError).reason).toBe('over-limit');
+    expect((err as PolicyError).code).toBe('limit_exceeded');
+    expect((err as PolicyError).message).toMatch(/^tenant "acme" exceeds 2 limits; nothing was changed:\n {2}- inline-policy-size: .*\n {2}- boundary-policy-size: /);
+    expect((err as PolicyError).details).toEqual({ tenant: 'acme', findings: f });
   });
 
   it('a read-only scope can fit where all scopes do not', () => {

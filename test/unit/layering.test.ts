@@ -24,12 +24,15 @@ describe('layering rules (eslint.config.js)', () => {
       "import type { Output } from '../io/output.js';",
       "import { runInit } from '../commands/init.js';",
       "import { readFileSync } from 'node:fs';",
+      "import { UsageError } from '../errors.js';",
+      "import { awsApis } from '../aws/apis.js';",
       'export type O = Output;',
-      'export const all = [STSClient, runInit, readFileSync];',
+      'export const all = [STSClient, runInit, readFileSync, UsageError, awsApis];',
       '',
     ].join('\n');
     const found = await problems('src/policy/example.ts', code);
-    expect(found).toHaveLength(4);
+    expect(found).toHaveLength(6);
     for (const p of found) expect(p).toMatch(/^no-restricted-imports: .*layering: /);
+    expect(await problems('src/policy/example.ts', "import { PolicyError } from './errors.js';\nexport const e = PolicyError;\n")).toEqual([]);
   });
 });

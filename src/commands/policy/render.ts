@@ -31,7 +31,7 @@ export interface RenderPolicyResult {
 export function parseKind(value: string | undefined): PolicyKind | undefined {
   if (value === undefined) return undefined;
   if ((POLICY_KINDS as readonly string[]).includes(value)) return value as PolicyKind;
-  throw new UsageError(`--kind must be one of ${POLICY_KINDS.join(', ')} (got ${JSON.stringify(value)})`, 'invalid_flag');
+  throw new UsageError(`--kind must be one of ${POLICY_KINDS.join(', ')} (got ${JSON.stringify(value)})`, 'bad_flag');
 }
 
 export async function runRenderPolicy(opts: RenderPolicyOptions, deps: Deps): Promise<RenderPolicyResult> {

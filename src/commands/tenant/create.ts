@@ -51,7 +51,7 @@ export function renderCreateTenant(r: CreateTenantResult, c: ChalkInstance): str
 
 export function parseWait(value: string): WaitLevel {
   if (value === 'none' || value === 'iam' || value === 'cognito' || value === 'data') return value;
-  throw new UsageError(`--wait must be one of none, iam, cognito, data (got ${JSON.stringify(value)})`, 'invalid_flag');
+  throw new UsageError(`--wait must be one of none, iam, cognito, data (got ${JSON.stringify(value)})`, 'bad_flag');
 }
 
 /**
@@ -63,8 +63,8 @@ export const MAX_TIMEOUT_MS = 3_600_000;
 
 export function parseTimeout(value: string): number {
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new UsageError(`--timeout must be a duration like 90, 90s, 2m or 500ms (got ${JSON.stringify(value)})`, 'invalid_flag');
-  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout must be at most 1h (got ${JSON.stringify(value)}): AWS propagates in seconds to minutes; a longer wait hides a stuck run. Exit 75 and a re-run finish the job`, 'invalid_flag');
+  if (ms === undefined || ms <= 0) throw new UsageError(`--timeout must be a duration like 90, 90s, 2m or 500ms (got ${JSON.stringify(value)})`, 'bad_flag');
+  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout must be at most 1h (got ${JSON.stringify(value)}): AWS propagates in seconds to minutes; a longer wait hides a stuck run. Exit 75 and a re-run finish the job`, 'bad_flag');
   return ms;
 }
 

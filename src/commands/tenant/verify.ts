@@ -16,7 +16,7 @@ export interface VerifyTenantOptions {
 
 export async function runVerifyTenant(opts: VerifyTenantOptions, deps: Deps): Promise<VerifyTenantResult> {
   // Probing a tenant against itself reads its own rows: "isolation does NOT hold" (exit 1) would page someone for a typo.
-  if (opts.against !== undefined && opts.against === opts.tenant) throw new UsageError(`--against must name another tenant than ${JSON.stringify(opts.tenant)}`, 'invalid_flag');
+  if (opts.against !== undefined && opts.against === opts.tenant) throw new UsageError(`--against must name another tenant than ${JSON.stringify(opts.tenant)}`, 'bad_flag');
   const cc = await commandContext(deps, `tenant verify ${opts.tenant}`);
   const { verifyTenant } = await import('../../tenant/verify.js');
   const result = await withSpinner(cc, () => suggestingTenants(cc, opts.tenant, () => verifyTenant(cc.ctx, opts.tenant, { against: opts.against })));

@@ -4,7 +4,7 @@
 // permissions. Reads only. Each check returns one finding with its fix.
 import type { AwsApis } from '../../aws/apis.js';
 import { cognitoProviderName } from '../../aws/apis.js';
-import type { OpsApi } from '../../aws/ops.js';
+import type { AccountScansApi } from '../../aws/account-scans.js';
 import { boundaryPolicyName, lockTableName, stackPath, type StackConfig } from '../../config/schema.js';
 import { roleName } from '../../config/tenant-id.js';
 import { MANAGED_BY_VALUE, TAG_MANAGED_BY, boundaryPolicyArn, buildBoundaryPolicy, buildOperatorPolicy, buildTrustPolicy, policiesEqual, principalTagAttributeMap, type PolicyDocument } from '../../policy/index.js';
@@ -21,7 +21,7 @@ export const QUOTA_WARN = 0.8;
 
 export interface DoctorEnv {
   apis: AwsApis;
-  ops: OpsApi;
+  ops: AccountScansApi;
   config: StackConfig;
   reads: Reads;
   now(): number;

@@ -1,7 +1,7 @@
 // Runs every doctor check (in parallel; each read retried on throttling), then the caller's
 // permissions check over the reads they made.
 import type { AwsApis } from '../../aws/apis.js';
-import type { OpsApi } from '../../aws/ops.js';
+import type { AccountScansApi } from '../../aws/account-scans.js';
 import type { StackConfig } from '../../config/schema.js';
 import type { RetryClock } from '../retry.js';
 import { checkAccount, checkBoundary, checkGroupsQuota, checkIdentityPool, checkPermissions, checkTables, checkTrustAndQuota, checkUserPool, type DoctorEnv } from './checks.js';
@@ -10,7 +10,7 @@ import type { CheckId, DoctorResult, Finding, FindingStatus } from './types.js';
 
 const ORDER: CheckId[] = ['account', 'user-pool', 'app-client', 'identity-pool', 'role-mapping', 'principal-tags', 'boundary', 'trust', 'tables', 'lock-table', 'quota-roles', 'quota-rules', 'quota-groups', 'permissions'];
 
-export async function runDoctorChecks(apis: AwsApis, ops: OpsApi, config: StackConfig, clock: RetryClock, region: string): Promise<DoctorResult> {
+export async function runDoctorChecks(apis: AwsApis, ops: AccountScansApi, config: StackConfig, clock: RetryClock, region: string): Promise<DoctorResult> {
   const started = clock.now();
   const env: DoctorEnv = { apis, ops, config, reads: new Reads(clock), now: () => clock.now() };
   const results = await Promise.all([

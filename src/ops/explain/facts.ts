@@ -3,7 +3,6 @@
 // from a flag, from the DynamoDB request itself (--request, read the way DynamoDB derives IAM's
 // condition keys), or from the id token (--id-token, decoded, not verified). Pure.
 import type { StackConfig } from '../../config/schema.js';
-import { UsageError } from '../../errors.js';
 import { deriveChecks, type TableKeys } from '../../policy/dynamodb/context-keys.js';
 import type { ContextValue } from '../../policy/index.js';
 import { tenantTableName } from '../../policy/index.js';
@@ -37,6 +36,17 @@ export interface FactFlags {
   idToken?: string | undefined;
 }
 
+/** A fact given to explain is malformed. `input` says which; the command layer names its flag. */
+export class FactInputError extends Error {
+  constructor(
+    readonly input: keyof FactFlags,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FactInputError';
+  }
+}
+
 export const SELECT_VALUES = ['ALL_ATTRIBUTES', 'ALL_PROJECTED_ATTRIBUTES', 'SPECIFIC_ATTRIBUTES', 'COUNT'];
 
 function list(text: string): string[] {
@@ -49,14 +59,14 @@ function list(text: string): string[] {
 /** Decodes a JWT's payload (no signature check: explain only reads which claims are there). */
 export function decodeJwtClaims(token: string): Record<string, unknown> {
   const parts = token.trim().split('.');
-  if (parts.length !== 3 || !parts[1]) throw new UsageError('--id-token: not a JWT (three base64url parts separated by dots)', 'bad_flag');
+  if (parts.length !== 3 || !parts[1]) throw new FactInputError('idToken', 'not a JWT (three base64url parts separated by dots)');
   try {
     const json = Buffer.from(parts[1].replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
     const claims = JSON.parse(json) as unknown;
     if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) throw new Error('not an object');
     return claims as Record<string, unknown>;
   } catch {
-    throw new UsageError('--id-token: the payload is not a JSON object', 'bad_flag');
+    throw new FactInputError('idToken', 'the payload is not a JSON object');
   }
 }
 
@@ -75,11 +85,11 @@ export function factsFromFlags(flags: FactFlags, env: { action: string; table: s
     try {
       input = JSON.parse(flags.request);
     } catch (err) {
-      throw new UsageError(`--request: not JSON (${(err as Error).message})`, 'bad_flag');
+      throw new FactInputError('request', `not JSON (${(err as Error).message})`);
     }
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new UsageError('--request: expected the request input object, e.g. {"TableName":...,"KeyConditionExpression":...}', 'bad_flag');
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new FactInputError('request', 'expected the request input object, e.g. {"TableName":...,"KeyConditionExpression":...}');
     const operation = env.action.replace(/^dynamodb:/i, '');
-    if (!/^dynamodb:/i.test(env.action)) throw new UsageError(`--request applies to DynamoDB requests; the message names ${env.action}`, 'bad_flag');
+    if (!/^dynamodb:/i.test(env.action)) throw new FactInputError('request', `applies to DynamoDB requests only; the message names ${env.action}`);
     const withTable = { ...(input as Record<string, unknown>) };
     if (withTable.TableName === undefined && env.table && !['BatchGetItem', 'BatchWriteItem'].includes(operation)) withTable.TableName = env.table;
     const checks = deriveChecks(operation, withTable, { region: env.region, accountId: env.accountId, keysOf: keysFromConfig(env.config, env.tenant) });
@@ -111,7 +121,7 @@ export function factsFromFlags(flags: FactFlags, env: { action: string; table: s
   }
   if (flags.select !== undefined) {
     const s = flags.select.toUpperCase();
-    if (!SELECT_VALUES.includes(s)) throw new UsageError(`--select: expected one of ${SELECT_VALUES.join(', ')}`, 'bad_flag');
+    if (!SELECT_VALUES.includes(s)) throw new FactInputError('select', `expected one of ${SELECT_VALUES.join(', ')}`);
     facts.select = s;
     facts.sources.push('--select');
   }
@@ -119,13 +129,12 @@ export function factsFromFlags(flags: FactFlags, env: { action: string; table: s
     facts.sessionTags = {};
     for (const pair of flags.principalTag) {
       const m = /^([^=]+)=(.*)$/.exec(pair);
-      if (!m) throw new UsageError(`--principal-tag: "${pair}" is not key=value`, 'bad_flag');
+      if (!m) throw new FactInputError('principalTag', `"${pair}" is not key=value`);
       facts.sessionTags[(m[1] as string).trim()] = m[2] as string;
     }
     facts.sources.push('--principal-tag');
   }
   if (flags.noPrincipalTags) {
-    if (flags.principalTag && flags.principalTag.length > 0) throw new UsageError('--no-principal-tags and --principal-tag cannot be combined', 'flag_conflict');
     facts.sessionTags = {};
     facts.sources.push('--no-principal-tags');
   }

@@ -13,7 +13,7 @@
 // else is never listed. Nothing younger than --min-age is touched: when any resource of a
 // tenant is younger, all of the tenant's items are skipped (a create may be in progress).
 import type { MappingRule, RoleInfo } from '../../aws/apis.js';
-import type { DatedGroup, DatedUser } from '../../aws/ops.js';
+import type { DatedGroup, DatedUser } from '../../aws/account-scans.js';
 import { stackPath, type StackConfig } from '../../config/schema.js';
 import { roleName, TENANT_ID_PATTERN } from '../../config/tenant-id.js';
 import { INLINE_POLICY_NAME, MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_STACK, TAG_TENANT } from '../../policy/index.js';

@@ -3,7 +3,7 @@
 // reads only for tenants that look like garbage (GetRole + ListRolePolicies, or GetRole to confirm
 // a role is really gone). Reads only.
 import type { AwsApis } from '../../aws/apis.js';
-import type { OpsApi } from '../../aws/ops.js';
+import type { AccountScansApi } from '../../aws/account-scans.js';
 import type { StackConfig } from '../../config/schema.js';
 import { mappingKeyOf, rulesOf } from '../../tenant/observe.js';
 import { PROBE_USER_PREFIX } from '../../tenant/names.js';
@@ -19,7 +19,7 @@ export interface GcScan {
   reads: GcReads;
 }
 
-export async function scanForGc(apis: AwsApis, ops: OpsApi, config: StackConfig, clock: RetryClock, concurrency: number): Promise<GcScan> {
+export async function scanForGc(apis: AwsApis, ops: AccountScansApi, config: StackConfig, clock: RetryClock, concurrency: number): Promise<GcScan> {
   const retry = <T>(fn: () => Promise<T>) => withRetry(clock, fn);
   const [roles, groups, rules, probeUsers] = await Promise.all([
     retry(() => ops.listRolesUnderPath(ISOCTL_PATH_PREFIX)),

@@ -16,7 +16,7 @@ export interface DatedUser extends UserInfo {
   createDate: string | undefined;
 }
 
-export interface OpsApi {
+export interface AccountScansApi {
   /** Every role whose path starts with `pathPrefix`: one paginated ListRoles scan (ListRoles returns no tags or boundary). */
   listRolesUnderPath(pathPrefix: string, opts?: { pageSize?: number }): Promise<RoleInfo[]>;
   /** Every group of the pool with its CreationDate (all pages). */
@@ -27,7 +27,7 @@ export interface OpsApi {
   getAccountSummary(): Promise<Record<string, number>>;
 }
 
-export function opsApi(clients: AwsClients): OpsApi {
+export function accountScansApi(clients: AwsClients): AccountScansApi {
   type IamSdk = typeof import('@aws-sdk/client-iam');
   type IdpSdk = typeof import('@aws-sdk/client-cognito-identity-provider');
   let iamP: Promise<[IamSdk, IAMClient]> | undefined;
