@@ -49,12 +49,6 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    // TEMPORARY: the sbx-cognito work moves this AWS client use out of the emulator (issue #10);
-    // remove this exception when src/sandbox/bootstrap.ts no longer imports the SDK.
-    files: ['src/sandbox/bootstrap.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
-  {
     files: ['src/policy/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: policyPure }] },
   },

@@ -7,7 +7,8 @@ import { UsageError } from '../../src/errors.js';
 
 function streams(tty: { out?: boolean; err?: boolean; in?: boolean }, env: NodeJS.ProcessEnv = {}) {
   const stdout = Object.assign(new PassThrough(), { isTTY: tty.out });
-  const stderr = Object.assign(new PassThrough(), { isTTY: tty.err });
+  // A terminal reports its width; spinners need at least MIN_SPINNER_COLUMNS (a 0-column terminal gets plain lines).
+  const stderr = Object.assign(new PassThrough(), { isTTY: tty.err, columns: 80 });
   const stdin = Object.assign(new PassThrough(), { isTTY: tty.in });
   let out = '';
   let err = '';
