@@ -3,7 +3,7 @@
 import { Command, CommanderError, Help, Option } from 'commander';
 import { createDeps, type GlobalOptions } from './deps.js';
 import { EXIT_CODES, FailedError, IsoctlError, InterruptedError, PendingError, RefusedError, UsageError } from './errors.js';
-import { AwsCallError, awsErrorName, classifyAwsError } from './aws/errors.js';
+import { AwsCallError, describeStrayAwsError } from './aws/errors.js';
 import { PolicyError } from './policy/errors.js';
 import { Output } from './io/output.js';
 import { terminalPrompter } from './io/prompt.js';
@@ -226,7 +226,7 @@ export function reportError(err: unknown, io: Output, interrupted: boolean, cont
   else if (err instanceof PolicyError)
     error = err.reason === 'over-limit' ? new RefusedError(err.message, err.code, err.details) : new UsageError(err.message, err.code, err.details);
   else if (interrupted || (err as Error)?.name === 'AbortError') error = new InterruptedError();
-  else if (err instanceof AwsCallError && err.awsCode === 'CredentialsProviderError') {
+  else if (err instanceof AwsCallError && err.reason === 'no-credentials') {
     // Resolved before the first request is sent, so nothing was changed: a setup error of the environment.
     const where = context.profile ? `profile ${JSON.stringify(context.profile)}` : 'the environment, ~/.aws/credentials or ~/.aws/config';
     error = new UsageError(
@@ -238,11 +238,9 @@ export function reportError(err: unknown, io: Output, interrupted: boolean, cont
     const retryable = err.kind === 'throttled' || err.kind === 'still-propagating';
     error = err.kind === 'limit' ? new RefusedError(err.message, err.awsCode) : new FailedError(err.message, err.awsCode, { retryable });
   } else {
-    const e = err as Error & { $metadata?: unknown; code?: string };
-    const name = awsErrorName(err);
-    const aws = e?.$metadata !== undefined || /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND)/.test(e?.code ?? '');
-    const retryable = aws && classifyAwsError(err) === 'throttled';
-    error = new FailedError(aws ? `AWS ${name}: ${e.message}` : (e?.message ?? String(err)), aws ? name : 'internal', { retryable });
+    const e = err as Error | undefined;
+    const stray = describeStrayAwsError(err);
+    error = stray ? new FailedError(stray.message, stray.code, { retryable: stray.retryable }) : new FailedError(e?.message ?? String(err), 'internal');
     if (io.opts.verbose && e?.stack) io.debug(e.stack);
   }
   io.error(error.message);

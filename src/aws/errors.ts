@@ -99,6 +99,42 @@ export function classifyAwsError(err: unknown): AwsErrorClass {
   return 'other';
 }
 
+/**
+ * Finer meanings within a class that callers act on. They are read from AWS's messages, so they
+ * are decided here and nowhere else.
+ */
+export type AwsErrorReason =
+  /** Cognito could not map the identity to a role (no rule matched, ambiguous role): right after a mapping change, it is not visible yet. */
+  | 'role-mapping-unresolved'
+  /** DeleteRole refused: managed policies or instance profiles are attached, which isoctl never detaches. */
+  | 'attached-policies'
+  /** The SDK found no credentials before any request was sent. */
+  | 'no-credentials';
+
+const ROLE_MAPPING_UNRESOLVED = /unable to resolve a role|ambiguous role|no rule matched|not authorized to perform: sts:AssumeRoleWithWebIdentity/i;
+const ATTACHED_POLICIES = /detach|instance profile/i;
+
+export function awsErrorReason(err: unknown, kind: AwsErrorClass = classifyAwsError(err)): AwsErrorReason | undefined {
+  const name = awsErrorName(err);
+  const message = (err as AwsErrorLike | undefined)?.message ?? '';
+  if (name === 'CredentialsProviderError') return 'no-credentials';
+  if (kind === 'access-denied' && ROLE_MAPPING_UNRESOLVED.test(message)) return 'role-mapping-unresolved';
+  if (kind === 'conflict' && ATTACHED_POLICIES.test(message)) return 'attached-policies';
+  return undefined;
+}
+
+/**
+ * An error that reached the top without passing through an adapter (the SDK's credential chain, a
+ * socket): whether it came from AWS or the network, its code and a message. Undefined for anything else.
+ */
+export function describeStrayAwsError(err: unknown): { code: string; message: string; retryable: boolean } | undefined {
+  const e = err as (AwsErrorLike & { code?: string }) | undefined;
+  const fromAws = e?.$metadata !== undefined || /^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND)/.test(e?.code ?? '');
+  if (!fromAws) return undefined;
+  const name = awsErrorName(err);
+  return { code: name, message: `AWS ${name}: ${e?.message}`, retryable: classifyAwsError(err) === 'throttled' };
+}
+
 export function isNotFound(err: unknown): boolean {
   return classifyAwsError(err) === 'not-found';
 }
@@ -113,6 +149,8 @@ export function isAlreadyExists(err: unknown): boolean {
  */
 export class AwsCallError extends Error {
   readonly kind: AwsErrorClass;
+  /** A finer meaning within `kind`, when one matters to a caller. */
+  readonly reason: AwsErrorReason | undefined;
   /** AWS's error code, e.g. "NoSuchEntity", "AccessDeniedException". */
   readonly awsCode: string;
   readonly service: string;
@@ -125,6 +163,7 @@ export class AwsCallError extends Error {
     super(`${service} ${operation}: ${awsCode}: ${e.message ?? String(cause)}`);
     this.name = 'AwsCallError';
     this.kind = classifyAwsError(cause);
+    this.reason = awsErrorReason(cause, this.kind);
     this.awsCode = awsCode;
     this.service = service;
     this.operation = operation;
@@ -136,6 +175,11 @@ export class AwsCallError extends Error {
   get awsMessage(): string {
     const c = (this as { cause?: AwsErrorLike }).cause;
     return c?.message ?? this.message;
+  }
+
+  /** "Code: message", for reports that show what AWS said. */
+  get summary(): string {
+    return `${this.awsCode}: ${this.awsMessage}`;
   }
 }
 

@@ -204,8 +204,7 @@ export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, le
 
 /** Errors of the probe's Cognito steps that mean "Cognito does not see the mapping or role yet". */
 export function probeNotYet(err: AwsCallError): boolean {
-  if (err.kind !== 'access-denied') return false;
-  return /unable to resolve a role|ambiguous role|no rule matched|not authorized to perform: sts:AssumeRoleWithWebIdentity/i.test(err.awsMessage);
+  return err.reason === 'role-mapping-unresolved';
 }
 
 /** A tenant id that is certainly not `tenant`: the partition a probe must be denied. */

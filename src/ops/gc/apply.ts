@@ -39,7 +39,7 @@ export interface GcApplyOptions {
 class Skip extends Error {}
 
 function describe(err: unknown): string {
-  if (err instanceof AwsCallError) return `${err.awsCode}: ${err.awsMessage}`;
+  if (err instanceof AwsCallError) return err.summary;
   return (err as Error)?.message ?? String(err);
 }
 
@@ -186,8 +186,8 @@ export async function applyGc(ctx: GcRunContext, items: GcItem[], opts: GcApplyO
               try {
                 await apis.iam.deleteRole(item.target);
               } catch (err) {
-                if (err instanceof AwsCallError && err.kind === 'conflict' && /detach|instance profile/i.test(err.awsMessage))
-                  throw new Error(`${err.awsCode}: ${err.awsMessage} (the role has attached managed policies or instance profiles; isoctl never detaches what it did not attach)`);
+                if (err instanceof AwsCallError && err.reason === 'attached-policies')
+                  throw new Error(`${err.summary} (the role has attached managed policies or instance profiles; isoctl never detaches what it did not attach)`);
                 throw err;
               }
             },
