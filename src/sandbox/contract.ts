@@ -3,7 +3,7 @@
 // Each part owns its own folder; they meet only through these types.
 import type { PolicyDocument } from '../policy/types.js';
 
-export type ServiceName = 'iam' | 'sts' | 'cognito-identity' | 'cognito-idp' | 'dynamodb';
+export type ServiceName = 'iam' | 'sts' | 'cognito-identity' | 'cognito-idp' | 'dynamodb' | 's3';
 /** Which service is looking: each sees a change only after its own lag. */
 export type Observer = 'iam' | 'cognito' | 'dynamodb';
 

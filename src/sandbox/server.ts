@@ -1,5 +1,5 @@
 // The sandbox's HTTP server: one loopback endpoint for IAM, STS (awsQuery), Cognito Identity,
-// Cognito User Pools (awsJson1_1) and DynamoDB (awsJson1_0). This file holds the server's life
+// Cognito User Pools (awsJson1_1), DynamoDB (awsJson1_0) and S3 (REST-XML, path-style). This file holds the server's life
 // cycle and the request pipeline: route (http/routing.ts) -> authenticate and authorise the caller
 // (http/request-auth.ts) -> inject faults -> dispatch -> log -> persist. Non-API routes live in
 // http/internal-routes.ts.
@@ -20,9 +20,15 @@ import { StateDirLock, pidAlive, type ServerInfo } from './lock.js';
 import { queryError, queryResponse } from './query.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { NO_FAULTS, NO_LAG, type FaultConfig } from './settings.js';
+import { S3Service } from './s3/service.js';
+import { errorDocument as s3ErrorDocument } from './s3/xml.js';
 import { StateStore } from './state.js';
 import { StsService, type WebIdentity } from './sts.js';
 import { defaultJsonServices, defaultTrustCheck, defaultWebIdentityVerifier, type JsonServiceName } from './wiring.js';
+
+/** S3's request-id headers (x-amz-id-2 is S3's extended request id; the sandbox has one host). */
+const S3_HOST_ID = 'sandbox';
+const S3_HEADERS = (reqId: string): Record<string, string> => ({ 'x-amz-request-id': reqId, 'x-amz-id-2': S3_HOST_ID });
 
 export type ServiceFactories = Partial<Record<JsonServiceName, (ctx: SandboxContext) => Promise<JsonService>>>;
 
@@ -97,6 +103,7 @@ class SandboxServer {
   private readonly requestLog: RequestLog;
   private readonly iam: IamService;
   private readonly sts: StsService;
+  private readonly s3: S3Service;
   private readonly json = new Map<JsonServiceName, JsonService>();
   private readonly http: Server;
   private readonly sockets = new Set<Socket>();
@@ -139,6 +146,7 @@ class SandboxServer {
       verifyWebIdentity: (token) => verify(ctx, token),
       trustAllows: defaultTrustCheck,
     });
+    this.s3 = new S3Service(ctx, { dataDir: join(stateDir, 's3') });
     this.http = createServer((req, res) => {
       void this.onRequest(req, res);
     });
@@ -265,7 +273,7 @@ class SandboxServer {
     entry.caller = 'caller' in auth ? callerLabel(auth.caller) : 'unknown';
     entry.mutating = this.isMutating(routed);
 
-    const finish = (status: number, contentType: string, payload: string, error?: SandboxError) => {
+    const finishWith = (status: number, headers: Record<string, string | number>, payload: string | Buffer, error?: SandboxError) => {
       entry.status = status;
       if (error) entry.error = error.code;
       entry.ms = Math.round(performance.now() - started);
@@ -276,16 +284,20 @@ class SandboxServer {
       }
       this.requestLog.append(entry);
       this.opts.onRequestLogged?.(entry);
-      const headers: Record<string, string | number> = {
-        'Content-Type': contentType,
-        'Content-Length': Buffer.byteLength(payload),
-        'x-amzn-RequestId': reqId,
-      };
+      res.writeHead(status, { 'Content-Length': Buffer.byteLength(payload), ...headers });
+      res.end(req.method === 'HEAD' ? undefined : payload);
+    };
+    const finish = (status: number, contentType: string, payload: string, error?: SandboxError) => {
+      const headers: Record<string, string> = { 'Content-Type': contentType, 'x-amzn-RequestId': reqId };
       if (error && routed.protocol === 'json') headers['x-amzn-ErrorType'] = error.code;
-      res.writeHead(status, headers);
-      res.end(payload);
+      finishWith(status, headers, payload, error);
     };
     const fail = (err: SandboxError) => {
+      if (routed.protocol === 'rest-xml') {
+        // S3 answers HEAD errors with the status alone (no error document).
+        const doc = req.method === 'HEAD' ? '' : s3ErrorDocument(err, reqId, S3_HOST_ID);
+        return finishWith(err.status, { ...S3_HEADERS(reqId), ...(doc ? { 'Content-Type': 'application/xml' } : {}) }, doc, err);
+      }
       if (routed.protocol === 'query') finish(err.status, 'text/xml', queryError(this.namespaceOf(routed.service), err, reqId), err);
       else finish(err.status, routed.jsonTarget?.contentType ?? 'application/x-amz-json-1.1', jsonError(routed, err), err);
     };
@@ -307,6 +319,11 @@ class SandboxServer {
     const caller = auth.caller;
 
     try {
+      if (routed.protocol === 'rest-xml') {
+        const answer = await this.s3.handle({ target: routed.s3!, headers: req.headers, body: auth.body ?? body }, caller);
+        const payload = answer.body ?? '';
+        return finishWith(answer.status, { ...S3_HEADERS(reqId), ...answer.headers }, payload);
+      }
       if (routed.protocol === 'query') {
         const denied = authorize(this.ctx, routed, caller);
         if (denied) return fail(denied);
@@ -332,6 +349,7 @@ class SandboxServer {
   private isMutating(r: Routed): boolean {
     if (r.service === 'iam') return this.iam.isMutating(r.operation);
     if (r.service === 'sts') return this.sts.isMutating();
+    if (r.service === 's3') return this.s3.isMutating(r.operation);
     return this.json.get(r.service as JsonServiceName)?.isMutating(r.operation) ?? false;
   }
 }

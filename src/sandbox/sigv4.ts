@@ -50,6 +50,14 @@ function safeDecode(s: string): string {
   }
 }
 
+/** S3 signs the path as sent, encoded once and not normalised (keys may hold "//", "." or ".."). */
+function s3CanonicalPath(rawPath: string): string {
+  return rawPath
+    .split('/')
+    .map((seg) => escapeUri(safeDecode(seg)))
+    .join('/');
+}
+
 function canonicalPath(rawPath: string): string {
   const segments: string[] = [];
   for (const seg of rawPath.split('/')) {
@@ -87,6 +95,13 @@ export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** The SigV4 signing key for one day, region and service. */
+export function signingKey(secret: string, auth: Pick<SigV4Authorization, 'date' | 'region' | 'service'>): Buffer {
+  let key: Buffer = createHmac('sha256', `AWS4${secret}`).update(auth.date).digest();
+  for (const part of [auth.region, auth.service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+  return key;
+}
+
 export function expectedSignature(auth: SigV4Authorization, req: SignedRequest, secret: string): string | undefined {
   const amzDate = headerValue(req.headers['x-amz-date']);
   if (!/^\d{8}T\d{6}Z$/.test(amzDate)) return undefined;
@@ -98,7 +113,7 @@ export function expectedSignature(auth: SigV4Authorization, req: SignedRequest, 
   const payloadHash = contentSha !== '' ? contentSha : sha256Hex(req.body);
   const canonicalRequest = [
     req.method.toUpperCase(),
-    canonicalPath(rawPath),
+    auth.service === 's3' ? s3CanonicalPath(rawPath) : canonicalPath(rawPath),
     canonicalQuery(rawQuery),
     `${headerLines.join('\n')}\n`,
     auth.signedHeaders.join(';'),
@@ -106,9 +121,7 @@ export function expectedSignature(auth: SigV4Authorization, req: SignedRequest, 
   ].join('\n');
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  let key: Buffer = createHmac('sha256', `AWS4${secret}`).update(auth.date).digest();
-  for (const part of [auth.region, auth.service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
-  return createHmac('sha256', key).update(stringToSign).digest('hex');
+  return createHmac('sha256', signingKey(secret, auth)).update(stringToSign).digest('hex');
 }
 
 export function verifySignature(auth: SigV4Authorization, req: SignedRequest, secret: string): boolean {

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { SandboxError, type Caller } from '../contract.js';
 import type { CoreContext } from '../context.js';
 import { parseAuthorization, verifySignature } from '../sigv4.js';
+import { authenticateS3 } from '../s3/signing.js';
 import { STS_UNSIGNED } from '../sts.js';
 import { headerOf, type Protocol, type Routed } from './routing.js';
 
@@ -49,10 +50,12 @@ export function callerLabel(caller: Caller | undefined): string {
   return 'anonymous';
 }
 
-export type Authenticated = { caller: Caller } | { error: SandboxError; caller?: undefined };
+/** `body` replaces the raw body when the signature scheme frames it (S3's aws-chunked payloads). */
+export type Authenticated = { caller: Caller; body?: Buffer } | { error: SandboxError; caller?: undefined };
 
 /** Identifies the caller of a routed request from its SigV4 signature (or its absence). */
 export function authenticate(ctx: CoreContext, req: IncomingMessage, url: string, body: Buffer, r: Routed): Authenticated {
+  if (r.protocol === 'rest-xml') return authenticateS3(ctx, { method: req.method ?? 'GET', url, headers: req.headers }, body);
   const auth = parseAuthorization(headerOf(req, 'authorization'));
   if (auth === undefined) {
     const anonymousOk = r.service === 'cognito-identity' || r.service === 'cognito-idp' || (r.service === 'sts' && STS_UNSIGNED.has(r.operation));

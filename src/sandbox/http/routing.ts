@@ -1,9 +1,11 @@
 // Which service and operation an HTTP request is for, and how each protocol family writes its
-// errors: awsJson (X-Amz-Target), awsQuery (Action=...). Pure request parsing; no state.
+// errors: awsJson (X-Amz-Target), awsQuery (Action=...), S3's REST-XML (SigV4 scoped to s3).
+// Pure request parsing; no state.
 import type { IncomingMessage } from 'node:http';
 import { SandboxError, type ServiceName } from '../contract.js';
 import type { Fault } from '../faults.js';
 import { parseForm, type QueryParams } from '../query.js';
+import { routeS3, type S3Target } from '../s3/routes.js';
 import { parseAuthorization } from '../sigv4.js';
 import { STS_ACTIONS } from '../sts.js';
 import type { JsonServiceName } from '../wiring.js';
@@ -26,7 +28,7 @@ const JSON_TARGETS: Record<string, JsonTarget> = {
 
 const MAX_BODY = 16 * 1024 * 1024;
 
-export type Protocol = 'query' | 'json';
+export type Protocol = 'query' | 'json' | 'rest-xml';
 
 export interface Routed {
   protocol: Protocol;
@@ -36,6 +38,8 @@ export interface Routed {
   query?: QueryParams;
   json?: Record<string, unknown>;
   jsonTarget?: JsonTarget;
+  /** S3: the operation, bucket, key and query. */
+  s3?: S3Target;
   /** A request error found while parsing (answered after logging). */
   parseError?: SandboxError;
 }
@@ -100,6 +104,10 @@ function routeJson(target: string, body: Buffer): Routed {
 export function routeRequest(req: IncomingMessage, url: string, body: Buffer, knows: KnowsAction): Routed | undefined {
   const target = headerOf(req, 'x-amz-target');
   if (target !== undefined) return routeJson(target, body);
+  const auth = parseAuthorization(headerOf(req, 'authorization'));
+  const scoped = auth && auth !== 'malformed' ? auth.service : undefined;
+  // S3 requests carry x-amz-content-sha256 (every S3 client sends it, signed or not).
+  if (scoped === 's3' || (scoped === undefined && headerOf(req, 'x-amz-content-sha256') !== undefined)) return routeRest(req, url);
   const q = url.indexOf('?');
   const query = q < 0 ? {} : parseForm(url.slice(q + 1));
   const contentType = headerOf(req, 'content-type') ?? '';
@@ -107,13 +115,21 @@ export function routeRequest(req: IncomingMessage, url: string, body: Buffer, kn
   const params = { ...query, ...form };
   const action = params.Action;
   if (action === undefined) return undefined;
-  const auth = parseAuthorization(headerOf(req, 'authorization'));
-  const scoped = auth && auth !== 'malformed' ? auth.service : undefined;
   const service: 'iam' | 'sts' = scoped === 'sts' || scoped === 'iam' ? scoped : STS_ACTIONS.has(action) ? 'sts' : 'iam';
   const routed: Routed = { protocol: 'query', service, operation: action, query: params };
   if (!knows(service, action))
     routed.parseError = new SandboxError('InvalidAction', `Could not find operation ${action} for version ${service === 'iam' ? '2010-05-08' : '2011-06-15'}`);
   return routed;
+}
+
+function routeRest(req: IncomingMessage, url: string): Routed {
+  try {
+    const s3 = routeS3(req.method ?? 'GET', url, req.headers);
+    return { protocol: 'rest-xml', service: 's3', operation: s3.operation, s3 };
+  } catch (err) {
+    if (!(err instanceof SandboxError)) throw err;
+    return { protocol: 'rest-xml', service: 's3', operation: `${req.method ?? 'GET'} ${url.split('?')[0]}`, parseError: err };
+  }
 }
 
 export function jsonError(r: Routed, err: SandboxError): string {
@@ -124,12 +140,14 @@ export function jsonError(r: Routed, err: SandboxError): string {
 function throttleError(service: ServiceName): SandboxError {
   if (service === 'iam' || service === 'sts') return new SandboxError('Throttling', 'Rate exceeded', 400);
   if (service === 'dynamodb') return new SandboxError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', 400);
+  if (service === 's3') return new SandboxError('SlowDown', 'Please reduce your request rate.', 503);
   return new SandboxError('TooManyRequestsException', 'Too many requests', 400);
 }
 
 /** The error an injected fault answers with, in the service's own words. */
 export function faultError(fault: Exclude<Fault, 'reset'>, service: ServiceName): SandboxError {
   if (fault === 'throttle') return throttleError(service);
+  if (fault === '500' && service === 's3') return new SandboxError('InternalError', 'We encountered an internal error. Please try again.', 500);
   if (fault === '500') return new SandboxError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
   return new SandboxError('ServiceUnavailable', 'The request has failed due to a temporary failure of the server.', 503);
 }
