@@ -281,6 +281,23 @@ function lintConfig(config: StackConfig, scopes: string[], f: LintFinding[]): vo
         fix: `remove ${a} from the scopes, or make ${t.name} a silo table`,
       });
   }
+  // #11 vector 6: a conditional write that fails returns the whole old item with
+  // ReturnValuesOnConditionCheckFailure = ALL_OLD. dynamodb:ReturnValues does not cover that
+  // parameter and no condition key does (Service Authorization Reference, Amazon DynamoDB:
+  // PutItem/UpdateItem/DeleteItem/ConditionCheckItem list Attributes, EnclosingOperation,
+  // LeadingKeys, ReturnConsumedCapacity, ReturnValues), so no statement can deny it.
+  const writes = actions.filter((x) => serviceOf(x) === 'dynamodb' && dynamoActionKind(x) === 'write');
+  if (writes.length > 0)
+    for (const t of config.tables.filter((x) => x.attributes))
+      for (const [scope, scoped] of Object.entries(config.scopes))
+        if (scopes.includes(scope) && scoped.some((a) => writes.includes(a)))
+          f.push({
+            rule: 'write-returns-hidden-attributes',
+            severity: 'warning',
+            location: `config > scopes > ${scope} > tables > ${t.name}`,
+            why: `a ${scoped.filter((a) => writes.includes(a)).join(', ')} whose condition fails returns the whole old item when the request sets ReturnValuesOnConditionCheckFailure=ALL_OLD, attributes outside "attributes" included; no IAM condition key governs that parameter, so the policy cannot deny it`,
+            fix: `give scope "${scope}" no write actions on ${t.name} (a separate table or a backend writes the hidden attributes), or accept that writers can read every attribute of their own partition's items`,
+          });
   if (config.buckets.length > 0)
     for (const a of actions.filter((x) => serviceOf(x) === 's3' && s3ActionKind(x) === 'bucket'))
       f.push({

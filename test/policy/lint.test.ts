@@ -27,8 +27,22 @@ describe('lintPolicies', () => {
     it(`finds nothing in isoctl's own documents (${name}), against the iam-data catalog`, async () => {
       const catalog = await loadIamCatalog(policyVocabulary(cfg, TENANTS));
       expect(catalog.source).toMatch(/^@cloud-copilot\/iam-data \d/);
-      expect(lintPolicies(cfg, TENANTS, { catalog })).toEqual([]);
+      // The one finding a sound config can carry: writes on an attribute-restricted table (#11 vector 6, no condition key exists).
+      const findings = lintPolicies(cfg, TENANTS, { catalog });
+      expect(findings.filter((f) => f.rule !== 'write-returns-hidden-attributes')).toEqual([]);
+      expect(findings.every((f) => f.severity === 'warning')).toBe(true);
     });
+
+  it('#11 vector 6: a write scope on an attribute-restricted table warns (ReturnValuesOnConditionCheckFailure has no condition key); a read-only scope does not', () => {
+    const cfg = richConfig();
+    const f = lintPolicies(cfg, ['acme']).filter((x) => x.rule === 'write-returns-hidden-attributes');
+    expect(f.map((x) => x.location)).toEqual(['config > scopes > write > tables > Agents']);
+    expect(f[0]?.why).toContain('ReturnValuesOnConditionCheckFailure=ALL_OLD');
+    const readOnly = richConfig({ scopes: { read: ['dynamodb:GetItem', 'dynamodb:Query'] } });
+    expect(lintPolicies(readOnly, ['acme']).filter((x) => x.rule === 'write-returns-hidden-attributes')).toEqual([]);
+    const conditionCheck = richConfig({ scopes: { check: ['dynamodb:ConditionCheckItem'] } });
+    expect(lintPolicies(conditionCheck, ['acme']).filter((x) => x.rule === 'write-returns-hidden-attributes')).toHaveLength(1);
+  });
 
   it('every finding says where, why and how to fix', () => {
     const cfg = makeConfig();
@@ -88,7 +102,7 @@ describe('lintPolicies', () => {
       s.replace('"arn:aws:dynamodb:eu-central-1:123456789012:table/ledger-acme"', '"arn:aws:dynamodb:eu-central-1:123456789012:table/ledger-acme*"').replace('"acme/*"', '"acme*"'),
     );
     const f = lintPolicies(cfg, TENANTS, { roles: [withInline(role, bad), buildTenantRole(cfg, 'acme-corp'), buildTenantRole(cfg, 'globex')] });
-    expect(rules(f)).toEqual(['resource-matches-another-tenant', 'wildcard-next-to-tenant-value']);
+    expect(rules(f)).toEqual(['resource-matches-another-tenant', 'wildcard-next-to-tenant-value', 'write-returns-hidden-attributes']);
     const overlap = f.find((x) => x.rule === 'resource-matches-another-tenant');
     expect(overlap?.why).toContain('table/ledger-acme-corp');
     expect(overlap?.why).toContain('tenant "acme-corp"');
