@@ -217,6 +217,8 @@ export interface ProofOptions {
   dataPolicy?: (tenant: string, scope: string) => PolicyDocument;
   boundary?: PolicyDocument;
   trust?: PolicyDocument;
+  /** Probe every tenant against every other one (policy check), not only against its neighbour in the list. */
+  allPairs?: boolean;
 }
 
 function probesFor(config: StackConfig, tenant: string, other: string, actions: string[]): Probe[] {
@@ -246,7 +248,7 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
   };
 
   list.forEach((tenant, i) => {
-    const other = otherTenantFor(list, i);
+    const others = options.allPairs && list.length > 1 ? list.filter((u) => u !== tenant) : [otherTenantFor(list, i)];
     const principal: Record<string, ContextValue | undefined> = {
       [`aws:PrincipalTag/${TAG_TENANT}`]: tenant,
       [`aws:PrincipalTag/${TAG_STACK}`]: config.stack,
@@ -257,12 +259,14 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
     const ctx = new LayeredContext(normalizeContext(principal));
     for (const scope of scopes) {
       const data = [options.dataPolicy ? options.dataPolicy(tenant, scope) : buildDataPolicy(config, tenant, [scope])];
-      for (const p of probesFor(config, tenant, other, scopeActions(config, [scope]))) check(tenant, p, data, `scope ${scope}: `, ctx);
+      for (const other of others)
+        for (const p of probesFor(config, tenant, other, scopeActions(config, [scope]))) check(tenant, p, data, `scope ${scope}: `, ctx);
     }
     // The mutation check: with the inline policy widened to everything, the boundary alone
     // must still refuse every cross-tenant probe and still allow the tenant's own data.
-    for (const p of probesFor(config, tenant, other, allActions))
-      if (p.boundaryHolds) check(tenant, p, widened, 'mutation (inline policy widened to dynamodb:*, s3:*, iam:*, sts:* on *): ', ctx);
+    for (const other of others)
+      for (const p of probesFor(config, tenant, other, allActions))
+        if (p.boundaryHolds) check(tenant, p, widened, 'mutation (inline policy widened to dynamodb:*, s3:*, iam:*, sts:* on *): ', ctx);
   });
 
   // The trust policy, once per stack: Cognito authenticated identities of this pool only, and

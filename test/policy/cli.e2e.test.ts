@@ -91,7 +91,9 @@ describe('isoctl policy check', () => {
     const r = await runCli(['--config', good, 'policy', 'check', 'acme', 'acme-corp', 'globex', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = r.json();
-    expect(doc).toMatchObject({ ok: true, stack: 'prod', tenants: ['acme', 'acme-corp', 'globex'], findings: [], errors: 0 });
+    expect(doc).toMatchObject({ ok: true, stack: 'prod', tenants: ['acme', 'acme-corp', 'globex'], errors: 0 });
+    // Writes on the attribute-restricted Agents table: the one warning no policy can remove (#11 vector 6).
+    expect(doc.findings.map((f: { rule: string }) => f.rule)).toEqual(['write-returns-hidden-attributes']);
     expect(doc.catalog).toMatch(/^@cloud-copilot\/iam-data /);
     expect(doc.proof).toMatchObject({ ok: true, tenants: 3, failures: 0 });
     expect(doc.proof.probes).toBeGreaterThan(300);
@@ -100,7 +102,7 @@ describe('isoctl policy check', () => {
   it('--all checks the sample ids standing for every tenant id', async () => {
     const r = await runCli(['--config', good, 'policy', 'check', '--all']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/✓ stack prod, tenants a, a0, a-b, ab, 0 and \d+ more: lint: 0 error\(s\), 0 warning\(s\)/);
+    expect(r.stdout).toMatch(/✓ stack prod, tenants a, a0, a-b, ab, 0 and \d+ more: lint: 0 error\(s\), 1 warning\(s\)/);
   });
 
   it('exit 4 with findings (rule, location, why, fix) in the JSON error document', async () => {

@@ -51,7 +51,7 @@ export async function runCheckPolicy(opts: CheckPolicyOptions, deps: Deps): Prom
   findings.push(...p.lintPolicies(config, tenants, { catalog }));
 
   const started = performance.now();
-  const proof = p.proveIsolation(config, tenants);
+  const proof = p.proveIsolation(config, tenants, { allPairs: true });
   const ms = Math.round(performance.now() - started);
   for (const f of proof.failures)
     if (f.rule !== undefined)
