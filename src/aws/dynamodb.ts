@@ -3,7 +3,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsClients } from './clients.js';
 import { AwsCallError } from './errors.js';
-import { call, orUndefined, tagList } from './call.js';
+import { call, orUndefined, tagList, tagRecord } from './call.js';
 
 export type ScalarType = 'S' | 'N' | 'B';
 export type KeyValue = { S: string } | { N: string } | { B: Uint8Array };
@@ -48,6 +48,8 @@ export interface DynamoApi {
   createTable(input: CreateTableInput): Promise<TableInfo>;
   /** false when it was already gone. */
   deleteTable(name: string): Promise<boolean>;
+  /** Tags of a table by ARN (ListTagsOfResource, all pages); undefined when the table does not exist. */
+  listTableTags(arn: string): Promise<Record<string, string> | undefined>;
   /**
    * Writes the lease when nobody holds it or the holder's lease expired (conditional PutItem).
    * Returns undefined on success, else the current lease.
@@ -138,6 +140,19 @@ export function dynamoApi(clients: AwsClients): DynamoApi {
           return true;
         }),
       )) ?? false,
+    listTableTags: (arn) =>
+      orUndefined(
+        run('ListTagsOfResource', async (m, c) => {
+          const out: Record<string, string> = {};
+          let next: string | undefined;
+          do {
+            const res = await c.send(new m.ListTagsOfResourceCommand({ ResourceArn: arn, NextToken: next }));
+            Object.assign(out, tagRecord(res.Tags));
+            next = res.NextToken;
+          } while (next);
+          return out;
+        }),
+      ),
     tryAcquireLease: async (table, lease, now) => {
       try {
         await run('PutItem', async (m, c) => {

@@ -77,6 +77,10 @@ export interface IamApi {
    * oldest non-default one is deleted first. Returns the new version id and the pruned one.
    */
   createPolicyVersion(arn: string, document: string): Promise<{ versionId: string; pruned: string | undefined }>;
+  /** ARNs of the managed policies attached to a role (all pages). */
+  listAttachedRolePolicies(roleName: string): Promise<string[]>;
+  /** false when the policy was not attached or the role is gone. Never deletes the policy itself. */
+  detachRolePolicy(roleName: string, policyArn: string): Promise<boolean>;
 }
 
 /** IAM allows at most this many versions of a managed policy. */
@@ -195,6 +199,24 @@ export function iamApi(clients: AwsClients): IamApi {
       (await orUndefined(
         run('DeleteRole', async (m, c) => {
           await c.send(new m.DeleteRoleCommand({ RoleName: roleName }));
+          return true;
+        }),
+      )) ?? false,
+    listAttachedRolePolicies: (roleName) =>
+      run('ListAttachedRolePolicies', async (m, c) => {
+        const out: string[] = [];
+        let marker: string | undefined;
+        do {
+          const res = await c.send(new m.ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+          for (const p of res.AttachedPolicies ?? []) if (p.PolicyArn) out.push(p.PolicyArn);
+          marker = res.IsTruncated ? res.Marker : undefined;
+        } while (marker);
+        return out;
+      }),
+    detachRolePolicy: async (roleName, policyArn) =>
+      (await orUndefined(
+        run('DetachRolePolicy', async (m, c) => {
+          await c.send(new m.DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }));
           return true;
         }),
       )) ?? false,

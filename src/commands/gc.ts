@@ -58,7 +58,7 @@ export async function runGc(opts: GcOptions, deps: Deps): Promise<GcResult> {
     progress(`scanning stack ${config.stack}`);
     const { listing, reads } = await scanForGc(apis, ops, config, clock, opts.concurrency);
     const items = planGc(config, listing, reads, { now: deps.clock.now(), minAgeMs: opts.minAgeMs });
-    const due = items.filter((i) => i.state === 'pending');
+    const due = items.filter((i) => i.state === 'planned');
     if (opts.apply && due.length > 0) {
       spinner?.stop();
       spinner = undefined;
@@ -110,7 +110,7 @@ function ageText(s: number | null): string {
 }
 
 function renderItems(items: GcItem[], c: ChalkInstance): string {
-  const color = (s: GcState) => (s === 'removed' ? c.green(s) : s === 'pending' ? c.cyan(s) : s === 'skipped' ? c.dim(s) : s === 'waiting' ? c.yellow(s) : c.red(s));
+  const color = (s: GcState) => (s === 'removed' ? c.green(s) : s === 'planned' ? c.cyan(s) : s === 'skipped' ? c.dim(s) : s === 'waiting' ? c.yellow(s) : c.red(s));
   return formatTable(
     ['kind', 'tenant', 'target', 'state', 'age', 'why'],
     items.map((i) => [i.kind, i.tenant, i.target, color(i.state), ageText(i.ageSeconds), i.detail && i.state !== 'removed' ? `${i.reason}; ${i.detail}` : i.reason]),
@@ -123,7 +123,7 @@ export function renderGc(r: GcResult, c: ChalkInstance): string {
   const scanned = `scanned ${r.scanned.roles} role(s), ${r.scanned.groups !== null ? `${r.scanned.groups} group(s)` : `${r.scanned.rules} rule(s)`}, ${r.scanned.probeUsers} probe user(s) in ${(r.elapsedMs / 1000).toFixed(1)}s`;
   if (r.items.length === 0) return `stack ${r.stack}: nothing to collect (${scanned})`;
   const head = r.dryRun
-    ? `${c.bold('plan')} for stack ${r.stack} (dry run; --apply removes the pending items, nothing younger than ${ageText(r.minAgeSeconds)} is touched):`
+    ? `${c.bold('plan')} for stack ${r.stack} (dry run; --apply removes the planned items, nothing younger than ${ageText(r.minAgeSeconds)} is touched):`
     : `gc of stack ${r.stack}:`;
   return `${head}\n${renderItems(r.items, c)}\n${c.dim(`${counts}; ${scanned}`)}`;
 }
@@ -137,7 +137,7 @@ Examples:
   isoctl gc                                      # the plan (a dry run)
   isoctl gc --apply                              # asks you to type the stack name
   isoctl gc --apply --yes --min-age 6h --json    # from cron`)
-    .option('--apply', 'remove the pending items (asks on a terminal; --yes otherwise)', false)
+    .option('--apply', 'remove the planned items (asks on a terminal; --yes otherwise)', false)
     .option('--min-age <duration>', 'never touch anything younger (from CreateDate or the isoctl:created-at tag)', DEFAULT_MIN_AGE)
     .option('--concurrency <n>', 'tenants handled in parallel (1-16)', '4')
     .option('--timeout <duration>', 'how long removals may take to be confirmed; later ones end "waiting" (exit 75)', DEFAULT_GC_TIMEOUT)

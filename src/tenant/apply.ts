@@ -9,6 +9,8 @@ import type { DesiredTenant } from './desired.js';
 import type { TenantContext } from './context.js';
 import { mappingKeyOf } from './observe.js';
 import { findTenantRule, MAX_RULES, rulesLimitError, type Step } from './plan.js';
+import * as ruleResource from './resources/rule.js';
+import { rulesEntry } from './resources/rule.js';
 import { modifyIdentityPoolRoles } from './pool-roles.js';
 import { backoffMs, isNotYet } from './wait.js';
 
@@ -48,7 +50,7 @@ function tolerate(kind: AwsCallError['kind']) {
 export async function applySteps(ctx: TenantContext, steps: Step[], desired: DesiredTenant | undefined, tenant: string, onStep?: (s: StepReport) => void): Promise<StepReport[]> {
   const { apis, config } = ctx;
   const reports: StepReport[] = [];
-  const ruleSteps = steps.filter((s) => s.action === 'put-rule' || s.action === 'remove-rule');
+  const ruleSteps = steps.filter((s) => s.action === 'put-rule');
   let rulesApplied = false;
 
   const need = <T>(v: T | undefined, what: string): T => {
@@ -117,8 +119,7 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
         case 'update-group':
           await apis.cognitoIdp.updateGroup(config.userPoolId, { name: step.target, roleArn: String(step.details?.roleArn), description: String(step.details?.description) });
           return undefined;
-        case 'put-rule':
-        case 'remove-rule': {
+        case 'put-rule': {
           if (rulesApplied) return undefined;
           // Marked applied only once the write went through: a retry of a failed (e.g. throttled) write must write again.
           const ruleDetail = await applyRuleSteps(ctx, ruleSteps, tenant, desired);
@@ -142,11 +143,11 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
           return undefined;
         }
         case 'delete-group':
-          return (await apis.cognitoIdp.deleteGroup(config.userPoolId, step.target)) ? undefined : 'already gone';
         case 'delete-probe-user':
-          return (await apis.cognitoIdp.adminDeleteUser(config.userPoolId, step.target)) ? undefined : 'already gone';
         case 'delete-role':
-          return (await apis.iam.deleteRole(step.target)) ? undefined : 'already gone';
+        case 'remove-rule':
+          // Removals go through the resource modules (src/tenant/resources), never through here.
+          throw new FailedError(`internal: ${step.action} is a removal; use the resource modules`, 'internal');
       }
     };
     ctx.progress?.(`${step.action} ${step.target}`);
@@ -159,7 +160,7 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
   return reports;
 }
 
-/** Puts or removes this tenant's rule in one read-modify-write, recomputed on the fresh read under the lock. */
+/** Puts this tenant's rule in one read-modify-write, recomputed on the fresh read under the lock. */
 async function applyRuleSteps(ctx: TenantContext, steps: Step[], tenant: string, desired: DesiredTenant | undefined): Promise<string | undefined> {
   const { config } = ctx;
   const key = mappingKeyOf(config);
@@ -169,17 +170,16 @@ async function applyRuleSteps(ctx: TenantContext, steps: Step[], tenant: string,
       throw new FailedError(`the identity pool ${config.identityPoolId} has no role mapping for ${key}; run \`isoctl init\` first`, 'not_initialized');
     const rules: MappingRule[] = entry.Type === 'Rules' ? [...(entry.RulesConfiguration?.Rules ?? [])] : [];
     for (const step of steps) {
-      if (step.action === 'remove-rule') {
-        const idx = rules.findIndex((r) => r.Claim === config.tenantClaim && r.MatchType === 'Equals' && r.Value === tenant);
-        if (idx >= 0) rules.splice(idx, 1);
+      const roleArn = desired?.role.arn ?? String(step.details?.RoleArn);
+      const existing = findTenantRule(rules, config.tenantClaim, tenant);
+      if (existing) {
+        // Decided again on the fresh read: a rule someone else wrote since the plan is not taken over.
+        const o = ruleResource.owned(config, existing, tenant);
+        if (!o.owned && existing.RoleArn !== roleArn) throw new RefusedError(`${o.reason}; isoctl will not change it`, 'not_owned');
+        existing.RoleArn = roleArn;
       } else {
-        const roleArn = desired?.role.arn ?? String(step.details?.RoleArn);
-        const existing = findTenantRule(rules, config.tenantClaim, tenant);
-        if (existing) existing.RoleArn = roleArn;
-        else {
-          if (rules.length >= MAX_RULES) throw rulesLimitError(config, tenant, rules.length);
-          rules.push({ Claim: config.tenantClaim, MatchType: 'Equals', Value: tenant, RoleArn: roleArn });
-        }
+        if (rules.length >= MAX_RULES) throw rulesLimitError(config, tenant, rules.length);
+        rules.push({ Claim: config.tenantClaim, MatchType: 'Equals', Value: tenant, RoleArn: roleArn });
       }
     }
     roles.RoleMappings[key] = rulesEntry(rules);
@@ -187,12 +187,4 @@ async function applyRuleSteps(ctx: TenantContext, steps: Step[], tenant: string,
   return change.changed ? undefined : 'already as wanted';
 }
 
-/**
- * The provider's entry for a list of rules. Cognito requires at least one rule in a Rules entry;
- * with no tenant left, the entry becomes Token with AmbiguousRoleResolution Deny, under which a
- * token without cognito:roles (isoctl's rules-mode users) gets no role at all.
- */
-export function rulesEntry(rules: MappingRule[]): RoleMapping {
-  if (rules.length === 0) return { Type: 'Token', AmbiguousRoleResolution: 'Deny' };
-  return { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: rules } };
-}
+export { rulesEntry };

@@ -1,15 +1,17 @@
 // `tenant delete`: reverse order of create (mapping, probe user, inline policies, role), only
 // what exists, only what carries the stack's path and tags. Silo tables hold data and are kept.
+import { AwsCallError } from '../aws/errors.js';
 import { assertTenantId } from '../config/tenant-id.js';
 import { NotFoundError, PendingError } from '../errors.js';
 import { NotYet, retryAfterSeconds, waitFor, type WaitResult } from './wait.js';
-import { tenantRoleArn, tenantRoleName } from '../policy/index.js';
+import { tenantRoleName } from '../policy/index.js';
 import type { TenantContext } from './context.js';
-import { observeTenant } from './observe.js';
+import { observeTenant, type ObservedTenant } from './observe.js';
 import { planDelete, tenantExists, type Step } from './plan.js';
-import { applySteps } from './apply.js';
+import { group, probeUser, role, rule } from './resources/index.js';
+import { countRemovals, describeError, type RemovalContext, type RemovalOutcome, type RemovalState } from './resources/types.js';
 
-export type RemovalState = 'planned' | 'removed' | 'skipped';
+export type { RemovalState };
 
 export interface RemovalItem extends Step {
   state: RemovalState;
@@ -25,7 +27,7 @@ export interface DeleteTenantResult {
   items: RemovalItem[];
   /** Silo tables of the tenant: they hold data, so isoctl never deletes them. */
   kept: string[];
-  counts: { removed: number; skipped: number; planned: number };
+  counts: Record<RemovalState, number>;
   /** Read-back after the removals: IAM no longer shows the role (absent with --no-wait or --dry-run). */
   wait?: WaitResult | undefined;
 }
@@ -46,28 +48,18 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
   ctx.progress?.(`reading tenant ${tenant}`);
   const observed = await observeTenant(ctx.apis, config, tenant);
   const kept = observed.siloTables.filter((s) => s.table).map((s) => s.name);
-  const counts = (items: RemovalItem[]) => ({
-    removed: items.filter((i) => i.state === 'removed').length,
-    skipped: items.filter((i) => i.state === 'skipped').length,
-    planned: items.filter((i) => i.state === 'planned').length,
-  });
+  const counts = countRemovals;
   if (!tenantExists(observed, config)) {
     if (input.ignoreMissing) return { tenant, stack: config.stack, status: 'absent', dryRun: input.dryRun, items: [], kept, counts: counts([]) };
     throw new NotFoundError(`tenant ${JSON.stringify(tenant)} does not exist in stack ${config.stack} (no role, mapping or probe user); pass --ignore-missing to treat that as success`, 'tenant_not_found');
   }
-  const steps = planDelete(config, observed, tenantRoleArn(config, tenant));
+  const steps = planDelete(config, observed);
   if (input.dryRun) {
     const items = steps.map((s) => ({ ...s, state: 'planned' as const }));
     return { tenant, stack: config.stack, status: 'planned', dryRun: true, items, kept, counts: counts(items) };
   }
   await input.confirm?.(steps);
-  const toItems = (reports: Awaited<ReturnType<typeof applySteps>>): RemovalItem[] =>
-    reports.map(({ state: _state, detail, ...s }) => ({
-      ...s,
-      state: detail === 'already gone' || detail === 'already as wanted' ? 'skipped' : 'removed',
-      detail,
-    }));
-  const items = toItems(await applySteps(ctx, steps, undefined, tenant));
+  const items = await removeSteps(ctx, steps, observed);
   let roleStep = steps.find((s) => s.action === 'delete-role');
   // A role created moments ago may not show in IAM yet while its group or probe user (made after
   // it) already do: wait for it to appear and remove it too, rather than report the tenant gone
@@ -76,8 +68,8 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
     const late = await awaitLateRole(ctx, observed, input.waitMs);
     if (late) {
       const again = await observeTenant(ctx.apis, config, tenant);
-      const more = planDelete(config, again, tenantRoleArn(config, tenant));
-      items.push(...toItems(await applySteps(ctx, more, undefined, tenant)));
+      const more = planDelete(config, again);
+      items.push(...(await removeSteps(ctx, more, again)));
       roleStep = more.find((s) => s.action === 'delete-role');
     }
   }
@@ -102,6 +94,47 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
       throw new PendingError(`tenant ${tenant} deleted, but IAM still shows its role after ${Math.round(input.waitMs / 1000)}s`, retryAfterSeconds(waited), { result, pending: ['iam:role-gone'] });
   }
   return result;
+}
+
+/** How long one removal keeps retrying "still propagating" and DeleteConflict. */
+const REMOVAL_RETRY_MS = 20_000;
+
+/**
+ * Runs a delete plan through the resource modules' `remove`, in the plan's order; the inline
+ * policy steps are done by the role's removal (which also detaches managed policies). An error
+ * stops the delete: still propagating at the end of the retry window is exit 75 (re-run), the
+ * rest keeps its own exit code.
+ */
+async function removeSteps(ctx: TenantContext, steps: Step[], observed: ObservedTenant): Promise<RemovalItem[]> {
+  const rctx: RemovalContext = { ...ctx, now: () => ctx.now(), sleep: (ms, s) => ctx.sleep(ms, s), deadline: ctx.now() + REMOVAL_RETRY_MS, confirm: false, purpose: ctx.purpose };
+  const items: RemovalItem[] = [];
+  const done = (step: Step, o: RemovalOutcome) => items.push({ ...step, state: o.state, detail: o.detail });
+  const inlineSteps = steps.filter((s) => s.action === 'delete-inline-policy');
+  for (const step of steps) {
+    ctx.progress?.(`${step.action} ${step.target}`);
+    try {
+      if (step.action === 'delete-group') {
+        const g = observed.mapping.kind === 'group' ? observed.mapping.group : undefined;
+        done(step, await group.remove(rctx, { name: step.target, tenant: observed.tenant, observed: g }));
+      } else if (step.action === 'remove-rule') done(step, await rule.remove(rctx, { tenant: observed.tenant }));
+      else if (step.action === 'delete-probe-user') done(step, await probeUser.remove(rctx, { username: step.target }));
+      else if (step.action === 'delete-role') {
+        const names = inlineSteps.map((s) => s.target.slice(step.target.length + 1));
+        const o = await role.remove(rctx, { name: step.target, inlinePolicies: names });
+        for (const s of inlineSteps) {
+          const name = s.target.slice(step.target.length + 1);
+          done(s, o.removedPolicies.includes(name) ? { state: 'removed' } : { state: 'skipped', detail: 'already gone' });
+        }
+        done(step, o.state === 'removed' ? { state: 'removed', detail: o.detachedPolicies.length > 0 ? o.detail : undefined } : o);
+      }
+    } catch (err) {
+      if (err instanceof AwsCallError && (err.kind === 'still-propagating' || err.kind === 'conflict'))
+        throw new PendingError(`${step.action} ${step.target}: ${describeError(err)} (still so after ${REMOVAL_RETRY_MS / 1000}s)`, 10);
+      throw err;
+    }
+  }
+  // Keep the plan's order in the report (inline policies before their role).
+  return steps.map((s) => items.find((i) => i.action === s.action && i.target === s.target)).filter((i): i is RemovalItem => i !== undefined);
 }
 
 /** How long after a tenant's group or probe user was made its role may still be invisible to IAM reads. */

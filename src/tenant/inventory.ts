@@ -1,18 +1,21 @@
 // `tenant list` and `tenant show`: what exists, joined across IAM and Cognito, with a status per
 // tenant: ok, drift (trust, policy, boundary, tags or mapping differ from the config), orphan
-// (role without mapping), dangling (mapping or group without role).
+// (role without mapping), dangling (mapping or group without role), propagating (orphan or
+// dangling, but younger than a minute: another service's read has not caught up yet).
+// What is isoctl's and what is orphaned is decided by src/tenant/resources.
 import type { GroupInfo, MappingRule, RoleInfo } from '../aws/apis.js';
-import { roleName, assertTenantId } from '../config/tenant-id.js';
-import { stackPath } from '../config/schema.js';
+import { assertTenantId } from '../config/tenant-id.js';
 import { NotFoundError } from '../errors.js';
-import { buildTrustPolicy, policiesEqual, TAG_TENANT, type PolicyDocument } from '../policy/index.js';
+import { buildTrustPolicy, policiesEqual, type PolicyDocument } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { desiredTenant, scopesFromTag, resolveScopes } from './desired.js';
 import { mappingKeyOf, observeTenant, rulesOf, type ObservedTenant } from './observe.js';
-import { isManagedGroupDescription, TAG_SCOPES } from './names.js';
-import { findTenantRule, planCreate, roleOwnershipProblem, tenantExists } from './plan.js';
+import { TAG_SCOPES } from './names.js';
+import { findTenantRule, planCreate, tenantExists } from './plan.js';
+import { group as groupResource, role as roleResource, rule as ruleResource } from './resources/index.js';
+import { linkageOf } from './resources/orphans.js';
 
-export type TenantStatus = 'ok' | 'drift' | 'orphan' | 'dangling';
+export type TenantStatus = 'ok' | 'drift' | 'orphan' | 'dangling' | 'propagating';
 export type DriftAspect = 'trust' | 'policy' | 'boundary' | 'tags' | 'mapping' | 'probe' | 'extra-policies' | 'ownership' | 'silo-table';
 
 export interface TenantListEntry {
@@ -33,10 +36,15 @@ export interface TenantListResult {
   counts: Record<TenantStatus, number>;
 }
 
-function tenantOfRole(stack: string, role: RoleInfo): string | undefined {
-  const prefix = roleName(stack, '');
-  if (!role.name.startsWith(prefix)) return undefined;
-  return role.tags?.[TAG_TENANT] ?? role.name.slice(prefix.length);
+function ms(iso: string | undefined): number | undefined {
+  return iso === undefined ? undefined : Date.parse(iso);
+}
+
+/** The status of a tenant from its pieces; `drift` only counts when role and mapping are linked. */
+function statusOf(pieces: { role: boolean; mapped: boolean; probe?: boolean; createdAt: Array<number | undefined> }, drift: DriftAspect[], now: number): TenantStatus {
+  const { linkage, propagating } = linkageOf(pieces, now);
+  if (linkage === 'orphan' || linkage === 'dangling') return propagating ? 'propagating' : linkage;
+  return drift.length > 0 ? 'drift' : 'ok';
 }
 
 export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): Promise<TenantListResult> {
@@ -44,20 +52,18 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
   ctx.progress?.('listing roles and mappings');
   const [roles, mappings] = await Promise.all([
     apis.iam.listStackRoles(config.stack),
-    (async (): Promise<Map<string, { roleArn: string | undefined; kind: 'group' | 'rule' }>> => {
-      const out = new Map<string, { roleArn: string | undefined; kind: 'group' | 'rule' }>();
+    (async (): Promise<Map<string, { roleArn: string | undefined; kind: 'group' | 'rule'; createdAt: number | undefined }>> => {
+      const out = new Map<string, { roleArn: string | undefined; kind: 'group' | 'rule'; createdAt: number | undefined }>();
       if (config.mapping === 'token') {
         const groups: GroupInfo[] = await apis.cognitoIdp.listGroups(config.userPoolId);
         for (const g of groups) {
-          const marked = isManagedGroupDescription(config, g.description);
-          if (marked) out.set(marked, { roleArn: g.roleArn, kind: 'group' });
-          else if (g.roleArn?.includes(`:role${stackPath(config.stack)}`)) out.set(g.name, { roleArn: g.roleArn, kind: 'group' });
+          const t = groupResource.tenantOfGroup(config, g);
+          if (t !== undefined && groupResource.owned(config, g, t).owned) out.set(t, { roleArn: g.roleArn, kind: 'group', createdAt: g.createdAt });
         }
       } else {
         const poolRoles = await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId);
         for (const r of rulesOf(poolRoles, mappingKeyOf(config)) as MappingRule[])
-          if (r.Claim === config.tenantClaim && r.MatchType === 'Equals' && r.RoleArn.includes(`:role${stackPath(config.stack)}`))
-            out.set(r.Value, { roleArn: r.RoleArn, kind: 'rule' });
+          if (ruleResource.owned(config, r).owned) out.set(r.Value, { roleArn: r.RoleArn, kind: 'rule', createdAt: undefined });
       }
       return out;
     })(),
@@ -66,7 +72,7 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
   const checked: DriftAspect[] = opts.deep ? ['trust', 'mapping', 'policy', 'boundary', 'tags', 'extra-policies', 'ownership'] : ['trust', 'mapping'];
   const byTenant = new Map<string, RoleInfo>();
   for (const r of roles) {
-    const t = tenantOfRole(config.stack, r);
+    const t = roleResource.tenantOfRoleName(config, r.name);
     if (t) byTenant.set(t, r);
   }
   const ids = [...new Set([...byTenant.keys(), ...mappings.keys()])].sort();
@@ -75,15 +81,14 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
     const role = byTenant.get(tenant);
     const mapping = mappings.get(tenant);
     const drift: DriftAspect[] = [];
-    let status: TenantStatus;
-    if (!role) status = 'dangling';
-    else if (!mapping) status = 'orphan';
-    else {
+    if (role && mapping) {
+      // ListRoles carries no tags on AWS; where a listing does, the ownership filter applies already.
+      if (role.tags !== undefined && !roleResource.owned(config, role, tenant).owned) drift.push('ownership');
       if (!policiesEqual(trust, role.trustPolicy as PolicyDocument)) drift.push('trust');
       if (mapping.roleArn !== role.arn) drift.push('mapping');
       if (opts.deep) drift.push(...(await deepDrift(ctx, tenant)));
-      status = drift.length > 0 ? 'drift' : 'ok';
     }
+    const status = statusOf({ role: role !== undefined, mapped: mapping !== undefined, createdAt: [ms(role?.createDate), mapping?.createdAt] }, drift, ctx.now());
     tenants.push({
       tenant,
       status,
@@ -92,7 +97,7 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
       mapping: mapping ? { kind: mapping.kind, roleArn: mapping.roleArn } : null,
     });
   }
-  const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0 };
+  const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 0 };
   for (const t of tenants) counts[t.status]++;
   return { stack: config.stack, mapping: config.mapping, checked, tenants, counts };
 }
@@ -106,7 +111,7 @@ async function deepDrift(ctx: TenantContext, tenant: string): Promise<DriftAspec
 function driftOf(ctx: TenantContext, tenant: string, observed: ObservedTenant): DriftAspect[] {
   const { config } = ctx;
   if (!observed.role) return [];
-  if (roleOwnershipProblem(observed.role, config.stack)) return ['ownership'];
+  if (!roleResource.owned(config, observed.role, tenant).owned) return ['ownership'];
   const scopes = scopesFromTag(config, observed.role.tags?.[TAG_SCOPES]) ?? resolveScopes(config, undefined);
   let steps;
   try {
@@ -167,7 +172,12 @@ export async function showTenant(ctx: TenantContext, tenantId: string): Promise<
     if (rule) mapping = { kind: 'rule', claim: rule.Claim, value: rule.Value, roleArn: rule.RoleArn, position: rules.indexOf(rule) + 1, ruleCount: rules.length };
   }
   const drift = driftOf(ctx, tenant, observed);
-  const status: TenantStatus = !observed.role ? 'dangling' : !mapping ? 'orphan' : drift.length > 0 ? 'drift' : 'ok';
+  const group = observed.mapping.kind === 'group' ? observed.mapping.group : undefined;
+  const status = statusOf(
+    { role: observed.role !== undefined, mapped: mapping !== null, probe: observed.probe.user !== undefined, createdAt: [ms(observed.role?.createDate), group?.createdAt, observed.probe.user?.createdAt] },
+    drift,
+    ctx.now(),
+  );
   return {
     tenant,
     stack: config.stack,

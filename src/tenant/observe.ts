@@ -20,7 +20,8 @@ export interface ObservedTenant {
   dataPolicy: unknown;
   mapping: ObservedMapping;
   probe: { user: UserInfo | undefined; groups: string[] };
-  siloTables: Array<{ name: string; table: TableInfo | undefined }>;
+  /** With their tags when they exist (the silo-table ownership filter reads `isoctl:tenant`). */
+  siloTables: Array<{ name: string; table: TableInfo | undefined; tags?: Record<string, string> | undefined }>;
 }
 
 /** The rules of the user pool client's entry in an identity pool's role configuration. */
@@ -69,7 +70,11 @@ export async function observeTenant(apis: AwsApis, config: StackConfig, tenant: 
   const siloPart = Promise.all(
     config.tables
       .filter((t) => t.model === 'silo')
-      .map(async (t) => ({ name: `${t.name}-${tenant}`, table: await apis.dynamodb.describeTable(`${t.name}-${tenant}`) })),
+      .map(async (t) => {
+        const name = `${t.name}-${tenant}`;
+        const table = await apis.dynamodb.describeTable(name);
+        return { name, table, tags: table ? await apis.dynamodb.listTableTags(table.arn) : undefined };
+      }),
   );
   const [r, mapping, probe, siloTables] = await Promise.all([rolePart, mappingPart, probePart, siloPart]);
   return { tenant, ...r, mapping, probe, siloTables };

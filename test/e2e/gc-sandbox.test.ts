@@ -87,13 +87,13 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
   });
 
   const expected = [
-    'pending probe-user isoctl-probe-ghost',
-    'pending group gone',
-    'pending probe-user isoctl-probe-gone',
-    'pending role isoctl-gce-half',
-    'pending probe-user isoctl-probe-orphan1',
-    'pending role isoctl-gce-orphan1',
-    'pending role isoctl-gce-orphan2',
+    'planned probe-user isoctl-probe-ghost',
+    'planned group gone',
+    'planned probe-user isoctl-probe-gone',
+    'planned role isoctl-gce-half',
+    'planned probe-user isoctl-probe-orphan1',
+    'planned role isoctl-gce-orphan1',
+    'planned role isoctl-gce-orphan2',
     'skipped role isoctl-gce-young',
   ];
 
@@ -111,7 +111,7 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
     expect(reason['isoctl-probe-ghost']).toMatch(/^probe user of tenant ghost, which no longer exists/);
     expect(reason['isoctl-gce-young']).toMatch(/younger than --min-age 10s/);
     expect(JSON.stringify(doc)).not.toMatch(/outside|untagged|admins|"keep"/);
-    expect(doc.counts).toMatchObject({ pending: 7, skipped: 1, removed: 0 });
+    expect(doc.counts).toMatchObject({ planned: 7, skipped: 1, removed: 0 });
     const calls = sb.since(mark);
     expect(mutating(calls)).toEqual([]);
     // One ListRoles scan, not a call per role; per-role reads only for the 5 suspects (GetRole + ListRolePolicies for the
@@ -129,7 +129,7 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^plan for stack gce \(dry run/);
     expect(r.stdout).toMatch(/KIND\s+TENANT\s+TARGET\s+STATE\s+AGE\s+WHY/);
-    expect(r.stdout).toMatch(/7 pending, 1 skipped/);
+    expect(r.stdout).toMatch(/7 planned, 1 skipped/);
   });
 
   it('--apply without a terminal and without --yes refuses (exit 2) and changes nothing', async () => {
@@ -140,7 +140,7 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
     expect(mutating(sb.since(mark))).toEqual([]);
   });
 
-  it('--apply --yes removes exactly the pending items and leaves everything else; a second run finds nothing due', async () => {
+  it('--apply --yes removes exactly the planned items and leaves everything else; a second run finds nothing due', async () => {
     const mark = sb.mark();
     const started = Date.now();
     const r = await cli(['gc', '--apply', '--yes', '--min-age', `${MIN_AGE_S}s`, '--json']);
@@ -148,7 +148,7 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = r.json();
     expect(doc.dryRun).toBe(false);
-    expect(doc.counts).toEqual({ pending: 0, removed: 7, waiting: 0, failed: 0, skipped: 1 });
+    expect(doc.counts).toEqual({ planned: 0, removed: 7, waiting: 0, failed: 0, skipped: 1 });
     expect(doc.items.find((i: { target: string }) => i.target === 'isoctl-gce-orphan1').detail).toBe('inline policies isoctl-data and the role deleted');
     expect(mutating(sb.since(mark)).sort()).toEqual(
       [

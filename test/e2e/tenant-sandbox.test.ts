@@ -88,7 +88,7 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
       ['acme', 'ok'],
       ['beta', 'ok'],
     ]);
-    expect(doc.counts).toEqual({ ok: 2, drift: 0, orphan: 0, dangling: 0 });
+    expect(doc.counts).toEqual({ ok: 2, drift: 0, orphan: 0, dangling: 0, propagating: 0 });
     const human = await cli(['tenant', 'list']);
     expect(human.stdout).toMatch(/^TENANT\s+STATUS/m);
     expect(human.stdout).toMatch(/^acme\s+ok/m);

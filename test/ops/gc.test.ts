@@ -92,12 +92,12 @@ describe('gc plan (token mapping)', () => {
     make(fake, cfg, 'stale', { role: false, probe: true });
     const items = await plan();
     expect(brief(items)).toEqual([
-      'pending group gone',
-      'pending probe-user isoctl-probe-gone',
-      'pending role isoctl-prod-half',
-      'pending probe-user isoctl-probe-orphan',
-      'pending role isoctl-prod-orphan',
-      'pending probe-user isoctl-probe-stale',
+      'planned group gone',
+      'planned probe-user isoctl-probe-gone',
+      'planned role isoctl-prod-half',
+      'planned probe-user isoctl-probe-orphan',
+      'planned role isoctl-prod-orphan',
+      'planned probe-user isoctl-probe-stale',
     ]);
     const why = Object.fromEntries(items.map((i) => [`${i.kind} ${i.tenant}`, i.reason]));
     expect(why['role half']).toMatch(/^half-created tenant: role without its inline policy isoctl-data, and no user pool group maps it/);
@@ -122,7 +122,7 @@ describe('gc plan (token mapping)', () => {
     const items = await plan();
     expect(brief(items)).toEqual(['skipped role isoctl-prod-young']);
     expect(items[0]!.detail).toMatch(/^younger than --min-age 1h \(created 5min ago\)/);
-    expect(brief(await plan(0))).toEqual(['pending role isoctl-prod-young']);
+    expect(brief(await plan(0))).toEqual(['planned role isoctl-prod-young']);
   });
 
   it('a tenant with any young resource is skipped as a whole (a create may be in progress)', async () => {
@@ -168,7 +168,7 @@ describe('gc plan (token mapping)', () => {
 });
 
 describe('gc apply', () => {
-  it('removes exactly the pending items: mapping, probe user, inline policies, role; skipped ones stay', async () => {
+  it('removes exactly the planned items: mapping, probe user, inline policies, role; skipped ones stay', async () => {
     make(fake, cfg, 'healthy', { group: true, probe: true });
     make(fake, cfg, 'orphan', { probe: true });
     make(fake, cfg, 'gone', { role: false, group: true, probe: true });
@@ -176,7 +176,7 @@ describe('gc apply', () => {
     const items = await plan();
     fake.calls.length = 0;
     await applyGc({ ...clock, apis, config: cfg }, items, { concurrency: 4, timeoutMs: 5_000, minAgeMs: HOUR });
-    expect(countStates(items)).toEqual({ pending: 0, removed: 4, waiting: 0, failed: 0, skipped: 1 });
+    expect(countStates(items)).toEqual({ planned: 0, removed: 4, waiting: 0, failed: 0, skipped: 1 });
     expect([...fake.roles.keys()].sort()).toEqual(['isoctl-prod-healthy', 'isoctl-prod-young']);
     expect([...fake.groups.keys()]).toEqual(['healthy']);
     expect([...fake.users.keys()]).toEqual(['isoctl-probe-healthy']);
@@ -250,7 +250,7 @@ describe('gc with rules mapping', () => {
       },
     };
     const items = await plan();
-    expect(brief(items)).toEqual(['pending rule custom:tenant=dead', 'pending probe-user isoctl-probe-dead']);
+    expect(brief(items)).toEqual(['planned rule custom:tenant=dead', 'planned probe-user isoctl-probe-dead']);
     expect(items[0]!.detail).toMatch(/no creation date for rules/);
     fake.calls.length = 0;
     await applyGc({ ...clock, apis, config: cfg }, items, { concurrency: 2, timeoutMs: 5_000, minAgeMs: HOUR });

@@ -35,7 +35,7 @@ describe.each(['token', 'rules'] as const)(`${TENANTS} tenant creates at once (%
       expect(results.every((r) => r.json().status === 'created')).toBe(true);
       expect(diffState(sb.config, base, tenants, await snapshot(sb))).toEqual([]);
       const list = await sb.cli(['tenant', 'list', '--json']);
-      expect(list.json().counts).toEqual({ ok: TENANTS, drift: 0, orphan: 0, dangling: 0 });
+      expect(list.json().counts).toEqual({ ok: TENANTS, drift: 0, orphan: 0, dangling: 0, propagating: 0 });
       const log = sb.requests();
       const lockContention = log.filter((e) => e.service === 'dynamodb' && e.error === 'ConditionalCheckFailedException').length;
       const poolWrites = log.filter((e) => e.operation === 'SetIdentityPoolRoles').length;

@@ -24,6 +24,8 @@ interface FakeRole {
   boundary: string | undefined;
   tags: Record<string, string>;
   policies: Map<string, string>;
+  /** ARNs of attached managed policies (set by tests: isoctl never attaches any). */
+  attached?: Set<string>;
 }
 
 interface FakePolicy {
@@ -50,6 +52,8 @@ export class FakeAws {
   poolRoles: IdentityPoolRoles = { Roles: {}, RoleMappings: {} };
   tagMaps = new Map<string, PrincipalTagMap>();
   readonly tables = new Map<string, TableInfo>();
+  /** Table ARN -> tags (CreateTable's Tags; tests may set others). */
+  readonly tableTags = new Map<string, Record<string, string>>();
   readonly leases = new Map<string, Lease>();
   /** Issued credentials: access key -> the role and session it belongs to. */
   readonly sessions = new Map<string, { roleName: string; tenant: string; sub: string }>();
@@ -171,9 +175,17 @@ export class FakeAws {
           rec('iam', 'DeleteRole');
           const r = fake.roles.get(roleName);
           if (!r) return false;
-          if (r.policies.size > 0) throw err('DeleteConflict', 'Cannot delete entity, must delete policies first.');
+          if (r.policies.size > 0 || (r.attached?.size ?? 0) > 0) throw err('DeleteConflict', 'Cannot delete entity, must delete policies first.');
           fake.roles.delete(roleName);
           return true;
+        },
+        async listAttachedRolePolicies(roleName) {
+          rec('iam', 'ListAttachedRolePolicies');
+          return [...(needRole(roleName).attached ?? [])];
+        },
+        async detachRolePolicy(roleName, policyArn) {
+          rec('iam', 'DetachRolePolicy');
+          return fake.roles.get(roleName)?.attached?.delete(policyArn) ?? false;
         },
         async tagRole(roleName, tags) {
           rec('iam', 'TagRole');
@@ -411,7 +423,13 @@ export class FakeAws {
           if (fake.tables.has(input.name)) throw err('ResourceInUseException', `Table already exists: ${input.name}`);
           const t: TableInfo = { name: input.name, arn: `arn:aws:dynamodb:${cfg.region}:${acct}:table/${input.name}`, status: 'ACTIVE', partitionKey: input.partitionKey, sortKey: input.sortKey };
           fake.tables.set(input.name, t);
+          fake.tableTags.set(t.arn, { ...input.tags });
           return { ...t };
+        },
+        async listTableTags(arn) {
+          rec('dynamodb', 'ListTagsOfResource');
+          const t = [...fake.tables.values()].find((x) => x.arn === arn);
+          return t ? { ...(fake.tableTags.get(arn) ?? {}) } : undefined;
         },
         async deleteTable(name) {
           rec('dynamodb', 'DeleteTable');

@@ -151,7 +151,8 @@ describe('tenant create (token mapping)', () => {
     const role = fake.roles.get('isoctl-test-acme')!;
     role.trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] });
     role.boundary = undefined;
-    role.tags['isoctl:tenant'] = 'other';
+    // A missing tenant tag is repaired; a tenant tag naming another tenant is refused (test/tenant/ownership.test.ts).
+    delete role.tags['isoctl:tenant'];
     role.tags['isoctl:stale'] = 'x';
     role.tags.owner = 'team-a';
     const r = await create(ctx, 'acme');
@@ -465,7 +466,7 @@ describe('tenant delete', () => {
     fake.calls.length = 0;
     const r = await deleteTenant(ctx, { tenant: 'acme', dryRun: false, ignoreMissing: false });
     expect(r.items.map((i) => i.action)).toEqual(['delete-group', 'delete-probe-user', 'delete-inline-policy', 'delete-role']);
-    expect(r.counts).toEqual({ removed: 4, skipped: 0, planned: 0 });
+    expect(r.counts).toEqual({ planned: 0, removed: 4, waiting: 0, failed: 0, skipped: 0 });
     expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['DeleteGroup', 'AdminDeleteUser', 'DeleteRolePolicy', 'DeleteRole']);
     expect(fake.roles.size + fake.groups.size + fake.users.size).toBe(0);
   });
@@ -513,6 +514,8 @@ describe('tenant list / show', () => {
     for (const t of ['ok1', 'drift1', 'orphan1', 'dangling1']) await create(ctx, t);
     fake.roles.get('isoctl-test-drift1')!.trust = JSON.stringify({ Version: '2012-10-17', Statement: [] });
     fake.groups.delete('orphan1');
+    // Older than the propagation window: a real orphan, not IAM/Cognito lag after a create.
+    fake.roles.get('isoctl-test-orphan1')!.createDate = new Date(Date.now() - 5 * 60_000).toISOString();
     fake.roles.get('isoctl-test-dangling1')!.policies.clear();
     fake.roles.delete('isoctl-test-dangling1');
     fake.calls.length = 0;
@@ -524,8 +527,27 @@ describe('tenant list / show', () => {
       ['orphan1', 'orphan'],
     ]);
     expect(r.tenants.find((t) => t.tenant === 'drift1')?.drift).toEqual(['trust']);
+    expect(r.counts).toEqual({ ok: 1, drift: 1, orphan: 1, dangling: 1, propagating: 0 });
     // No per-role calls without --deep.
     expect(fake.calls.map((c) => c.operation).sort()).toEqual(['ListGroups', 'ListRoles']);
+  });
+
+  it('a role or group younger than a minute without its other half is propagating, not orphan or dangling', async () => {
+    const { fake, ctx } = await initialised();
+    for (const t of ['fresh-orphan', 'fresh-dangling', 'old-dangling']) await create(ctx, t);
+    fake.groups.delete('fresh-orphan'); // role made just now; Cognito does not list its group yet
+    fake.roles.delete('isoctl-test-fresh-dangling'); // group made just now; IAM does not list its role yet
+    fake.groups.get('fresh-dangling')!.createdAt = Date.now() - 5_000;
+    fake.roles.delete('isoctl-test-old-dangling');
+    fake.groups.get('old-dangling')!.createdAt = Date.now() - 61_000;
+    const r = await listTenants(ctx, { deep: false });
+    expect(r.tenants.map((t) => [t.tenant, t.status])).toEqual([
+      ['fresh-dangling', 'propagating'],
+      ['fresh-orphan', 'propagating'],
+      ['old-dangling', 'dangling'],
+    ]);
+    expect(r.counts).toMatchObject({ propagating: 2, dangling: 1, orphan: 0 });
+    expect((await showTenant(ctx, 'fresh-orphan')).status).toBe('propagating');
   });
 
   it('--deep finds a hand-edited inline policy; show reports documents and status', async () => {

@@ -126,7 +126,7 @@ describe('gc --apply on a terminal asks to type the stack name', () => {
     const mark = sb.mark();
     term = Terminal.start({ args: ['--sandbox', sb.stateDir, 'gc', '--min-age', '0s', '--apply'] });
     await term.waitFor(/Type "ask" to confirm: $/);
-    expect(programText(term.screen())).toMatch(/role\s+keep\s+isoctl-ask-keep\s+pending .*orphaned role/);
+    expect(programText(term.screen())).toMatch(/role\s+keep\s+isoctl-ask-keep\s+planned .*orphaned role/);
     term.type('keep');
     const wrong = await term.exit(15_000);
     expect(wrong, term.screen()).toMatchObject({ code: 2, signal: null });

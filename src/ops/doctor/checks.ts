@@ -5,6 +5,7 @@
 import type { AwsApis } from '../../aws/apis.js';
 import { cognitoProviderName } from '../../aws/apis.js';
 import type { AccountScansApi } from '../../aws/account-scans.js';
+import { boundary as boundaryResource, role as roleResource } from '../../tenant/resources/index.js';
 import { boundaryPolicyName, lockTableName, stackPath, type StackConfig } from '../../config/schema.js';
 import { roleName } from '../../config/tenant-id.js';
 import { MANAGED_BY_VALUE, TAG_MANAGED_BY, boundaryPolicyArn, buildBoundaryPolicy, buildOperatorPolicy, buildTrustPolicy, policiesEqual, principalTagAttributeMap, type PolicyDocument } from '../../policy/index.js';
@@ -139,8 +140,9 @@ export async function checkBoundary(env: DoctorEnv): Promise<Finding> {
   const policy = await env.reads.run('iam:GetPolicy', () => env.apis.iam.getPolicy(arn));
   if (!policy.ok) return denied('boundary', 'iam:GetPolicy', policy.error);
   if (!policy.value) return finding('boundary', 'problem', `the permissions boundary ${arn} does not exist: tenant create refuses to run`, { command: INIT, action: 'Run init: it creates the boundary.' });
-  if (policy.value.tags && policy.value.tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE)
-    return finding('boundary', 'problem', `${arn} exists without the tag ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE}: isoctl will not update it`, { action: `Rename or delete that policy, or tag it if it is isoctl's (${boundaryPolicyName(config.stack)}).` });
+  const ownership = boundaryResource.owned(config, policy.value);
+  if (!ownership.owned)
+    return finding('boundary', 'problem', `${ownership.reason}: isoctl will not update it`, { action: `Rename or delete that policy, or tag it if it is isoctl's (${boundaryPolicyName(config.stack)}).` });
   const doc = await env.reads.run('iam:GetPolicyVersion', () => env.apis.iam.getPolicyVersion(arn, policy.value!.defaultVersionId));
   if (!doc.ok) return denied('boundary', 'iam:GetPolicyVersion', doc.error);
   if (!policiesEqual(buildBoundaryPolicy(config), doc.value as PolicyDocument))
@@ -161,8 +163,11 @@ export async function checkTrustAndQuota(env: DoctorEnv): Promise<Finding[]> {
   if (!roles.ok) out.push(denied('trust', 'iam:ListRoles', roles.error));
   else {
     const want = buildTrustPolicy(config);
-    const prefix = roleName(config.stack, '');
-    const bad = roles.value.filter((r) => r.name.startsWith(prefix) && !policiesEqual(want, r.trustPolicy as PolicyDocument)).map((r) => ({ role: r.name, tenant: r.name.slice(prefix.length), why: trustDifference(config, r.trustPolicy) }));
+    // Tenant roles by the role module's naming (ListRoles carries no tags to run the full filter on).
+    const bad = roles.value
+      .map((r) => ({ r, tenant: roleResource.tenantOfRoleName(config, r.name) }))
+      .filter(({ r, tenant }) => tenant !== undefined && !policiesEqual(want, r.trustPolicy as PolicyDocument))
+      .map(({ r, tenant }) => ({ role: r.name, tenant: tenant as string, why: trustDifference(config, r.trustPolicy) }));
     if (bad.length === 0) out.push(finding('trust', 'ok', `${roles.value.length} role(s) under ${stackPath(config.stack)}: trust policies match the config (aud ${config.identityPoolId}, amr authenticated${config.granularity === 'user' ? ', sts:TagSession for userid' : ''})`, undefined, { roles: roles.value.length }));
     else
       out.push(

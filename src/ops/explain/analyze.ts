@@ -34,6 +34,7 @@ import {
 } from '../../policy/index.js';
 import { scopesFromTag } from '../../tenant/desired.js';
 import { TAG_SCOPES } from '../../tenant/names.js';
+import { role as roleResource } from '../../tenant/resources/index.js';
 import { byCauseOrder, cause, type Cause } from './causes.js';
 import type { RequestFacts } from './facts.js';
 import type { ParsedDenial } from './parse.js';
@@ -230,11 +231,8 @@ export function analyzeDenial(input: ExplainInput): ExplainResult {
     );
 
   const ageMs = role.createDate ? input.at - Date.parse(role.createDate) : undefined;
-  const managed =
-    config !== undefined &&
-    role.path === stackPath(config.stack) &&
-    role.tags[TAG_MANAGED_BY] === MANAGED_BY_VALUE &&
-    role.tags[TAG_STACK] === config.stack;
+  const ownership = config ? roleResource.owned(config, role) : undefined;
+  const managed = ownership?.owned === true;
   const roleView: ExplainResult['role'] = {
     name: role.name,
     arn: role.arn,
@@ -249,7 +247,7 @@ export function analyzeDenial(input: ExplainInput): ExplainResult {
   const possible: Cause[] = [];
   if (config && !managed)
     found.push(
-      cause('not-isoctl-role', 'certain', `${role.name} is not a role of stack ${config.stack}`, `isoctl's roles live under ${stackPath(config.stack)} with the tags ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE} and ${TAG_STACK}=${config.stack}; this one (path ${role.path}) does not, so isoctl never changes it. Its policies were still evaluated below.`, {
+      cause('not-isoctl-role', 'certain', `${role.name} is not a role of stack ${config.stack}`, `isoctl's roles live under ${stackPath(config.stack)} with the tags ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE} and ${TAG_STACK}=${config.stack}; this one (path ${role.path}) does not (${ownership && !ownership.owned ? ownership.reason : 'not owned'}), so isoctl never changes it. Its policies were still evaluated below.`, {
         action: 'Fix that role yourself, or use a tenant role of the stack.',
       }),
     );

@@ -6,21 +6,23 @@
 //                                                             and the tenant's probe user go
 //   - no role (confirmed with GetRole)                      -> dangling: isoctl's group or rule
 //                                                             and the probe user go
-// Safety lives here, whatever the flags: only roles at exactly /isoctl/<stack>/ whose tags say
-// managed-by=isoctl and stack=<stack>; only groups carrying isoctl's description mark for this
-// stack; only rules on the tenant claim that map to exactly this stack's role ARN; only users
-// named isoctl-probe-<tenant> whose tenant no other isoctl stack in the account has. Everything
-// else is never listed. Nothing younger than --min-age is touched: when any resource of a
+// Safety is the resource modules' ownership filters (src/tenant/resources), whatever the flags;
+// orphan vs dangling is resources/orphans.ts. gc adds only what is about garbage: probe users
+// whose tenant another isoctl stack of the account has are left alone (a shared user pool), and
+// everything not owned is never listed. Nothing younger than --min-age is touched: when any resource of a
 // tenant is younger, all of the tenant's items are skipped (a create may be in progress).
 import type { MappingRule, RoleInfo } from '../../aws/apis.js';
 import type { DatedGroup, DatedUser } from '../../aws/account-scans.js';
 import { stackPath, type StackConfig } from '../../config/schema.js';
 import { roleName, TENANT_ID_PATTERN } from '../../config/tenant-id.js';
-import { INLINE_POLICY_NAME, MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_STACK, TAG_TENANT } from '../../policy/index.js';
-import { isManagedGroupDescription, PROBE_USER_PREFIX, probeUsername } from '../../tenant/names.js';
+import { INLINE_POLICY_NAME, tenantRoleArn } from '../../policy/index.js';
+import { group as groupResource, probeUser, role as roleResource, rule as ruleResource } from '../../tenant/resources/index.js';
+import { linkageOf } from '../../tenant/resources/orphans.js';
+import { countRemovals, type RemovalState } from '../../tenant/resources/types.js';
 
 export type GcKind = 'group' | 'rule' | 'probe-user' | 'role';
-export type GcState = 'pending' | 'removed' | 'waiting' | 'failed' | 'skipped';
+/** The one removal vocabulary (src/tenant/resources/types.ts). */
+export type GcState = RemovalState;
 
 /** A role tag isoctl (or an operator) may set to date a role; CreateDate is used otherwise. */
 export const TAG_CREATED_AT = 'isoctl:created-at';
@@ -85,11 +87,6 @@ interface TenantView {
   probe: DatedUser | undefined;
 }
 
-function tenantRoleArnOf(config: StackConfig, tenant: string, listed: RoleInfo | undefined): string {
-  if (listed) return listed.arn;
-  const partition = config.region.startsWith('cn-') ? 'aws-cn' : config.region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-  return `arn:${partition}:iam::${config.accountId}:role${stackPath(config.stack)}${roleName(config.stack, tenant)}`;
-}
 
 function view(config: StackConfig, listing: GcListing) {
   const path = stackPath(config.stack);
@@ -117,22 +114,17 @@ function view(config: StackConfig, listing: GcListing) {
   const foreignGroupNames = new Set<string>();
   for (const g of listing.groups ?? []) {
     if (g.roleArn) mappedArns.add(g.roleArn);
-    const marked = isManagedGroupDescription(config, g.description);
-    // isoctl's mark, and no hand-made redirection: the group maps to the tenant's role or to nothing.
-    if (marked !== undefined && marked === g.name && TENANT_ID_PATTERN.test(marked) && (g.roleArn === undefined || g.roleArn === tenantRoleArnOf(config, marked, tenants.get(marked)?.role)))
-      at(marked).group = g;
+    const marked = groupResource.tenantOfGroup(config, g);
+    if (marked !== undefined && groupResource.owned(config, g, marked).owned) at(marked).group = g;
     else foreignGroupNames.add(g.name);
   }
   for (const r of listing.rules ?? []) {
     if (r.RoleArn) mappedArns.add(r.RoleArn);
-    if (r.Claim !== config.tenantClaim || r.MatchType !== 'Equals' || !TENANT_ID_PATTERN.test(r.Value)) continue;
-    if (r.RoleArn !== tenantRoleArnOf(config, r.Value, tenants.get(r.Value)?.role)) continue;
-    at(r.Value).rule = r;
+    if (ruleResource.owned(config, r).owned) at(r.Value).rule = r;
   }
   for (const u of listing.probeUsers) {
-    if (!u.username.startsWith(PROBE_USER_PREFIX)) continue;
-    const t = u.username.slice(PROBE_USER_PREFIX.length);
-    if (TENANT_ID_PATTERN.test(t) && probeUsername(t) === u.username) at(t).probe = u;
+    const t = probeUser.tenantOfProbeUser(u.username);
+    if (t !== undefined && probeUser.owned(config, u, t).owned) at(t).probe = u;
   }
   return { tenants, mappedArns, otherStacks, foreignGroupNames };
 }
@@ -150,16 +142,6 @@ export function gcCandidates(config: StackConfig, listing: GcListing): GcCandida
   return { detailRoles, confirmAbsent };
 }
 
-export function roleOwnedByStack(config: StackConfig, name: string, d: Pick<RoleDetails, 'path' | 'tags'>): boolean {
-  const t = name.slice(roleName(config.stack, '').length);
-  return (
-    d.path === stackPath(config.stack) &&
-    name === roleName(config.stack, t) &&
-    d.tags[TAG_MANAGED_BY] === MANAGED_BY_VALUE &&
-    d.tags[TAG_STACK] === config.stack &&
-    (d.tags[TAG_TENANT] === undefined || d.tags[TAG_TENANT] === t)
-  );
-}
 
 function age(now: number, iso: string | undefined): number | null {
   if (!iso) return null;
@@ -187,7 +169,7 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
     const mine: GcItem[] = [];
     const probeItem = (why: string) => {
       if (!v.probe) return;
-      const item: GcItem = { kind: 'probe-user', tenant: t, target: v.probe.username, reason: why, createdAt: v.probe.createDate ?? null, ageSeconds: age(opts.now, v.probe.createDate), state: 'pending' };
+      const item: GcItem = { kind: 'probe-user', tenant: t, target: v.probe.username, reason: why, createdAt: v.probe.createDate ?? null, ageSeconds: age(opts.now, v.probe.createDate), state: 'planned' };
       const others = otherStacks.get(t);
       if (others) {
         item.state = 'skipped';
@@ -199,11 +181,14 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
       mine.push(item);
     };
 
+    // A role the listing did not show counts as absent only once GetRole confirmed it (the listing may lag).
+    if (!v.role && reads.exists.get(roleName(config.stack, t)) !== false) continue;
+    const { linkage } = linkageOf({ role: v.role !== undefined, mapped: v.role ? mappedArns.has(v.role.arn) : v.group !== undefined || v.rule !== undefined, probe: v.probe !== undefined }, opts.now);
+    if (linkage !== 'orphan' && linkage !== 'dangling') continue;
     if (v.role) {
-      if (mappedArns.has(v.role.arn)) continue;
       const d = reads.roles.get(v.role.name);
       if (!d || !d.exists) continue; // gone since the listing: nothing to do
-      if (!roleOwnedByStack(config, v.role.name, d)) continue; // not isoctl's: never listed
+      if (!roleResource.owned(config, { name: v.role.name, path: d.path, tags: d.tags }, t).owned) continue; // not isoctl's: never listed
       const createdAt = validDate(d.tags[TAG_CREATED_AT]) ?? d.createDate ?? v.role.createDate;
       const halfCreated = !d.inlinePolicies.includes(INLINE_POLICY_NAME);
       mine.push({
@@ -215,14 +200,12 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
           : `orphaned role: no ${mappingWord} maps it`,
         createdAt: createdAt ?? null,
         ageSeconds: age(opts.now, createdAt),
-        state: 'pending',
+        state: 'planned',
         inlinePolicies: [...d.inlinePolicies].sort(),
       });
       probeItem(`probe user of tenant ${t}, whose ${halfCreated ? 'half-created' : 'orphaned'} role goes`);
     } else {
-      const name = roleName(config.stack, t);
-      if (reads.exists.get(name) !== false) continue; // GetRole found it (the listing lagged) or was not asked
-      const arn = tenantRoleArnOf(config, t, undefined);
+      const arn = tenantRoleArn(config, t);
       if (v.group)
         mine.push({
           kind: 'group',
@@ -231,7 +214,7 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
           reason: `group maps to ${v.group.roleArn ?? 'no role'}, which no longer exists`,
           createdAt: v.group.createDate ?? null,
           ageSeconds: age(opts.now, v.group.createDate),
-          state: 'pending',
+          state: 'planned',
           roleArn: v.group.roleArn,
         });
       if (v.rule)
@@ -242,7 +225,7 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
           reason: `rule maps ${v.rule.Claim}=${v.rule.Value} to ${arn}, which no longer exists`,
           createdAt: null,
           ageSeconds: null,
-          state: 'pending',
+          state: 'planned',
           roleArn: v.rule.RoleArn,
         });
       probeItem(`probe user of tenant ${t}, which no longer exists (no role${v.group || v.rule ? '; its mapping goes too' : ', no mapping'})`);
@@ -252,7 +235,7 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
     const ages = mine.map((i) => i.ageSeconds).filter((a): a is number => a !== null);
     const youngest = ages.length > 0 ? Math.min(...ages) : null;
     for (const item of mine) {
-      if (item.state !== 'pending') continue;
+      if (item.state !== 'planned') continue;
       if (youngest !== null && youngest < minAge) {
         item.state = 'skipped';
         item.detail =
@@ -279,7 +262,5 @@ function validDate(s: string | undefined): string | undefined {
 }
 
 export function countStates(items: GcItem[]): Record<GcState, number> {
-  const counts: Record<GcState, number> = { pending: 0, removed: 0, waiting: 0, failed: 0, skipped: 0 };
-  for (const i of items) counts[i.state]++;
-  return counts;
+  return countRemovals(items);
 }
