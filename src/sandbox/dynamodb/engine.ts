@@ -175,6 +175,8 @@ export async function openEngine(opts: { dataDir: string | undefined; accountId:
       try {
         const data = validations.checkTypes(structuredClone(input), entry.validation.types);
         validations.checkValidations(data, entry.validation.types, entry.validation.custom, store);
+        // dynalite predates CreateTable's Tags parameter: carry them to execute(), which applies them.
+        if (operation === 'CreateTable' && Array.isArray(input.Tags) && input.Tags.length > 0) (data as { Tags?: unknown }).Tags = structuredClone(input.Tags);
         return data;
       } catch (err) {
         throw toSandboxError(err);
@@ -200,6 +202,12 @@ export async function openEngine(opts: { dataDir: string | undefined; accountId:
       if (table !== undefined && (operation === 'CreateTable' || operation === 'DeleteTable')) {
         keyCache.delete(table);
         await waitFor(table, operation === 'CreateTable' ? (t) => t?.TableStatus === 'ACTIVE' : (t) => t === undefined);
+        const tags = (validated as { Tags?: unknown[] }).Tags;
+        const arn = (output as { TableDescription?: { TableArn?: string } }).TableDescription?.TableArn;
+        if (operation === 'CreateTable' && tags && arn) {
+          const tag = actions.get('TagResource')!.action;
+          await new Promise((resolve, reject) => tag(store, { ResourceArn: arn, Tags: tags }, (err, value) => (err ? reject(toSandboxError(err)) : resolve(value))));
+        }
       }
       return output as Record<string, unknown>;
     },
