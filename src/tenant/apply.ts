@@ -2,7 +2,7 @@
 // after CreateRole, Cognito not seeing a fresh role) is retried briefly; a step whose work was
 // already done by an earlier, interrupted run (already-exists, already gone) counts as done.
 // Identity-pool rule steps run together in one read-modify-write under the lock.
-import type { MappingRule, RoleMapping } from '../aws/apis.js';
+import type { MappingRule } from '../aws/apis.js';
 import { AwsCallError } from '../aws/errors.js';
 import { FailedError, PendingError, RefusedError } from '../errors.js';
 import type { DesiredTenant } from './desired.js';
