@@ -63,6 +63,8 @@ const PROPAGATING_MESSAGES = [
   /cannot be assumed/i,
   /not authorized to perform: sts:AssumeRoleWithWebIdentity/i,
   /invalid identity pool configuration/i,
+  // SetIdentityPoolRoles right after CreateRole (boto/boto3#73); a role that never appears runs out the propagation wait.
+  /^Access to Role '.*' is forbidden\.?$/i,
 ];
 
 export interface AwsErrorLike {

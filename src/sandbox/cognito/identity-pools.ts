@@ -3,6 +3,7 @@
 // GetId -> GetCredentialsForIdentity (enhanced flow) or GetId -> GetOpenIdToken (basic flow).
 import { randomUUID } from 'node:crypto';
 import { SandboxError, type Caller, type JsonService, type SandboxContext } from '../contract.js';
+import { poolRoleHandlers } from './identity-pool-roles.js';
 import { canonicalMappingKey, canonicalProvider, userPoolOfProvider } from './provider-names.js';
 import { INVALID_CONFIGURATION, resolveRole } from './role-resolution.js';
 import {
@@ -14,20 +15,15 @@ import {
   type CognitoIdentityProviderConfig,
   type IdentityPoolRecord,
   type IdentityRecord,
-  type MappingRule,
-  type PoolRoles,
   type PrincipalTagMap,
-  type RoleMapping,
 } from './state.js';
 import { issueOpenIdToken, OPENID_TOKEN_SECONDS, verifyUserPoolIdToken } from './tokens.js';
 import { checkTrust, defaultTrustEvaluator, type TrustEvaluator } from './trust.js';
 import {
   epochSeconds,
   invalid,
-  isRoleArn,
   optArray,
   optBool,
-  optObject,
   optString,
   optStringArray,
   optStringMap,
@@ -50,9 +46,7 @@ const READ_OPERATIONS = new Set([
   'GetCredentialsForIdentity',
 ]);
 
-/** Cognito's quota of rules per role mapping (adjustable in AWS; the sandbox holds the default). */
-export const MAX_RULES_PER_MAPPING = 25;
-export const MAX_ROLE_MAPPINGS = 10;
+export { MAX_RULES_PER_MAPPING, MAX_ROLE_MAPPINGS } from './identity-pool-roles.js';
 /** The principal tags UseDefaults applies for a Cognito user pool provider. */
 export const DEFAULT_PRINCIPAL_TAGS: Record<string, string> = { username: 'sub', client: 'aud' };
 const SESSION_SECONDS = 3600;
@@ -201,97 +195,6 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
     };
   }
 
-  // ---- roles and role mappings -----------------------------------------------------------------
-
-  /** AWS answers a value that is not a role ARN as a refused iam:PassRole. */
-  function checkRoleArn(value: unknown, where: string): string {
-    if (typeof value !== 'string') throw invalid(`Invalid type for '${where}': expected a string`);
-    if (value.length < 20 || value.length > 2048 || !isRoleArn(value)) throw new SandboxError('NotAuthorizedException', `Access to Role '${value}' is forbidden.`);
-    return value;
-  }
-
-  /** Whether a role-mapping key names a provider configured on the pool. */
-  function mappingKeyKnown(pool: IdentityPoolRecord, key: string): boolean {
-    const canonical = canonicalMappingKey(key);
-    if ((pool.CognitoIdentityProviders ?? []).some((p) => `${canonicalProvider(p.ProviderName)}:${p.ClientId ?? ''}` === canonical)) return true;
-    if (Object.keys(pool.SupportedLoginProviders ?? {}).includes(key)) return true;
-    return [...(pool.OpenIdConnectProviderARNs ?? []), ...(pool.SamlProviderARNs ?? [])].some((arn) => arn === key || arn.endsWith(`/${key}`));
-  }
-
-  function parseMapping(pool: IdentityPoolRecord, key: string, raw: unknown): RoleMapping {
-    if (key.length < 1 || key.length > 128) throw invalid(`1 validation error detected: Value '${key}' at 'roleMappings' failed to satisfy constraint: Map keys must have length between 1 and 128`);
-    if (!mappingKeyKnown(pool, key))
-      throw invalid(`Role mapping key '${key}' is not an identity provider of this identity pool; for a user pool use '<ProviderName>:<ClientId>' of one of its CognitoIdentityProviders.`);
-    const m = (raw ?? {}) as Input;
-    const type = reqString(m, 'Type', { enum: ['Token', 'Rules'] }) as RoleMapping['Type'];
-    const ambiguous = optString(m, 'AmbiguousRoleResolution', { enum: ['AuthenticatedRole', 'Deny'] }) as RoleMapping['AmbiguousRoleResolution'];
-    if (!ambiguous) throw invalid(`AmbiguousRoleResolution must be specified for the ${type} role mapping of '${key}'.`);
-    const mapping: RoleMapping = { Type: type, AmbiguousRoleResolution: ambiguous };
-    const rc = optObject(m, 'RulesConfiguration');
-    if (type === 'Rules' && !rc) throw invalid(`RulesConfiguration is required for the Rules role mapping of '${key}'.`);
-    if (rc) {
-      const rawRules = optArray(rc, 'Rules', { min: 1, max: 400 });
-      if (!rawRules || rawRules.length === 0) throw invalid(`RulesConfiguration of '${key}' must have at least 1 rule.`);
-      if (rawRules.length > MAX_RULES_PER_MAPPING)
-        throw invalid(`RulesConfiguration of '${key}' has ${rawRules.length} rules; the limit is ${MAX_RULES_PER_MAPPING} rules per identity provider.`);
-      const rules: MappingRule[] = rawRules.map((r) => {
-        const rule = (r ?? {}) as Input;
-        return {
-          Claim: reqString(rule, 'Claim', { min: 1, max: 64, pattern: '[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+' }),
-          MatchType: reqString(rule, 'MatchType', { enum: ['Equals', 'Contains', 'StartsWith', 'NotEqual'] }) as MappingRule['MatchType'],
-          Value: reqString(rule, 'Value', { min: 1, max: 128 }),
-          RoleARN: checkRoleArn(rule.RoleARN, 'RoleARN'),
-        };
-      });
-      mapping.RulesConfiguration = { Rules: rules };
-    }
-    return mapping;
-  }
-
-  function setIdentityPoolRoles(input: Input) {
-    const pool = poolOf(input);
-    const rolesIn = optObject(input, 'Roles');
-    if (!rolesIn) throw invalid("1 validation error detected: Value null at 'roles' failed to satisfy constraint: Member must not be null");
-    const roles: Record<string, string> = {};
-    const entries = Object.entries(rolesIn);
-    if (entries.length > 2) throw invalid("1 validation error detected: Value at 'roles' failed to satisfy constraint: Member must have length less than or equal to 2");
-    for (const [k, v] of entries) {
-      if (k !== 'authenticated' && k !== 'unauthenticated')
-        throw invalid(`1 validation error detected: Value '${k}' at 'roles' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: (un)?authenticated]`);
-      roles[k] = checkRoleArn(v, 'roles');
-    }
-    const mappingsIn = optObject(input, 'RoleMappings');
-    const config: PoolRoles = { Roles: roles };
-    if (mappingsIn) {
-      const keys = Object.keys(mappingsIn);
-      if (keys.length > MAX_ROLE_MAPPINGS)
-        throw invalid(`1 validation error detected: Value at 'roleMappings' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ROLE_MAPPINGS}`);
-      const mappings: Record<string, RoleMapping> = {};
-      const canonicalSeen = new Set<string>();
-      for (const key of keys) {
-        const canonical = canonicalMappingKey(key);
-        if (canonicalSeen.has(canonical)) throw invalid(`Duplicate role mapping for provider '${key}'.`);
-        canonicalSeen.add(canonical);
-        mappings[key] = parseMapping(pool, key, mappingsIn[key]);
-      }
-      if (keys.length > 0) config.RoleMappings = mappings;
-    }
-    // The call replaces the whole configuration, mappings included (as AWS does).
-    pool.roles = recordVersion(ctx, pool.roles, config);
-    ctx.save();
-    return {};
-  }
-
-  function getIdentityPoolRoles(input: Input) {
-    const pool = poolOf(input);
-    const config = latest(pool.roles);
-    return {
-      IdentityPoolId: pool.IdentityPoolId,
-      Roles: config?.Roles ?? {},
-      ...(config?.RoleMappings ? { RoleMappings: config.RoleMappings } : {}),
-    };
-  }
-
   // ---- principal-tag attribute maps ------------------------------------------------------------
 
   function providerOf(pool: IdentityPoolRecord, input: Input): { name: string; canonical: string } {
@@ -427,7 +330,8 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
 
   async function getOpenIdToken(input: Input) {
     const { pool, identity } = identityOf(input);
-    if (pool.AllowClassicFlow === false) throw invalid('Basic (classic) flow is not enabled, please use enhanced flow.');
+    // Off unless the pool turned it on: AWS's default for AllowClassicFlow (botocore, CreateIdentityPoolInput).
+    if (pool.AllowClassicFlow !== true) throw invalid('Basic (classic) flow is not enabled, please use enhanced flow.');
     const verified = await loginsFor(pool, identity, input);
     const token = await issueOpenIdToken(ctx, { identityId: identity.IdentityId, identityPoolId: pool.IdentityPoolId, amr: amrOf(verified) }, OPENID_TOKEN_SECONDS);
     return { IdentityId: identity.IdentityId, Token: token };
@@ -474,6 +378,7 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
         mapping: mappingKey ? mappings[mappingKey] : undefined,
         authenticatedRole: config?.Roles.authenticated,
         customRoleArn,
+        provider: login.provider,
       });
       if (!resolution.ok) throw new SandboxError(resolution.code, resolution.message);
       roleArn = resolution.roleArn;
@@ -516,8 +421,7 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
     UpdateIdentityPool: updateIdentityPool,
     DeleteIdentityPool: deleteIdentityPool,
     ListIdentityPools: listIdentityPools,
-    SetIdentityPoolRoles: setIdentityPoolRoles,
-    GetIdentityPoolRoles: getIdentityPoolRoles,
+    ...poolRoleHandlers(ctx, poolOf),
     SetPrincipalTagAttributeMap: setPrincipalTagAttributeMap,
     GetPrincipalTagAttributeMap: getPrincipalTagAttributeMap,
     GetId: getId,

@@ -8,7 +8,7 @@ import type { MappingRule, RoleMapping } from './state.js';
 
 export type Resolution =
   | { ok: true; roleArn: string; via: 'authenticated-role' | 'custom-role' | 'preferred-role' | 'rule' | 'ambiguous-authenticated-role' }
-  | { ok: false; code: 'NotAuthorizedException' | 'InvalidIdentityPoolConfigurationException'; message: string };
+  | { ok: false; code: 'NotAuthorizedException' | 'InvalidIdentityPoolConfigurationException'; message: string; reason?: string };
 
 export const INVALID_CONFIGURATION = 'Invalid identity pool configuration. Check assigned IAM roles for this pool.';
 
@@ -47,12 +47,16 @@ function tokenRoles(claims: Record<string, unknown>): string[] {
   return [];
 }
 
-function ambiguous(mapping: RoleMapping, authenticatedRole: string | undefined, why: string): Resolution {
+/**
+ * No role from the mapping: the authenticated role, or AWS's denial. `why` is kept for the
+ * sandbox's own tests (the `reason` field); AWS's message names only the provider.
+ */
+function ambiguous(mapping: RoleMapping, authenticatedRole: string | undefined, why: string, provider: string): Resolution {
   if (mapping.AmbiguousRoleResolution === 'AuthenticatedRole') {
     if (!authenticatedRole) return { ok: false, code: 'InvalidIdentityPoolConfigurationException', message: INVALID_CONFIGURATION };
     return { ok: true, roleArn: authenticatedRole, via: 'ambiguous-authenticated-role' };
   }
-  return { ok: false, code: 'NotAuthorizedException', message: `Unable to resolve a role for this identity: ${why}, and AmbiguousRoleResolution is Deny.` };
+  return { ok: false, code: 'NotAuthorizedException', message: `The ambiguous role mapping rules for: ${provider} denied this request.`, reason: why };
 }
 
 export function resolveRole(opts: {
@@ -60,8 +64,11 @@ export function resolveRole(opts: {
   mapping: RoleMapping | undefined;
   authenticatedRole: string | undefined;
   customRoleArn?: string | undefined;
+  /** The identity provider of the login (named in AWS's ambiguous-role denial). */
+  provider?: string | undefined;
 }): Resolution {
   const { claims, mapping, authenticatedRole, customRoleArn } = opts;
+  const provider = opts.provider ?? 'the identity provider';
   if (!mapping) {
     if (!authenticatedRole) return { ok: false, code: 'InvalidIdentityPoolConfigurationException', message: INVALID_CONFIGURATION };
     if (customRoleArn !== undefined && customRoleArn !== authenticatedRole)
@@ -80,6 +87,7 @@ export function resolveRole(opts: {
       mapping,
       authenticatedRole,
       roles.length === 0 ? 'the token has no cognito:roles claim' : 'the token has several cognito:roles and no cognito:preferred_role',
+      provider,
     );
   }
   const rules = mapping.RulesConfiguration?.Rules ?? [];
@@ -89,5 +97,5 @@ export function resolveRole(opts: {
     return { ok: false, code: 'NotAuthorizedException', message: `CustomRoleArn ${customRoleArn} is not the role of any rule matching this token.` };
   }
   if (matching[0]) return { ok: true, roleArn: matching[0].RoleARN, via: 'rule' };
-  return ambiguous(mapping, authenticatedRole, 'no rule matched the token');
+  return ambiguous(mapping, authenticatedRole, 'no rule matched the token', provider);
 }

@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT, compactVerify, decodeProtectedHeader } from 'jose';
 import { SandboxError, type SandboxContext } from '../contract.js';
+import { clientCanRead } from './client-attributes.js';
 import { groupClaims } from './group-claims.js';
 import { newSigningKey, privateKeyOf, publicKeyOf, type StoredKey } from './keys.js';
 import { issuerMatchesPool } from './provider-names.js';
@@ -28,12 +29,11 @@ async function sign(claims: Record<string, unknown>, key: StoredKey): Promise<st
   return new SignJWT(claims).setProtectedHeader({ kid: key.kid, alg: 'RS256' }).sign(privateKeyOf(key));
 }
 
-/** Claims from user attributes: `*_verified` as booleans, developer-only attributes never. */
+/** Claims from the attributes the client may read: `*_verified` as booleans. */
 function attributeClaims(user: UserRecord, client: ClientRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(user.attributes)) {
-    if (name === 'sub' || name.startsWith('dev:')) continue;
-    if (client.ReadAttributes && client.ReadAttributes.length > 0 && !client.ReadAttributes.includes(name)) continue;
+    if (name === 'sub' || !clientCanRead(client, name)) continue;
     out[name] = name.endsWith('_verified') ? value === 'true' : value;
   }
   return out;
@@ -148,6 +148,33 @@ export async function verifyUserPoolIdToken(
   if (typeof claims.aud !== 'string' || !clientIds.includes(claims.aud)) throw loginError('Incorrect token audience.');
   if (typeof claims.sub !== 'string') throw loginError('Missing a required claim: sub');
   return claims;
+}
+
+/**
+ * Verifies a user-pool access token for the user-authenticated operations (UpdateUserAttributes):
+ * signature with the pool's keys, token_use, expiry. Any failure is Cognito's
+ * `NotAuthorizedException: Invalid Access Token`.
+ */
+export async function verifyAccessToken(ctx: SandboxContext, token: string): Promise<{ pool: UserPoolRecord; clientId: string; username: string }> {
+  const bad = () => new SandboxError('NotAuthorizedException', 'Invalid Access Token');
+  let iss: unknown;
+  try {
+    iss = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).iss;
+  } catch {
+    throw bad();
+  }
+  const poolId = typeof iss === 'string' ? iss.slice(iss.lastIndexOf('/') + 1) : '';
+  const pool = idpState(ctx).pools[poolId];
+  if (!pool || iss !== userPoolIssuer(ctx, poolId)) throw bad();
+  let claims: Record<string, unknown>;
+  try {
+    claims = await verifySignature(token, pool.keys);
+  } catch {
+    throw bad();
+  }
+  if (claims.token_use !== 'access' || typeof claims.client_id !== 'string' || typeof claims.username !== 'string') throw bad();
+  if (typeof claims.exp !== 'number' || Math.floor(ctx.now() / 1000) >= claims.exp) throw new SandboxError('NotAuthorizedException', 'Access Token has expired');
+  return { pool, clientId: claims.client_id, username: claims.username };
 }
 
 const pendingKeys = new WeakMap<object, Promise<StoredKey>>();

@@ -12,7 +12,8 @@ import { userPoolIssuer } from './tokens.js';
 import { userHandlers } from './users.js';
 import type { Input } from './validate.js';
 
-const PUBLIC_OPERATIONS = new Set(['InitiateAuth', 'RespondToAuthChallenge']);
+// Authorised by the caller's tokens, not IAM (botocore's documentation of each).
+const PUBLIC_OPERATIONS = new Set(['InitiateAuth', 'RespondToAuthChallenge', 'UpdateUserAttributes']);
 const READ_OPERATIONS = new Set([
   'DescribeUserPool',
   'ListUserPools',

@@ -3,11 +3,20 @@
 import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../contract.js';
 import { checkPasswordPolicy, generateTemporaryPassword, hashPassword } from './passwords.js';
+import { clientCanWrite } from './client-attributes.js';
 import type { Handlers, IdpContext } from './idp-context.js';
 import { describeGroup, describeUser } from './idp-shapes.js';
 import { latest, type GroupRecord, type UserPoolRecord, type UserRecord } from './state.js';
+import { verifyAccessToken } from './tokens.js';
 import { checkAttributes, checkRequired } from './user-pool-schema.js';
 import { invalid, optArray, optBool, optInt, optString, optStringArray, paginate, PATTERNS, reqString, type Input } from './validate.js';
+
+/**
+ * The attributes ListUsers can filter on; "Custom attributes aren't searchable" (botocore,
+ * ListUsersRequest.Filter). The message is moto's (tests/test_cognitoidp: list_users with a
+ * custom attribute filter); AWS documents no wording.
+ */
+const SEARCHABLE = ['username', 'email', 'phone_number', 'name', 'given_name', 'family_name', 'preferred_username', 'cognito:user_status', 'status', 'sub'];
 
 export function userHandlers(c: IdpContext): Handlers {
   const { ctx, now, poolOf, userOf, groupOf, findUser, userKey } = c;
@@ -162,6 +171,7 @@ export function userHandlers(c: IdpContext): Handlers {
       const m = /^\s*([\w:]+)\s*(\^?=)\s*"((?:[^"\\]|\\.)*)"\s*$/.exec(filter);
       if (!m) throw invalid('Error while parsing filter.');
       const [, attr, op, value] = m as unknown as [string, string, string, string];
+      if (!SEARCHABLE.includes(attr)) throw invalid(`Invalid search attribute: ${attr}`);
       const field = (u: UserRecord) => (attr === 'username' ? u.username : attr === 'status' ? String(u.enabled ? 'Enabled' : 'Disabled') : attr === 'cognito:user_status' ? u.status : u.attributes[attr]);
       users = users.filter((u) => {
         const v = field(u);
@@ -179,7 +189,40 @@ export function userHandlers(c: IdpContext): Handlers {
     };
   }
 
+  /**
+   * The signed-in user changes their own attributes (access token, no IAM). Only attributes the
+   * app client may write: otherwise a user could set the claim that picks their tenant.
+   */
+  async function updateUserAttributes(input: Input) {
+    const accessToken = reqString(input, 'AccessToken', { pattern: '[A-Za-z0-9-_=.]+' });
+    const list = optArray(input, 'UserAttributes') ?? [];
+    const { pool, clientId, username } = await verifyAccessToken(ctx, accessToken);
+    const client = pool.clients[clientId];
+    const user = findUser(pool, username);
+    if (!client || !user) throw new SandboxError('NotAuthorizedException', 'Invalid Access Token');
+    if (!user.enabled) throw new SandboxError('NotAuthorizedException', 'User is disabled.');
+    for (const raw of list) {
+      const name = (raw as { Name?: unknown } | null)?.Name;
+      if (typeof name === 'string' && !clientCanWrite(client, name)) throw new SandboxError('NotAuthorizedException', 'A client attempted to write unauthorized attribute');
+    }
+    const attrs = checkAttributes(pool.schema, list, { creating: false });
+    for (const [name, value] of Object.entries(attrs)) {
+      // A blank value deletes the attribute (botocore, UpdateUserAttributes).
+      if (value === '') delete user.attributes[name];
+      else {
+        // A new address is unverified until the user confirms it.
+        if ((name === 'email' || name === 'phone_number') && user.attributes[name] !== value && user.attributes[`${name}_verified`] !== undefined)
+          user.attributes[`${name}_verified`] = 'false';
+        user.attributes[name] = value;
+      }
+    }
+    user.lastModifiedAt = now();
+    ctx.save();
+    return {};
+  }
+
   return {
+    UpdateUserAttributes: updateUserAttributes,
     AdminCreateUser: adminCreateUser,
     AdminGetUser: (i) => {
       const pool = poolOf(i);

@@ -33,6 +33,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCognitoIdentityService, createCognitoIdpService, verifyOpenIdToken } from '../../../src/sandbox/cognito/index.js';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/server.js';
+import { STANDARD_READABLE } from './helpers.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'Correct-horse-9';
@@ -95,6 +96,9 @@ async function world(sb: RunningSandbox, opts: { lagged?: boolean } = {}) {
         UserPoolId: pool.Id!,
         ClientName: 'app',
         ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        // The tenant claim reaches ID tokens only when the client may read it.
+        ReadAttributes: [...STANDARD_READABLE, 'custom:tenant'],
+        WriteAttributes: ['email', 'name'],
       }),
     )
   ).UserPoolClient!;
@@ -103,6 +107,8 @@ async function world(sb: RunningSandbox, opts: { lagged?: boolean } = {}) {
     new CreateIdentityPoolCommand({
       IdentityPoolName: 'tenants',
       AllowUnauthenticatedIdentities: false,
+      // The tests below exercise the basic flow too; AWS's default is off.
+      AllowClassicFlow: true,
       CognitoIdentityProviders: [{ ProviderName: providerName, ClientId: client.ClientId! }],
     }),
   );
@@ -231,7 +237,11 @@ describe('Cognito eventual consistency over HTTP', () => {
     const sb = await start({ cognito: 1200 });
     try {
       const w = await world(sb, { lagged: true });
-      await w.c.identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: w.identityPoolId, Roles: { authenticated: w.roleArn } }));
+      const setRoles = () => w.c.identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: w.identityPoolId, Roles: { authenticated: w.roleArn } }));
+      // Cognito does not see the role yet: AWS's answer right after CreateRole.
+      expect(await rejection(setRoles())).toMatchObject({ name: 'NotAuthorizedException', message: `Access to Role '${w.roleArn}' is forbidden.` });
+      await new Promise((r) => setTimeout(r, 1300));
+      await setRoles();
       const token = (
         await w.c.idp.send(
           new AdminInitiateAuthCommand({ UserPoolId: w.poolId, ClientId: w.clientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD } }),
@@ -363,6 +373,16 @@ describe('the AWS CLI parses the Cognito responses', () => {
     expect((users as Json).Users).toHaveLength(1);
     expect((adminAuth as Json).AuthenticationResult.TokenType).toBe('Bearer');
     expect((publicAuth as Json).AuthenticationResult.IdToken).toBeTypeOf('string');
+    // A client with AWS's default ReadAttributes: no custom attribute in the ID token.
+    expect(JSON.parse(Buffer.from((publicAuth as Json).AuthenticationResult.IdToken.split('.')[1], 'base64url').toString())).not.toHaveProperty('custom:tenant');
+    const accessToken = (publicAuth as Json).AuthenticationResult.AccessToken as string;
+    expect(await aws('--no-sign-request', 'cognito-idp', 'update-user-attributes', '--access-token', accessToken, '--user-attributes', 'Name=name,Value=Alice')).toEqual({});
+    expect(await awsError('--no-sign-request', 'cognito-idp', 'update-user-attributes', '--access-token', accessToken, '--user-attributes', 'Name=custom:tenant,Value=globex')).toContain(
+      'An error occurred (NotAuthorizedException) when calling the UpdateUserAttributes operation: A client attempted to write unauthorized attribute',
+    );
+    expect(await awsError('cognito-idp', 'list-users', '--user-pool-id', poolId, '--filter', 'custom:tenant = "acme"')).toContain(
+      'An error occurred (InvalidParameterException) when calling the ListUsers operation: Invalid search attribute: custom:tenant',
+    );
     const refreshed = await aws('--no-sign-request', 'cognito-idp', 'initiate-auth', '--client-id', clientId, '--auth-flow', 'REFRESH_TOKEN_AUTH', '--auth-parameters', `REFRESH_TOKEN=${(adminAuth as Json).AuthenticationResult.RefreshToken}`);
     expect((refreshed as Json).AuthenticationResult.AccessToken).toBeTypeOf('string');
 
@@ -429,6 +449,7 @@ describe('the AWS CLI parses the Cognito responses', () => {
           '--identity-pool-name',
           'renamed',
           '--no-allow-unauthenticated-identities',
+          '--allow-classic-flow',
           '--cognito-identity-providers',
           `ProviderName=${w.providerName},ClientId=${w.clientId},ServerSideTokenCheck=false`,
         ),
@@ -441,7 +462,11 @@ describe('the AWS CLI parses the Cognito responses', () => {
     // AWS CLI v1 prints timestamps as received (cli_timestamp_format=none): epoch seconds.
     expect((creds as Json).Credentials.Expiration * 1000).toBeGreaterThan(Date.now() + 3500_000);
     expect((openId as Json).Token).toBeTypeOf('string');
-    expect((updated as Json).IdentityPoolName).toBe('renamed');
+    expect(updated as Json).toMatchObject({ IdentityPoolName: 'renamed', AllowClassicFlow: true });
+    await aws('cognito-identity', 'update-identity-pool', '--identity-pool-id', w.identityPoolId, '--identity-pool-name', 'renamed', '--no-allow-unauthenticated-identities', '--no-allow-classic-flow');
+    expect(await awsError('--no-sign-request', 'cognito-identity', 'get-open-id-token', '--identity-id', id.IdentityId, '--logins', logins)).toContain(
+      'An error occurred (InvalidParameterException) when calling the GetOpenIdToken operation: Basic (classic) flow is not enabled, please use enhanced flow.',
+    );
 
     expect(await awsError('--no-sign-request', 'cognito-identity', 'get-id', '--identity-pool-id', w.identityPoolId, '--logins', `${w.providerName}=a.b.c`)).toContain(
       'An error occurred (NotAuthorizedException) when calling the GetId operation: Invalid login token. Not a valid OpenId Connect identity token.',

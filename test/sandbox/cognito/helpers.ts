@@ -20,6 +20,12 @@ export const session: Caller = {
 
 export const PASSWORD = 'Correct-horse-9';
 
+/** AWS's default read set, written out: the standard attributes and the two *_verified flags. */
+export const STANDARD_READABLE = [
+  'address', 'birthdate', 'email', 'email_verified', 'family_name', 'gender', 'given_name', 'locale', 'middle_name', 'name',
+  'nickname', 'phone_number', 'phone_number_verified', 'picture', 'preferred_username', 'profile', 'updated_at', 'website', 'zoneinfo',
+];
+
 // Outputs are plain JSON objects; tests read them loosely.
 export type Json = any;
 
@@ -74,6 +80,8 @@ export async function userPoolFixture(opts: { ctx?: FakeContext; lagCognito?: nu
       UserPoolId: pool.Id,
       ClientName: 'app',
       ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      // The tenant claim must be readable to reach ID tokens; AWS's default read set has no custom attribute.
+      ReadAttributes: [...STANDARD_READABLE, 'custom:tenant'],
     })
   ).UserPoolClient;
   const fixture: UserPoolFixture = {

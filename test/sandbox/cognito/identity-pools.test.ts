@@ -20,7 +20,7 @@ interface IdentityFixture {
   addRole(name: string, opts?: { tagSession?: boolean; trust?: PolicyDocument }): string;
 }
 
-async function identityFixture(opts: { lagCognito?: number; allowUnauthenticated?: boolean } = {}): Promise<IdentityFixture> {
+async function identityFixture(opts: { lagCognito?: number; allowUnauthenticated?: boolean; allowClassicFlow?: boolean } = {}): Promise<IdentityFixture> {
   const up = await userPoolFixture({ lagCognito: opts.lagCognito ?? 0 });
   const identity = await createCognitoIdentityService(up.ctx);
   const call = caller(identity);
@@ -28,6 +28,7 @@ async function identityFixture(opts: { lagCognito?: number; allowUnauthenticated
   const created = await call('CreateIdentityPool', {
     IdentityPoolName: 'tenants',
     AllowUnauthenticatedIdentities: opts.allowUnauthenticated ?? false,
+    ...(opts.allowClassicFlow !== undefined ? { AllowClassicFlow: opts.allowClassicFlow } : {}),
     CognitoIdentityProviders: [{ ProviderName: providerName, ClientId: up.clientId, ServerSideTokenCheck: false }],
   });
   const identityPoolId = created.IdentityPoolId as string;
@@ -91,8 +92,8 @@ describe('identity pools', () => {
 
   it('sets and gets roles and role mappings; each call replaces the whole configuration', async () => {
     const f = await identityFixture();
-    const auth = roleArn('authenticated');
-    const rules = { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: roleArn('acme') }] } };
+    const auth = f.addRole('authenticated');
+    const rules = { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: f.addRole('acme') }] } };
     await f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: auth }, RoleMappings: { [f.mappingKey]: rules } });
     expect(await f.call('GetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId })).toEqual({
       IdentityPoolId: f.identityPoolId,
@@ -116,6 +117,7 @@ describe('identity pools', () => {
       AmbiguousRoleResolution: 'Deny',
       RulesConfiguration: { Rules: Array.from({ length: n }, (_, i) => ({ Claim: 'custom:tenant', MatchType: 'Equals', Value: `t${i}`, RoleARN: roleArn(`t${i}`) })) },
     });
+    for (let i = 0; i < 26; i++) f.addRole(`t${i}`);
     await set({ Roles: {}, RoleMappings: { [f.mappingKey]: manyRules(25) } });
     expect((await f.call('GetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId })).RoleMappings[f.mappingKey].RulesConfiguration.Rules).toHaveLength(25);
     await expectError(set({ Roles: {}, RoleMappings: { [f.mappingKey]: manyRules(26) } }), 'InvalidParameterException', /26 rules; the limit is 25/);
@@ -243,7 +245,7 @@ describe('GetCredentialsForIdentity: role resolution, lag, principal tags, trust
     await expectError(f.credentials('alice', globex), 'NotAuthorizedException', /not in the token's cognito:roles/);
 
     // No role in the token at all: Deny refuses, AuthenticatedRole falls back.
-    await expectError(f.credentials('nobody'), 'NotAuthorizedException', /AmbiguousRoleResolution is Deny/);
+    await expectError(f.credentials('nobody'), 'NotAuthorizedException', `The ambiguous role mapping rules for: ${f.providerName} denied this request.`);
     await setMapping('AuthenticatedRole');
     await f.credentials('nobody');
     expect(f.up.ctx.sessions.at(-1)!.role.arn).toBe(auth);
@@ -251,7 +253,7 @@ describe('GetCredentialsForIdentity: role resolution, lag, principal tags, trust
     // Two roles, same precedence: no preferred role -> ambiguous.
     await f.up.call('UpdateGroup', { UserPoolId: f.up.poolId, GroupName: 'globex', Precedence: 1 });
     await setMapping('Deny');
-    await expectError(f.credentials('both'), 'NotAuthorizedException', /several cognito:roles and no cognito:preferred_role/);
+    await expectError(f.credentials('both'), 'NotAuthorizedException', `The ambiguous role mapping rules for: ${f.providerName} denied this request.`);
   });
 
   it('Rules mapping: first matching rule, else AmbiguousRoleResolution', async () => {
@@ -281,18 +283,25 @@ describe('GetCredentialsForIdentity: role resolution, lag, principal tags, trust
     expect(f.up.ctx.sessions.at(-1)!.role.arn).toBe(acme);
     await f.credentials('gina');
     expect(f.up.ctx.sessions.at(-1)!.role.arn).toBe(globex);
-    await expectError(f.credentials('ivan'), 'NotAuthorizedException', /no rule matched/);
+    await expectError(f.credentials('ivan'), 'NotAuthorizedException', `The ambiguous role mapping rules for: ${f.providerName} denied this request.`);
     await expectError(f.credentials('alice', globex), 'NotAuthorizedException');
   });
 
-  it('fails with the unknown-role error while the mapped role is not visible to Cognito', async () => {
+  it('refuses a role Cognito does not see yet: SetIdentityPoolRoles answers as AWS does right after CreateRole', async () => {
     const f = await identityFixture({ lagCognito: 5000 });
     await f.up.createUser('alice');
-    await f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: roleArn('later') } });
-    f.up.ctx.advance(5000);
-    // The mapping is visible, the role does not exist yet.
-    await expectError(f.credentials('alice'), 'InvalidIdentityPoolConfigurationException', INVALID_CONFIG);
+    const later = roleArn('later');
+    // No such role at all, then a role made a moment ago: both refused alike.
+    await expectError(f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: later } }), 'NotAuthorizedException', `Access to Role '${later}' is forbidden.`);
     f.addRole('later');
+    f.up.ctx.advance(4999);
+    await expectError(f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: later } }), 'NotAuthorizedException', `Access to Role '${later}' is forbidden.`);
+    const rules = { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: later }] } };
+    await expectError(f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: {}, RoleMappings: { [f.mappingKey]: rules } }), 'NotAuthorizedException', `Access to Role '${later}' is forbidden.`);
+    expect(await f.call('GetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId })).toEqual({ IdentityPoolId: f.identityPoolId, Roles: {} });
+    f.up.ctx.advance(1);
+    await f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: later } });
+    // The mapping itself shows to the credential path only after the cognito lag.
     await expectError(f.credentials('alice'), 'InvalidIdentityPoolConfigurationException', INVALID_CONFIG);
     f.up.ctx.advance(5000);
     expect((await f.credentials('alice')).Credentials.SessionToken).toBe('fake-session-token');
@@ -302,6 +311,7 @@ describe('GetCredentialsForIdentity: role resolution, lag, principal tags, trust
     const f = await identityFixture({ lagCognito: 3000 });
     const acme = f.addRole('isoctl-prod-acme');
     const globex = f.addRole('isoctl-prod-globex');
+    f.up.ctx.advance(3000); // Cognito sees the roles.
     await f.up.createUser('alice', { 'custom:tenant': 'acme' });
     const mapping = (role: string) => ({
       IdentityPoolId: f.identityPoolId,
@@ -413,7 +423,7 @@ describe('GetCredentialsForIdentity: role resolution, lag, principal tags, trust
 
 describe('GetOpenIdToken (basic flow) and verifyOpenIdToken (for STS)', () => {
   it('issues a token STS can verify, with the identity, the pool and the amr', async () => {
-    const f = await identityFixture();
+    const f = await identityFixture({ allowClassicFlow: true });
     await f.up.createUser('alice');
     const { identityId, logins } = await f.login('alice');
     const sub = claimsOf((await f.up.signIn('alice')).IdToken).sub;
@@ -435,8 +445,29 @@ describe('GetOpenIdToken (basic flow) and verifyOpenIdToken (for STS)', () => {
     await expectError(verifyOpenIdToken(f.up.ctx, Token), 'ExpiredTokenException');
   });
 
-  it('is refused when the pool disables the basic (classic) flow', async () => {
+  it('is off unless the pool turns it on (AWS default), and UpdateIdentityPool switches it', async () => {
     const f = await identityFixture();
+    await f.up.createUser('alice');
+    const first = await f.login('alice');
+    expect(await f.call('DescribeIdentityPool', { IdentityPoolId: f.identityPoolId })).not.toHaveProperty('AllowClassicFlow');
+    const refused = 'Basic (classic) flow is not enabled, please use enhanced flow.';
+    await expectError(f.call('GetOpenIdToken', { IdentityId: first.identityId, Logins: first.logins }, anonymous), 'InvalidParameterException', refused);
+    const update = (allow: boolean) =>
+      f.call('UpdateIdentityPool', {
+        IdentityPoolId: f.identityPoolId,
+        IdentityPoolName: 'tenants',
+        AllowUnauthenticatedIdentities: false,
+        AllowClassicFlow: allow,
+        CognitoIdentityProviders: [{ ProviderName: f.providerName, ClientId: f.up.clientId }],
+      });
+    expect(await update(true)).toMatchObject({ IdentityPoolId: f.identityPoolId, AllowClassicFlow: true });
+    expect((await f.call('GetOpenIdToken', { IdentityId: first.identityId, Logins: first.logins }, anonymous)).IdentityId).toBe(first.identityId);
+    await update(false);
+    await expectError(f.call('GetOpenIdToken', { IdentityId: first.identityId, Logins: first.logins }, anonymous), 'InvalidParameterException', refused);
+  });
+
+  it('is refused when the pool disables the basic (classic) flow', async () => {
+    const f = await identityFixture({ allowClassicFlow: true });
     await f.call('UpdateIdentityPool', {
       IdentityPoolId: f.identityPoolId,
       IdentityPoolName: 'tenants',

@@ -46,7 +46,7 @@ describe('Token role mapping', () => {
   });
 
   it('treats a token without roles (a group not yet visible) as ambiguous', () => {
-    expect(resolveRole({ claims: {}, mapping: token('Deny'), authenticatedRole: AUTH })).toMatchObject({ ok: false, message: /no cognito:roles claim/ });
+    expect(resolveRole({ claims: {}, mapping: token('Deny'), authenticatedRole: AUTH })).toMatchObject({ ok: false, reason: /no cognito:roles claim/ });
     expect(resolveRole({ claims: {}, mapping: token('AuthenticatedRole'), authenticatedRole: undefined })).toMatchObject({
       ok: false,
       code: 'InvalidIdentityPoolConfigurationException',
