@@ -4,6 +4,7 @@
 // path with a matching name, an untagged role at the path) and a young half-created tenant.
 // Dry run makes zero mutating calls (request log); --apply leaves exactly the expected
 // resources; under throttling faults the run still ends in the right state.
+import { CreateRoleCommand, DeleteRoleCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
 import { awsApis, type AwsApis } from '../../src/aws/apis.js';
@@ -213,7 +214,16 @@ describe('gc under throttling faults (rules mapping; the run ends in the right s
     const entry = roles.RoleMappings[key]!;
     const foreign = { Claim: 'custom:team', MatchType: 'Equals' as const, Value: 'ops', RoleArn: 'arn:aws:iam::000000000000:role/ops' };
     entry.RulesConfiguration!.Rules.push({ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'dead', RoleArn: tenantRoleArn(config, 'dead') }, foreign);
+    // Cognito refuses a rule whose role IAM does not show it: both roles exist when the rules are
+    // written (after the lag), then the tenant's role goes, leaving its rule dangling.
+    const iam = await sb.clients.iam();
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    await iam.send(new CreateRoleCommand({ RoleName: 'ops', Path: '/', AssumeRolePolicyDocument: trust }));
+    const dead = tenantRoleArn(config, 'dead');
+    await iam.send(new CreateRoleCommand({ RoleName: dead.slice(dead.lastIndexOf('/') + 1), Path: dead.slice(dead.indexOf(':role') + 5, dead.lastIndexOf('/') + 1), AssumeRolePolicyDocument: trust }));
+    await sleep(400);
     await apis.cognitoIdentity.setIdentityPoolRoles(config.identityPoolId, roles);
+    await iam.send(new DeleteRoleCommand({ RoleName: dead.slice(dead.lastIndexOf('/') + 1) }));
     await apis.cognitoIdp.adminCreateUser(config.userPoolId, 'isoctl-probe-dead', { 'custom:tenant': 'dead' });
     await sleep(2200);
     await sb.stop(); // keeps the state dir

@@ -1,6 +1,7 @@
 // The built CLI on the sandbox (with lag) in the other mapping modes and granularities:
 // rules/tenant, token/user, rules/user. Each: init, two tenants with --wait data, list, show,
 // verify (the other tenant's / user's partition denied), delete, list. Plus the 25-rule limit.
+import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsApis } from '../../src/aws/apis.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -90,8 +91,14 @@ describe.each(MODES)('tenant lifecycle, $mapping mapping, $granularity granulari
       const key = `cognito-idp.${sb.region}.amazonaws.com/${sb.config.userPoolId}:${sb.config.userPoolClientId}`;
       const roles = await apis.cognitoIdentity.getIdentityPoolRoles(sb.config.identityPoolId);
       const rules = roles.RoleMappings[key]!.RulesConfiguration!.Rules;
-      for (let i = rules.length; i < 25; i++)
-        rules.push({ Claim: 'custom:tenant', MatchType: 'Equals', Value: `filler-${i}`, RoleArn: `arn:aws:iam::${sb.accountId}:role/isoctl/${sb.config.stack}/isoctl-${sb.config.stack}-filler-${i}` });
+      // Cognito refuses a rule whose role IAM does not show it: the fillers are real roles, outside the stack.
+      const iam = await sb.clients.iam();
+      const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }] });
+      for (let i = rules.length; i < 25; i++) {
+        const made = await iam.send(new CreateRoleCommand({ RoleName: `filler-${sb.config.stack}-${i}`, Path: '/filler/', AssumeRolePolicyDocument: trust }));
+        rules.push({ Claim: 'custom:tenant', MatchType: 'Equals', Value: `filler-${i}`, RoleArn: made.Role!.Arn! });
+      }
+      await new Promise((r) => setTimeout(r, LAG.cognito + 100));
       await apis.cognitoIdentity.setIdentityPoolRoles(sb.config.identityPoolId, roles);
       const mark = sb.mark();
       const r = await cli(['tenant', 'create', 'charlie', '--json']);

@@ -69,8 +69,19 @@ async function makeFaultTemplate(mapping: 'token' | 'rules') {
       const roles = await ci.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: s.config.identityPoolId }));
       const key = `cognito-idp.${s.config.region}.amazonaws.com/${s.config.userPoolId}:${s.config.userPoolClientId}`;
       const entry = roles.RoleMappings![key]!;
+      // Cognito refuses a role IAM does not show it (yet): the partner role exists, outside the stack.
+      await iam.send(new CreateRoleCommand({ RoleName: 'partner-access', Path: '/', AssumeRolePolicyDocument: trust }));
       entry.RulesConfiguration!.Rules!.push({ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'partner', RoleARN: `arn:aws:iam::${s.sb.accountId}:role/partner-access` });
-      await ci.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: s.config.identityPoolId, Roles: roles.Roles ?? {}, RoleMappings: roles.RoleMappings }));
+      const set = () => ci.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: s.config.identityPoolId, Roles: roles.Roles ?? {}, RoleMappings: roles.RoleMappings }));
+      for (let i = 0; ; i++) {
+        try {
+          await set();
+          break;
+        } catch (err) {
+          if (i >= 50 || (err as Error).name !== 'NotAuthorizedException') throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
     }
   });
 }

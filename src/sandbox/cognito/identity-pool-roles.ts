@@ -83,10 +83,14 @@ export function poolRoleHandlers(ctx: SandboxContext, poolOf: (input: Input) => 
       }
       if (keys.length > 0) config.RoleMappings = mappings;
     }
-    // Cognito checks every role it is given; one IAM has not shown it yet (a role created a moment
-    // ago, or none at all) is refused as AWS users report it right after CreateRole.
-    const arns = [...Object.values(roles), ...Object.values(config.RoleMappings ?? {}).flatMap((m) => (m.RulesConfiguration?.Rules ?? []).map((r) => r.RoleARN))];
-    for (const arn of new Set(arns)) if (!ctx.getRole(arn, 'cognito')) throw new SandboxError('NotAuthorizedException', `Access to Role '${arn}' is forbidden.`);
+    // A role this call adds must be one IAM shows Cognito: a role created a moment ago (or none at
+    // all) is refused as AWS users report it right after CreateRole. Roles the pool already names
+    // are not re-checked, so a pool whose role was deleted can still be edited (AWS documents no
+    // scope for the check; this is the narrowest that models the lag).
+    const named = (c: PoolRoles | null | undefined) => [...Object.values(c?.Roles ?? {}), ...Object.values(c?.RoleMappings ?? {}).flatMap((m) => (m.RulesConfiguration?.Rules ?? []).map((r) => r.RoleARN))];
+    const known = new Set(named(latest(pool.roles)));
+    for (const arn of new Set(named(config)))
+      if (!known.has(arn) && !ctx.getRole(arn, 'cognito')) throw new SandboxError('NotAuthorizedException', `Access to Role '${arn}' is forbidden.`);
     // The call replaces the whole configuration, mappings included (as AWS does).
     pool.roles = recordVersion(ctx, pool.roles, config);
     ctx.save();
