@@ -2,7 +2,7 @@
 // temporary credentials, and the caller lookup for SigV4 (admin keys or issued sessions).
 import type { Caller, IssuedCredentials, LagConfig, Observer, RoleView, SandboxContext } from './contract.js';
 import { accessKeyId, iamUniqueId, secretAccessKey, sessionToken } from './ids.js';
-import { emptyIamState, latest, roleViewFor, type IamState } from './iam-store.js';
+import { emptyIamState, latest, roleViewFor, userByAccessKey, type IamState } from './iam-store.js';
 import type { StateStore } from './state.js';
 
 export interface CoreSection {
@@ -137,6 +137,16 @@ export class CoreContext implements SandboxContext {
     if (accessKey === admin.accessKeyId) {
       if (token !== undefined && token !== '') return { ok: false, reason: 'unknown' };
       return { ok: true, caller: { kind: 'admin', accessKeyId: accessKey, arn: this.adminArn }, secret: admin.secretAccessKey };
+    }
+    if (accessKey.startsWith('AKIA')) {
+      const found = userByAccessKey(this.iam, accessKey);
+      if (!found || found.key.status !== 'Active' || (token !== undefined && token !== '')) return { ok: false, reason: 'unknown' };
+      const { user } = found;
+      return {
+        ok: true,
+        secret: found.key.secretAccessKey,
+        caller: { kind: 'user', accessKeyId: accessKey, userName: user.name, userId: user.userId, path: user.path, arn: user.arn },
+      };
     }
     const s = this.sts.sessions[accessKey];
     if (!s || token !== s.sessionToken) return { ok: false, reason: 'unknown' };

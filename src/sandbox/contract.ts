@@ -16,6 +16,8 @@ export interface LagConfig {
 export type Caller =
   /** Signed with the sandbox's admin keys: may do everything. */
   | { kind: 'admin'; accessKeyId: string; arn: string }
+  /** Signed with an IAM user's access key: authorised by the user's policies (control-plane/). */
+  | { kind: 'user'; accessKeyId: string; userName: string; userId: string; path: string; arn: string }
   /** Signed with temporary credentials the sandbox issued for a role. */
   | {
       kind: 'session';

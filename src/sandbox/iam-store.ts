@@ -29,6 +29,8 @@ export interface RoleRecord {
   /** Permissions boundary policy ARN. */
   boundary: Versioned<string>;
   tags: Versioned<Tag[]>;
+  /** Attached managed policy ARNs (absent in state written before AttachRolePolicy was served). */
+  attached?: Versioned<string[]>;
 }
 
 export interface PolicyMeta {
@@ -56,15 +58,70 @@ export interface PolicyRecord {
   updatedAt: number;
 }
 
+export interface AccessKeyRecord {
+  secretAccessKey: string;
+  status: 'Active' | 'Inactive';
+  createdAt: number;
+}
+
+/** An IAM user. Users are read without lag: only the operator tests create them, once, up front. */
+export interface UserRecord {
+  name: string;
+  path: string;
+  arn: string;
+  userId: string;
+  createdAt: number;
+  tags: Tag[];
+  boundary?: string | undefined;
+  /** Inline policies by name, each as submitted. */
+  inline: Record<string, string>;
+  /** Attached managed policy ARNs. */
+  attached: string[];
+  /** By access key id. */
+  keys: Record<string, AccessKeyRecord>;
+}
+
 export interface IamState {
   /** By lower-cased role name: IAM names are unique regardless of case. */
   roles: Record<string, RoleRecord>;
   /** By lower-cased policy name. */
   policies: Record<string, PolicyRecord>;
+  /** By lower-cased user name (absent in state written before users were served). */
+  users?: Record<string, UserRecord>;
 }
 
 export function emptyIamState(): IamState {
-  return { roles: {}, policies: {} };
+  return { roles: {}, policies: {}, users: {} };
+}
+
+/** The user an access key belongs to, with the key. */
+export function userByAccessKey(state: IamState, accessKeyId: string): { user: UserRecord; key: AccessKeyRecord } | undefined {
+  for (const user of Object.values(state.users ?? {})) {
+    const key = user.keys[accessKeyId];
+    if (key) return { user, key };
+  }
+  return undefined;
+}
+
+/** The default version's document of a managed policy as the writer knows it (undefined when it does not exist). */
+export function managedPolicyDocument(state: IamState, arn: string): PolicyDocument | undefined {
+  const parsed = parsePolicyArn(arn);
+  const rec = parsed ? state.policies[parsed.name.toLowerCase()] : undefined;
+  const meta = latest(rec?.meta);
+  if (!rec || !meta || meta.arn !== arn) return undefined;
+  const versionId = latest(rec.defaultVersion);
+  const version = versionId === undefined ? undefined : rec.versions[versionId];
+  return version ? (JSON.parse(version.document) as PolicyDocument) : undefined;
+}
+
+/** The identity-based policies of a user: inline, then attached. */
+export function userIdentityPolicies(state: IamState, user: UserRecord): PolicyDocument[] {
+  const docs: PolicyDocument[] = Object.values(user.inline).map((text) => JSON.parse(text) as PolicyDocument);
+  for (const arn of user.attached) {
+    const doc = managedPolicyDocument(state, arn);
+    if (doc) docs.push(doc);
+  }
+  return docs;
 }
 
 /** The newest-written value, what the writer itself checks conflicts against. */
@@ -124,6 +181,11 @@ export function roleViewFor(state: IamState, accountId: string, nameOrArn: strin
     const text = visible(v, now, lagMs);
     if (text !== undefined) inlinePolicies[policyName] = JSON.parse(text) as PolicyDocument;
   }
+  // Attached managed policies are identity-based policies too; keyed by ARN (a policy name has no ':').
+  for (const arn of visible(rec.attached, now, lagMs) ?? []) {
+    const doc = visibleManagedDocument(state, arn, now, lagMs);
+    if (doc) inlinePolicies[arn] = doc;
+  }
   const boundaryArn = visible(rec.boundary, now, lagMs);
   return {
     arn: core.arn,
@@ -142,12 +204,16 @@ export function roleViewFor(state: IamState, accountId: string, nameOrArn: strin
 const DENY_ALL: PolicyDocument = { Version: '2012-10-17', Statement: [] };
 
 function boundaryDocument(state: IamState, arn: string, now: number, lagMs: number): PolicyDocument {
+  return visibleManagedDocument(state, arn, now, lagMs) ?? DENY_ALL;
+}
+
+function visibleManagedDocument(state: IamState, arn: string, now: number, lagMs: number): PolicyDocument | undefined {
   const parsed = parsePolicyArn(arn);
   const rec = parsed ? state.policies[parsed.name.toLowerCase()] : undefined;
-  if (!rec) return DENY_ALL;
+  if (!rec) return undefined;
   const meta = visible(rec.meta, now, lagMs);
-  if (!meta || meta.arn !== arn) return DENY_ALL;
+  if (!meta || meta.arn !== arn) return undefined;
   const versionId = visible(rec.defaultVersion, now, lagMs);
   const version = versionId === undefined ? undefined : rec.versions[versionId];
-  return version ? (JSON.parse(version.document) as PolicyDocument) : DENY_ALL;
+  return version ? (JSON.parse(version.document) as PolicyDocument) : undefined;
 }

@@ -13,6 +13,7 @@ import { CoreContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { internalRoute, plainRoute, type InternalRouteHost } from './http/internal-routes.js';
 import { authenticate, authorize, callerLabel } from './http/request-auth.js';
+import { CONTROL_PLANE_LOG, ControlPlane } from './control-plane/authorize.js';
 import { faultError, jsonError, readBody, routeRequest, type Routed } from './http/routing.js';
 import { IamService } from './iam.js';
 import { requestId } from './ids.js';
@@ -104,6 +105,7 @@ class SandboxServer {
   private readonly iam: IamService;
   private readonly sts: StsService;
   private readonly s3: S3Service;
+  private readonly controlPlane: ControlPlane;
   private readonly json = new Map<JsonServiceName, JsonService>();
   private readonly http: Server;
   private readonly sockets = new Set<Socket>();
@@ -130,6 +132,13 @@ class SandboxServer {
       this.log(`sandbox: saving state failed: ${err.message}`),
     );
     this.requestLog = new RequestLog(join(stateDir, 'requests.jsonl'));
+    this.controlPlane = new ControlPlane({
+      accountId: this.ctx.accountId,
+      region: this.ctx.region,
+      iam: this.ctx.iam,
+      now: () => this.ctx.now(),
+      logPath: join(stateDir, CONTROL_PLANE_LOG),
+    });
     const ctx = this.ctx;
     this.iam = new IamService({
       accountId: ctx.accountId,
@@ -319,14 +328,14 @@ class SandboxServer {
     const caller = auth.caller;
 
     try {
+      const denied = authorize(this.ctx, routed, caller, this.controlPlane);
+      if (denied) return fail(denied);
       if (routed.protocol === 'rest-xml') {
         const answer = await this.s3.handle({ target: routed.s3!, headers: req.headers, body: auth.body ?? body }, caller);
         const payload = answer.body ?? '';
         return finishWith(answer.status, { ...S3_HEADERS(reqId), ...answer.headers }, payload);
       }
       if (routed.protocol === 'query') {
-        const denied = authorize(this.ctx, routed, caller);
-        if (denied) return fail(denied);
         const svc = routed.service === 'iam' ? this.iam : this.sts;
         const result = await svc.handle(routed.operation, routed.query ?? {}, caller);
         return finish(200, 'text/xml', queryResponse(routed.operation, svc.namespace, result, reqId));

@@ -57,6 +57,7 @@ export class StsService {
   private getCallerIdentity(caller: Caller): XmlObject {
     const ctx = this.d.ctx;
     if (caller.kind === 'admin') return { UserId: ctx.core.admin.userId, Account: ctx.accountId, Arn: ctx.adminArn };
+    if (caller.kind === 'user') return { UserId: caller.userId, Account: ctx.accountId, Arn: caller.arn };
     if (caller.kind === 'session') {
       const s = ctx.session(caller.accessKeyId);
       return { UserId: `${s?.roleId ?? 'AROA'}:${caller.sessionName}`, Account: ctx.accountId, Arn: caller.arn };

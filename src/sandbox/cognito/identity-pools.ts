@@ -108,7 +108,8 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
   // ---- access ----------------------------------------------------------------------------------
 
   function authorize(operation: string, caller: Caller, input: Input): void {
-    if (PUBLIC_OPERATIONS.has(operation) || caller.kind === 'admin') return;
+    // An IAM user's call was already judged by its policies (control-plane/authorize.ts).
+    if (PUBLIC_OPERATIONS.has(operation) || caller.kind === 'admin' || caller.kind === 'user') return;
     if (caller.kind === 'anonymous') throw new SandboxError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     const poolId = typeof input.IdentityPoolId === 'string' ? input.IdentityPoolId : '*';
     const resource = `arn:aws:cognito-identity:${ctx.region}:${ctx.accountId}:identitypool/${poolId}`;

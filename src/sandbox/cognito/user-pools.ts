@@ -34,7 +34,8 @@ export function createCognitoIdpService(ctx: SandboxContext): Promise<JsonServic
   const { state } = c;
 
   function authorize(operation: string, caller: Caller, input: Input): void {
-    if (PUBLIC_OPERATIONS.has(operation) || caller.kind === 'admin') return;
+    // An IAM user's call was already judged by its policies (control-plane/authorize.ts).
+    if (PUBLIC_OPERATIONS.has(operation) || caller.kind === 'admin' || caller.kind === 'user') return;
     if (caller.kind === 'anonymous') throw new SandboxError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     const poolId = typeof input.UserPoolId === 'string' ? input.UserPoolId : '*';
     const resource = `arn:aws:cognito-idp:${ctx.region}:${ctx.accountId}:userpool/${poolId}`;

@@ -7,6 +7,7 @@ import type { CoreContext } from '../context.js';
 import { parseAuthorization, verifySignature } from '../sigv4.js';
 import { authenticateS3 } from '../s3/signing.js';
 import { STS_UNSIGNED } from '../sts.js';
+import type { ControlPlane } from '../control-plane/authorize.js';
 import { headerOf, type Protocol, type Routed } from './routing.js';
 
 export type AuthErrorKind = 'unknown' | 'expired' | 'signature' | 'incomplete' | 'missing' | 'scope';
@@ -47,6 +48,7 @@ export function callerLabel(caller: Caller | undefined): string {
   if (!caller) return 'unknown';
   if (caller.kind === 'admin') return 'admin';
   if (caller.kind === 'session') return caller.roleArn;
+  if (caller.kind === 'user') return caller.arn;
   return 'anonymous';
 }
 
@@ -71,12 +73,15 @@ export function authenticate(ctx: CoreContext, req: IncomingMessage, url: string
 }
 
 /**
- * Authorises `caller` for the routed control-plane call (IAM / STS), before the service runs it.
+ * Authorises `caller` for the routed call before the service runs it.
  * Returns the error to answer with, or undefined when the call may proceed.
- * Today: IAM calls by temporary credentials are refused (the tenant roles the sandbox issues
- * sessions for carry no IAM permissions).
+ * An IAM user's key: every service's call is judged by the user's policies (control-plane/).
+ * Temporary credentials: IAM calls are refused (the tenant roles the sandbox issues sessions
+ * for carry no IAM permissions); their DynamoDB calls are judged by the DynamoDB service.
  */
-export function authorize(ctx: Pick<CoreContext, 'accountId'>, r: Routed, caller: Caller): SandboxError | undefined {
+export function authorize(ctx: Pick<CoreContext, 'accountId'>, r: Routed, caller: Caller, controlPlane?: ControlPlane): SandboxError | undefined {
+  if (caller.kind === 'user' && controlPlane)
+    return controlPlane.authorize(r.service, r.operation, (r.protocol === 'query' ? r.query : r.json) ?? {}, caller, r.protocol);
   if (r.protocol !== 'query') return undefined;
   if (r.service !== 'iam' || caller.kind !== 'session') return undefined;
   const action = `iam:${r.operation}`;
