@@ -13,6 +13,7 @@ import {
   TAG_TENANT,
   MANAGED_BY_VALUE,
   USER_ID_TAG,
+  arnPartition,
   boundaryPolicyArn,
   bucketArn,
   deeperPathRolesArnPattern,
@@ -259,6 +260,14 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Effect: 'Allow',
       Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListRoleTags'],
       Resource: roles,
+    },
+    {
+      // IAM authorises a read of a role that does not exist against role/<name> (no path): without
+      // this, checking whether a tenant's role exists is AccessDenied instead of NoSuchEntity.
+      Sid: 'ReadMissingStackRoles',
+      Effect: 'Allow',
+      Action: 'iam:GetRole',
+      Resource: `arn:${arnPartition(config.region)}:iam::${config.accountId}:role/${tenantRoleName(config, '*')}`,
     },
     {
       Sid: 'CreateRolesWithBoundaryAndTags',
