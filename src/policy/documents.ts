@@ -394,10 +394,17 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
         'cognito-identity:DescribeIdentityPool',
         'cognito-identity:GetIdentityPoolRoles',
         'cognito-identity:GetPrincipalTagAttributeMap',
-        'cognito-identity:SetIdentityPoolRoles',
         'cognito-identity:SetPrincipalTagAttributeMap',
       ],
       Resource: identityPoolArn(config),
+    },
+    {
+      // SetIdentityPoolRoles has no resource type (Service Authorization Reference): a statement
+      // naming the pool never applies to it. What it can hand out is bounded by iam:PassRole above.
+      Sid: 'IdentityPoolRoleMappings',
+      Effect: 'Allow',
+      Action: 'cognito-identity:SetIdentityPoolRoles',
+      Resource: '*',
     },
     {
       Sid: 'LockTable',
