@@ -2,7 +2,8 @@
 // `npm run demo`: the tenant lifecycle on the local sandbox with consistency lag (IAM 1 s,
 // Cognito 2 s, DynamoDB 3 s), each step run as the real CLI in a subprocess so you see its
 // own output. Starts `isoctl sandbox serve` in a fresh temp state dir, bootstraps a stack,
-// runs init, creates two tenants with --wait data, lists them, verifies one (its read of the
+// runs init (the admin step), makes a least-privilege operator user (`sandbox operator`) and,
+// as that operator, creates two tenants with --wait data, lists them, verifies one (its read of the
 // other tenant's partition is denied), deletes one, lists again, and prints a summary.
 // Exits non-zero when any step fails. Everything is removed afterwards.
 import { spawn } from 'node:child_process';
@@ -34,11 +35,11 @@ function banner(text) {
 }
 
 /** Runs one CLI step with the terminal attached (spinners show), or captures stdout when asked. */
-function step(title, args, { capture = false } = {}) {
+function step(title, args, { capture = false, as = env } = {}) {
   banner(`${title}\n  $ isoctl ${args.join(' ')}`);
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: as, stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'] });
     let out = '';
     if (capture) child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
     const timer = setTimeout(() => child.kill('SIGTERM'), STEP_TIMEOUT_MS);
@@ -118,21 +119,25 @@ try {
     return r;
   };
   await ok('bootstrap a stack: user pool, app client, identity pool, pooled table, isoctl.json', [...sb, '--stack', 'demo', 'sandbox', 'bootstrap']);
-  await ok('init: permissions boundary, lock table, identity-pool role mapping', [...sb, 'init']);
-  const acme = await ok('create tenant acme and wait until DynamoDB lets its probe identity in', [...sb, 'tenant', 'create', 'acme', '--wait', 'data']);
-  const globex = await ok('create tenant globex the same way', [...sb, 'tenant', 'create', 'globex', '--wait', 'data']);
-  const again = await ok('create acme again: nothing to change', [...sb, 'tenant', 'create', 'acme']);
-  await ok('list the tenants', [...sb, 'tenant', 'list']);
+  await ok('init (admin step): permissions boundary, lock table, identity-pool role mapping', [...sb, 'init']);
+  // From here on isoctl runs as an IAM user holding exactly the rendered operator policy; the sandbox enforces it.
+  const op = JSON.parse((await ok('make the operator: an IAM user with exactly the operator policy', [...sb, 'sandbox', 'operator', '--json'], { capture: true })).out);
+  const asOp = { capture: false, as: { ...env, AWS_ACCESS_KEY_ID: op.accessKeyId, AWS_SECRET_ACCESS_KEY: op.secretAccessKey, AWS_REGION: op.region } };
+  const opArgs = ['--endpoint-url', op.endpoint, '--config', join(stateDir, 'isoctl.json')];
+  const acme = await ok('as the operator: create tenant acme and wait until DynamoDB lets its probe identity in', [...opArgs, 'tenant', 'create', 'acme', '--wait', 'data'], asOp);
+  const globex = await ok('create tenant globex the same way', [...opArgs, 'tenant', 'create', 'globex', '--wait', 'data'], asOp);
+  const again = await ok('create acme again: nothing to change', [...opArgs, 'tenant', 'create', 'acme'], asOp);
+  await ok('list the tenants', [...opArgs, 'tenant', 'list'], asOp);
   const beforeVerify = requestLog().length;
-  const verify = await ok("verify acme: its own partition is readable, globex's is denied", [...sb, 'tenant', 'verify', 'acme', '--against', 'globex']);
-  await ok('delete globex', [...sb, 'tenant', 'delete', 'globex', '--yes']);
-  await ok('list again', [...sb, 'tenant', 'list']);
+  const verify = await ok("verify acme: its own partition is readable, globex's is denied", [...opArgs, 'tenant', 'verify', 'acme', '--against', 'globex'], asOp);
+  await ok('delete globex', [...opArgs, 'tenant', 'delete', 'globex', '--yes'], asOp);
+  await ok('list again', [...opArgs, 'tenant', 'list'], asOp);
 
   serverQuiet = true;
   const log = requestLog();
   const mutating = log.filter((l) => l.mutating).length;
   // The verify step's DynamoDB calls, made with acme's temporary credentials (the log names the role).
-  const verifyReads = log.slice(beforeVerify).filter((l) => l.service === 'dynamodb' && l.caller !== 'admin' && l.caller !== 'anonymous');
+  const verifyReads = log.slice(beforeVerify).filter((l) => l.service === 'dynamodb' && l.caller.includes(':role/'));
   const denied = verifyReads.filter((l) => l.error === 'AccessDeniedException');
   const total = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`\n${bold('Summary')}\n`);
@@ -143,7 +148,7 @@ try {
       `  sandbox lag ${LAG}: acme converged in ${(acme.ms / 1000).toFixed(1)} s, globex in ${(globex.ms / 1000).toFixed(1)} s (--wait data, polling at most every 2 s)`,
       `  re-running create on a complete tenant took ${(again.ms / 1000).toFixed(1)} s and changed nothing`,
       `  verify acme: exit ${verify.code}; as ${verifyReads[0]?.caller ?? 'acme'}: ${verifyReads.length - denied.length} read(s) of its own partition allowed, ${denied.length} read(s) touching globex's partition denied (${denied.map((l) => l.operation).join(', ')})`,
-      `  ${log.length} AWS calls answered by the sandbox, ${mutating} of them mutating (counted from its request log)`,
+      `  ${log.length} AWS calls answered by the sandbox, ${mutating} of them mutating (counted from its request log); ${log.filter((l) => l.caller === op.userArn && /^AccessDenied/.test(l.error ?? '')).length} of the operator's calls denied`,
       `  wall time ${total} s`,
       '',
     ].join('\n'),

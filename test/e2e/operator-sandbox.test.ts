@@ -95,11 +95,17 @@ describe('the lifecycle as the operator, token mapping', () => {
     const boundary = `arn:aws:iam::${acct}:policy/isoctl/op/isoctl-op-boundary`;
     const stackTags = ['Key=isoctl:managed-by,Value=isoctl', 'Key=isoctl:stack,Value=op'];
     // Another stack's pieces, made by the admin.
-    const otherBoundary = (await admin(['iam', 'create-policy', '--policy-name', 'other-boundary', '--policy-document', ANY])).json.Policy.Arn as string;
-    expect((await admin(['iam', 'create-role', '--role-name', 'isoctl-other-x', '--path', '/isoctl/other/', '--assume-role-policy-document', TRUST, '--tags', 'Key=isoctl:managed-by,Value=isoctl', 'Key=isoctl:stack,Value=other'])).code).toBe(0);
-    expect((await admin(['iam', 'create-role', '--role-name', 'outside', '--path', '/elsewhere/', '--assume-role-policy-document', TRUST])).code).toBe(0);
-    const otherPool = (await admin(['cognito-idp', 'create-user-pool', '--pool-name', 'other-pool'])).json.UserPool.Id as string;
-    expect((await admin(['dynamodb', 'create-table', '--table-name', 'isoctl-other-lock', '--attribute-definitions', 'AttributeName=pk,AttributeType=S', '--key-schema', 'AttributeName=pk,KeyType=HASH', '--billing-mode', 'PAY_PER_REQUEST'])).code).toBe(0);
+    // (The AWS CLI starts slowly: independent calls run concurrently.)
+    const [policy, otherRole, outside, pool, table] = await Promise.all([
+      admin(['iam', 'create-policy', '--policy-name', 'other-boundary', '--policy-document', ANY]),
+      admin(['iam', 'create-role', '--role-name', 'isoctl-other-x', '--path', '/isoctl/other/', '--assume-role-policy-document', TRUST, '--tags', 'Key=isoctl:managed-by,Value=isoctl', 'Key=isoctl:stack,Value=other']),
+      admin(['iam', 'create-role', '--role-name', 'outside', '--path', '/elsewhere/', '--assume-role-policy-document', TRUST]),
+      admin(['cognito-idp', 'create-user-pool', '--pool-name', 'other-pool']),
+      admin(['dynamodb', 'create-table', '--table-name', 'isoctl-other-lock', '--attribute-definitions', 'AttributeName=pk,AttributeType=S', '--key-schema', 'AttributeName=pk,KeyType=HASH', '--billing-mode', 'PAY_PER_REQUEST']),
+    ]);
+    for (const r of [policy, otherRole, outside, pool, table]) expect(r.code, r.stderr).toBe(0);
+    const otherBoundary = policy.json.Policy.Arn as string;
+    const otherPool = pool.json.UserPool.Id as string;
 
     const denials: Array<[string, string[], string, RegExp]> = [
       ['create a role outside the stack path', ['iam', 'create-role', '--role-name', 'isoctl-op-evil', '--path', '/admin/', '--assume-role-policy-document', TRUST, '--permissions-boundary', boundary, '--tags', ...stackTags], 'iam:CreateRole', /role\/admin\/isoctl-op-evil because no identity-based policy allows/],
@@ -116,13 +122,14 @@ describe('the lifecycle as the operator, token mapping', () => {
       ["read a tenant table's items", ['dynamodb', 'get-item', '--table-name', sb.config.tables[0]!.name, '--key', '{"tenantId":{"S":"acme"},"sk":{"S":"x"}}'], 'dynamodb:GetItem', /because no identity-based policy allows/],
       ["write a tenant table's items", ['dynamodb', 'put-item', '--table-name', sb.config.tables[0]!.name, '--item', '{"tenantId":{"S":"acme"},"sk":{"S":"x"}}'], 'dynamodb:PutItem', /because no identity-based policy allows/],
     ];
+    const answers = await Promise.all(denials.map(([, args]) => op(args)));
     const failures: string[] = [];
-    for (const [what, args, action, why] of denials) {
-      const r = await op(args);
+    denials.forEach(([what, , action, why], i) => {
+      const r = answers[i]!;
       const head = `User: ${run.userArn} is not authorized to perform: ${action} on resource: `;
       const ok = r.code !== 0 && /\((AccessDenied|AccessDeniedException)\)/.test(r.stderr) && r.stderr.includes(head) && why.test(r.stderr);
       if (!ok) failures.push(`${what}: exit ${r.code} ${r.stderr.trim() || r.stdout.trim()}`);
-    }
+    });
     expect(failures).toEqual([]);
   });
 
