@@ -170,7 +170,7 @@ export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, le
     });
   }
   if (level === 'cognito') return checks;
-  const session = new ProbeSession(apis, config, desired.tenant, desired.scopes);
+  const session = new ProbeSession(apis, config, desired.tenant, desired.scopes, (ms) => ctx.sleep(ms, ctx.signal));
   const against = neighbourTenant(desired.tenant);
   checks.push({
     name: 'dynamodb:probe',
