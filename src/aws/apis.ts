@@ -6,6 +6,7 @@ import { stsApi, type StsApi } from './sts.js';
 import { cognitoIdpApi, type CognitoIdpApi } from './cognito-idp.js';
 import { cognitoIdentityApi, type CognitoIdentityApi } from './cognito-identity.js';
 import { dynamoApi, type DynamoApi } from './dynamodb.js';
+import { s3Api, type S3Api } from './s3.js';
 
 export interface AwsApis {
   iam: IamApi;
@@ -13,6 +14,7 @@ export interface AwsApis {
   cognitoIdp: CognitoIdpApi;
   cognitoIdentity: CognitoIdentityApi;
   dynamodb: DynamoApi;
+  s3: S3Api;
   /** The same services called with other credentials (a probe's temporary credentials, used once). */
   withCredentials(credentials: StaticCredentials): AwsApis;
   /** Releases the SDK clients (for withCredentials copies; the main ones close with Deps). */
@@ -26,6 +28,7 @@ export function awsApis(clients: AwsClients): AwsApis {
     cognitoIdp: cognitoIdpApi(clients),
     cognitoIdentity: cognitoIdentityApi(clients),
     dynamodb: dynamoApi(clients),
+    s3: s3Api(clients),
     withCredentials(credentials) {
       return awsApis(clients.withCredentials(credentials));
     },
@@ -35,7 +38,7 @@ export function awsApis(clients: AwsClients): AwsApis {
   };
 }
 
-export type { IamApi, StsApi, CognitoIdpApi, CognitoIdentityApi, DynamoApi };
+export type { IamApi, StsApi, CognitoIdpApi, CognitoIdentityApi, DynamoApi, S3Api };
 export type { RoleInfo, PolicyInfo, CreateRoleInput } from './iam.js';
 export type { GroupInfo, UserInfo } from './cognito-idp.js';
 export type { IdentityPoolRoles, RoleMapping, MappingRule, PrincipalTagMap, TemporaryCredentials } from './cognito-identity.js';

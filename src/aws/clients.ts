@@ -6,6 +6,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { RetryErrorInfo, RetryStrategyV2, StandardRetryToken } from '@smithy/types';
 
 export interface StaticCredentials {
@@ -53,6 +54,7 @@ export interface AwsClients {
   cognitoIdentity(): Promise<CognitoIdentityClient>;
   cognitoIdp(): Promise<CognitoIdentityProviderClient>;
   dynamodb(): Promise<DynamoDBClient>;
+  s3(): Promise<S3Client>;
   /** Same settings, other credentials: for a probe identity's temporary credentials. */
   withCredentials(credentials: StaticCredentials): AwsClients;
   destroy(): void;
@@ -91,6 +93,16 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     cognitoIdp: () =>
       make('cognito-idp', async () => (await import('@aws-sdk/client-cognito-identity-provider')).CognitoIdentityProviderClient),
     dynamodb: () => make('dynamodb', async () => (await import('@aws-sdk/client-dynamodb')).DynamoDBClient),
+    // Path-style under an endpoint override: sandboxes and emulators serve no bucket subdomains.
+    s3: () =>
+      make('s3', async () => {
+        const { S3Client: Client } = await import('@aws-sdk/client-s3');
+        return class extends Client {
+          constructor(cfg: ConstructorParameters<typeof Client>[0] & object) {
+            super({ ...cfg, forcePathStyle: cfg.endpoint !== undefined });
+          }
+        };
+      }),
     withCredentials: (credentials) => createAwsClients({ ...settings, credentials }),
     destroy() {
       for (const c of cache.values()) void c.then((x) => x.destroy()).catch(() => undefined);

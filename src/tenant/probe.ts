@@ -11,14 +11,26 @@ import { AwsCallError, cognitoProviderName } from '../aws/apis.js';
 import type { StackConfig, TableConfig } from '../config/schema.js';
 import { tenantRoleArn, tenantRoleName } from '../policy/index.js';
 import { probeUsername } from './names.js';
+import { s3ProbeChecks } from './probe-s3.js';
 
 export type ProbeExpectation = 'allow' | 'deny';
 export type ProbeOutcome = 'allowed' | 'denied' | 'error' | 'skipped';
 
 export interface ProbeCheck {
-  name: 'own-partition' | 'other-partition' | 'mixed-keys' | 'forbidden-attribute' | 'own-silo-table' | 'other-silo-table';
+  name:
+    | 'own-partition'
+    | 'other-partition'
+    | 'mixed-keys'
+    | 'forbidden-attribute'
+    | 'own-silo-table'
+    | 'other-silo-table'
+    | 'own-prefix'
+    | 'other-prefix'
+    | 'bucket-root-list';
   action: string;
   table: string;
+  /** S3 checks: the bucket (`table` names it too). */
+  bucket?: string | undefined;
   /** The partition key value(s) asked for. */
   keys: string[];
   expect: ProbeExpectation;
@@ -152,7 +164,7 @@ export class ProbeSession {
       const roleArn = roleName === expected ? tenantRoleArn(this.config, this.tenant) : who.arn;
       if (roleName !== expected)
         throw new ProbeError(`the probe of ${this.tenant} got credentials for role ${roleName || who.arn}, not ${expected}`, 'role');
-      const checks = await this.dataChecks(probeApis, against);
+      const checks = [...(await this.dataChecks(probeApis, against)), ...(await s3ProbeChecks(probeApis, this.config, this.tenant, against, this.scopes))];
       const isolated = checks.every((c) => c.ok);
       return { tenant: this.tenant, against, roleArn, identityId: this.identityId ?? '', accessKeyId: creds.accessKeyId, checks, isolated };
     } finally {

@@ -55,6 +55,8 @@ export class FakeAws {
   /** Table ARN -> tags (CreateTable's Tags; tests may set others). */
   readonly tableTags = new Map<string, Record<string, string>>();
   readonly leases = new Map<string, Lease>();
+  /** S3 objects: "bucket/key" -> body. */
+  readonly objects = new Map<string, string>();
   /** Issued credentials: access key -> the role and session it belongs to. */
   readonly sessions = new Map<string, { roleName: string; tenant: string; sub: string }>();
   /** Tokens: id token -> username. */
@@ -470,11 +472,53 @@ export class FakeAws {
           return 0;
         },
       },
+      s3: {
+        async headBucket(bucket) {
+          rec('s3', 'HeadBucket');
+          return cfg.buckets.some((b) => b.name === bucket);
+        },
+        async createBucket() {
+          rec('s3', 'CreateBucket');
+        },
+        async putObject(bucket, key, body) {
+          rec('s3', 'PutObject');
+          objectAccess(bucket, key);
+          fake.objects.set(`${bucket}/${key}`, body);
+          return { etag: '"fake"' };
+        },
+        async getObject(bucket, key) {
+          rec('s3', 'GetObject');
+          objectAccess(bucket, key);
+          const body = fake.objects.get(`${bucket}/${key}`);
+          return body === undefined ? undefined : Buffer.from(body);
+        },
+        async deleteObject(bucket, key) {
+          rec('s3', 'DeleteObject');
+          objectAccess(bucket, key);
+          fake.objects.delete(`${bucket}/${key}`);
+        },
+        async listObjects(input) {
+          rec('s3', 'ListObjectsV2');
+          objectAccess(input.bucket, input.prefix ?? '', 'list');
+          const prefix = `${input.bucket}/${input.prefix ?? ''}`;
+          const keys = [...fake.objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(input.bucket.length + 1));
+          return { keys, commonPrefixes: [], nextToken: undefined };
+        },
+      },
       withCredentials(credentials) {
         return fake.apis(credentials.accessKeyId);
       },
       close() {},
     };
+
+    /** A model of isoctl's bucket statements: a session reaches only keys (and list prefixes) under its tenant's prefix. */
+    function objectAccess(bucket: string, key: string, kind: 'object' | 'list' = 'object'): void {
+      if (!session || fake.leak) return;
+      const b = cfg.buckets.find((x) => x.name === bucket);
+      const prefix = b ? b.prefix.split('{tenant}').join(session.tenant) : undefined;
+      if (prefix === undefined || !key.startsWith(prefix))
+        throw err('AccessDenied', `User: arn:aws:sts::${acct}:assumed-role/${session.roleName}/x is not authorized to perform: s3:${kind === 'list' ? 'ListBucket' : 'GetObject'}`);
+    }
 
     function dataAccess(table: string, keys: KeyValue[], attributes: string[]): void {
       if (!session) return;

@@ -131,7 +131,7 @@ export class S3Service {
         return this.putObject(call, bucket, key);
       case 'GetObject':
       case 'HeadObject':
-        return this.getObject(call, bucket, key, target.operation === 'HeadObject');
+        return this.getObject(call, bucket, key, target.operation === 'HeadObject', caller);
       case 'DeleteObject':
         this.store.delete(bucket, key);
         return { status: 204, headers: {} };
@@ -189,10 +189,17 @@ export class S3Service {
     return { status: 200, headers: { ETag: meta.etag } };
   }
 
-  private getObject(call: S3Call, bucket: BucketMeta, key: string, head: boolean): S3Answer {
+  private getObject(call: S3Call, bucket: BucketMeta, key: string, head: boolean, caller: Caller): S3Answer {
     const meta = this.store.object(bucket, key);
     const data = meta ? this.store.read(meta) : undefined;
-    if (!meta || !data) throw new S3Error('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
+    if (!meta || !data) {
+      // GetObject/HeadObject: a missing key is 404 only to callers allowed s3:ListBucket on the
+      // bucket; to others it is 403, so existence does not leak (S3 API Reference, GetObject, "Permissions").
+      const list = s3AuthorizationChecks({ operation: 'HeadBucket', bucket: call.target.bucket, query: {}, headers: flatHeaders(call.headers) });
+      const denied = decide(caller, list, this.ctx)[0];
+      if (denied) throw denied;
+      throw new S3Error('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
+    }
     const headers = objectHeaders(meta);
     const range = head ? undefined : byteRange(header(call.headers, 'range'), data.length);
     if (range === 'unsatisfiable')

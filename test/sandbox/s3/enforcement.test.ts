@@ -115,6 +115,12 @@ describe('S3 enforcement with isoctl policies (role session, AWS CLI)', () => {
     expect((await as(readOnly, 'get-object', '--bucket', 'tenant-files', '--key', 'tenants/acme/seed.txt', file('o', ''))).code).toBe(0);
     const put = await as(readOnly, 'put-object', '--bucket', 'tenant-files', '--key', 'tenants/acme/new.txt', '--body', file('n', 'n'));
     expect(put.stderr).toContain('(AccessDenied) when calling the PutObject operation');
+    // A missing key is 404 only with s3:ListBucket on the bucket (GetObject, "Permissions"); the
+    // tenant's ListBucket needs an s3:prefix, which GetObject does not carry: 403.
+    const missing = await as(readOnly, 'get-object', '--bucket', 'tenant-files', '--key', 'tenants/acme/none.txt', file('o', ''));
+    expect(missing.stderr).toContain('(AccessDenied) when calling the GetObject operation');
+    const asAdmin = await cli.run(sb.endpoint, sb.credentials, ['s3api', 'get-object', '--bucket', 'tenant-files', '--key', 'tenants/acme/none.txt', file('o', '')]);
+    expect(asAdmin.stderr).toContain('(NoSuchKey)');
   });
 
   it('unsigned and wrongly signed requests are refused in S3 words', async () => {
