@@ -9,11 +9,21 @@ import type { AwsApis } from '../aws/apis.js';
 import { AwsCallError } from '../aws/apis.js';
 import type { BucketConfig, StackConfig } from '../config/schema.js';
 import { tenantPrefix } from '../policy/index.js';
-import type { ProbeCheck, ProbeExpectation } from './probe.js';
 
-type S3Check = ProbeCheck & { bucket: string };
+/** One S3 check; a ProbeCheck (probe.ts) in shape. Defined here so the two modules do not import each other. */
+export interface S3Check {
+  name: 'own-prefix' | 'other-prefix' | 'bucket-root-list';
+  action: string;
+  table: string;
+  bucket: string;
+  keys: string[];
+  expect: 'allow' | 'deny';
+  outcome: 'allowed' | 'denied' | 'error';
+  ok: boolean;
+  detail?: string | undefined;
+}
 
-async function attempt(name: ProbeCheck['name'], action: string, bucket: string, key: string, expect: ProbeExpectation, fn: () => Promise<unknown>): Promise<S3Check> {
+async function attempt(name: S3Check['name'], action: string, bucket: string, key: string, expect: S3Check['expect'], fn: () => Promise<unknown>): Promise<S3Check> {
   const base = { name, action, table: bucket, bucket, keys: [key], expect };
   try {
     await fn();
@@ -53,10 +63,10 @@ async function bucketChecks(s3: AwsApis['s3'], bucket: BucketConfig, tenant: str
 }
 
 /** The S3 checks of one probe run; none when the config has no buckets or the scopes grant no S3 action. */
-export async function s3ProbeChecks(probeApis: AwsApis, config: StackConfig, tenant: string, against: string, scopes: string[]): Promise<ProbeCheck[]> {
+export async function s3ProbeChecks(probeApis: AwsApis, config: StackConfig, tenant: string, against: string, scopes: string[]): Promise<S3Check[]> {
   const actions = new Set(scopes.flatMap((s) => config.scopes[s] ?? []).filter((a) => a.startsWith('s3:')));
   if (actions.size === 0) return [];
-  const out: ProbeCheck[] = [];
+  const out: S3Check[] = [];
   for (const bucket of config.buckets) out.push(...(await bucketChecks(probeApis.s3, bucket, tenant, against, actions)));
   return out;
 }
