@@ -35,6 +35,8 @@ export interface IdentityPoolInfo {
   id: string;
   name: string | undefined;
   allowUnauthenticated: boolean;
+  /** The basic (classic) flow: GetOpenIdToken + the caller's own AssumeRoleWithWebIdentity on any role trusting the pool. */
+  allowClassicFlow?: boolean;
   /** provider names of the configured Cognito user pool clients */
   cognitoProviders: Array<{ providerName: string; clientId: string }>;
 }
@@ -83,6 +85,7 @@ export function cognitoIdentityApi(clients: AwsClients): CognitoIdentityApi {
             id: res.IdentityPoolId ?? identityPoolId,
             name: res.IdentityPoolName,
             allowUnauthenticated: res.AllowUnauthenticatedIdentities === true,
+            allowClassicFlow: res.AllowClassicFlow === true,
             cognitoProviders: (res.CognitoIdentityProviders ?? []).map((p) => ({ providerName: p.ProviderName ?? '', clientId: p.ClientId ?? '' })),
           };
         }),

@@ -35,6 +35,9 @@ export interface UserPoolClientInfo {
   clientId: string;
   hasSecret: boolean;
   explicitAuthFlows: string[];
+  /** Attributes the client may read into ID tokens / write for its users; 'default' = AWS's default set (standard attributes only, no custom:). Absent: not read. */
+  readAttributes?: string[] | 'default';
+  writeAttributes?: string[] | 'default';
 }
 
 export interface CognitoIdpApi {
@@ -93,6 +96,8 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
           clientId: cl?.ClientId ?? clientId,
           hasSecret: Boolean(cl?.ClientSecret),
           explicitAuthFlows: (cl?.ExplicitAuthFlows ?? []).map(String),
+          readAttributes: cl?.ReadAttributes && cl.ReadAttributes.length > 0 ? cl.ReadAttributes : ('default' as const),
+          writeAttributes: cl?.WriteAttributes && cl.WriteAttributes.length > 0 ? cl.WriteAttributes : ('default' as const),
           secret: cl?.ClientSecret,
         };
       }),
@@ -113,7 +118,7 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
       ),
     describeUserPoolClient: async (userPoolId, clientId) => {
       const r = await describeUserPoolClient(userPoolId, clientId);
-      return r && { clientId: r.clientId, hasSecret: r.hasSecret, explicitAuthFlows: r.explicitAuthFlows };
+      return r && { clientId: r.clientId, hasSecret: r.hasSecret, explicitAuthFlows: r.explicitAuthFlows, readAttributes: r.readAttributes, writeAttributes: r.writeAttributes };
     },
     createGroup: (userPoolId, g) =>
       run('CreateGroup', async (m, c) => {

@@ -14,6 +14,8 @@ export interface TableInfo {
   status: string;
   partitionKey: { name: string; type: ScalarType };
   sortKey: { name: string; type: ScalarType } | undefined;
+  /** Global and local secondary indexes: name -> partition key attribute (an LSI shares the table's). */
+  indexPartitionKeys?: Record<string, string>;
 }
 
 export interface CreateTableInput {
@@ -88,6 +90,9 @@ export function dynamoApi(clients: AwsClients): DynamoApi {
       status: t?.TableStatus ?? 'UNKNOWN',
       partitionKey: { name: hash, type: types.get(hash) ?? 'S' },
       sortKey: range ? { name: range, type: types.get(range) ?? 'S' } : undefined,
+      indexPartitionKeys: Object.fromEntries(
+        [...(t?.GlobalSecondaryIndexes ?? []), ...(t?.LocalSecondaryIndexes ?? [])].map((i) => [i.IndexName ?? '', i.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '']),
+      ),
     };
   };
   const projection = (attributes: string[] | undefined) => {

@@ -56,3 +56,4 @@ export { proveIsolation, type IsolationProof, type ProofOptions } from './proof.
 export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type LintOptions } from './lint.js';
 export { sampleTenantIds } from './samples.js';
 export { grantedIndexes, indexKeyVerdict, indexPartitionKey, indexProblems, isPartitioned, withObservedIndexKeys, type IndexKeyVerdict, type IndexProblem } from './indexes.js';
+export { classicFlowProblem, observedIndexProblems, tenantClaimProblems, type AccountProblem, type AttributeList } from './account-checks.js';

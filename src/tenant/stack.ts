@@ -3,7 +3,19 @@
 // mapping entry for the user pool client, and (granularity user) the principal-tag map.
 import { lockTableName, stackPath, boundaryPolicyName } from '../config/schema.js';
 import { FailedError, PendingError, RefusedError, UsageError } from '../errors.js';
-import { boundaryPolicyArn, buildBoundaryPolicy, policiesEqual, principalTagAttributeMap, serializePolicy, tenantTags, type PolicyDocument } from '../policy/index.js';
+import {
+  boundaryPolicyArn,
+  buildBoundaryPolicy,
+  classicFlowProblem,
+  observedIndexProblems,
+  policiesEqual,
+  principalTagAttributeMap,
+  serializePolicy,
+  tenantClaimProblems,
+  tenantTags,
+  type AccountProblem,
+  type PolicyDocument,
+} from '../policy/index.js';
 import { cognitoProviderName } from '../aws/apis.js';
 import { LOCK_KEY } from '../aws/dynamodb.js';
 import type { TenantContext } from './context.js';
@@ -76,6 +88,19 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
   }
   if (problems.length > 0)
     throw new UsageError(`the config does not match the account; nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'config_mismatch', { problems });
+  // #11: what the documents cannot make up for - the basic flow, a claim users can write (or the
+  // client cannot read), an index keyed on another attribute. Refused before any change.
+  const unsafe: AccountProblem[] = [
+    ...(idPool ? [classicFlowProblem(config, idPool.allowClassicFlow)].filter((p): p is AccountProblem => p !== undefined) : []),
+    ...(client ? tenantClaimProblems(config, client) : []),
+    ...tables.flatMap(({ t, info }) => (info ? observedIndexProblems(config, t.name, info.indexPartitionKeys ?? {}) : [])),
+  ];
+  if (unsafe.length > 0)
+    throw new RefusedError(
+      `the account would let one tenant reach another's data; nothing was changed:\n${unsafe.map((p) => `  - ${p.message}\n    fix: ${p.fix}`).join('\n')}`,
+      'isolation_unsafe',
+      { problems: unsafe },
+    );
 
   const stackTags = tagsRecord(tenantTags(config, '-'));
   delete stackTags['isoctl:tenant'];

@@ -1,0 +1,125 @@
+// #11 vectors 1, 2 and 5 where they live in the account, not in the documents: `isoctl init`
+// (the built CLI against the sandbox) refuses, with exit 4 and nothing changed, an identity pool
+// with the basic flow on, an app client that lets users write the tenant claim (or cannot read
+// it) in rules mode, and a listed index whose partition key DescribeTable shows is not the
+// tenant key. The bootstrapped stack passes.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CognitoIdentityClient, DescribeIdentityPoolCommand, UpdateIdentityPoolCommand } from '@aws-sdk/client-cognito-identity';
+import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+
+let sb: TestSandbox;
+const cli = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000 });
+const client = <T>(C: new (o: object) => T): T => new C({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials });
+
+beforeAll(async () => {
+  sb = await startTestSandbox({ stack: 'acct', mapping: 'rules' });
+}, 60_000);
+afterAll(async () => {
+  await sb?.stop();
+});
+
+async function refusal(args: string[] = ['init', '--json']): Promise<{ code: number | null; message: string; mutating: number }> {
+  const mark = sb.mark();
+  const r = await cli(args);
+  const mutating = sb.since(mark).filter((l) => l.mutating).length;
+  return { code: r.code, message: r.code === 0 ? '' : (r.json().error?.message as string), mutating };
+}
+
+describe('init refuses an account that would let one tenant reach another', () => {
+  it('the identity pool\'s basic flow on: exit 4, nothing changed; off again: init passes', async () => {
+    const ci = client(CognitoIdentityClient);
+    const pool = await ci.send(new DescribeIdentityPoolCommand({ IdentityPoolId: sb.config.identityPoolId }));
+    const { $metadata: _m, ...input } = pool;
+    const update = (on: boolean) =>
+      ci.send(new UpdateIdentityPoolCommand({ ...input, IdentityPoolId: pool.IdentityPoolId!, IdentityPoolName: pool.IdentityPoolName!, AllowUnauthenticatedIdentities: false, AllowClassicFlow: on }));
+    await update(true);
+    const r = await refusal();
+    expect(r.code).toBe(4);
+    expect(r.message).toContain('allows the basic (classic) flow');
+    expect(r.message).toContain('--no-allow-classic-flow');
+    expect(r.mutating).toBe(0);
+    await update(false);
+    ci.destroy();
+  });
+
+  it('an app client that lets users write custom:tenant (rules mode): exit 4 naming the client, the attribute and the fix; one that cannot read it too', async () => {
+    const idp = client(CognitoIdentityProviderClient);
+    const current = (await idp.send(new DescribeUserPoolClientCommand({ UserPoolId: sb.config.userPoolId, ClientId: sb.config.userPoolClientId }))).UserPoolClient!;
+    const make = async (name: string, read: string[], write: string[]) =>
+      (await idp.send(new CreateUserPoolClientCommand({ UserPoolId: sb.config.userPoolId, ClientName: name, ExplicitAuthFlows: current.ExplicitAuthFlows, ReadAttributes: read, WriteAttributes: write }))).UserPoolClient!.ClientId!;
+    const writer = await make('writer', ['email', 'custom:tenant'], ['email', 'custom:tenant']);
+    const blind = await make('blind', ['email'], ['email']);
+    idp.destroy();
+    // The identity pool must list the clients (init checks that first).
+    const ci = client(CognitoIdentityClient);
+    const pool = await ci.send(new DescribeIdentityPoolCommand({ IdentityPoolId: sb.config.identityPoolId }));
+    const { $metadata: _m, ...input } = pool;
+    const provider = pool.CognitoIdentityProviders![0]!.ProviderName!;
+    await ci.send(
+      new UpdateIdentityPoolCommand({
+        ...input,
+        IdentityPoolId: pool.IdentityPoolId!,
+        IdentityPoolName: pool.IdentityPoolName!,
+        AllowUnauthenticatedIdentities: false,
+        CognitoIdentityProviders: [...pool.CognitoIdentityProviders!, { ProviderName: provider, ClientId: writer }, { ProviderName: provider, ClientId: blind }],
+      }),
+    );
+    ci.destroy();
+    const withClient = (clientId: string) => {
+      const path = join(sb.stateDir, `isoctl-${clientId}.json`);
+      writeFileSync(path, JSON.stringify({ ...sb.config, userPoolClientId: clientId, tables: sb.config.tables.map(({ indexKeys: _k, ...t }) => t) }));
+      return path;
+    };
+    const w = await refusal(['--config', withClient(writer), 'init', '--json']);
+    expect(w.code).toBe(4);
+    expect(w.message).toContain(`app client ${writer} lets users write custom:tenant`);
+    expect(w.message).toContain("remove custom:tenant from the client's WriteAttributes");
+    expect(w.mutating).toBe(0);
+    const r = await refusal(['--config', withClient(blind), 'init', '--json']);
+    expect(r.code).toBe(4);
+    expect(r.message).toContain(`app client ${blind} cannot read custom:tenant`);
+  });
+
+  it('a listed index partitioned on status (DescribeTable): exit 4 naming the index, its key and the fix; a tenant-keyed one passes', async () => {
+    const ddb = client(DynamoDBClient);
+    const pk = sb.config.tables[0]!.partitionKey;
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: 'Tickets',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: pk, AttributeType: 'S' },
+          { AttributeName: 'status', AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: pk, KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          { IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+          { IndexName: 'byTenantStatus', KeySchema: [{ AttributeName: pk, KeyType: 'HASH' }, { AttributeName: 'status', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+        ],
+      }),
+    );
+    ddb.destroy();
+    const withIndexes = (indexes: string[]) => {
+      const path = join(sb.stateDir, `isoctl-${indexes.join('-')}.json`);
+      writeFileSync(path, JSON.stringify({ ...sb.config, tables: [...sb.config.tables.map(({ indexKeys: _k, ...t }) => t), { name: 'Tickets', partitionKey: pk, indexes }] }));
+      return path;
+    };
+    const bad = await refusal(['--config', withIndexes(['byStatus']), 'init', '--json']);
+    expect(bad.code).toBe(4);
+    expect(bad.message).toContain('index byStatus of table Tickets is partitioned on status, not on');
+    expect(bad.message).toContain('re-key the index on');
+    expect(bad.mutating).toBe(0);
+    const good = await cli(['--config', withIndexes(['byTenantStatus']), 'init', '--json']);
+    expect(good.code, good.stderr).toBe(0);
+  });
+
+  it('the bootstrapped stack (basic flow off, claim read-only) passes', async () => {
+    const r = await cli(['init', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
