@@ -20,6 +20,7 @@ import { registerGcCommand } from './commands/gc.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { jsonHelp, resolveHelpCommand } from './commands/help.js';
 import { withInvocationHints } from './commands/invocation-hints.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import pkg from '../package.json' with { type: 'json' };
 
 const VERSION: string = pkg.version;
@@ -86,6 +87,7 @@ export function buildProgram(runner: CommandRunner): Command {
   registerExplainCommand(program, runner);
   registerGcCommand(program, runner);
   registerDoctorCommand(program, runner);
+  registerCompletionCommand(program, runner);
   return program;
 }
 
