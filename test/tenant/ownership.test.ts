@@ -227,7 +227,7 @@ describe('ownership is decided only in src/tenant/resources', () => {
   });
 
   it('every caller imports the resource modules', () => {
-    for (const f of ['src/tenant/plan.ts', 'src/tenant/delete.ts', 'src/tenant/inventory.ts', 'src/ops/gc/plan.ts', 'src/ops/gc/apply.ts', 'src/ops/explain/analyze.ts', 'src/ops/doctor/checks.ts'])
+    for (const f of ['src/tenant/plan.ts', 'src/tenant/delete.ts', 'src/tenant/inventory.ts', 'src/ops/gc/plan.ts', 'src/ops/gc/apply.ts', 'src/ops/explain/causes-principal.ts', 'src/ops/doctor/checks.ts'])
       expect(readFileSync(f, 'utf8'), f).toMatch(/from '\.{1,2}\/(?:\.\.\/)*(?:tenant\/)?resources\/index\.js'/);
   });
 });
