@@ -4,6 +4,7 @@ import { SandboxError, type Caller } from './contract.js';
 import { fresh, latest, parsePolicyArn, visible, write, type IamState, type PolicyMeta, type PolicyRecord, type RoleCore, type RoleRecord, type Tag, type UserRecord } from './iam-store.js';
 import type { Versioned } from './versioned.js';
 import { checkString, memberStructs, validationError, type QueryParams, type XmlObject } from './query.js';
+import { readOnly } from './state.js';
 
 export const ROLE_NAME = { min: 1, max: 64, pattern: '[\\w+=,.@-]+' };
 export const USER_NAME = { min: 1, max: 64, pattern: '[\\w+=,.@-]+' };
@@ -147,7 +148,8 @@ export class IamKit {
   /** Drops roles and policies deleted longer ago than any observer's lag. */
   collectGarbage(): void {
     const horizon = this.now() - this.d.maxLag();
-    for (const [key, rec] of Object.entries(this.state.roles)) {
+    // Read the plain objects (a journaled-state proxy trap per role would make this O(roles) slow); deletes go through the state.
+    for (const [key, rec] of Object.entries(readOnly(this.state.roles))) {
       const last = rec.core.history[rec.core.history.length - 1]!;
       if (last.value === null && last.at < horizon) delete this.state.roles[key];
     }

@@ -19,6 +19,7 @@ import {
 } from './iam-kit.js';
 import { TRUST_POLICY_QUOTA, policySize, validatePolicyDocument } from './policy-validate.js';
 import { checkString, encodePolicy, memberList, optionalInt, optionalString, paginate, requiredString, validationError, type QueryParams, type XmlObject } from './query.js';
+import { readOnly } from './state.js';
 
 export function roleXml(k: IamKit, rec: RoleRecord, core: RoleCore, view: 'live' | 'visible', full: boolean): XmlObject {
   const boundary = k.read(rec.boundary, view);
@@ -48,7 +49,7 @@ function checkTrust(text: string): void {
 
 function liveRoleCount(k: IamKit): number {
   let n = 0;
-  for (const rec of Object.values(k.state.roles)) if (latest(rec.core)) n++;
+  for (const rec of Object.values(readOnly(k.state.roles))) if (latest(rec.core)) n++; // plain objects: no proxy trap per role
   return n;
 }
 

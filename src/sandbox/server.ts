@@ -243,6 +243,8 @@ class SandboxServer {
       });
       for (const svc of this.json.values()) await svc.close?.();
       this.ctx.flush();
+      // Fold the journal into state.json, so a stopped sandbox is one self-contained file.
+      this.store.compact();
       this.lock.release();
     })();
     return this.closing;
