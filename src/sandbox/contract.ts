@@ -40,6 +40,8 @@ export class SandboxError extends Error {
     readonly code: string,
     message: string,
     readonly status = 400,
+    /** Extra members of a JSON error body, e.g. DynamoDB's `Item` or `CancellationReasons`. */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = code;

@@ -4,6 +4,7 @@
 // dynamodb:ReturnConsumedCapacity). Pure: the caller supplies the tables' key schemas.
 import type { ContextValue } from '../types.js';
 import { partitionKeyPlaceholders, topLevelAttributes } from './expressions.js';
+import { executeStatementChecks, transactGetChecks, transactWriteChecks } from './transact-keys.js';
 
 export interface KeyPair {
   partitionKey: string;
@@ -129,7 +130,7 @@ function queryLeadingKeys(input: Json, partitionKey: string): OrderedSet {
   return out;
 }
 
-function itemOp(action: string, input: Json, env: DeriveEnv, itemField: 'Key' | 'Item'): AuthorizationCheck {
+export function itemOp(action: string, input: Json, env: DeriveEnv, itemField: 'Key' | 'Item'): AuthorizationCheck {
   const table = str(input.TableName) ?? '';
   const keys = env.keysOf(table);
   const item = obj(input[itemField]);
@@ -144,6 +145,8 @@ function itemOp(action: string, input: Json, env: DeriveEnv, itemField: 'Key' | 
   put(context, 'dynamodb:Attributes', attributes.value());
   if (action === 'dynamodb:GetItem') put(context, 'dynamodb:Select', selectOf(input, false));
   else put(context, 'dynamodb:ReturnValues', str(input.ReturnValues) ?? 'NONE');
+  // ReturnValuesOnConditionCheckFailure has no condition key of its own (the Service Authorization
+  // Reference lists none), and dynamodb:ReturnValues reflects only ReturnValues.
   common(input, context);
   return { action, resource: tableArn(env, table), table, context };
 }
@@ -242,6 +245,14 @@ export function deriveChecks(operation: string, input: Json, env: DeriveEnv): Au
       return batchGet(input, env);
     case 'BatchWriteItem':
       return batchWrite(input, env);
+    case 'TransactWriteItems':
+      return transactWriteChecks(input, env);
+    case 'TransactGetItems':
+      return transactGetChecks(input, env);
+    case 'ExecuteStatement':
+    case 'BatchExecuteStatement':
+    case 'ExecuteTransaction':
+      return executeStatementChecks(operation, input, env);
     case 'ListTables':
       return [{ action, resource: tableArn(env, '*'), table: undefined, context: {} }];
     case 'TagResource':

@@ -95,11 +95,18 @@ export interface Engine {
   /** The table's key schema (cached until the table is created or deleted again), undefined when it does not exist. */
   tableKeys(table: string): Promise<TableKeys | undefined>;
   tableExists(table: string): Promise<boolean>;
+  /** The stored item with `key` (strongly consistent), undefined when there is none. */
+  getItem(table: string, key: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+  /** Whether a validated Put/Update/Delete request's condition (expression or legacy Expected) holds for `existing`. */
+  conditionHolds(validated: object, existing: Record<string, unknown> | undefined): boolean;
   close(): Promise<void>;
 }
 
 export async function openEngine(opts: { dataDir: string | undefined; accountId: string; region: string }): Promise<Engine> {
-  const db = require('dynalite/db/index.js') as { create(options: object): Store };
+  const db = require('dynalite/db/index.js') as {
+    create(options: object): Store;
+    checkConditional(data: object, existing: object | undefined): DynaliteError | null | undefined;
+  };
   const validations = require('dynalite/validations/index.js') as {
     checkTypes(data: object, types: object): object;
     checkValidations(data: object, types: object, custom: ActionValidation['custom'], store: Store): void;
@@ -168,7 +175,7 @@ export async function openEngine(opts: { dataDir: string | undefined; accountId:
     }
   }
 
-  return {
+  const engine: Engine = {
     validate(operation, input) {
       const entry = actions.get(operation);
       if (!entry) throw new SandboxError('UnknownOperationException', `The sandbox does not implement DynamoDB ${operation}`, 400);
@@ -229,8 +236,26 @@ export async function openEngine(opts: { dataDir: string | undefined; accountId:
       return t !== undefined && t.TableStatus !== 'DELETING';
     },
 
+    async getItem(table, key) {
+      const entry = actions.get('GetItem')!;
+      let data: object;
+      try {
+        data = validations.checkTypes(structuredClone({ TableName: table, Key: key, ConsistentRead: true }), entry.validation.types);
+        validations.checkValidations(data, entry.validation.types, entry.validation.custom, store);
+      } catch (err) {
+        throw toSandboxError(err);
+      }
+      const out = await engine.execute('GetItem', data);
+      return out.Item as Record<string, unknown> | undefined;
+    },
+
+    conditionHolds(validated, existing) {
+      return !db.checkConditional(validated, existing);
+    },
+
     close() {
       return new Promise((resolve, reject) => store.db.close((err) => (err ? reject(err) : resolve())));
     },
   };
+  return engine;
 }

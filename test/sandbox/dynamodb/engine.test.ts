@@ -173,7 +173,7 @@ describe('DynamoDB operations (admin caller, in memory)', () => {
   });
 
   it('unknown operations and unsigned callers are refused', async () => {
-    const unknown = await failure(call('TransactWriteItems', { TransactItems: [] }));
+    const unknown = await failure(call('RestoreTableFromBackup', { TargetTableName: 'x', BackupArn: 'y' }));
     expect(unknown.code).toBe('UnknownOperationException');
     const anonymous = await failure(ddb.handle('GetItem', { TableName: 'Orders', Key: { tenant: { S: 'a' }, sk: { S: 'b' } } }, { kind: 'anonymous' }));
     expect([anonymous.code, anonymous.message]).toEqual(['MissingAuthenticationTokenException', 'Request is missing Authentication Token']);
