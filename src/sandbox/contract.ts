@@ -41,7 +41,7 @@ export class SandboxError extends Error {
     message: string,
     readonly status = 400,
     /** Extra members of a JSON error body, e.g. DynamoDB's `Item` or `CancellationReasons`. */
-    readonly extra?: Record<string, unknown>,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = code;

@@ -145,7 +145,7 @@ export async function runBatch(engine: Engine, mutex: Mutex, planned: PlannedSta
       responses.push({ TableName: p.input.TableName, ...(item ? { Item: item } : {}) });
     } catch (err) {
       if (!(err instanceof SandboxError) || err.status >= 500) throw err;
-      responses.push({ TableName: p.input.TableName, Error: { Code: err.code.replace(/Exception$/, ''), Message: err.message, ...(err.extra?.Item ? { Item: err.extra.Item } : {}) } });
+      responses.push({ TableName: p.input.TableName, Error: { Code: err.code.replace(/Exception$/, ''), Message: err.message, ...(err.details?.Item ? { Item: err.details.Item } : {}) } });
     }
   }
   return { Responses: responses };

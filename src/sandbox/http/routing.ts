@@ -134,7 +134,7 @@ function routeRest(req: IncomingMessage, url: string): Routed {
 
 export function jsonError(r: Routed, err: SandboxError): string {
   const ns = r.jsonTarget?.namespace;
-  return JSON.stringify({ __type: ns ? `${ns}#${err.code}` : err.code, message: err.message });
+  return JSON.stringify({ __type: ns ? `${ns}#${err.code}` : err.code, message: err.message, ...err.details });
 }
 
 function throttleError(service: ServiceName): SandboxError {

@@ -114,7 +114,7 @@ describe('DynamoDB transactions', () => {
     );
     expect(err.code).toBe('TransactionCanceledException');
     expect(err.message).toBe('Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]');
-    expect(err.extra).toEqual({
+    expect(err.details).toEqual({
       CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: item('acme', 'counter', { n: { N: '2' }, secret: { S: 'hidden' } }) }],
     });
     expect(await get('acme', 'never')).toBeUndefined();
@@ -187,12 +187,12 @@ describe('DynamoDB transactions', () => {
         }),
       );
       expect([op, err.code, err.message]).toEqual([op, 'ConditionalCheckFailedException', 'The conditional request failed']);
-      expect(err.extra).toEqual({ Item: item('acme', 'counter', { n: { N: '2' }, secret: { S: 'hidden' } }) });
+      expect(err.details).toEqual({ Item: item('acme', 'counter', { n: { N: '2' }, secret: { S: 'hidden' } }) });
     }
     expect(decisions.every((d) => d.request.context['dynamodb:ReturnValues'] === 'NONE')).toBe(true);
     // Without ALL_OLD, no item in the error.
     const plain = await failure(call(acme, 'DeleteItem', { TableName: 'Pooled', Key: item('acme', 'counter'), ConditionExpression: 'attribute_not_exists(n)' }));
-    expect(plain.extra).toBeUndefined();
+    expect(plain.details).toBeUndefined();
     const bad = await failure(call(ADMIN, 'DeleteItem', { TableName: 'Pooled', Key: item('acme', 'counter'), ReturnValuesOnConditionCheckFailure: 'SOME' }));
     expect(bad.code).toBe('ValidationException');
   });
