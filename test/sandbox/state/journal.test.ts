@@ -93,7 +93,10 @@ describe('StateStore journal', () => {
       if (i % 2 === 0) delete iam.roles[`r${i - 1}`];
       const j = join(d, 'state.journal');
       // Keep the last non-empty journal: what a crash between rename and truncation would leave.
-      if (existsSync(j) && statSync(j).size > 0) copyFileSync(j, join(d, 'journal.copy')), (saved = 'yes');
+      if (existsSync(j) && statSync(j).size > 0) {
+        copyFileSync(j, join(d, 'journal.copy'));
+        saved = 'yes';
+      }
       s.flush();
     }
     expect(saved).toBe('yes');
