@@ -8,7 +8,7 @@ import { ENGINE_OPERATIONS, openEngine } from './engine.js';
 import { describeTimeToLive, updateTimeToLive, type TtlState } from './ttl.js';
 import { Mutex, transactGetItems, transactWriteItems, writeItem } from './transactions.js';
 import { partiqlError, planStatement, runBatch, runStatement, transactionOf } from './partiql-exec.js';
-import { statementsOf } from '../../policy/dynamodb/transact-keys.js';
+import { statementsOf } from '../../policy/dynamodb/context-keys.js';
 import type { PartiQLStatement } from '../../policy/dynamodb/partiql.js';
 
 /** Served outside dynalite: TTL, transactions and PartiQL. */
