@@ -12,7 +12,8 @@ import { findTenantRule, MAX_RULES, rulesLimitError, type Step } from './plan.js
 import * as ruleResource from './resources/rule.js';
 import { rulesEntry } from './resources/rule.js';
 import { modifyIdentityPoolRoles } from './pool-roles.js';
-import { backoffMs, isNotYet } from './wait.js';
+import { isNotYet } from './wait.js';
+import { retry } from '../aws/retry.js';
 
 export type StepState = 'done' | 'planned' | 'unchanged' | 'failed';
 export interface StepReport extends Step {
@@ -24,20 +25,15 @@ export interface StepReport extends Step {
 const STEP_RETRY_MS = 20_000;
 
 async function withPropagationRetry<T>(ctx: TenantContext, step: Step, fn: () => Promise<T>): Promise<T> {
-  const deadline = ctx.now() + STEP_RETRY_MS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!(err instanceof AwsCallError) || !isNotYet(err) || ctx.now() >= deadline) {
-        if (err instanceof AwsCallError && isNotYet(err))
-          throw new PendingError(`${step.action} ${step.target}: ${err.awsCode}: ${err.awsMessage} (still not visible after ${STEP_RETRY_MS / 1000}s)`, 10);
-        throw err;
-      }
-      ctx.progress?.(`${step.action} ${step.target}: ${err.awsCode}, retrying`);
-      await ctx.sleep(backoffMs(attempt), ctx.signal);
-    }
-  }
+  const notYet = (err: unknown): err is AwsCallError => err instanceof AwsCallError && isNotYet(err);
+  return retry(ctx, fn, {
+    until: ctx.now() + STEP_RETRY_MS,
+    retryOn: notYet,
+    onRetry: (err) => ctx.progress?.(`${step.action} ${step.target}: ${(err as AwsCallError).awsCode}, retrying`),
+  }).catch((err: unknown) => {
+    if (notYet(err)) throw new PendingError(`${step.action} ${step.target}: ${err.summary} (still not visible after ${STEP_RETRY_MS / 1000}s)`, 10);
+    throw err;
+  });
 }
 
 function tolerate(kind: AwsCallError['kind']) {

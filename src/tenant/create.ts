@@ -90,6 +90,7 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
   const waited = await waitFor(checks, {
     timeoutMs: input.timeoutMs,
     signal: ctx.signal,
+    clock: ctx,
     onProgress: (check) => ctx.progress?.(check.waitingFor),
   });
   result.wait = { level: input.wait, ...waited };

@@ -87,7 +87,7 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
           },
         },
       ],
-      { timeoutMs: input.waitMs, signal: ctx.signal, onProgress: (c) => ctx.progress?.(c.waitingFor) },
+      { timeoutMs: input.waitMs, signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) },
     );
     result.wait = waited;
     if (waited.timedOut)
@@ -160,7 +160,7 @@ async function awaitLateRole(ctx: TenantContext, observed: Awaited<ReturnType<ty
         },
       },
     ],
-    { timeoutMs: Math.min(windowMs, waitMs), signal: ctx.signal, onProgress: (c) => ctx.progress?.(c.waitingFor) },
+    { timeoutMs: Math.min(windowMs, waitMs), signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) },
   );
   return waited.ok;
 }

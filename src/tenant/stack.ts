@@ -22,7 +22,8 @@ import type { TenantContext } from './context.js';
 import { tagsRecord } from './desired.js';
 import { mappingKeyOf } from './observe.js';
 import { modifyIdentityPoolRoles } from './pool-roles.js';
-import { backoffMs } from './wait.js';
+import { NotYet } from './wait.js';
+import { retry } from '../aws/retry.js';
 
 export type InitAction =
   | 'create-boundary'
@@ -214,26 +215,34 @@ function sortRecord(r: Record<string, string>): Record<string, string> {
 }
 
 async function waitForTableActive(ctx: TenantContext, table: string): Promise<void> {
-  const deadline = ctx.now() + 120_000;
-  for (let attempt = 1; ; attempt++) {
-    const info = await ctx.apis.dynamodb.describeTable(table);
-    if (info?.status === 'ACTIVE') return;
-    if (ctx.now() > deadline) throw new FailedError(`lock table ${table} is not ACTIVE after 120s (status ${info?.status ?? 'missing'})`, 'table_not_active', { retryable: true });
-    ctx.progress?.(`waiting for DynamoDB to make ${table} ACTIVE`);
-    await ctx.sleep(backoffMs(attempt), ctx.signal);
-  }
+  let status: string | undefined;
+  await retry(
+    ctx,
+    async () => {
+      status = (await ctx.apis.dynamodb.describeTable(table))?.status;
+      if (status !== 'ACTIVE') throw new NotYet(`status ${status ?? 'missing'}`);
+    },
+    { until: ctx.now() + 120_000, retryOn: (err) => err instanceof NotYet, onRetry: () => ctx.progress?.(`waiting for DynamoDB to make ${table} ACTIVE`) },
+  ).catch((err: unknown) => {
+    if (err instanceof NotYet) throw new FailedError(`lock table ${table} is not ACTIVE after 120s (status ${status ?? 'missing'})`, 'table_not_active', { retryable: true });
+    throw err;
+  });
 }
 
 async function waitForBoundary(ctx: TenantContext, arn: string, doc: PolicyDocument): Promise<void> {
-  const deadline = ctx.now() + 60_000;
-  for (let attempt = 1; ; attempt++) {
-    const p = await ctx.apis.iam.getPolicy(arn);
-    if (p) {
-      const current = await ctx.apis.iam.getPolicyVersion(arn, p.defaultVersionId).catch(() => undefined);
-      if (current !== undefined && policiesEqual(doc, current as PolicyDocument)) return;
-    }
-    if (ctx.now() > deadline) throw new PendingError(`the boundary ${arn} was written but IAM does not serve it yet; run init again`, 10);
-    ctx.progress?.('waiting for IAM to show the permissions boundary');
-    await ctx.sleep(backoffMs(attempt), ctx.signal);
-  }
+  await retry(
+    ctx,
+    async () => {
+      const p = await ctx.apis.iam.getPolicy(arn);
+      if (p) {
+        const current = await ctx.apis.iam.getPolicyVersion(arn, p.defaultVersionId).catch(() => undefined);
+        if (current !== undefined && policiesEqual(doc, current as PolicyDocument)) return;
+      }
+      throw new NotYet('the boundary is not served yet');
+    },
+    { until: ctx.now() + 60_000, retryOn: (err) => err instanceof NotYet, onRetry: () => ctx.progress?.('waiting for IAM to show the permissions boundary') },
+  ).catch((err: unknown) => {
+    if (err instanceof NotYet) throw new PendingError(`the boundary ${arn} was written but IAM does not serve it yet; run init again`, 10);
+    throw err;
+  });
 }

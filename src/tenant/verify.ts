@@ -7,7 +7,7 @@ import { resolveScopes, scopesFromTag } from './desired.js';
 import { neighbourTenant } from './create.js';
 import { TAG_SCOPES } from './names.js';
 import { ProbeError, ProbeSession, type ProbeResult } from './probe.js';
-import { backoffMs } from './wait.js';
+import { retry } from '../aws/retry.js';
 
 export interface VerifyTenantResult extends ProbeResult {
   stack: string;
@@ -38,16 +38,9 @@ export async function verifyTenant(ctx: TenantContext, tenantId: string, opts: {
   ctx.progress?.(`probing tenant ${tenant} (sign in, credentials, reads of ${tenant} and ${against})`);
   const session = new ProbeSession(apis, config, tenant, scopes, (ms) => ctx.sleep(ms, ctx.signal));
   try {
-    // Throttling and 5xx are retried briefly; anything else is the answer.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await session.run(against);
-        return { ...result, stack: config.stack, elapsedMs: ctx.now() - started };
-      } catch (err) {
-        if (!(err instanceof AwsCallError) || err.kind !== 'throttled' || attempt >= 4) throw err;
-        await ctx.sleep(backoffMs(attempt), ctx.signal);
-      }
-    }
+    // Throttling and 5xx are retried briefly (4 attempts); anything else is the answer.
+    const result = await retry(ctx, () => session.run(against), { attempts: 4 });
+    return { ...result, stack: config.stack, elapsedMs: ctx.now() - started };
   } catch (err) {
     if (err instanceof ProbeError) throw new FailedError(`probe of ${tenant} failed at ${err.stage}: ${err.message}`, 'probe_failed');
     if (err instanceof AwsCallError) throw new FailedError(`probe of ${tenant} failed: ${err.message}`, 'probe_failed', { retryable: err.kind === 'throttled' || err.kind === 'still-propagating' });

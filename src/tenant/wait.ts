@@ -1,9 +1,11 @@
 // Convergence waits: poll each check until the service it asks sees the change. Capped
-// exponential backoff with jitter (p-retry drives the attempts; the interval never exceeds
-// 2 s), one deadline for all checks. Errors that mean "not yet" are retried inside the
-// window; errors that mean "wrong" stop at once with their cause.
-import pRetry from 'p-retry';
+// exponential backoff with jitter (the one retry layer, src/aws/retry.ts, on the caller's clock;
+// the interval never exceeds 2 s), one deadline for all checks. Errors that mean "not yet" are
+// retried inside the window; errors that mean "wrong" stop at once with their cause.
 import { AwsCallError } from '../aws/errors.js';
+import { retry, type RetryClock } from '../aws/retry.js';
+
+export { backoffMs, MAX_INTERVAL_MS } from '../aws/retry.js';
 
 export type WaitLevel = 'none' | 'iam' | 'cognito' | 'data';
 export const WAIT_LEVELS: readonly WaitLevel[] = ['none', 'iam', 'cognito', 'data'];
@@ -46,15 +48,6 @@ export interface WaitResult {
   checks: CheckResult[];
 }
 
-export const MAX_INTERVAL_MS = 2_000;
-const FIRST_INTERVAL_MS = 200;
-
-/** Capped exponential backoff with equal jitter: half fixed, half random; never above MAX_INTERVAL_MS. */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(MAX_INTERVAL_MS, FIRST_INTERVAL_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
 /** Whether an error means "not visible yet" (retry) rather than "wrong" (stop). */
 export function isNotYet(err: unknown, check?: Pick<Check, 'notYet'>): boolean {
   if (err instanceof NotYet) return true;
@@ -76,12 +69,16 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
   /** Called when a check starts and each time it is retried (spinner text). */
   onProgress?: (check: Check, attempt: number, lastError: string | undefined) => void;
-  now?: () => number;
+  /** The injected clock (Deps.clock / the tenant context); default: the real one. */
+  clock?: Pick<RetryClock, 'now' | 'sleep'> | undefined;
 }
+
+const realClock: Pick<RetryClock, 'now' | 'sleep'> = { now: () => performance.now(), sleep };
 
 /** Runs the checks in order against one deadline. Never throws for a timeout; the caller decides (exit 75). */
 export async function waitFor(checks: Check[], opts: WaitOptions): Promise<WaitResult> {
-  const now = opts.now ?? (() => performance.now());
+  const clock = opts.clock ?? realClock;
+  const now = () => clock.now();
   const started = now();
   const deadline = started + opts.timeoutMs;
   const results: CheckResult[] = [];
@@ -97,26 +94,20 @@ export async function waitFor(checks: Check[], opts: WaitOptions): Promise<WaitR
     let lastError: string | undefined;
     opts.onProgress?.(check, 1, undefined);
     try {
-      const detail = await pRetry(
-        async () => {
+      const detail = await retry(
+        { now, sleep: (ms, signal) => clock.sleep(ms, signal), signal: opts.signal },
+        () => {
           attempts++;
           return check.run();
         },
         {
-          retries: Number.POSITIVE_INFINITY,
-          minTimeout: 0,
-          maxTimeout: 0,
-          maxRetryTime: Math.max(0, deadline - now()),
-          signal: opts.signal,
-          shouldRetry: ({ error }) => isNotYet(error, check),
-          onFailedAttempt: async ({ error, attemptNumber }) => {
-            if (!isNotYet(error, check)) return;
+          until: deadline,
+          retryOn: (error) => {
+            if (!isNotYet(error, check)) return false;
             lastError = describe(error);
-            const remaining = deadline - now();
-            if (remaining <= 0) return;
-            opts.onProgress?.(check, attemptNumber + 1, lastError);
-            await sleep(Math.min(backoffMs(attemptNumber), remaining), opts.signal);
+            return true;
           },
+          onRetry: (_error, attempt) => opts.onProgress?.(check, attempt + 1, lastError),
         },
       );
       results.push({ name: check.name, service: check.service, state: 'ok', attempts, elapsedMs: Math.round(now() - checkStart), detail });
