@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Output } from './io/output.js';
 import type { Prompter } from './io/prompt.js';
 import type { StackConfig } from './config/schema.js';
-import type { AwsClients } from './aws/clients.js';
+import type { AwsApis } from './aws/apis.js';
 import type { SandboxHandle } from './sandbox/handle.js';
 import { UsageError, InterruptedError } from './errors.js';
 
@@ -56,8 +56,12 @@ export interface Deps {
   signal: AbortSignal;
   /** The validated stack config (flags and env applied); UsageError when missing or invalid. */
   config(): Promise<StackConfig>;
-  /** AWS clients for the resolved region/profile/endpoint; starts the embedded sandbox with --sandbox. */
-  aws(): Promise<AwsClients>;
+  /**
+   * The AWS adapters (never SDK clients) for the resolved region/profile/endpoint, built on first
+   * use, so --help and --version load no SDK; starts the embedded sandbox with --sandbox. A test
+   * hands a run function the in-memory fake here (gh's HttpClient in its Factory).
+   */
+  apis(): Promise<AwsApis>;
   /** Releases clients and stops an embedded sandbox. */
   close(): Promise<void>;
 }
@@ -80,7 +84,7 @@ export function assertEndpointUrl(text: string): void {
 export function createDeps(init: { io: Output; prompter: Prompter; globals: GlobalOptions; signal: AbortSignal; clock?: Clock }): Deps {
   const { io, globals } = init;
   let configP: Promise<StackConfig> | undefined;
-  let awsP: Promise<AwsClients> | undefined;
+  let apisP: Promise<AwsApis> | undefined;
   let sandbox: SandboxHandle | undefined;
 
   const config = () => {
@@ -90,9 +94,9 @@ export function createDeps(init: { io: Output; prompter: Prompter; globals: Glob
     return configP;
   };
 
-  const aws = () => {
-    awsP ??= (async () => {
-      const { createAwsClients, formatCallRecord } = await import('./aws/clients.js');
+  const apis = () => {
+    apisP ??= (async () => {
+      const [{ createAwsClients, formatCallRecord }, { awsApis }] = await Promise.all([import('./aws/clients.js'), import('./aws/apis.js')]);
       const onCall = globals.verbose ? (r: Parameters<typeof formatCallRecord>[0]) => io.debug(formatCallRecord(r)) : undefined;
       let region = globals.region;
       if (!region) region = (await config().catch(() => undefined))?.region;
@@ -100,14 +104,14 @@ export function createDeps(init: { io: Output; prompter: Prompter; globals: Glob
         if (globals.endpointUrl) throw new UsageError('--sandbox and --endpoint-url cannot be combined', 'flag_conflict');
         const { attachSandbox } = await import('./sandbox/attach.js');
         sandbox = await attachSandbox({ stateDir: resolve(globals.sandbox), log: (m: string) => io.debug(m) });
-        return createAwsClients({ region: region ?? sandbox.region, endpoint: sandbox.endpoint, credentials: sandbox.credentials, onCall, abortSignal: init.signal });
+        return awsApis(createAwsClients({ region: region ?? sandbox.region, endpoint: sandbox.endpoint, credentials: sandbox.credentials, onCall, abortSignal: init.signal }));
       }
       region ??= process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS region: pass --region, set "region" in the config, or set AWS_REGION', 'no_region');
       if (globals.endpointUrl !== undefined) assertEndpointUrl(globals.endpointUrl);
-      return createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, onCall, abortSignal: init.signal });
+      return awsApis(createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, onCall, abortSignal: init.signal }));
     })();
-    return awsP;
+    return apisP;
   };
 
   return {
@@ -117,9 +121,9 @@ export function createDeps(init: { io: Output; prompter: Prompter; globals: Glob
     clock: init.clock ?? systemClock,
     signal: init.signal,
     config,
-    aws,
+    apis,
     async close() {
-      if (awsP) await awsP.then((c) => c.destroy()).catch(() => undefined);
+      if (apisP) await apisP.then((a) => a.close()).catch(() => undefined);
       if (sandbox) await sandbox.close();
     },
   };

@@ -7,6 +7,7 @@ import { cognitoIdpApi, type CognitoIdpApi } from './cognito-idp.js';
 import { cognitoIdentityApi, type CognitoIdentityApi } from './cognito-identity.js';
 import { dynamoApi, type DynamoApi } from './dynamodb.js';
 import { s3Api, type S3Api } from './s3.js';
+import { accountScansApi, type AccountScansApi } from './account-scans.js';
 
 export interface AwsApis {
   iam: IamApi;
@@ -15,6 +16,10 @@ export interface AwsApis {
   cognitoIdentity: CognitoIdentityApi;
   dynamodb: DynamoApi;
   s3: S3Api;
+  /** Stack-wide scans for gc and doctor (every role under a path, dated groups and users, quotas). */
+  scans: AccountScansApi;
+  /** Where the calls go: the resolved region and the endpoint override, if any (for whoami). */
+  target: { region: string; endpoint: string | undefined };
   /** The same services called with other credentials (a probe's temporary credentials, used once). */
   withCredentials(credentials: StaticCredentials): AwsApis;
   /** Releases the SDK clients (for withCredentials copies; the main ones close with Deps). */
@@ -29,6 +34,8 @@ export function awsApis(clients: AwsClients): AwsApis {
     cognitoIdentity: cognitoIdentityApi(clients),
     dynamodb: dynamoApi(clients),
     s3: s3Api(clients),
+    scans: accountScansApi(clients),
+    target: { region: clients.settings.region, endpoint: clients.settings.endpoint },
     withCredentials(credentials) {
       return awsApis(clients.withCredentials(credentials));
     },
@@ -38,7 +45,8 @@ export function awsApis(clients: AwsClients): AwsApis {
   };
 }
 
-export type { IamApi, StsApi, CognitoIdpApi, CognitoIdentityApi, DynamoApi, S3Api };
+export type { IamApi, StsApi, CognitoIdpApi, CognitoIdentityApi, DynamoApi, S3Api, AccountScansApi };
+export type { DatedGroup, DatedUser } from './account-scans.js';
 export type { RoleInfo, PolicyInfo, CreateRoleInput } from './iam.js';
 export type { GroupInfo, UserInfo } from './cognito-idp.js';
 export type { IdentityPoolRoles, RoleMapping, MappingRule, PrincipalTagMap, TemporaryCredentials } from './cognito-identity.js';

@@ -10,11 +10,11 @@ import type { CommandRunner } from './runner.js';
 
 export async function runDoctor(deps: Deps): Promise<DoctorResult> {
   const config = await deps.config();
-  const [{ awsApis }, { accountScansApi }, { runDoctorChecks }] = await Promise.all([import('../aws/apis.js'), import('../aws/account-scans.js'), import('../ops/doctor/run.js')]);
-  const clients = await deps.aws();
+  const { runDoctorChecks } = await import('../ops/doctor/run.js');
+  const apis = await deps.apis();
   const spinner = spinnerEnabled(deps.io.streams, deps.io.opts.quiet, deps.io.opts.noColor) ? deps.io.spinner(`checking stack ${config.stack}`) : undefined;
   try {
-    return await runDoctorChecks(awsApis(clients), accountScansApi(clients), config, { now: () => deps.clock.now(), sleep: (ms, s) => deps.clock.sleep(ms, s), signal: deps.signal }, clients.settings.region);
+    return await runDoctorChecks(apis, apis.scans, config, { now: () => deps.clock.now(), sleep: (ms, s) => deps.clock.sleep(ms, s), signal: deps.signal }, apis.target.region);
   } finally {
     spinner?.stop();
   }

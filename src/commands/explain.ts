@@ -78,9 +78,8 @@ export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<Expl
   const noState = { known: false, tags: undefined };
   if (denial.principalType !== 'assumed-role' && denial.principalType !== 'role')
     return analyzeDenial({ denial, config, role: undefined, principalTagMap: noState, facts, at });
-  const { awsApis } = await import('../aws/apis.js');
   const { readRoleSnapshot, readPrincipalTagMap } = await import('../ops/explain/observe.js');
-  const apis = awsApis(await deps.aws());
+  const apis = await deps.apis();
   const [role, principalTagMap] = await Promise.all([
     readRoleSnapshot(apis, denial.roleName as string),
     config ? readPrincipalTagMap(apis, config) : Promise.resolve(noState),

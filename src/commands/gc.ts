@@ -39,16 +39,13 @@ export const DEFAULT_GC_TIMEOUT = '60s';
 export async function runGc(opts: GcOptions, deps: Deps): Promise<GcResult> {
   const started = deps.clock.now();
   const config = await deps.config();
-  const [{ awsApis }, { accountScansApi }, { scanForGc }, { planGc, countStates }, { applyGc }] = await Promise.all([
-    import('../aws/apis.js'),
-    import('../aws/account-scans.js'),
+  const [{ scanForGc }, { planGc, countStates }, { applyGc }] = await Promise.all([
     import('../ops/gc/scan.js'),
     import('../ops/gc/plan.js'),
     import('../ops/gc/apply.js'),
   ]);
-  const clients = await deps.aws();
-  const apis = awsApis(clients);
-  const ops = accountScansApi(clients);
+  const apis = await deps.apis();
+  const ops = apis.scans;
   const clock = { now: () => deps.clock.now(), sleep: (ms: number, s?: AbortSignal) => deps.clock.sleep(ms, s), signal: deps.signal };
   // A spinner only on a terminal; under cron, progress goes to --verbose only.
   const tty = spinnerEnabled(deps.io.streams, deps.io.opts.quiet, deps.io.opts.noColor);

@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import type { Deps } from '../deps.js';
 import type { CommandRunner } from './runner.js';
-import { stsApi } from '../aws/sts.js';
 
 export interface WhoamiResult {
   account: string;
@@ -17,16 +16,16 @@ export interface WhoamiResult {
 }
 
 export async function runWhoami(deps: Deps): Promise<WhoamiResult> {
-  const clients = await deps.aws();
-  const id = await stsApi(clients).getCallerIdentity();
+  const apis = await deps.apis();
+  const id = await apis.sts.getCallerIdentity();
   const config = await deps.config().catch((err: unknown) => {
     if (deps.globals.configExplicit) throw err;
     return undefined;
   });
   return {
     ...id,
-    region: clients.settings.region,
-    endpoint: clients.settings.endpoint ?? null,
+    region: apis.target.region,
+    endpoint: apis.target.endpoint ?? null,
     configAccountId: config?.accountId ?? null,
     matchesConfig: config ? config.accountId === id.account : null,
   };

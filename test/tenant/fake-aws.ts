@@ -65,6 +65,8 @@ export class FakeAws {
 
   /** Simulated lag: how many more reads of each kind answer "not yet". */
   lag = { getRole: 0, getRolePolicy: 0, credentials: 0, dataDenied: 0 };
+  /** CreationDate the scans report for groups and users. */
+  createdAt = new Date(Date.now() - 2 * 3600_000).toISOString();
   /** Make every cross-tenant read succeed (a broken policy). */
   leak = false;
   /** Throw this error from the named operation once (then clear it). */
@@ -505,6 +507,28 @@ export class FakeAws {
           return { keys, commonPrefixes: [], nextToken: undefined };
         },
       },
+      // The stack-wide scans over the same state (test/ops/fake-ops.ts sets the dates for gc's age rules).
+      scans: {
+        async listRolesUnderPath(prefix) {
+          rec('iam', 'ListRoles');
+          return [...fake.roles.values()].filter((r) => r.path.startsWith(prefix)).map((r) => roleInfo(r, false));
+        },
+        async listGroupsWithDates() {
+          rec('cognito-idp', 'ListGroups');
+          return [...fake.groups.values()].map((g) => ({ ...g, createDate: fake.createdAt }));
+        },
+        async listUsersByPrefix(_pool, prefix) {
+          rec('cognito-idp', 'ListUsers');
+          return [...fake.users.entries()]
+            .filter(([n]) => n.startsWith(prefix))
+            .map(([username, u]) => ({ username, sub: u.sub, status: u.status, attributes: { ...u.attributes }, createDate: fake.createdAt }));
+        },
+        async getAccountSummary() {
+          rec('iam', 'GetAccountSummary');
+          return { Roles: fake.roles.size, RolesQuota: 1000 };
+        },
+      },
+      target: { region: cfg.region, endpoint: undefined },
       withCredentials(credentials) {
         return fake.apis(credentials.accessKeyId);
       },

@@ -16,8 +16,7 @@ export interface CommandContext {
 
 export async function commandContext(deps: Deps, purpose: string, opts: { spinner?: boolean } = {}): Promise<CommandContext> {
   const config = await deps.config();
-  const { awsApis } = await import('../../aws/apis.js');
-  const apis = awsApis(await deps.aws());
+  const apis = await deps.apis();
   let spinner: Spinner | undefined;
   const progress = (message: string) => {
     if (opts.spinner === false) return deps.io.debug(message);
