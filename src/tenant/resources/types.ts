@@ -5,7 +5,7 @@ import type { AwsApis } from '../../aws/apis.js';
 import { AwsCallError } from '../../aws/errors.js';
 import type { StackConfig } from '../../config/schema.js';
 import { withRetry, type RetryClock } from '../../ops/retry.js';
-import { backoffMs } from '../wait.js';
+import { retry } from '../../aws/retry.js';
 
 /** An ownership filter's answer: owned, or why not (shown to the operator as is). */
 export type Ownership = { owned: true } | { owned: false; reason: string };
@@ -68,11 +68,14 @@ export function retryRemoval<T>(ctx: RemovalContext, fn: () => Promise<T>, also?
 }
 
 /** Polls `stillThere` until it says false; false when the deadline comes first. */
-export async function confirmGone(ctx: RemovalContext, stillThere: () => Promise<boolean>): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    if (!(await retryRemoval(ctx, stillThere))) return true;
-    const wait = backoffMs(attempt);
-    if (ctx.now() + wait > ctx.deadline) return false;
-    await ctx.sleep(wait, ctx.signal);
-  }
+export function confirmGone(ctx: RemovalContext, stillThere: () => Promise<boolean>): Promise<boolean> {
+  const STILL_THERE = new Error('still there');
+  return retry(
+    ctx,
+    async () => {
+      if (await retryRemoval(ctx, stillThere)) throw STILL_THERE;
+      return true;
+    },
+    { until: ctx.deadline, retryOn: (err) => err === STILL_THERE },
+  ).catch((err: unknown) => (err === STILL_THERE ? false : Promise.reject(err)));
 }
