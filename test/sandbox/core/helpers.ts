@@ -113,6 +113,8 @@ export async function cognitoOpenIdToken(sb: Pick<RunningSandbox, 'endpoint' | '
         new CreateIdentityPoolCommand({
           IdentityPoolName: 'token_pool',
           AllowUnauthenticatedIdentities: false,
+          // GetOpenIdToken is the basic flow, which AWS (and the sandbox) leaves off unless asked.
+          AllowClassicFlow: true,
           CognitoIdentityProviders: [{ ProviderName: provider, ClientId: client.ClientId! }],
         }),
       )
