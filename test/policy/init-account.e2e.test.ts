@@ -13,6 +13,8 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let sb: TestSandbox;
+let writerConfig = '';
+let statusIndexConfig = '';
 const cli = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000 });
 const client = <T>(C: new (o: object) => T): T => new C({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials });
 
@@ -75,6 +77,7 @@ describe('init refuses an account that would let one tenant reach another', () =
       writeFileSync(path, JSON.stringify({ ...sb.config, userPoolClientId: clientId, tables: sb.config.tables.map(({ indexKeys: _k, ...t }) => t) }));
       return path;
     };
+    writerConfig = withClient(writer);
     const w = await refusal(['--config', withClient(writer), 'init', '--json']);
     expect(w.code).toBe(4);
     expect(w.message).toContain(`app client ${writer} lets users write custom:tenant`);
@@ -109,6 +112,7 @@ describe('init refuses an account that would let one tenant reach another', () =
       writeFileSync(path, JSON.stringify({ ...sb.config, tables: [...sb.config.tables.map(({ indexKeys: _k, ...t }) => t), { name: 'Tickets', partitionKey: pk, indexes }] }));
       return path;
     };
+    statusIndexConfig = withIndexes(['byStatus']);
     const bad = await refusal(['--config', withIndexes(['byStatus']), 'init', '--json']);
     expect(bad.code).toBe(4);
     expect(bad.message).toContain('index byStatus of table Tickets is partitioned on status, not on');
@@ -121,5 +125,33 @@ describe('init refuses an account that would let one tenant reach another', () =
   it('the bootstrapped stack (basic flow off, claim read-only) passes', async () => {
     const r = await cli(['init', '--json']);
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('doctor flags each of them as a problem with its fix (exit 1), and is healthy on the sound stack', async () => {
+    type Doc = { healthy: boolean; findings: Array<{ check: string; status: string; message: string; fix?: { action: string } }> };
+    const doctor = async (args: string[]) => {
+      const r = await cli([...args, 'doctor', '--json']);
+      return { code: r.code, doc: r.json() as Doc };
+    };
+    const problem = (d: Doc, check: string, text: string) => d.findings.find((f) => f.check === check && f.status === 'problem' && f.message.includes(text));
+    const sound = await doctor([]);
+    expect(sound.doc.findings.filter((f) => f.status === 'problem')).toEqual([]);
+    const w = await doctor(['--config', writerConfig]);
+    expect(w.code).toBe(1);
+    expect(problem(w.doc, 'app-client', 'lets users write custom:tenant')?.fix?.action).toContain('WriteAttributes');
+    const i = await doctor(['--config', statusIndexConfig]);
+    expect(i.code).toBe(1);
+    expect(problem(i.doc, 'tables', 'index byStatus of table Tickets is partitioned on status')?.fix?.action).toContain('re-key the index');
+    const ci = client(CognitoIdentityClient);
+    const pool = await ci.send(new DescribeIdentityPoolCommand({ IdentityPoolId: sb.config.identityPoolId }));
+    const { $metadata: _m, ...input } = pool;
+    const update = (on: boolean) =>
+      ci.send(new UpdateIdentityPoolCommand({ ...input, IdentityPoolId: pool.IdentityPoolId!, IdentityPoolName: pool.IdentityPoolName!, AllowUnauthenticatedIdentities: false, AllowClassicFlow: on }));
+    await update(true);
+    const c = await doctor([]);
+    expect(c.code).toBe(1);
+    expect(problem(c.doc, 'identity-pool', 'basic (classic) flow')?.fix?.action).toContain('--no-allow-classic-flow');
+    await update(false);
+    ci.destroy();
   });
 });

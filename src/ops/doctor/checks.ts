@@ -7,7 +7,18 @@ import { cognitoProviderName } from '../../aws/apis.js';
 import type { AccountScansApi } from '../../aws/account-scans.js';
 import { boundary as boundaryResource, role as roleResource } from '../../tenant/resources/index.js';
 import { boundaryPolicyName, lockTableName, stackPath, type StackConfig } from '../../config/schema.js';
-import { boundaryPolicyArn, buildBoundaryPolicy, buildOperatorPolicy, buildTrustPolicy, policiesEqual, principalTagAttributeMap, type PolicyDocument } from '../../policy/index.js';
+import {
+  boundaryPolicyArn,
+  buildBoundaryPolicy,
+  buildOperatorPolicy,
+  buildTrustPolicy,
+  classicFlowProblem,
+  observedIndexProblems,
+  policiesEqual,
+  principalTagAttributeMap,
+  tenantClaimProblems,
+  type PolicyDocument,
+} from '../../policy/index.js';
 import { MAX_RULES } from '../../tenant/plan.js';
 import { identityPoolLockId } from '../../tenant/names.js';
 import { mappingKeyOf, rulesOf } from '../../tenant/observe.js';
@@ -57,6 +68,8 @@ export async function checkUserPool(env: DoctorEnv): Promise<Finding[]> {
   if (!client.ok) out.push(denied('app-client', 'cognito-idp:DescribeUserPoolClient', client.error));
   else if (pool.ok && !pool.value) out.push(finding('app-client', 'skipped', 'the user pool does not exist'));
   else if (!client.value) out.push(finding('app-client', 'problem', `app client ${config.userPoolClientId} does not exist in user pool ${config.userPoolId}`, { action: 'Fix "userPoolClientId" in isoctl.json.' }));
+  else if (tenantClaimProblems(config, client.value).length > 0)
+    for (const p of tenantClaimProblems(config, client.value)) out.push(finding('app-client', 'problem', p.message, { action: p.fix }));
   else if (!client.value.explicitAuthFlows.includes('ALLOW_ADMIN_USER_PASSWORD_AUTH'))
     out.push(finding('app-client', 'warning', `app client ${config.userPoolClientId} does not allow ALLOW_ADMIN_USER_PASSWORD_AUTH: the probe identity (tenant verify, --wait data) cannot sign in`, { action: 'Add ALLOW_ADMIN_USER_PASSWORD_AUTH to the app client\'s auth flows.' }));
   else out.push(finding('app-client', 'ok', `app client ${config.userPoolClientId}`));
@@ -86,7 +99,10 @@ export async function checkIdentityPool(env: DoctorEnv): Promise<Finding[]> {
         action: `Add the user pool ${config.userPoolId} with app client ${config.userPoolClientId} under the identity pool's authentication providers: GetCredentialsForIdentity refuses every token otherwise.`,
       }, { providers: pool.value.cognitoProviders.map((p) => `${p.providerName}:${p.clientId}`) }),
     );
-  else if (pool.value.allowUnauthenticated)
+  else if (classicFlowProblem(config, pool.value.allowClassicFlow)) {
+    const p = classicFlowProblem(config, pool.value.allowClassicFlow)!;
+    out.push(finding('identity-pool', 'problem', p.message, { action: p.fix }));
+  } else if (pool.value.allowUnauthenticated)
     out.push(finding('identity-pool', 'warning', `identity pool ${config.identityPoolId} allows unauthenticated identities`, { action: 'Turn off guest access unless the application needs it; tenant roles trust authenticated identities only.' }));
   else out.push(finding('identity-pool', 'ok', `identity pool ${config.identityPoolId} lists the provider ${key}`));
 
@@ -240,7 +256,13 @@ export async function checkTables(env: DoctorEnv): Promise<Finding[]> {
     else if (r.value.partitionKey.name !== t.partitionKey) problems.push(`${t.name} has partition key ${r.value.partitionKey.name}, the config says ${t.partitionKey}`);
     else if (t.sortKey && r.value.sortKey?.name !== t.sortKey) problems.push(`${t.name} has sort key ${r.value.sortKey?.name ?? 'none'}, the config says ${t.sortKey}`);
   });
+  const indexProblems = pooled.flatMap((t, i) => {
+    const r = tables[i]!;
+    return r.ok && r.value ? observedIndexProblems(config, t.name, r.value.indexPartitionKeys ?? {}) : [];
+  });
+  for (const p of indexProblems) out.push(finding('tables', 'problem', p.message, { action: p.fix }));
   if (problems.length > 0) out.push(finding('tables', 'problem', problems.join('; '), { action: 'Fix "tables" in isoctl.json to match the tables (the partition key is what the tenant policy restricts).' }));
+  else if (indexProblems.length > 0) return out;
   else if (missing.length > 0) out.push(finding('tables', 'warning', `pooled table(s) ${missing.join(', ')} do not exist: tenants cannot read or write there yet`, { action: 'Create the tables (isoctl does not create pooled tables), or fix "tables" in isoctl.json.' }));
   else out.push(finding('tables', 'ok', `${pooled.length} pooled table(s) exist with the configured keys${config.tables.length > pooled.length ? `; silo tables are per tenant` : ''}`));
   return out;
