@@ -3,10 +3,10 @@
 import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import type { Deps } from '../../deps.js';
-import type { DeleteTenantResult } from '../../tenant/delete.js';
+import type { DeleteTenantResult, RemovalItem } from '../../tenant/delete.js';
 import type { CommandRunner } from '../runner.js';
 import { commandContext, withSpinner } from './context.js';
-import { renderCheck, renderStep } from './render.js';
+import { renderCheck } from './render.js';
 import { parseTimeout } from './create.js';
 
 export interface DeleteTenantOptions {
@@ -42,10 +42,16 @@ export function renderDeleteTenant(r: DeleteTenantResult, c: ChalkInstance): str
     r.status === 'planned'
       ? `${c.bold('plan')} to delete tenant ${r.tenant} (stack ${r.stack}): ${r.items.length} removal(s)`
       : `tenant ${c.bold(r.tenant)} ${c.red('deleted')}: ${r.counts.removed} removed, ${r.counts.skipped} already gone`;
-  const lines = [head, ...r.items.map((i) => renderStep({ ...i, state: i.state === 'planned' ? 'planned' : i.state === 'skipped' ? 'unchanged' : 'done' }, c))];
+  const lines = [head, ...r.items.map((i) => renderRemoval(i, c))];
   if (r.wait) for (const k of r.wait.checks) lines.push(renderCheck(k, c));
   if (r.kept.length) lines.push(c.dim(`  kept silo table(s) ${r.kept.join(', ')}: they hold the tenant's data; delete them yourself when you mean to`));
   return lines.join('\n');
+}
+
+/** One removal in the removal vocabulary (the same marks as create's steps: ~ planned, + done, = left alone). */
+export function renderRemoval(i: RemovalItem, c: ChalkInstance): string {
+  const mark = { planned: c.cyan('~'), removed: c.green('+'), skipped: c.dim('='), waiting: c.yellow('…'), failed: c.red('✗') }[i.state];
+  return `  ${mark} ${i.action.padEnd(24)} ${i.target}${c.dim(`  (${i.detail ?? i.reason})`)}`;
 }
 
 export function registerDeleteTenant(tenant: Command, runner: CommandRunner): void {
