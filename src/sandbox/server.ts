@@ -21,6 +21,7 @@ import { StateDirLock, pidAlive, type ServerInfo } from './lock.js';
 import { queryError, queryResponse } from './query.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { NO_FAULTS, NO_LAG, type FaultConfig } from './settings.js';
+import type { DecisionSink } from './dynamodb/authorize.js';
 import { S3Service } from './s3/service.js';
 import { errorDocument as s3ErrorDocument } from './s3/xml.js';
 import { StateStore } from './state.js';
@@ -58,6 +59,8 @@ export interface StartSandboxOptions {
    * answer is sent (the crash suite SIGKILLs a CLI right after its k-th mutating call). Unset by default.
    */
   onRequestLogged?: (entry: RequestLogEntry) => void;
+  /** Test hook: receives every S3 enforcement decision for a role session (re-evaluated with iam-simulate). */
+  onS3Decision?: DecisionSink;
 }
 
 export interface RunningSandbox {
@@ -155,7 +158,7 @@ class SandboxServer {
       verifyWebIdentity: (token) => verify(ctx, token),
       trustAllows: defaultTrustCheck,
     });
-    this.s3 = new S3Service(ctx, { dataDir: join(stateDir, 's3') });
+    this.s3 = new S3Service(ctx, { dataDir: join(stateDir, 's3'), onDecision: opts.onS3Decision });
     this.http = createServer((req, res) => {
       void this.onRequest(req, res);
     });

@@ -5,7 +5,7 @@ import { accessDeniedMessage, evaluate } from '../../policy/index.js';
 import type { EvalResult } from '../../policy/types.js';
 import type { S3AuthorizationCheck } from '../../policy/s3/context-keys.js';
 import type { Caller, SandboxContext } from '../contract.js';
-import { principalContext } from '../dynamodb/authorize.js';
+import { principalContext, type DecisionSink } from '../dynamodb/authorize.js';
 import { S3Error } from './xml.js';
 
 type SessionCaller = Extract<Caller, { kind: 'session' }>;
@@ -17,7 +17,12 @@ export function s3AccessDenied(caller: SessionCaller, check: S3AuthorizationChec
 }
 
 /** The first denied check's error, or undefined when every check is allowed (per-check results for DeleteObjects). */
-export function decide(caller: Caller, checks: S3AuthorizationCheck[], ctx: Pick<SandboxContext, 'accountId' | 'region' | 'now' | 'getRole'>): Array<S3Error | undefined> {
+export function decide(
+  caller: Caller,
+  checks: S3AuthorizationCheck[],
+  ctx: Pick<SandboxContext, 'accountId' | 'region' | 'now' | 'getRole'>,
+  onDecision?: DecisionSink,
+): Array<S3Error | undefined> {
   // An IAM user's call was already judged by its policies (control-plane/authorize.ts).
   if (caller.kind === 'admin' || caller.kind === 'user') return checks.map(() => undefined);
   if (caller.kind === 'anonymous') return checks.map(() => new S3Error('AccessDenied', 'Access Denied', 403));
@@ -26,13 +31,15 @@ export function decide(caller: Caller, checks: S3AuthorizationCheck[], ctx: Pick
   if (!role) return checks.map((c) => s3AccessDenied(caller, c, undefined));
   const base = principalContext(caller, role, ctx);
   return checks.map((check) => {
-    const result = evaluate({
+    const request = {
       action: check.action,
       resource: check.resource,
       context: { ...base, ...check.context },
       identityPolicies: Object.values(role.inlinePolicies),
       permissionsBoundary: role.permissionsBoundary?.document,
-    });
+    };
+    const result = evaluate(request);
+    onDecision?.({ principal: caller.arn, request, decision: result.decision });
     return result.decision === 'Allow' ? undefined : s3AccessDenied(caller, check, result);
   });
 }

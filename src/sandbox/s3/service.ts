@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { s3AuthorizationChecks } from '../../policy/s3/context-keys.js';
 import type { Caller, SandboxContext } from '../contract.js';
+import type { DecisionSink } from '../dynamodb/authorize.js';
 import { decide } from './authorize.js';
 import { listObjectsV2 } from './list.js';
 import type { S3Target } from './routes.js';
@@ -85,7 +86,7 @@ export class S3Service {
 
   constructor(
     private readonly ctx: SandboxContext,
-    opts: { dataDir: string },
+    private readonly opts: { dataDir: string; onDecision?: DecisionSink | undefined },
   ) {
     this.store = new S3Store(ctx, opts.dataDir);
   }
@@ -98,7 +99,7 @@ export class S3Service {
     const { target } = call;
     const keys = target.operation === 'DeleteObjects' ? parseDeleteBody(call.body.toString('utf8')) : undefined;
     const checks = s3AuthorizationChecks({ ...target, headers: flatHeaders(call.headers), keys: keys?.keys });
-    const decisions = decide(caller, checks, this.ctx);
+    const decisions = decide(caller, checks, this.ctx, this.opts.onDecision);
     if (target.operation !== 'DeleteObjects') {
       const denied = decisions.find((d) => d !== undefined);
       if (denied) throw denied;
@@ -196,7 +197,7 @@ export class S3Service {
       // GetObject/HeadObject: a missing key is 404 only to callers allowed s3:ListBucket on the
       // bucket; to others it is 403, so existence does not leak (S3 API Reference, GetObject, "Permissions").
       const list = s3AuthorizationChecks({ operation: 'HeadBucket', bucket: call.target.bucket, query: {}, headers: flatHeaders(call.headers) });
-      const denied = decide(caller, list, this.ctx)[0];
+      const denied = decide(caller, list, this.ctx, this.opts.onDecision)[0];
       if (denied) throw denied;
       throw new S3Error('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
     }

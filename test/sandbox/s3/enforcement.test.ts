@@ -8,6 +8,9 @@ import { stackConfigSchema } from '../../../src/config/schema.js';
 import { buildBoundaryPolicy, buildDataPolicy, tenantTags } from '../../../src/policy/index.js';
 import type { RunningSandbox } from '../../../src/sandbox/server.js';
 import { TRUST, sandbox } from '../core/helpers.js';
+import type { EnforcementDecision } from '../../../src/sandbox/dynamodb/authorize.js';
+import type { ControlDecision } from '../../../src/sandbox/control-plane/authorize.js';
+import { disagreements } from '../control-plane/simulate.js';
 import { AwsCli, file, type AwsResult, type Creds } from './awscli.js';
 
 const config = stackConfigSchema.parse({
@@ -25,6 +28,7 @@ let sb: RunningSandbox;
 const cli = new AwsCli();
 let acme: Creds;
 let readOnly: Creds;
+const decisions: EnforcementDecision[] = [];
 
 async function sessionFor(tenant: string, scopes: string[] | undefined, boundaryArn: string, iam: IAMClient): Promise<Creds> {
   const name = `files-${tenant}${scopes ? `-${scopes.join('-')}` : ''}`;
@@ -43,7 +47,7 @@ async function sessionFor(tenant: string, scopes: string[] | undefined, boundary
 }
 
 beforeAll(async () => {
-  sb = await sandbox();
+  sb = await sandbox({ onS3Decision: (d) => decisions.push(d) });
   const iam = new IAMClient({ region: 'us-east-1', endpoint: sb.endpoint, credentials: sb.credentials, maxAttempts: 1 });
   const boundary = await iam.send(new CreatePolicyCommand({ PolicyName: 'files-boundary', PolicyDocument: JSON.stringify(buildBoundaryPolicy(config)) }));
   acme = await sessionFor('acme', undefined, boundary.Policy!.Arn!, iam);
@@ -130,4 +134,11 @@ describe('S3 enforcement with isoctl policies (role session, AWS CLI)', () => {
     const bad = await as({ ...acme, secretAccessKey: 'wrong' }, 'get-object', '--bucket', 'tenant-files', '--key', 'tenants/acme/seed.txt', file('o', ''));
     expect(bad.stderr).toContain('(SignatureDoesNotMatch)');
   });
+
+  it('every enforcement decision above is the one iam-simulate (an independent evaluator) makes', async () => {
+    expect(decisions.length).toBeGreaterThan(20);
+    expect(new Set(decisions.map((d) => d.decision))).toEqual(new Set(['Allow', 'ImplicitDeny']));
+    const logged = decisions.map((d) => ({ t: '', service: 's3', operation: d.request.action, ...d }) as ControlDecision);
+    expect(await disagreements(logged, '000000000000')).toEqual([]);
+  }, 60_000);
 });
