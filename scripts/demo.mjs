@@ -22,6 +22,8 @@ const dim = (s) => (tty ? `\u001b[2m${s}\u001b[22m` : s);
 const green = (s) => (tty ? `\u001b[32m${s}\u001b[39m` : s);
 const red = (s) => (tty ? `\u001b[31m${s}\u001b[39m` : s);
 
+// --keep: leave the sandbox's state behind to explore after the demo (it is saved when the server stops).
+const keep = process.argv.slice(2).includes('--keep');
 const started = Date.now();
 const stateDir = mkdtempSync(join(tmpdir(), 'isoctl-demo-'));
 const env = { ...process.env };
@@ -158,6 +160,18 @@ try {
   process.stderr.write(`${red('demo failed:')} ${err?.message ?? err}\n`);
 } finally {
   await stopServer().catch(() => undefined);
-  rmSync(stateDir, { recursive: true, force: true });
+  if (!keep) rmSync(stateDir, { recursive: true, force: true });
+  else
+    process.stdout.write(
+      [
+        `${bold('Kept')} the sandbox state in ${stateDir} (npm run demo -- --keep). Explore it with:`,
+        `  node bin/isoctl.js --sandbox ${stateDir} tenant list --deep`,
+        `  node bin/isoctl.js --sandbox ${stateDir} tenant show acme`,
+        `  node bin/isoctl.js --sandbox ${stateDir} doctor`,
+        `  node bin/isoctl.js sandbox serve --state-dir ${stateDir}   # for the AWS CLI; prints the exports`,
+        `  rm -rf ${stateDir}                                          # when done`,
+        '',
+      ].join('\n'),
+    );
 }
 process.exit(exitCode);

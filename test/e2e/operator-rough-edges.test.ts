@@ -172,3 +172,18 @@ describe('hints that name the obvious fix', () => {
     }
   });
 });
+
+describe('tenant list --status', () => {
+  it('shows only the states asked for; counts still cover the stack; a misspelt state is exit 2 with a suggestion', async () => {
+    const ok = await cli(['tenant', 'list', '--status', 'ok', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.json().tenants.map((t: { tenant: string }) => t.tenant)).toContain('acme');
+    const drift = await cli(['tenant', 'list', '--status', 'drift,orphan', '--json']);
+    expect(drift.code, drift.stderr).toBe(0);
+    expect(drift.json().tenants).toEqual([]);
+    expect(drift.json().counts.ok).toBeGreaterThanOrEqual(1);
+    const bad = await cli(['tenant', 'list', '--status', 'orphn']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown state "orphn" \(did you mean "orphan"\?\)/);
+  });
+});

@@ -3,13 +3,30 @@ import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import type { Deps } from '../../deps.js';
 import { formatTable } from '../../io/output.js';
-import type { TenantListResult } from '../../tenant/inventory.js';
+import type { TenantListResult, TenantStatus } from '../../tenant/inventory.js';
+import { UsageError } from '../../errors.js';
+import { didYouMean } from '../../config/did-you-mean.js';
 import type { CommandRunner } from '../runner.js';
 import { commandContext, withSpinner } from './context.js';
 
 export interface ListTenantsOptions {
   /** Per-role reads (GetRole, ListRolePolicies, GetRolePolicy, probe user) to find policy, boundary and tag drift. */
   deep: boolean;
+  /** Only tenants in these states (counts still cover the whole stack). */
+  status?: TenantStatus[] | undefined;
+}
+
+export const TENANT_STATUSES: readonly TenantStatus[] = ['ok', 'drift', 'orphan', 'dangling', 'propagating'];
+
+/** `--status drift,orphan` (or repeated): the states to show; a misspelt one is a usage error with a suggestion. */
+export function parseStatusFlag(values: string[] | undefined): TenantStatus[] | undefined {
+  if (values === undefined) return undefined;
+  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`--status needs at least one of ${TENANT_STATUSES.join(', ')}`, 'bad_flag');
+  for (const n of names)
+    if (!(TENANT_STATUSES as readonly string[]).includes(n))
+      throw new UsageError(`--status: unknown state ${JSON.stringify(n)}${didYouMean(n, TENANT_STATUSES)}; one of ${TENANT_STATUSES.join(', ')}`, 'bad_flag');
+  return [...new Set(names)] as TenantStatus[];
 }
 
 export async function runListTenants(opts: ListTenantsOptions, deps: Deps): Promise<TenantListResult> {
@@ -17,18 +34,20 @@ export async function runListTenants(opts: ListTenantsOptions, deps: Deps): Prom
   const { listTenants } = await import('../../tenant/inventory.js');
   const result = await withSpinner(cc, () => listTenants(cc.ctx, { deep: opts.deep }));
   cc.done(false);
-  return result;
+  const wanted = opts.status;
+  return wanted ? { ...result, tenants: result.tenants.filter((t) => wanted.includes(t.status)) } : result;
 }
 
 export function renderTenantList(r: TenantListResult, c: ChalkInstance): string {
-  if (r.tenants.length === 0) return `no tenants in stack ${r.stack}`;
+  if (r.tenants.length === 0) return Object.values(r.counts).some((n) => n > 0) ? `no tenants in stack ${r.stack} in the states asked for` : `no tenants in stack ${r.stack}`;
   const color = (s: string) => (s === 'ok' ? c.green(s) : s === 'drift' ? c.yellow(s) : c.red(s));
   const rows = r.tenants.map((t) => [t.tenant, color(t.status), t.drift.join(',') || '-', t.role?.name ?? '-', t.mapping ? t.mapping.kind : '-', t.role?.createDate?.slice(0, 19).replace('T', ' ') ?? '-']);
   const summary = Object.entries(r.counts)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
-  return `${formatTable(['tenant', 'status', 'drift', 'role', 'mapping', 'created'], rows, c)}\n${c.dim(`${r.tenants.length} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}`;
+  const total = Object.values(r.counts).reduce((a, b) => a + b, 0);
+  return `${formatTable(['tenant', 'status', 'drift', 'role', 'mapping', 'created'], rows, c)}\n${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}`;
 }
 
 export function registerListTenants(tenant: Command, runner: CommandRunner): void {
@@ -39,11 +58,13 @@ export function registerListTenants(tenant: Command, runner: CommandRunner): voi
 Examples:
   isoctl tenant list                # ok, drift, orphan or dangling per tenant
   isoctl tenant list --deep         # also compare policies, boundary and tags (one call per tenant)
+  isoctl tenant list --status drift,orphan   # only those (counts still cover every tenant)
   isoctl tenant list --json | jq -r '.tenants[] | select(.status != "ok") | .tenant'`)
     .option('--deep', 'also read each role to compare inline policy, boundary and tags (one more call per tenant)', false)
-    .action(async (o: { deep: boolean }, cmd: Command) =>
+    .option('--status <states>', `only tenants in these states: ${TENANT_STATUSES.join(', ')} (comma-separated or repeated)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .action(async (o: { deep: boolean; status?: string[] }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
-        const result = await runListTenants({ deep: o.deep === true }, deps);
+        const result = await runListTenants({ deep: o.deep === true, status: parseStatusFlag(o.status) }, deps);
         deps.io.result(result, (c) => renderTenantList(result, c));
       }),
     );
