@@ -1,8 +1,8 @@
 // `tenant create`: desired state vs observed state, apply only the missing steps, then wait
 // until the services the caller cares about see the tenant.
 import { AwsCallError } from '../aws/errors.js';
-import { FailedError, PendingError } from '../errors.js';
-import { policiesEqual, TAG_MANAGED_BY, type PolicyDocument } from '../policy/index.js';
+import { FailedError, PendingError, RefusedError } from '../errors.js';
+import { grantedIndexes, observedIndexProblems, policiesEqual, TAG_MANAGED_BY, type PolicyDocument } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { assertIsolationProof, desiredTenant, resolveScopes, scopesFromTag, type DesiredTenant } from './desired.js';
 import { observeTenant } from './observe.js';
@@ -46,6 +46,7 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
   let scopes = resolveScopes(config, input.scopes);
   let desired = desiredTenant(config, input.tenant, scopes);
   assertIsolationProof(config, desired.tenant);
+  await assertGrantedIndexesTenantKeyed(ctx);
 
   ctx.progress?.(`reading tenant ${desired.tenant}`);
   const [boundary, observed] = await Promise.all([apis.iam.getPolicy(desired.role.boundaryArn), observeTenant(apis, config, desired.tenant)]);
@@ -213,3 +214,21 @@ export function neighbourTenant(tenant: string): string {
   return tenant === 'isoctl-neighbour' ? 'isoctl-neighbour-2' : 'isoctl-neighbour';
 }
 
+/**
+ * A declared index key is the operator's word; DescribeTable is the truth (#11 vector 1). Before
+ * granting any index of a pooled table, read the table and refuse (exit 4) when an index the
+ * policy would grant is partitioned on another attribute. No call when no index is granted.
+ */
+async function assertGrantedIndexesTenantKeyed(ctx: TenantContext): Promise<void> {
+  const { config, apis } = ctx;
+  const tables = config.tables.filter((t) => t.model === 'pooled' && grantedIndexes(config, t) !== '*' && (grantedIndexes(config, t) as string[]).length > 0);
+  if (tables.length === 0) return;
+  const seen = await Promise.all(tables.map(async (t) => ({ t, info: await apis.dynamodb.describeTable(t.name) })));
+  const problems = seen.flatMap(({ t, info }) => (info ? observedIndexProblems(config, t.name, info.indexPartitionKeys ?? {}) : []));
+  if (problems.length > 0)
+    throw new RefusedError(
+      `an index the tenant policy would grant is not partitioned on the tenant key; nothing was changed:\n${problems.map((p) => `  - ${p.message}\n    fix: ${p.fix}`).join('\n')}`,
+      'isolation_unsafe',
+      { problems },
+    );
+}

@@ -120,6 +120,13 @@ describe('init refuses an account that would let one tenant reach another', () =
     expect(bad.mutating).toBe(0);
     const good = await cli(['--config', withIndexes(['byTenantStatus']), 'init', '--json']);
     expect(good.code, good.stderr).toBe(0);
+    // A declaration that says tenant-keyed while DescribeTable says status: tenant create believes the table.
+    const lying = join(sb.stateDir, 'isoctl-lying.json');
+    writeFileSync(lying, JSON.stringify({ ...sb.config, tables: [...sb.config.tables.map(({ indexKeys: _k, ...t }) => t), { name: 'Tickets', partitionKey: pk, indexes: [{ name: 'byStatus', partitionKey: pk }] }] }));
+    const create = await refusal(['--config', lying, 'tenant', 'create', 'acme', '--json']);
+    expect(create.code).toBe(4);
+    expect(create.message).toContain('index byStatus of table Tickets is partitioned on status');
+    expect(create.mutating).toBe(0);
   });
 
   it('the bootstrapped stack (basic flow off, claim read-only) passes', async () => {
