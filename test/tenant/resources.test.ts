@@ -107,12 +107,24 @@ describe('role', () => {
   it('remove: DeleteConflict past the deadline is thrown (the caller reports it waiting); AccessDenied is thrown at once', async () => {
     const fake = new FakeAws(cfg);
     putRole(fake);
-    const conflict = new AwsCallError('iam', 'DeleteRole', Object.assign(new Error('Cannot delete entity, must detach all policies first.'), { name: 'DeleteConflict' }));
+    const conflict = new AwsCallError('iam', 'DeleteRole', Object.assign(new Error('Cannot delete entity, must delete policies first.'), { name: 'DeleteConflict' }));
     const api = fake.apis();
     const ctx = ctxOf(fake, { apis: { ...api, iam: { ...api.iam, deleteRole: async () => Promise.reject(conflict) } }, deadline: Date.now() + 300 });
     await expect(role.remove(ctx, { name: 'isoctl-test-acme' })).rejects.toBe(conflict);
     fake.failOnce.set('DeleteRole', new AwsCallError('iam', 'DeleteRole', Object.assign(new Error('no'), { name: 'AccessDenied' })));
     await expect(role.remove(ctxOf(fake), { name: 'isoctl-test-acme', inlinePolicies: [] })).rejects.toMatchObject({ kind: 'access-denied' });
+    expect(fake.roles.has('isoctl-test-acme')).toBe(true);
+  });
+});
+
+describe('role in an instance profile', () => {
+  it('remove: DeleteConflict with nothing left to delete or detach ends failed (role_in_use) at the deadline, with the reason', async () => {
+    const fake = new FakeAws(config());
+    putRole(fake);
+    const profile = new AwsCallError('iam', 'DeleteRole', Object.assign(new Error('Cannot delete entity, must remove roles from instance profile first.'), { name: 'DeleteConflict' }));
+    const api = fake.apis();
+    const ctx = ctxOf(fake, { apis: { ...api, iam: { ...api.iam, deleteRole: async () => Promise.reject(profile) } }, deadline: Date.now() + 600 });
+    await expect(role.remove(ctx, { name: 'isoctl-test-acme', inlinePolicies: [] })).rejects.toMatchObject({ code: 'role_in_use', message: expect.stringMatching(/instance profile/) });
     expect(fake.roles.has('isoctl-test-acme')).toBe(true);
   });
 });

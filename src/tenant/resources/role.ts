@@ -3,6 +3,7 @@
 // change or delete a role (create, delete, list --deep, gc, doctor and explain all ask `owned`).
 import type { RoleInfo } from '../../aws/apis.js';
 import { AwsCallError } from '../../aws/errors.js';
+import { FailedError } from '../../errors.js';
 import { stackPath, type StackConfig } from '../../config/schema.js';
 import { roleName, TENANT_ID_PATTERN } from '../../config/tenant-id.js';
 import { INLINE_POLICY_NAME, MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_STACK, TAG_TENANT, policiesEqual } from '../../policy/index.js';
@@ -154,19 +155,30 @@ export async function remove(ctx: RemovalContext, item: RoleRemoval): Promise<Ro
   let inline = item.inlinePolicies;
   let attached: string[] | undefined = [];
   let existed = false;
+  /** How many policies the last listing found (undefined: that attempt did not list). */
+  let lastListing: number | undefined;
   await retryRemoval(
     ctx,
     async () => {
+      const listed = attached === undefined;
       const names = inline ?? (await iam.listRolePolicies(item.name).catch(notFoundAs<string[]>([])));
       const arns = attached ?? (await iam.listAttachedRolePolicies(item.name).catch(notFoundAs<string[]>([])));
       inline = undefined;
       attached = undefined;
       for (const p of names) if (await iam.deleteRolePolicy(item.name, p)) removedPolicies.push(p);
       for (const a of arns) if (await iam.detachRolePolicy(item.name, a)) detachedPolicies.push(a);
+      lastListing = listed ? names.length + arns.length : undefined;
       existed = (await iam.deleteRole(item.name)) || existed || removedPolicies.length > 0 || detachedPolicies.length > 0;
     },
     (e) => e.kind === 'conflict' || e.kind === 'still-propagating',
-  );
+  ).catch((err: unknown) => {
+    // Until the deadline IAM still named attachments though none was listed to delete or detach:
+    // most likely an instance profile holds the role. isoctl never made one, so it does not take the
+    // role out of it; re-running will not help, so this is a failure with the way out, not "waiting".
+    if (err instanceof AwsCallError && err.reason === 'attached-policies' && lastListing === 0)
+      throw new FailedError(`${err.summary} (nothing was left to delete or detach when IAM last listed the role: if ${item.name} is in an instance profile, which isoctl did not make, remove it from the profile yourself)`, 'role_in_use');
+    throw err;
+  });
   const parts = [
     removedPolicies.length > 0 ? `inline policies ${removedPolicies.join(', ')}` : '',
     detachedPolicies.length > 0 ? `managed policies ${detachedPolicies.join(', ')} detached (not deleted)` : '',
