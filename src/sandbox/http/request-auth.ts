@@ -81,7 +81,7 @@ export function authenticate(ctx: CoreContext, req: IncomingMessage, url: string
  */
 export function authorize(ctx: Pick<CoreContext, 'accountId'>, r: Routed, caller: Caller, controlPlane?: ControlPlane): SandboxError | undefined {
   if (caller.kind === 'user' && controlPlane)
-    return controlPlane.authorize(r.service, r.operation, (r.protocol === 'query' ? r.query : r.json) ?? {}, caller, r.protocol);
+    return controlPlane.authorize(r.service, r.operation, (r.protocol === 'query' ? r.query : r.protocol === 'rest-xml' ? { ...r.s3 } : r.json) ?? {}, caller, r.protocol);
   if (r.protocol !== 'query') return undefined;
   if (r.service !== 'iam' || caller.kind !== 'session') return undefined;
   const action = `iam:${r.operation}`;

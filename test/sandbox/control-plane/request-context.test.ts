@@ -86,6 +86,20 @@ describe('control-plane request context under the operator policy', () => {
     }
   });
 
+  it("S3 by the operator: the data plane's object and bucket checks, all denied (the operator policy grants no S3)", async () => {
+    expect(deriveControlChecks('s3', 'GetObject', { bucket: 'isoctl-files', key: 'acme/a.txt', query: {} }, env)).toEqual([
+      { action: 's3:GetObject', resource: 'arn:aws:s3:::isoctl-files/acme/a.txt', context: { 's3:authType': 'REST-HEADER', 's3:signatureversion': 'AWS4-HMAC-SHA256' } },
+    ]);
+    expect(await judge('s3', 'GetObject', { bucket: 'isoctl-files', key: 'acme/a.txt', query: {} })).toEqual(['s3:GetObject ImplicitDeny']);
+    expect(await judge('s3', 'PutObject', { bucket: 'isoctl-files', key: 'acme/a.txt', query: {} })).toEqual(['s3:PutObject ImplicitDeny']);
+    const [list] = deriveControlChecks('s3', 'ListObjectsV2', { bucket: 'isoctl-files', query: { prefix: 'acme/' } }, env);
+    expect(list).toMatchObject({ action: 's3:ListBucket', resource: 'arn:aws:s3:::isoctl-files', context: { 's3:prefix': 'acme/' } });
+  });
+
+  it('a DynamoDB request naming no table is still judged (fail closed), against "*"', () => {
+    expect(deriveControlChecks('dynamodb', 'BatchGetItem', { RequestItems: {} }, env)).toEqual([{ action: 'dynamodb:BatchGetItem', resource: '*', context: {} }]);
+  });
+
   it('GetCallerIdentity needs no permission; a missing role is judged as role/<name>', () => {
     expect(deriveControlChecks('sts', 'GetCallerIdentity', {}, env)).toEqual([]);
     expect(deriveControlChecks('iam', 'GetRole', { RoleName: 'isoctl-prod-zed' }, env)[0]!.resource).toBe(`arn:aws:iam::${ACCT}:role/isoctl-prod-zed`);
