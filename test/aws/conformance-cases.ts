@@ -58,10 +58,16 @@ async function expectAwsError(p: Promise<unknown>, kind: AwsCallError['kind']): 
   return err as AwsCallError;
 }
 
-export function conformanceSuite(name: string, getTarget: () => AwsTarget, differences: ReadonlySet<Difference>): void {
+/** What the cases need of a target: its ids, and the adapters (built from SDK clients, or given directly: the in-memory fake). */
+export type ConformanceTarget = Pick<AwsTarget, 'region' | 'accountId' | 'userPoolId' | 'clientId' | 'identityPoolId'> & ({ clients: AwsTarget['clients'] } | { apis: AwsApis });
+
+export function conformanceSuite(name: string, getTarget: () => ConformanceTarget, differences: ReadonlySet<Difference>): void {
   let apis: AwsApis;
   const t = () => getTarget();
-  const api = () => (apis ??= awsApis(t().clients));
+  const api = () => {
+    const target = t();
+    return (apis ??= 'apis' in target ? target.apis : awsApis(target.clients));
+  };
   const stack = `c${name.replace(/[^a-z0-9]/g, '').slice(0, 6)}`;
   const path = `/isoctl/${stack}/`;
 

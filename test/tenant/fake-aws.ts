@@ -119,6 +119,10 @@ export class FakeAws {
       }
     };
     const session = caller === 'admin' ? undefined : fake.sessions.get(caller);
+    // Like DynamoDB: authorisation first (dataAccess), then a missing table is ResourceNotFoundException.
+    const needTable = (table: string) => {
+      if (!fake.tables.has(table)) throw err('ResourceNotFoundException', `Requested resource not found: Table: ${table} not found`);
+    };
 
     const apis: AwsApis = {
       iam: {
@@ -461,16 +465,19 @@ export class FakeAws {
         async query(input) {
           rec('dynamodb', 'Query');
           dataAccess(input.table, [input.keyValue], input.attributes ?? []);
+          needTable(input.table);
           return 0;
         },
         async getItem(table, key, attributes) {
           rec('dynamodb', 'GetItem');
           dataAccess(table, [Object.values(key)[0] as KeyValue], attributes ?? []);
+          needTable(table);
           return false;
         },
         async batchGetItem(table, keys, attributes) {
           rec('dynamodb', 'BatchGetItem');
           dataAccess(table, keys.map((k) => Object.values(k)[0] as KeyValue), attributes ?? []);
+          needTable(table);
           return 0;
         },
       },
