@@ -25,7 +25,12 @@ export async function runCreateTenant(opts: CreateTenantOptions, deps: Deps): Pr
   const cc = await commandContext(deps, `tenant create ${opts.tenant}`);
   const { createTenant } = await import('../../tenant/create.js');
   const result = await withSpinner(cc, () => createTenant(cc.ctx, { tenant: opts.tenant, scopes: opts.scopes, wait: opts.wait, timeoutMs: opts.timeoutMs, dryRun: opts.dryRun }));
-  cc.done(true, result.wait ? `converged in ${(result.wait.elapsedMs / 1000).toFixed(1)}s (${result.wait.level})` : undefined);
+  // On a terminal the result below says "converged (level) in Ns" on the same screen: the
+  // spinner then just goes away instead of printing it a second time. Progress logged to a file
+  // or a pipe (stdout elsewhere, or --json) keeps its closing line.
+  const resultOnScreen = !deps.io.json && deps.io.streams.stdout.isTTY === true && deps.io.streams.stderr.isTTY === true;
+  if (resultOnScreen) cc.done(false);
+  else cc.done(true, result.wait ? `converged in ${(result.wait.elapsedMs / 1000).toFixed(1)}s (${result.wait.level})` : undefined);
   return result;
 }
 
