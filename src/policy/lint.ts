@@ -263,8 +263,22 @@ function lintTrust(d: LabelledDocument, f: LintFinding[]): void {
   });
 }
 
-function lintConfig(config: StackConfig, scopes: string[], f: LintFinding[]): void {
-  const actions = scopeActions(config, scopes);
+function lintConfig(config: StackConfig, scopes: string[], f: LintFinding[], catalog?: IamCatalog): void {
+  // An action the catalog does not know (dynamodb:Querry) is reported once, as unknown-action;
+  // guessing its kind here would add warnings about an action that does not exist.
+  const all = scopeActions(config, scopes);
+  const unknown = catalog ? all.filter((a) => a !== '*' && !a.includes('*') && !catalog.hasAction(a)) : [];
+  for (const a of unknown) {
+    const scope = Object.entries(config.scopes).find(([name, acts]) => scopes.includes(name) && acts.includes(a))?.[0] ?? '?';
+    f.push({
+      rule: 'unknown-action',
+      severity: 'error',
+      location: `config > scopes > ${scope} > ${a}`,
+      why: `"${a}" is not an action of ${serviceOf(a) || 'any service'} in the IAM catalog (${catalog?.source ?? 'iam-data'}); no request is ever authorised by it`,
+      fix: 'correct the action name in the config\'s "scopes" (e.g. "dynamodb:Query")',
+    });
+  }
+  const actions = all.filter((a) => !unknown.includes(a));
   // Errors (an index keyed otherwise) are the isolation proof's refusal; the unknown keys are warned here.
   for (const p of indexProblems(config))
     if (p.severity === 'warning')
@@ -348,7 +362,7 @@ export function lintPolicies(config: StackConfig, tenants: string[], options: Li
   }
   for (const l of checkStackLimits(config))
     if (!f.some((x) => x.rule === `limit:${l.limit}`)) f.push({ rule: `limit:${l.limit}`, severity: 'error', location: `stack ${config.stack}`, why: l.message, fix: 'see the message' });
-  lintConfig(config, resolveScopes(config), f);
+  lintConfig(config, resolveScopes(config), f, options.catalog);
   // One finding per (rule, location).
   const seen = new Set<string>();
   return f.filter((x) => {

@@ -71,6 +71,14 @@ describe('lintPolicies', () => {
     expect(rules(f)).toEqual(['for-all-values-without-null-guard', 'unknown-action', 'unknown-condition-key']);
   });
 
+  it('an unknown action in a scope is one unknown-action finding, not also action-not-partitionable warnings (catalog)', async () => {
+    const cfg = makeConfig({ scopes: { read: ['dynamodb:GetItem', 'dynamodb:Querry'] } });
+    const catalog = await loadIamCatalog(policyVocabulary(cfg, ['acme']));
+    const f = lintPolicies(cfg, ['acme'], { catalog });
+    expect(f.filter((x) => x.rule === 'unknown-action').map((x) => x.location)).toEqual(expect.arrayContaining([expect.stringMatching(/dynamodb:Querry$/)]));
+    expect(f.filter((x) => x.rule === 'action-not-partitionable')).toEqual([]);
+  });
+
   it('ForAllValues without the Null guard', () => {
     const cfg = makeConfig();
     const role = buildTenantRole(cfg, 'acme');
