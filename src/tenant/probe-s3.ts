@@ -30,7 +30,7 @@ async function attempt(name: S3Check['name'], action: string, bucket: string, ke
     return { ...base, outcome: 'allowed', ok: expect === 'allow', detail: expect === 'allow' ? undefined : 'ALLOWED: isolation does not hold' };
   } catch (err) {
     if (err instanceof AwsCallError && err.kind === 'access-denied') return { ...base, outcome: 'denied', ok: expect === 'deny', detail: err.awsMessage };
-    if (err instanceof AwsCallError) return { ...base, outcome: 'error', ok: false, detail: `${err.awsCode}: ${err.awsMessage}` };
+    if (err instanceof AwsCallError) return { ...base, outcome: 'error', ok: false, detail: err.summary };
     throw err;
   }
 }

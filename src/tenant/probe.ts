@@ -250,7 +250,7 @@ export class ProbeSession {
     } catch (err) {
       if (err instanceof AwsCallError && err.kind === 'access-denied')
         return { ...base, outcome: 'denied', ok: expect === 'deny', detail: err.awsMessage };
-      if (err instanceof AwsCallError) return { ...base, outcome: 'error', ok: false, detail: `${err.awsCode}: ${err.awsMessage}` };
+      if (err instanceof AwsCallError) return { ...base, outcome: 'error', ok: false, detail: err.summary };
       throw err;
     }
   }

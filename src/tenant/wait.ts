@@ -60,7 +60,7 @@ export function isNotYet(err: unknown, check?: Pick<Check, 'notYet'>): boolean {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof AwsCallError) return `${err.awsCode}: ${err.awsMessage}`;
+  if (err instanceof AwsCallError) return err.summary;
   return (err as Error)?.message ?? String(err);
 }
 

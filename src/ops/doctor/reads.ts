@@ -26,7 +26,7 @@ export class Reads {
     } catch (err) {
       if (!(err instanceof AwsCallError)) throw err;
       const denied = err.kind === 'access-denied';
-      const error = `${err.awsCode}: ${err.awsMessage}`;
+      const error = err.summary;
       this.records.push({ action, denied, error });
       return { ok: false, denied, error };
     }
