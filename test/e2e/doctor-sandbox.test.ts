@@ -72,6 +72,7 @@ describe('doctor on the sandbox (token mapping, granularity user)', () => {
       'principal-tags:ok',
       'boundary:ok',
       'trust:ok',
+      'tenant-policies:ok',
       'tables:ok',
       'lock-table:ok',
       'quota-roles:ok',

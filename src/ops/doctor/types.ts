@@ -11,6 +11,7 @@ export type CheckId =
   | 'principal-tags'
   | 'boundary'
   | 'trust'
+  | 'tenant-policies'
   | 'tables'
   | 'lock-table'
   | 'quota-roles'
