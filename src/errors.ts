@@ -67,8 +67,8 @@ export class FailedError extends IsoctlError {
 /** SIGINT / SIGTERM. Exit 130. */
 export class InterruptedError extends IsoctlError {
   readonly kind = 'interrupted' as const;
-  constructor(message = 'interrupted') {
-    super(message, 'interrupted');
+  constructor(message = 'interrupted', details?: Record<string, unknown>) {
+    super(message, 'interrupted', details);
   }
 }
 

@@ -1,7 +1,7 @@
 // `tenant create`: desired state vs observed state, apply only the missing steps, then wait
 // until the services the caller cares about see the tenant.
 import { AwsCallError } from '../aws/errors.js';
-import { FailedError, PendingError, RefusedError } from '../errors.js';
+import { FailedError, InterruptedError, PendingError, RefusedError } from '../errors.js';
 import { grantedIndexes, observedIndexProblems, policiesEqual, TAG_MANAGED_BY, type PolicyDocument } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { assertIsolationProof, desiredTenant, resolveScopes, scopesFromTag, type DesiredTenant } from './desired.js';
@@ -82,7 +82,18 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
     };
   }
 
-  const reports = await applySteps(ctx, steps, desired, desired.tenant);
+  // Ctrl-C or SIGTERM part-way: say what was changed and that the same command finishes the job
+  // (create reconciles), and hand the partial result to --json.
+  const applied: StepReport[] = [];
+  const interrupted = (err: unknown, result: CreateTenantResult): unknown => {
+    if (!(err instanceof InterruptedError) && !ctx.signal?.aborted) return err;
+    const changed = result.steps.map((r) => `${r.action} ${r.target}`);
+    const what = changed.length === 0 ? 'nothing was changed yet' : `changed so far: ${changed.join(', ')}`;
+    return new InterruptedError(`interrupted: tenant ${desired.tenant} is not finished (${what}); run the same command again to finish`, { result });
+  };
+  const reports = await applySteps(ctx, steps, desired, desired.tenant, (r) => applied.push(r)).catch((err: unknown) => {
+    throw interrupted(err, { ...base, status: applied.length === 0 ? 'unchanged' : 'updated', dryRun: false, steps: applied });
+  });
   const status = reports.length === 0 ? 'unchanged' : reports.some((r) => r.action === 'create-role' && r.detail === undefined) ? 'created' : 'updated';
   const result: CreateTenantResult = { ...base, status, dryRun: false, steps: reports };
   if (input.wait === 'none') return result;
@@ -93,6 +104,8 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
     signal: ctx.signal,
     clock: ctx,
     onProgress: (check) => ctx.progress?.(check.waitingFor),
+  }).catch((err: unknown) => {
+    throw interrupted(err, result);
   });
   result.wait = { level: input.wait, ...waited };
   if (waited.timedOut) {

@@ -63,6 +63,7 @@ describe('interrupting tenant create --wait data in a terminal (lag iam 1s, cogn
     expect({ code: end.code, signal: end.signal }, term.screen()).toEqual({ code: 130, signal: null });
     expect(end.at - sent).toBeLessThan(PROMPT_MS);
     expectCleanInterrupt(term, 'SIGINT');
+    expect(programText(term.screen())).toMatch(/tenant sigint is not finished \(changed so far: create-role .*\); run the same command again to finish/);
     await expectConverges('sigint');
   });
 
@@ -129,6 +130,11 @@ describe('interrupting tenant create --wait data in a terminal (lag iam 1s, cogn
     expect({ code, signal }, stderr).toEqual({ code: 130, signal: null });
     expect(Date.now() - sent).toBeLessThan(PROMPT_MS);
     expect(JSON.parse(stdout)).toEqual({ error: expect.objectContaining({ code: 'interrupted', retryable: expect.any(Boolean) }) });
+    // The partial result rides along: every step made before the signal, for a script to log.
+    const partial = JSON.parse(stdout).error.result;
+    expect(partial).toMatchObject({ tenant: 'sigpipe', dryRun: false });
+    expect(partial.steps.map((st: { action: string }) => st.action)).toEqual(expect.arrayContaining(['create-role', 'put-data-policy']));
+    expect(stderr).toMatch(/tenant sigpipe is not finished \(changed so far: create-role isoctl-sig-sigpipe, .*\); run the same command again to finish/);
     expect(stderr).not.toMatch(/^\s+at /m);
     await expectConverges('sigpipe');
   });
