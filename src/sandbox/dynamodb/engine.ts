@@ -199,6 +199,13 @@ export async function openEngine(opts: { dataDir: string | undefined; accountId:
         output = await new Promise((resolve, reject) => entry.action(store, validated, (err, value) => (err ? reject(err) : resolve(value))));
         // Copy before dynalite's status timer mutates the object it returned.
         output = output === '' || output === undefined ? {} : JSON.parse(JSON.stringify(output));
+        // dynalite adds members AWS's TableDescription does not have (botocore's model): drop them.
+        for (const d of [(output as { TableDescription?: object }).TableDescription, (output as { Table?: object }).Table]) {
+          if (d && typeof d === 'object') {
+            delete (d as Record<string, unknown>).Tags;
+            delete (d as Record<string, unknown>).TableThroughputModeSummary;
+          }
+        }
       } catch (err) {
         const e = toSandboxError(err);
         if (e.code === 'ResourceInUseException' && operation === 'CreateTable' && !e.message) {

@@ -129,12 +129,9 @@ export async function transactWriteItems(engine: Engine, mutex: Mutex, input: Js
       const reasons = planned.map((p, i) =>
         failed[i] ? { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(p.wantOld && before[i] ? { Item: before[i] } : {}) } : { Code: 'None' },
       );
-      throw new SandboxError(
-        'TransactionCanceledException',
-        `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
-        400,
-        { CancellationReasons: reasons },
-      );
+      const message = `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`;
+      // AWS's model names this error's message member "Message" (capital M).
+      throw new SandboxError('TransactionCanceledException', message, 400, { Message: message, CancellationReasons: reasons });
     }
     const done: number[] = [];
     try {

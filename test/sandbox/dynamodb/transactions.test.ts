@@ -115,6 +115,7 @@ describe('DynamoDB transactions', () => {
     expect(err.code).toBe('TransactionCanceledException');
     expect(err.message).toBe('Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]');
     expect(err.details).toEqual({
+      Message: err.message,
       CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: item('acme', 'counter', { n: { N: '2' }, secret: { S: 'hidden' } }) }],
     });
     expect(await get('acme', 'never')).toBeUndefined();
