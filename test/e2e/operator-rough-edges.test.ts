@@ -187,3 +187,12 @@ describe('tenant list --status', () => {
     expect(bad.stderr).toMatch(/unknown state "orphn" \(did you mean "orphan"\?\)/);
   });
 });
+
+describe('narrowing a tenant\'s scopes', () => {
+  it('the plan says the scopes change, not "edited by hand?"', async () => {
+    const r = await cli(['tenant', 'create', 'acme', '--scope', 'read', '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const step = r.json().steps.find((s: { action: string }) => s.action === 'put-data-policy');
+    expect(step?.reason).toMatch(/^scopes change from read, write to read$/);
+  });
+});

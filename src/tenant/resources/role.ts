@@ -6,7 +6,7 @@ import { AwsCallError } from '../../aws/errors.js';
 import { FailedError } from '../../errors.js';
 import { stackPath, type StackConfig } from '../../config/schema.js';
 import { roleName, TENANT_ID_PATTERN } from '../../config/tenant-id.js';
-import { INLINE_POLICY_NAME, MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_STACK, TAG_TENANT, policiesEqual } from '../../policy/index.js';
+import { INLINE_POLICY_NAME, MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_SCOPES, TAG_STACK, TAG_TENANT, policiesEqual } from '../../policy/index.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import type { DesiredTenant } from '../desired.js';
 import type { Step } from './step.js';
@@ -69,6 +69,15 @@ export interface ObservedRoleState {
   dataPolicy: unknown;
 }
 
+/** Why the inline data policy is rewritten: missing, the tenant's scopes changed (`--scope`), or edited outside isoctl. */
+function dataPolicyReason(desired: DesiredTenant, observed: ObservedRoleState): string {
+  if (observed.dataPolicy === undefined) return 'inline data policy missing';
+  const was = observed.role?.tags?.[TAG_SCOPES];
+  const now = desired.role.tags[TAG_SCOPES];
+  if (was !== undefined && now !== undefined && was !== now) return `scopes change from ${was.split('+').join(', ')} to ${now.split('+').join(', ')}`;
+  return 'inline data policy differs from the config (edited by hand?)';
+}
+
 /** Create or repair steps; the caller has checked `owned` first. */
 export function plan(desired: DesiredTenant, observed: ObservedRoleState): Step[] {
   const steps: Step[] = [];
@@ -104,7 +113,7 @@ export function plan(desired: DesiredTenant, observed: ObservedRoleState): Step[
       action: 'put-data-policy',
       service: 'iam',
       target: `${role.name}/${desired.dataPolicy.name}`,
-      reason: observed.dataPolicy === undefined ? 'inline data policy missing' : 'inline data policy differs from the config (edited by hand?)',
+      reason: dataPolicyReason(desired, observed),
       document: desired.dataPolicy.document,
     });
   for (const name of observed.inlinePolicyNames)
