@@ -226,6 +226,27 @@ describe('ownership is decided only in src/tenant/resources', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the filters callers reach are the modules\' own objects (module identity)', async () => {
+    const index = await import('../../src/tenant/resources/index.js');
+    const [roleMod, groupMod, ruleMod, probeMod, siloMod] = await Promise.all([
+      import('../../src/tenant/resources/role.js'),
+      import('../../src/tenant/resources/group.js'),
+      import('../../src/tenant/resources/rule.js'),
+      import('../../src/tenant/resources/probe-user.js'),
+      import('../../src/tenant/resources/silo-table.js'),
+    ]);
+    expect(index.role.owned).toBe(roleMod.owned);
+    expect(index.group.owned).toBe(groupMod.owned);
+    expect(index.rule.owned).toBe(ruleMod.owned);
+    expect(index.probeUser.owned).toBe(probeMod.owned);
+    expect(index.siloTable.owned).toBe(siloMod.owned);
+    // What plan.ts and apply.ts hand on is the rule module's, not a copy.
+    const plan = await import('../../src/tenant/plan.js');
+    const apply = await import('../../src/tenant/apply.js');
+    expect(plan.findTenantRule).toBe(ruleMod.findTenantRule);
+    expect(apply.rulesEntry).toBe(ruleMod.rulesEntry);
+  });
+
   it('every caller imports the resource modules', () => {
     for (const f of ['src/tenant/plan.ts', 'src/tenant/delete.ts', 'src/tenant/inventory.ts', 'src/ops/gc/plan.ts', 'src/ops/gc/apply.ts', 'src/ops/explain/causes-principal.ts', 'src/ops/doctor/checks.ts'])
       expect(readFileSync(f, 'utf8'), f).toMatch(/from '\.{1,2}\/(?:\.\.\/)*(?:tenant\/)?resources\/index\.js'/);
