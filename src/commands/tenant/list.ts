@@ -1,4 +1,5 @@
-// `isoctl tenant list`: every tenant of the stack with its status (ok, drift, orphan, dangling).
+// `isoctl tenant list`: every tenant of the stack with its status (ok, drift, orphan, dangling,
+// propagating: orphan or dangling within a minute of a create, not an alarm).
 import type { Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import type { Deps } from '../../deps.js';
@@ -40,7 +41,7 @@ export async function runListTenants(opts: ListTenantsOptions, deps: Deps): Prom
 
 export function renderTenantList(r: TenantListResult, c: ChalkInstance): string {
   if (r.tenants.length === 0) return Object.values(r.counts).some((n) => n > 0) ? `no tenants in stack ${r.stack} in the states asked for` : `no tenants in stack ${r.stack}`;
-  const color = (s: string) => (s === 'ok' ? c.green(s) : s === 'drift' ? c.yellow(s) : c.red(s));
+  const color = (s: string) => (s === 'ok' ? c.green(s) : s === 'drift' ? c.yellow(s) : s === 'propagating' ? c.cyan(s) : c.red(s));
   const rows = r.tenants.map((t) => [t.tenant, color(t.status), t.drift.join(',') || '-', t.role?.name ?? '-', t.mapping ? t.mapping.kind : '-', t.role?.createDate?.slice(0, 19).replace('T', ' ') ?? '-']);
   const summary = Object.entries(r.counts)
     .filter(([, n]) => n > 0)
@@ -56,7 +57,7 @@ export function registerListTenants(tenant: Command, runner: CommandRunner): voi
     .description('list the tenants of the stack with their status')
     .addHelpText('after', `
 Examples:
-  isoctl tenant list                # ok, drift, orphan or dangling per tenant
+  isoctl tenant list                # ok, drift, orphan, dangling or propagating per tenant
   isoctl tenant list --deep         # also compare policies, boundary and tags (one call per tenant)
   isoctl tenant list --status drift,orphan   # only those (counts still cover every tenant)
   isoctl tenant list --json | jq -r '.tenants[] | select(.status != "ok") | .tenant'`)
