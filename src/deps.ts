@@ -103,7 +103,7 @@ export function createDeps(init: { io: Output; prompter: Prompter; globals: Glob
       if (globals.sandbox !== undefined) {
         if (globals.endpointUrl) throw new UsageError('--sandbox and --endpoint-url cannot be combined', 'flag_conflict');
         const { attachSandbox } = await import('./sandbox/attach.js');
-        sandbox = await attachSandbox({ stateDir: resolve(globals.sandbox), log: (m: string) => io.debug(m) });
+        sandbox = await attachSandbox({ stateDir: resolve(globals.sandbox), log: (m: string) => io.debug(m), signal: init.signal });
         return awsApis(createAwsClients({ region: region ?? sandbox.region, endpoint: sandbox.endpoint, credentials: sandbox.credentials, onCall, abortSignal: init.signal }));
       }
       region ??= process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;

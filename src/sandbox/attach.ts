@@ -4,7 +4,7 @@
 // serving until every attached process is done.
 import { resolve } from 'node:path';
 import type { SandboxHandle } from './handle.js';
-import { RefusedError } from '../errors.js';
+import { InterruptedError, RefusedError } from '../errors.js';
 import type { LagConfig } from './contract.js';
 import { pidAlive, readInfo, type ServerInfo } from './lock.js';
 import { startSandbox } from './server.js';
@@ -21,13 +21,13 @@ export interface AttachedSandbox extends SandboxHandle {
 
 const ATTACH_WAIT_MS = 15_000;
 
-async function post(endpoint: string, path: string, doc: unknown): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+async function post(endpoint: string, path: string, doc: unknown, signal?: AbortSignal): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
   try {
     const res = await fetch(`${endpoint}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(doc),
-      signal: AbortSignal.timeout(2_000),
+      signal: signal ? AbortSignal.any([AbortSignal.timeout(2_000), signal]) : AbortSignal.timeout(2_000),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   } catch {
@@ -36,20 +36,25 @@ async function post(endpoint: string, path: string, doc: unknown): Promise<{ sta
 }
 
 /** Registers with a running server; false when it does not answer as the server the info file names. */
-async function register(info: ServerInfo): Promise<boolean> {
-  const answer = await post(info.endpoint, '/__sandbox/attach', { pid: process.pid });
+async function register(info: ServerInfo, signal?: AbortSignal): Promise<boolean> {
+  const answer = await post(info.endpoint, '/__sandbox/attach', { pid: process.pid }, signal);
   return answer?.status === 200 && answer.body.instanceId === info.instanceId;
 }
 
-export async function attachSandbox(opts: { stateDir: string; log?: (m: string) => void; env?: NodeJS.ProcessEnv }): Promise<AttachedSandbox> {
+export async function attachSandbox(opts: { stateDir: string; log?: (m: string) => void; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<AttachedSandbox> {
   const stateDir = resolve(opts.stateDir);
   const log = opts.log ?? (() => undefined);
   const settings = settingsFromEnv(opts.env ?? process.env);
   const deadline = Date.now() + ATTACH_WAIT_MS;
   let holder: number | undefined;
+  // Ctrl-C while waiting for a server that does not answer stops at once (it waited out the 15 s).
+  const stopIfInterrupted = () => {
+    if (opts.signal?.aborted) throw new InterruptedError();
+  };
   for (;;) {
+    stopIfInterrupted();
     const info = readInfo(stateDir);
-    if (info && pidAlive(info.pid) && (await register(info))) {
+    if (info && pidAlive(info.pid) && (await register(info, opts.signal))) {
       log(`sandbox: using the server of pid ${info.pid} at ${info.endpoint} (state ${stateDir})`);
       let closed = false;
       return {
@@ -92,6 +97,7 @@ export async function attachSandbox(opts: { stateDir: string; log?: (m: string) 
         `the sandbox state dir ${stateDir} is locked by ${holder ? `pid ${holder}` : 'another process'}, which does not answer; stop it or remove ${stateDir}/server.lock if it is gone`,
         'sandbox_locked',
       );
+    stopIfInterrupted();
     await new Promise((r) => setTimeout(r, 100));
   }
 }

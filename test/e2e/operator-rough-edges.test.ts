@@ -1,10 +1,10 @@
 // Rough edges a new operator hit (issue 15), each through the built CLI against the sandbox:
 // what they typed, the exit code and the words they should have seen.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let sb: TestSandbox;
@@ -194,5 +194,31 @@ describe('narrowing a tenant\'s scopes', () => {
     expect(r.code, r.stderr).toBe(0);
     const step = r.json().steps.find((s: { action: string }) => s.action === 'put-data-policy');
     expect(step?.reason).toMatch(/^scopes change from read, write to read$/);
+  });
+});
+
+describe('Ctrl-C while attaching to a sandbox server that does not answer', () => {
+  it('exits 130 at once instead of waiting out the attach timeout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isoctl-rough-'));
+    const server = spawnCli(['sandbox', 'serve', '--state-dir', dir, '--port', '0'], { timeoutMs: 60_000 });
+    try {
+      // Wait for the server to be up, then freeze it: its pid is alive, its port never answers.
+      for (let i = 0; i < 100 && !existsSync(join(dir, 'server.json')); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(join(dir, 'server.json'))).toBe(true);
+      process.kill(server.pid, 'SIGSTOP');
+      const cli = spawnCli(['--sandbox', dir, 'whoami'], { timeoutMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 2_500));
+      const sent = Date.now();
+      process.kill(cli.pid, 'SIGINT');
+      const r = await cli.done;
+      expect(r.code, r.stderr).toBe(130);
+      expect(Date.now() - sent).toBeLessThan(2_500);
+      expect(r.stderr).not.toMatch(/still stopping after 5 s/);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+      process.kill(server.pid, 'SIGTERM');
+      await server.done;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
