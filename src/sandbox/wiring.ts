@@ -14,7 +14,8 @@ export function defaultJsonServices(stateDir: string): Record<JsonServiceName, (
   return {
     'cognito-idp': (ctx) => createCognitoIdpService(ctx),
     'cognito-identity': (ctx) => createCognitoIdentityService(ctx),
-    dynamodb: (ctx) => createDynamoService(ctx, { dataDir: join(stateDir, 'dynamodb') }),
+    // ISOCTL_SANDBOX_TABLE_CREATING_MS: how long new tables stay CREATING (default 0), to exercise table waits.
+    dynamodb: (ctx) => createDynamoService(ctx, { dataDir: join(stateDir, 'dynamodb'), tableCreatingMs: Number(process.env.ISOCTL_SANDBOX_TABLE_CREATING_MS ?? 0) || 0 }),
   };
 }
 

@@ -102,7 +102,14 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-export async function openEngine(opts: { dataDir: string | undefined; accountId: string; region: string }): Promise<Engine> {
+export async function openEngine(opts: {
+  dataDir: string | undefined;
+  accountId: string;
+  region: string;
+  /** How long a new table stays CREATING (data calls on it: ResourceNotFoundException, as on AWS); 0: ACTIVE once CreateTable returns. */
+  tableCreatingMs?: number;
+}): Promise<Engine> {
+  const creatingMs = Math.max(0, opts.tableCreatingMs ?? 0);
   const db = require('dynalite/db/index.js') as {
     create(options: object): Store;
     checkConditional(data: object, existing: object | undefined): DynaliteError | null | undefined;
@@ -122,7 +129,7 @@ export async function openEngine(opts: { dataDir: string | undefined; accountId:
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   // Status changes (CREATING -> ACTIVE, DELETING -> gone) are timers in dynalite; with 0 they
   // happen on the next tick and execute() waits for them, so a table is usable once CreateTable returns.
-  const store = db.create({ path: opts.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const store = db.create({ path: opts.dataDir, createTableMs: creatingMs, deleteTableMs: 0, updateTableMs: 0 });
   store.tableDb.awsAccountId = opts.accountId;
   store.tableDb.awsRegion = opts.region;
   try {
@@ -215,7 +222,8 @@ export async function openEngine(opts: { dataDir: string | undefined; accountId:
       }
       if (table !== undefined && (operation === 'CreateTable' || operation === 'DeleteTable')) {
         keyCache.delete(table);
-        await waitFor(table, operation === 'CreateTable' ? (t) => t?.TableStatus === 'ACTIVE' : (t) => t === undefined);
+        if (operation === 'DeleteTable') await waitFor(table, (t) => t === undefined);
+        else if (creatingMs === 0) await waitFor(table, (t) => t?.TableStatus === 'ACTIVE');
         const tags = (validated as { Tags?: unknown[] }).Tags;
         const arn = (output as { TableDescription?: { TableArn?: string } }).TableDescription?.TableArn;
         if (operation === 'CreateTable' && tags && arn) {

@@ -39,6 +39,8 @@ export interface DynamoServiceOptions {
   evaluate?: Evaluate;
   /** Receives every enforcement decision (tests re-evaluate them with iam-simulate). */
   onDecision?: DecisionSink;
+  /** How long a new table stays CREATING (default 0: ACTIVE when CreateTable returns). */
+  tableCreatingMs?: number;
 }
 
 function tablesOf(operation: string, input: Record<string, unknown>, statements: PartiQLStatement[]): string[] {
@@ -65,7 +67,7 @@ function statementCount(operation: string, input: Record<string, unknown>): void
 }
 
 export async function createDynamoService(ctx: SandboxContext, opts: DynamoServiceOptions): Promise<JsonService> {
-  const engine = await openEngine({ dataDir: opts.dataDir, accountId: ctx.accountId, region: ctx.region });
+  const engine = await openEngine({ dataDir: opts.dataDir, accountId: ctx.accountId, region: ctx.region, tableCreatingMs: opts.tableCreatingMs });
   const evaluate = opts.evaluate ?? policyEvaluate;
   const ttl = () => ctx.section<TtlState>('dynamodb-ttl', () => ({ tables: {} }));
   const supported = new Set(DYNAMODB_OPERATIONS);
