@@ -67,6 +67,8 @@ export function policyVocabulary(config: StackConfig, tenants: string[], roles?:
       for (const block of Object.values(s.Condition ?? {})) for (const k of Object.keys(block)) keys.add(k);
     }
   }
+  // The scopes' actions too: one isoctl leaves out of every document (a misspelt one) is still checked.
+  for (const a of scopeActions(config, resolveScopes(config))) actions.add(a);
   return { actions: uniqueSorted(actions), conditionKeys: uniqueSorted(keys) };
 }
 
