@@ -18,6 +18,7 @@ import { registerSandboxCommands } from './commands/sandbox/index.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerGcCommand } from './commands/gc.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerApplyCommand } from './commands/apply.js';
 import { jsonHelp, resolveHelpCommand } from './commands/help.js';
 import { withInvocationHints } from './commands/invocation-hints.js';
 import { registerCompletionCommand } from './commands/completion.js';
@@ -83,6 +84,7 @@ export function buildProgram(runner: CommandRunner): Command {
   registerWhoamiCommand(program, runner);
   registerInitCommand(program, runner);
   registerTenantCommands(program, runner);
+  registerApplyCommand(program, runner);
   registerSandboxCommands(program, runner);
   registerExplainCommand(program, runner);
   registerGcCommand(program, runner);

@@ -1,0 +1,365 @@
+// Carries out an apply plan over many tenants with bounded concurrency. Per tenant: its steps
+// (src/tenant/apply.ts, the same code `tenant create` runs), then the wait of the chosen level;
+// deletes go through the resource modules' removals, as `tenant delete` does. In rules mode the
+// rules of all tenants are written together: one read-modify-write for the removals, one for the
+// additions. A tenant whose work hits a retryable error is read again and re-planned (a re-run
+// of that tenant in small), a few times; a tenant that still fails is reported failed and the
+// others go on. Ctrl-C stops taking tenants, and what was done is reported.
+import { AwsCallError } from '../../aws/errors.js';
+import type { StackConfig } from '../../config/schema.js';
+import { InterruptedError, IsoctlError, PendingError } from '../../errors.js';
+import { PolicyError } from '../../policy/errors.js';
+import { applySteps, type StepReport } from '../../tenant/apply.js';
+import type { TenantContext } from '../../tenant/context.js';
+import { convergenceChecks } from '../../tenant/create.js';
+import { desiredTenant, type DesiredTenant } from '../../tenant/desired.js';
+import { tenantGroupName } from '../../tenant/names.js';
+import { observeTenant, type ObservedTenant } from '../../tenant/observe.js';
+import { planCreate, planDelete, type Step } from '../../tenant/plan.js';
+import { group as groupResource, probeUser, role as roleResource, rule as ruleResource } from '../../tenant/resources/index.js';
+import { describeError, type RemovalContext, type RemovalOutcome, type RemovalState } from '../../tenant/resources/types.js';
+import { NotYet, retryAfterSeconds, waitFor, type Check, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
+import { backoffMs } from '../../aws/retry.js';
+import type { ApplyPlan, PlanAction, TenantPlan } from './plan.js';
+import { putRulesBatch } from './rules.js';
+
+export type TenantStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'failed' | 'pending';
+export const TENANT_STATUSES: readonly TenantStatus[] = ['created', 'updated', 'unchanged', 'deleted', 'failed', 'pending'];
+
+export interface AppliedStep {
+  action: Step['action'];
+  service: Step['service'];
+  target: string;
+  state: StepReport['state'] | RemovalState;
+  detail?: string | undefined;
+}
+
+export interface TenantOutcome {
+  tenant: string;
+  status: TenantStatus;
+  /** What the plan said. */
+  action: PlanAction;
+  scopes?: string[] | undefined;
+  steps: AppliedStep[];
+  /** Why it failed or is pending. */
+  detail?: string | undefined;
+  code?: string | undefined;
+  /** Pending: re-run after this many seconds. */
+  retryAfterSeconds?: number | undefined;
+  wait?: { level: WaitLevel; ok: boolean; elapsedMs: number; pending: string[] } | undefined;
+}
+
+export interface ApplyProgress {
+  tenant: string;
+  status: TenantStatus;
+  detail?: string | undefined;
+  done: number;
+  total: number;
+  failed: number;
+  pending: number;
+}
+
+export interface ExecuteOptions {
+  concurrency: number;
+  wait: WaitLevel;
+  timeoutMs: number;
+  onProgress?: ((e: ApplyProgress) => void) | undefined;
+}
+
+export interface ExecuteResult {
+  tenants: TenantOutcome[];
+  counts: Record<TenantStatus, number>;
+  interrupted: boolean;
+  /** Identity-pool role-configuration writes (rules mode), for the batching claim. */
+  poolWrites: number;
+}
+
+/** Attempts per tenant: the first, and re-plans after a retryable error. */
+const TENANT_ATTEMPTS = 4;
+/** How long one removal keeps retrying "still propagating" and DeleteConflict. */
+const REMOVAL_RETRY_MS = 20_000;
+
+export function countStatuses(items: ReadonlyArray<{ status: TenantStatus }>): Record<TenantStatus, number> {
+  const counts: Record<TenantStatus, number> = { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, pending: 0 };
+  for (const i of items) counts[i.status]++;
+  return counts;
+}
+
+function retryable(err: unknown): boolean {
+  if (err instanceof PendingError) return true;
+  if (err instanceof AwsCallError) return err.kind === 'throttled' || err.kind === 'still-propagating' || err.kind === 'conflict' || err.kind === 'not-found';
+  if (err instanceof IsoctlError) return err.retryable;
+  return false;
+}
+
+function toSteps(reports: Array<StepReport | (Step & { state: RemovalState; detail?: string | undefined })>): AppliedStep[] {
+  return reports.map((r) => ({ action: r.action, service: r.service, target: r.target, state: r.state, ...(r.detail !== undefined ? { detail: r.detail } : {}) }));
+}
+
+export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const { config } = ctx;
+  const quiet: TenantContext = { ...ctx, progress: undefined };
+  const outcomes = new Map<string, TenantOutcome>();
+  const total = plan.tenants.length;
+  let poolWrites = 0;
+  const finish = (o: TenantOutcome) => {
+    outcomes.set(o.tenant, o);
+    const all = [...outcomes.values()];
+    opts.onProgress?.({
+      tenant: o.tenant,
+      status: o.status,
+      detail: o.detail,
+      done: all.length,
+      total,
+      failed: all.filter((x) => x.status === 'failed').length,
+      pending: all.filter((x) => x.status === 'pending').length,
+    });
+  };
+  const aborted = () => ctx.signal?.aborted === true;
+
+  // Refused tenants fail at once; unchanged ones are converged by the reads just made, up to
+  // the cognito level (the same reads the wait would make).
+  const work: TenantPlan[] = [];
+  for (const t of plan.tenants) {
+    if (t.action === 'refused') finish({ tenant: t.tenant, status: 'failed', action: t.action, scopes: t.scopes, steps: [], detail: t.reason, code: t.code });
+    else if (t.action === 'unchanged' && (opts.wait !== 'data' || !t.desired)) finish({ tenant: t.tenant, status: 'unchanged', action: t.action, scopes: t.scopes, steps: [] });
+    else work.push(t);
+  }
+
+  // Rules mode, removals first: the rules of every tenant to delete go in one write, so no rule
+  // points at a role about to be deleted.
+  const deletes = work.filter((t) => t.action === 'delete');
+  const ruleRemovalFailed = new Map<string, string>();
+  const ruleRemoved = new Map<string, RemovalOutcome>();
+  if (config.mapping === 'rules' && deletes.some((t) => t.steps.some((s) => s.action === 'remove-rule')) && !aborted()) {
+    const rctx = removalContext(quiet);
+    const items = deletes.filter((t) => t.steps.some((s) => s.action === 'remove-rule')).map((t) => ({ tenant: t.tenant }));
+    try {
+      const res = await ruleResource.removeMany(rctx, items);
+      if ([...res.values()].some((o) => o.state === 'removed')) poolWrites++;
+      for (const [i, o] of res) ruleRemoved.set(i.tenant, o);
+    } catch (err) {
+      if (aborted()) throw err;
+      for (const i of items) ruleRemovalFailed.set(i.tenant, describeError(err));
+    }
+  }
+
+  // Phase A: each tenant's own steps (rules mode: all but its rule), with bounded concurrency.
+  const afterSteps = new Map<string, { plan: TenantPlan; desired: DesiredTenant; reports: StepReport[] }>();
+  await forEachLimit(work, opts.concurrency, aborted, async (t) => {
+    if (t.action === 'delete') {
+      if (ruleRemovalFailed.has(t.tenant)) return finish({ tenant: t.tenant, status: 'failed', action: t.action, steps: [], detail: `removing its rule: ${ruleRemovalFailed.get(t.tenant)}` });
+      return finish(await deleteOne(quiet, t, opts, ruleRemoved.get(t.tenant)));
+    }
+    const r = await createOne(quiet, t, config.mapping === 'rules');
+    if ('outcome' in r) return finish(r.outcome);
+    if (config.mapping === 'rules') afterSteps.set(t.tenant, { plan: t, desired: r.desired, reports: r.reports });
+    else finish(await waitOne(quiet, t, r.desired, r.reports, opts));
+  });
+
+  // Rules mode: every tenant's rule in one read-modify-write, then the waits.
+  if (config.mapping === 'rules' && afterSteps.size > 0 && !aborted()) {
+    const needRule = [...afterSteps.values()].filter((a) => a.plan.steps.some((s) => s.action === 'put-rule'));
+    if (needRule.length > 0) {
+      try {
+        const { outcome, wrote } = await putRulesBatch(quiet, needRule.map((a) => ({ tenant: a.plan.tenant, roleArn: a.desired.role.arn })));
+        if (wrote) poolWrites++;
+        for (const a of needRule) {
+          const err = outcome.get(a.plan.tenant);
+          if (err) {
+            afterSteps.delete(a.plan.tenant);
+            finish({ tenant: a.plan.tenant, status: 'failed', action: a.plan.action, scopes: a.desired.scopes, steps: toSteps(a.reports), detail: err.message, code: (err as IsoctlError).code });
+          } else {
+            const step = a.plan.steps.find((s) => s.action === 'put-rule')!;
+            a.reports.push({ ...step, state: 'done', detail: wrote ? undefined : 'already as wanted' });
+          }
+        }
+      } catch (err) {
+        if (aborted()) throw err;
+        const pending = retryable(err);
+        for (const a of needRule) {
+          afterSteps.delete(a.plan.tenant);
+          finish({ tenant: a.plan.tenant, status: pending ? 'pending' : 'failed', action: a.plan.action, scopes: a.desired.scopes, steps: toSteps(a.reports), detail: `writing the identity pool's rules: ${describeError(err)}`, retryAfterSeconds: pending ? 10 : undefined });
+        }
+      }
+    }
+    await forEachLimit([...afterSteps.values()], opts.concurrency, aborted, async (a) => finish(await waitOne(quiet, a.plan, a.desired, a.reports, opts)));
+  }
+
+  // Interrupted: tenants not finished are pending (a re-run finishes them).
+  const interrupted = aborted();
+  for (const t of plan.tenants)
+    if (!outcomes.has(t.tenant))
+      outcomes.set(t.tenant, { tenant: t.tenant, status: 'pending', action: t.action, scopes: t.scopes, steps: [], detail: interrupted ? 'not finished: interrupted' : 'not reached', retryAfterSeconds: 0 });
+  const tenants = plan.tenants.map((t) => outcomes.get(t.tenant)!);
+  return { tenants, counts: countStatuses(tenants), interrupted, poolWrites };
+}
+
+/** Runs `fn` over `items`, at most `limit` at once, taking no new item once `stop()` says so. */
+async function forEachLimit<T>(items: readonly T[], limit: number, stop: () => boolean, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (!stop()) {
+      const i = next++;
+      if (i >= items.length) return;
+      await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+function failure(t: TenantPlan, err: unknown, steps: AppliedStep[], scopes?: string[]): TenantOutcome {
+  if (err instanceof InterruptedError || (err as Error)?.name === 'AbortError')
+    return { tenant: t.tenant, status: 'pending', action: t.action, scopes, steps, detail: 'interrupted; run again to finish', retryAfterSeconds: 0 };
+  if (err instanceof PendingError) return { tenant: t.tenant, status: 'pending', action: t.action, scopes, steps, detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
+  const code = err instanceof IsoctlError || err instanceof PolicyError ? err.code : err instanceof AwsCallError ? err.awsCode : undefined;
+  return { tenant: t.tenant, status: 'failed', action: t.action, scopes, steps, detail: describeError(err), code };
+}
+
+/** A tenant's steps; after a retryable error the tenant is read again and re-planned. */
+async function createOne(ctx: TenantContext, t: TenantPlan, rulesMode: boolean): Promise<{ desired: DesiredTenant; reports: StepReport[] } | { outcome: TenantOutcome }> {
+  const desired = t.desired!;
+  const reports: StepReport[] = [];
+  let steps = t.steps;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const own = rulesMode ? steps.filter((s) => s.action !== 'put-rule') : steps;
+      await applySteps(ctx, own, desired, t.tenant, (r) => reports.push(r));
+      if (rulesMode) {
+        // The rule is written with the batch; carry over whether this tenant still needs it.
+        const rule = steps.find((s) => s.action === 'put-rule');
+        t.steps = rule ? [...t.steps.filter((s) => s.action !== 'put-rule'), rule] : t.steps.filter((s) => s.action !== 'put-rule');
+      }
+      return { desired, reports };
+    } catch (err) {
+      if (ctx.signal?.aborted || attempt >= TENANT_ATTEMPTS || !retryable(err)) return { outcome: failure(t, err, toSteps(reports), desired.scopes) };
+      await ctx.sleep(backoffMs(attempt + 1), ctx.signal).catch(() => undefined);
+      try {
+        const again = await observeTenant(ctx.apis, ctx.config, t.tenant);
+        steps = planCreate(ctx.config, desiredTenant(ctx.config, t.tenant, desired.scopes), again);
+      } catch (e) {
+        if (!retryable(e)) return { outcome: failure(t, e, toSteps(reports), desired.scopes) };
+      }
+    }
+  }
+}
+
+function statusOfCreate(t: TenantPlan, reports: StepReport[]): TenantStatus {
+  if (t.action === 'create') return 'created';
+  return reports.length > 0 || t.action === 'update' ? 'updated' : 'unchanged';
+}
+
+/** The wait of the chosen level; in token mode the pool's Token mapping was checked once for all. */
+async function waitOne(ctx: TenantContext, t: TenantPlan, desired: DesiredTenant, reports: StepReport[], opts: ExecuteOptions): Promise<TenantOutcome> {
+  const base = { tenant: t.tenant, action: t.action, scopes: desired.scopes, steps: toSteps(reports) };
+  if (opts.wait === 'none') return { ...base, status: statusOfCreate(t, reports) };
+  let waited: WaitResult;
+  try {
+    waited = await waitFor(checksFor(ctx, desired, opts.wait), { timeoutMs: opts.timeoutMs, signal: ctx.signal, clock: ctx });
+  } catch (err) {
+    return failure(t, err, base.steps, desired.scopes);
+  }
+  const pending = waited.checks.filter((c) => c.state === 'pending').map((c) => c.name);
+  const wait = { level: opts.wait, ok: waited.ok, elapsedMs: waited.elapsedMs, pending };
+  if (waited.timedOut)
+    return { ...base, status: 'pending', wait, detail: `not yet visible everywhere after ${Math.round(opts.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`, retryAfterSeconds: retryAfterSeconds(waited) };
+  if (!waited.ok) {
+    const failed = waited.checks.find((c) => c.state === 'failed');
+    return { ...base, status: 'failed', wait, detail: `check ${failed?.name} failed: ${failed?.detail}`, code: 'check_failed' };
+  }
+  return { ...base, status: statusOfCreate(t, reports), wait };
+}
+
+function checksFor(ctx: TenantContext, desired: DesiredTenant, level: WaitLevel): Check[] {
+  const checks = convergenceChecks(ctx, desired, level);
+  if (ctx.config.mapping !== 'token') return checks;
+  // The shared scan already saw the pool's Token mapping; per tenant only its group is read.
+  return checks.map((c) =>
+    c.name !== 'cognito:group'
+      ? c
+      : {
+          ...c,
+          run: async () => {
+            const g = await ctx.apis.cognitoIdp.getGroup(ctx.config.userPoolId, tenantGroupName(desired.tenant));
+            if (!g) throw new NotYet('group not visible yet');
+            if (g.roleArn !== desired.role.arn) throw new NotYet(`group maps to ${g.roleArn ?? 'no role'} yet`);
+            return desired.role.arn;
+          },
+        },
+  );
+}
+
+function removalContext(ctx: TenantContext): RemovalContext {
+  return { ...ctx, now: () => ctx.now(), sleep: (ms, s) => ctx.sleep(ms, s), deadline: ctx.now() + REMOVAL_RETRY_MS, confirm: false, purpose: ctx.purpose };
+}
+
+/** A tenant's removals through the resource modules (the rule went with the batch). */
+async function deleteOne(ctx: TenantContext, t: TenantPlan, opts: ExecuteOptions, ruleOutcome: RemovalOutcome | undefined): Promise<TenantOutcome> {
+  const done: Array<Step & { state: RemovalState; detail?: string | undefined }> = [];
+  let observed = t.observed!;
+  let steps = t.steps;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await removeSteps(ctx, steps, observed, ruleOutcome, (s, o) => done.push({ ...s, state: o.state, detail: o.detail }));
+      ruleOutcome = undefined;
+      break;
+    } catch (err) {
+      if (ctx.signal?.aborted || attempt >= TENANT_ATTEMPTS || !retryable(err)) return failure(t, err, toSteps(done));
+      await ctx.sleep(backoffMs(attempt + 1), ctx.signal).catch(() => undefined);
+      try {
+        observed = await observeTenant(ctx.apis, ctx.config, t.tenant);
+        steps = planDelete(ctx.config, observed);
+      } catch (e) {
+        if (!retryable(e)) return failure(t, e, toSteps(done));
+      }
+    }
+  }
+  const base = { tenant: t.tenant, action: t.action, steps: toSteps(done) };
+  const roleStep = t.steps.find((s) => s.action === 'delete-role');
+  if (opts.wait === 'none' || !roleStep) return { ...base, status: 'deleted' };
+  let waited: WaitResult;
+  try {
+    waited = await waitFor(
+      [
+        {
+          name: 'iam:role-gone',
+          service: 'iam',
+          waitingFor: 'waiting for IAM to stop showing the role',
+          run: async () => {
+            if (await ctx.apis.iam.getRole(roleStep.target)) throw new NotYet('role still visible');
+            return roleStep.target;
+          },
+        },
+      ],
+      { timeoutMs: opts.timeoutMs, signal: ctx.signal, clock: ctx },
+    );
+  } catch (err) {
+    return failure(t, err, base.steps);
+  }
+  const wait = { level: 'iam' as WaitLevel, ok: waited.ok, elapsedMs: waited.elapsedMs, pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name) };
+  if (waited.timedOut) return { ...base, status: 'pending', wait, detail: 'deleted, but IAM still shows its role', retryAfterSeconds: retryAfterSeconds(waited) };
+  return { ...base, status: 'deleted', wait };
+}
+
+async function removeSteps(ctx: TenantContext, steps: Step[], observed: ObservedTenant, ruleOutcome: RemovalOutcome | undefined, report: (s: Step, o: RemovalOutcome) => void): Promise<void> {
+  const rctx = removalContext(ctx);
+  const inline = steps.filter((s) => s.action === 'delete-inline-policy');
+  for (const step of steps) {
+    if (step.action === 'delete-group') {
+      const g = observed.mapping.kind === 'group' ? observed.mapping.group : undefined;
+      report(step, await groupResource.remove(rctx, { name: step.target, tenant: observed.tenant, observed: g }));
+    } else if (step.action === 'delete-probe-user') report(step, await probeUser.remove(rctx, { username: step.target }));
+    else if (step.action === 'delete-role') {
+      const names = inline.map((s) => s.target.slice(step.target.length + 1));
+      const o = await roleResource.remove(rctx, { name: step.target, inlinePolicies: names });
+      for (const s of inline) report(s, o.removedPolicies.includes(s.target.slice(step.target.length + 1)) ? { state: 'removed' } : { state: 'skipped', detail: 'already gone' });
+      report(step, o.state === 'removed' ? { state: 'removed', detail: o.detachedPolicies.length > 0 ? o.detail : undefined } : o);
+      if (o.state === 'waiting') throw new PendingError(`delete-role ${step.target}: ${o.detail ?? 'still propagating'}`, 10);
+    } else if (step.action === 'remove-rule') {
+      // Done by the batch before (removeMany); only a re-plan after a retry writes it alone.
+      report(step, ruleOutcome ?? (await ruleResource.remove(rctx, { tenant: observed.tenant })));
+    }
+  }
+}
+
+export type { StackConfig };

@@ -1,0 +1,165 @@
+// The apply engine: reconcile the stack to a list of tenants. `isoctl apply`, the bulk forms of
+// `tenant create|delete` and the library's `Isoctl.apply` all run this; the commands only parse
+// flags, ask for confirmation and render.
+//
+//   validate (offline: ids, scopes, the isolation proof)  ->  read the fleet once (observe.ts)
+//   ->  plan per tenant (plan.ts)  ->  confirm deletions  ->  execute (execute.ts)
+import type { StackConfig } from '../../config/schema.js';
+import { UsageError } from '../../errors.js';
+import type { TenantContext } from '../../tenant/context.js';
+import type { WaitLevel } from '../../tenant/wait.js';
+import { executePlan, type ApplyProgress, type TenantOutcome, type TenantStatus } from './execute.js';
+import { observeTenants, scanFleet } from './observe.js';
+import { countActions, planApply, proveFleet, type ApplyPlan, type PlanAction, type TenantPlan } from './plan.js';
+import { assertSpecFitsConfig, type TenantsSpec } from './spec.js';
+
+export { parseSpecText, readSpecFile, validateSpec, type TenantSpec, type TenantsSpec } from './spec.js';
+export { assertSpecFitsConfig };
+export { TENANT_STATUSES, type ApplyProgress, type TenantOutcome, type TenantStatus } from './execute.js';
+export { PLAN_ACTIONS, type PlanAction } from './plan.js';
+
+/** Concurrency when none is given: measured on the sandbox (bench/apply.bench.ts), bounded by MAX_CONCURRENCY. */
+export const DEFAULT_CONCURRENCY = 16;
+export const MAX_CONCURRENCY = 64;
+
+export interface ApplyOptions {
+  /** Delete the stack's tenants the spec does not name. */
+  prune?: boolean | undefined;
+  /** Tenants to delete by name (bulk `tenant delete`); the spec's tenants are then usually empty. */
+  remove?: string[] | undefined;
+  /** With `remove`: a tenant that does not exist is fine (unchanged) instead of failed. */
+  ignoreMissing?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  concurrency?: number | undefined;
+  wait?: WaitLevel | undefined;
+  timeoutMs?: number | undefined;
+  /** Called after planning, before the first change, when the plan deletes tenants (typed confirmation or --yes). */
+  confirmDeletes?: ((tenants: string[]) => Promise<void>) | undefined;
+  /** Called once per finished tenant. */
+  onProgress?: ((e: ApplyProgress) => void) | undefined;
+  /** Called once the plan is known (the command starts its progress bar with the total). */
+  onPlan?: ((plan: PlannedApply) => void) | undefined;
+  /** Where the spec came from, for messages. */
+  source?: string | undefined;
+}
+
+export interface PlannedTenant {
+  tenant: string;
+  action: PlanAction;
+  scopes?: string[] | undefined;
+  steps: Array<{ action: string; service: string; target: string; reason: string }>;
+  reason?: string | undefined;
+  code?: string | undefined;
+}
+
+export interface PlannedApply {
+  stack: string;
+  mapping: 'token' | 'rules';
+  dryRun: true;
+  prune: boolean;
+  counts: Record<PlanAction, number>;
+  tenants: PlannedTenant[];
+}
+
+export interface ApplyResult {
+  stack: string;
+  mapping: 'token' | 'rules';
+  dryRun: false;
+  prune: boolean;
+  wait: WaitLevel;
+  concurrency: number;
+  /** What the plan was, per action. */
+  planned: Record<PlanAction, number>;
+  counts: Record<TenantStatus, number>;
+  tenants: TenantOutcome[];
+  interrupted: boolean;
+  /** Identity-pool role-configuration writes this apply made (rules mode batches them). */
+  poolWrites: number;
+  elapsedMs: number;
+}
+
+export function boundedConcurrency(n: number | undefined): number {
+  if (n === undefined) return DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (got ${n})`, 'bad_flag');
+  return n;
+}
+
+function planned(plan: ApplyPlan): PlannedApply {
+  return {
+    stack: plan.stack,
+    mapping: plan.mapping,
+    dryRun: true,
+    prune: plan.prune,
+    counts: plan.counts,
+    tenants: plan.tenants.map((t: TenantPlan) => ({
+      tenant: t.tenant,
+      action: t.action,
+      ...(t.scopes ? { scopes: t.scopes } : {}),
+      steps: t.steps.map((s) => ({ action: s.action, service: s.service, target: s.target, reason: s.reason })),
+      ...(t.reason ? { reason: t.reason, code: t.code } : {}),
+    })),
+  };
+}
+
+/**
+ * Reconciles the stack to `spec`. Bad input throws UsageError before any AWS call. Returns the
+ * plan with `dryRun`, else the per-tenant outcome; it does not throw for tenants that failed or
+ * are pending (the caller maps the counts to an exit code: see `exitKindOf`).
+ */
+export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: ApplyOptions = {}): Promise<PlannedApply | ApplyResult> {
+  const { config } = ctx;
+  const started = ctx.now();
+  const concurrency = boundedConcurrency(opts.concurrency);
+  const wait = opts.wait ?? 'cognito';
+  const timeoutMs = opts.timeoutMs ?? 90_000;
+  assertSpecFitsConfig(config, spec, opts.source ?? 'spec');
+  const removeNamed = [...new Set(opts.remove ?? [])];
+  for (const t of removeNamed) if (spec.tenants.some((s) => s.id === t)) throw new UsageError(`tenant ${JSON.stringify(t)} is both to apply and to delete`, 'spec_invalid');
+  proveFleet(config, spec.tenants);
+
+  const view = await scanFleet(ctx);
+  const named = new Set(spec.tenants.map((t) => t.id));
+  const remove = opts.prune ? [...view.existing].filter((t) => !named.has(t)).sort() : removeNamed.filter((t) => view.existing.has(t));
+  const missing = removeNamed.filter((t) => !view.existing.has(t));
+  ctx.progress?.(`reading ${spec.tenants.filter((t) => view.existing.has(t.id)).length + remove.length} existing tenant(s)`);
+  const observed = await observeTenants(ctx, view, [...spec.tenants.map((t) => t.id), ...remove], concurrency);
+  const plan = planApply(config, { tenants: spec.tenants, remove, prune: opts.prune === true }, observed);
+  for (const t of missing)
+    plan.tenants.push(
+      opts.ignoreMissing
+        ? { tenant: t, action: 'unchanged', steps: [], reason: 'does not exist' }
+        : { tenant: t, action: 'refused', steps: [], reason: `tenant ${JSON.stringify(t)} does not exist in stack ${config.stack}`, code: 'tenant_not_found' },
+    );
+  plan.counts = countActions(plan.tenants);
+  if (opts.dryRun) return planned(plan);
+
+  const deletes = plan.tenants.filter((t) => t.action === 'delete').map((t) => t.tenant);
+  if (deletes.length > 0) await opts.confirmDeletes?.(deletes);
+  opts.onPlan?.(planned(plan));
+  ctx.progress?.(`applying ${plan.tenants.length} tenant(s)`);
+  const result = await executePlan(ctx, plan, { concurrency, wait, timeoutMs, onProgress: opts.onProgress });
+  return {
+    stack: config.stack,
+    mapping: config.mapping,
+    dryRun: false,
+    prune: opts.prune === true,
+    wait,
+    concurrency,
+    planned: plan.counts,
+    counts: result.counts,
+    tenants: result.tenants,
+    interrupted: result.interrupted,
+    poolWrites: result.poolWrites,
+    elapsedMs: Math.round(ctx.now() - started),
+  };
+}
+
+/** The exit of an apply: ok (0), failed (1) when any tenant failed, pending (75) when some are pending and none failed, interrupted (130). */
+export function exitKindOf(r: ApplyResult): 'ok' | 'failed' | 'pending' | 'interrupted' {
+  if (r.interrupted) return 'interrupted';
+  if (r.counts.failed > 0) return 'failed';
+  if (r.counts.pending > 0) return 'pending';
+  return 'ok';
+}
+
+export type { StackConfig };
