@@ -83,14 +83,27 @@ Examples:
   isoctl tenant create acme --wait data           # done when acme's probe user reads its own rows
   isoctl tenant create acme --scope read          # read-only (scopes come from the config)
   isoctl tenant create acme --dry-run             # the plan and the exact documents; changes nothing
-  isoctl tenant create acme --timeout 5m --json   # exit 75: not visible everywhere yet, run it again`)
-    .argument('<id>', 'tenant id (a-z, 0-9, -; 1-32 characters)')
+  isoctl tenant create acme --timeout 5m --json   # exit 75: not visible everywhere yet, run it again
+  isoctl tenant create acme globex initech        # several at once (the apply engine; exit 1 if any failed)`)
+    .argument('<ids...>', 'tenant id(s) (a-z, 0-9, -; 1-32 characters)')
     .option('--scope <names>', 'scopes the tenant gets (comma-separated or repeated; default: all, or the ones it has)', collectScope)
     .addOption(new Option('--wait <level>', 'wait until this service sees the tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))
     .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')
     .option('--dry-run', 'print the plan with the exact documents; change nothing', false)
-    .action(async (id: string, o: { scope?: string[]; wait: string; timeout: string; dryRun: boolean }, cmd: Command) =>
+    .option('--concurrency <n>', 'with several ids: tenants worked on at once (default 16, at most 64)')
+    .action(async (ids: string[], o: { scope?: string[]; wait: string; timeout: string; dryRun: boolean; concurrency?: string }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
+        if (ids.length > 1) {
+          const { finishApply, parseConcurrency, runApply } = await import('../apply-run.js');
+          const { specFromIds } = await import('../../ops/apply/index.js');
+          const spec = specFromIds(ids, parseScopeFlag(o.scope)?.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean));
+          const result = await runApply(
+            { spec, prune: false, dryRun: o.dryRun === true, concurrency: o.concurrency === undefined ? undefined : parseConcurrency(o.concurrency), wait: parseWait(o.wait), timeoutMs: parseTimeout(o.timeout), purpose: `tenant create ${ids.join(' ')}` },
+            deps,
+          );
+          return finishApply(result, deps);
+        }
+        const id = ids[0]!;
         const opts: CreateTenantOptions = { tenant: id, scopes: parseScopeFlag(o.scope), wait: parseWait(o.wait), timeoutMs: parseTimeout(o.timeout), dryRun: o.dryRun === true };
         const result = await runCreateTenant(opts, deps);
         deps.io.result(result, (c) => renderCreateTenant(result, c));

@@ -63,15 +63,38 @@ Examples:
   isoctl tenant delete acme                          # asks you to type acme
   isoctl tenant delete acme --dry-run                # what would be removed; changes nothing
   isoctl tenant delete acme --yes --json             # scripts: no question, one JSON document
-  isoctl tenant delete acme --yes --ignore-missing   # exit 0 when acme is already gone`)
-    .argument('<id>', 'tenant id')
+  isoctl tenant delete acme --yes --ignore-missing   # exit 0 when acme is already gone
+  isoctl tenant delete acme globex --yes             # several at once (the apply engine)`)
+    .argument('<ids...>', 'tenant id(s)')
     .option('--dry-run', 'print the plan; change nothing', false)
     .option('--ignore-missing', 'exit 0 when the tenant does not exist', false)
     .option('--no-wait', 'do not wait until IAM stops showing the role')
     .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')
-    .action(async (id: string, o: { dryRun: boolean; ignoreMissing: boolean; wait: boolean; timeout: string }, cmd: Command) =>
+    .option('--concurrency <n>', 'with several ids: tenants worked on at once (default 16, at most 64)')
+    .action(async (ids: string[], o: { dryRun: boolean; ignoreMissing: boolean; wait: boolean; timeout: string; concurrency?: string }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const timeoutMs = o.wait === false ? undefined : parseTimeout(o.timeout);
+        if (ids.length > 1) {
+          const { finishApply, parseConcurrency, runApply } = await import('../apply-run.js');
+          const { specFromIds } = await import('../../ops/apply/index.js');
+          const remove = specFromIds(ids).tenants.map((t) => t.id);
+          const result = await runApply(
+            {
+              spec: { tenants: [] },
+              remove,
+              ignoreMissing: o.ignoreMissing === true,
+              prune: false,
+              dryRun: o.dryRun === true,
+              concurrency: o.concurrency === undefined ? undefined : parseConcurrency(o.concurrency),
+              wait: timeoutMs === undefined ? 'none' : 'iam',
+              timeoutMs: timeoutMs ?? 90_000,
+              purpose: `tenant delete ${ids.join(' ')}`,
+            },
+            deps,
+          );
+          return finishApply(result, deps);
+        }
+        const id = ids[0]!;
         const result = await runDeleteTenant({ tenant: id, dryRun: o.dryRun === true, ignoreMissing: o.ignoreMissing === true, timeoutMs }, deps);
         deps.io.result(result, (c) => renderDeleteTenant(result, c));
       }),

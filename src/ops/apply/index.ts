@@ -4,6 +4,7 @@
 //
 //   validate (offline: ids, scopes, the isolation proof)  ->  read the fleet once (observe.ts)
 //   ->  plan per tenant (plan.ts)  ->  confirm deletions  ->  execute (execute.ts)
+import { setMaxListeners } from 'node:events';
 import type { StackConfig } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
 import type { TenantContext } from '../../tenant/context.js';
@@ -13,7 +14,7 @@ import { observeTenants, scanFleet } from './observe.js';
 import { countActions, planApply, proveFleet, type ApplyPlan, type PlanAction, type TenantPlan } from './plan.js';
 import { assertSpecFitsConfig, type TenantsSpec } from './spec.js';
 
-export { parseSpecText, readSpecFile, validateSpec, type TenantSpec, type TenantsSpec } from './spec.js';
+export { ARGUMENTS, parseSpecText, readSpecFile, specFromIds, validateSpec, type TenantSpec, type TenantsSpec } from './spec.js';
 export { assertSpecFitsConfig };
 export { TENANT_STATUSES, type ApplyProgress, type TenantOutcome, type TenantStatus } from './execute.js';
 export { PLAN_ACTIONS, type PlanAction } from './plan.js';
@@ -110,6 +111,7 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
   const { config } = ctx;
   const started = ctx.now();
   const concurrency = boundedConcurrency(opts.concurrency);
+  raiseListenerLimit(ctx.signal, concurrency);
   const wait = opts.wait ?? 'cognito';
   const timeoutMs = opts.timeoutMs ?? 90_000;
   assertSpecFitsConfig(config, spec, opts.source ?? 'spec');
@@ -152,6 +154,11 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
     poolWrites: result.poolWrites,
     elapsedMs: Math.round(ctx.now() - started),
   };
+}
+
+/** Every tenant in flight listens on the one abort signal (its sleeps and requests): not a leak. */
+export function raiseListenerLimit(signal: AbortSignal | undefined, concurrency: number): void {
+  if (signal) setMaxListeners(Math.max(10, concurrency * 8), signal);
 }
 
 /** The exit of an apply: ok (0), failed (1) when any tenant failed, pending (75) when some are pending and none failed, interrupted (130). */

@@ -36,6 +36,14 @@ const KNOWN_KEYS: Record<string, string[]> = { top: ['tenants', '$schema'], tena
 
 export type SpecFormat = 'json' | 'yaml';
 
+/** The `source` of a spec made from command-line ids (the bulk forms of `tenant create|delete`). */
+export const ARGUMENTS = 'arguments';
+
+/** A spec from ids given as arguments, checked like a file (ids, duplicates). */
+export function specFromIds(ids: string[], scopes?: string[]): TenantsSpec {
+  return validateSpec({ tenants: ids.map((id) => (scopes ? { id, scopes } : { id })) }, ARGUMENTS);
+}
+
 export function formatOf(source: string): SpecFormat {
   const ext = extname(source).toLowerCase();
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
@@ -86,11 +94,11 @@ export function parseSpecText(text: string, source: string, format: SpecFormat):
     }
   } else {
     // YAML 1.2 core schema: "no", "on", "0123" stay strings; duplicate keys and anchors bombs are errors.
-    const doc = parseDocument(clean, { prettyErrors: false, uniqueKeys: true });
+    const doc = parseDocument(clean, { prettyErrors: true, uniqueKeys: true });
     const first = doc.errors[0];
     if (first) {
       const pos = first.linePos?.[0];
-      throw new UsageError(`tenants file ${source} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${first.message.split('\n')[0]}`, 'spec_invalid_yaml', pos ? { line: pos.line, column: pos.col } : undefined);
+      throw new UsageError(`tenants file ${source} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, 'spec_invalid_yaml', pos ? { line: pos.line, column: pos.col } : undefined);
     }
     raw = doc.toJS({ maxAliasCount: 100 });
   }
@@ -138,7 +146,8 @@ export function assertSpecFitsConfig(config: StackConfig, spec: TenantsSpec, sou
 function specError(source: string, problems: Array<{ path: string; message: string }>): UsageError {
   const shown = problems.slice(0, 20).map((p) => `  - ${p.message}`);
   if (problems.length > 20) shown.push(`  - ... and ${problems.length - 20} more`);
-  return new UsageError(`tenants file ${source} is invalid; nothing was changed:\n${shown.join('\n')}`, 'spec_invalid', { issues: problems });
+  const what = source === ARGUMENTS ? 'the tenant ids are' : `tenants file ${source} is`;
+  return new UsageError(`${what} invalid; nothing was changed:\n${shown.join('\n')}`, 'spec_invalid', { issues: problems });
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
