@@ -10,7 +10,7 @@ import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import type { StackConfig } from '../../src/config/schema.js';
-import { bootstrapSandbox } from '../../src/sandbox/bootstrap.js';
+import { bootstrapSandbox } from '../../src/commands/sandbox/bootstrap-stack.js';
 import type { LagConfig } from '../../src/sandbox/contract.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
