@@ -137,8 +137,9 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
 
   const deletes = plan.tenants.filter((t) => t.action === 'delete').map((t) => t.tenant);
   if (deletes.length > 0) await opts.confirmDeletes?.(deletes);
-  opts.onPlan?.(planned(plan));
   ctx.progress?.(`applying ${plan.tenants.length} tenant(s)`);
+  // After the last progress message: a command's progress bar takes over the line from here.
+  opts.onPlan?.(planned(plan));
   const result = await executePlan(ctx, plan, { concurrency, wait, timeoutMs, onProgress: opts.onProgress });
   return {
     stack: config.stack,
