@@ -226,3 +226,36 @@ describe('apply, rules mapping', () => {
     expect(out.tenants.find((t: { tenant: string }) => t.tenant === 'r26')).toMatchObject({ status: 'failed', code: 'rules_limit' });
   });
 });
+
+describe('apply with lag: not visible by --timeout is pending (exit 75), a re-run finishes', () => {
+  let sb: TestSandbox;
+  let dir: string;
+  const cli = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000 });
+
+  beforeAll(async () => {
+    sb = await startTestSandbox({ stack: 'al', lag: { iam: 2000, cognito: 2000 } });
+    dir = mkdtempSync(join(tmpdir(), 'isoctl-apply-'));
+    expect((await cli(['init', '--json'])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 2300));
+  });
+  afterAll(async () => {
+    await sb?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exit 75 with every tenant pending and retryAfterSeconds; the same apply then exits 0', async () => {
+    const f = join(dir, 'lag.json');
+    writeFileSync(f, JSON.stringify({ tenants: ids(3, 'l').map((id) => ({ id })) }));
+    const r = await cli(['apply', '-f', f, '--timeout', '300ms', '--json']);
+    expect(r.code, r.stderr).toBe(75);
+    const out = r.json();
+    expect(out.counts).toMatchObject({ pending: 3, failed: 0 });
+    expect(out.tenants[0].retryAfterSeconds).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/3 of 3 tenant\(s\) not yet visible everywhere/);
+    const again = await cli(['apply', '-f', f, '--timeout', '30s', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json().counts.failed + again.json().counts.pending).toBe(0);
+    const list = await cli(['tenant', 'list', '--json']);
+    expect(list.json().counts.ok).toBe(3);
+  });
+});
