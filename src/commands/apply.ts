@@ -26,7 +26,7 @@ visible everywhere, none failed (run again); 2 bad file or flags (nothing change
     .requiredOption('-f, --file <file>', 'tenants file (.json, .yaml, .yml), or - for stdin')
     .option('--prune', 'delete the stack\'s tenants that the file does not name (typed confirmation, or --yes)', false)
     .option('--dry-run', 'print the plan; change nothing', false)
-    .option('--concurrency <n>', 'tenants worked on at once (default 16, at most 64)')
+    .option('--concurrency <n>', 'tenants worked on at once (default 8, at most 64)')
     .addOption(new Option('--wait <level>', 'wait until this service sees each tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))
     .option('--timeout <duration>', 'give up waiting for a tenant after this long (it is then pending: exit 75; run again)', '90s')
     .action(async (o: { file: string; prune: boolean; dryRun: boolean; concurrency?: string; wait: string; timeout: string }, cmd: Command) =>

@@ -90,7 +90,7 @@ Examples:
     .addOption(new Option('--wait <level>', 'wait until this service sees the tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))
     .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')
     .option('--dry-run', 'print the plan with the exact documents; change nothing', false)
-    .option('--concurrency <n>', 'with several ids: tenants worked on at once (default 16, at most 64)')
+    .option('--concurrency <n>', 'with several ids: tenants worked on at once (default 8, at most 64)')
     .action(async (ids: string[], o: { scope?: string[]; wait: string; timeout: string; dryRun: boolean; concurrency?: string }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         if (ids.length > 1) {

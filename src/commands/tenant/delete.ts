@@ -70,7 +70,7 @@ Examples:
     .option('--ignore-missing', 'exit 0 when the tenant does not exist', false)
     .option('--no-wait', 'do not wait until IAM stops showing the role')
     .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')
-    .option('--concurrency <n>', 'with several ids: tenants worked on at once (default 16, at most 64)')
+    .option('--concurrency <n>', 'with several ids: tenants worked on at once (default 8, at most 64)')
     .action(async (ids: string[], o: { dryRun: boolean; ignoreMissing: boolean; wait: boolean; timeout: string; concurrency?: string }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const timeoutMs = o.wait === false ? undefined : parseTimeout(o.timeout);

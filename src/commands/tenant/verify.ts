@@ -81,7 +81,7 @@ Examples:
     .argument('[ids...]', 'tenant id(s)')
     .option('--against <tenant>', 'the other tenant whose partition must be denied (default: another tenant of the stack)')
     .option('--all', 'probe every tenant of the stack', false)
-    .option('--concurrency <n>', 'with several tenants: probes run at once (default 16, at most 64)')
+    .option('--concurrency <n>', 'with several tenants: probes run at once (default 8, at most 64)')
     .action(async (ids: string[], o: { against?: string; all: boolean; concurrency?: string }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         if (o.all && ids.length > 0) throw new UsageError('pass tenant ids or --all, not both', 'flag_conflict');
