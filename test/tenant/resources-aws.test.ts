@@ -1,7 +1,8 @@
 // The adapter reads and writes the resource modules added, against moto and the sandbox:
 // ListTagsOfResource (the silo-table filter reads isoctl:tenant; CreateTable's Tags must land),
-// and the role's removal detaching a managed policy someone attached (moto: the sandbox has no
-// AttachRolePolicy yet), leaving the policy itself in place.
+// and the role's removal detaching a managed policy someone attached, leaving the policy itself
+// in place.
+import { AttachRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsApis, type AwsApis } from '../../src/aws/apis.js';
 import { validateConfig } from '../../src/config/load.js';
@@ -28,18 +29,13 @@ describe.each(targets)('%s', (name, start) => {
     expect(await apis.dynamodb.listTableTags(t.arn.replace('Files-acme', 'Files-none'))).toBeUndefined();
   });
 
-  it.runIf(name === 'moto')('role removal detaches an attached managed policy (never deletes it), then deletes the role', async () => {
+  it('role removal detaches an attached managed policy (never deletes it), then deletes the role', async () => {
     const policy = await apis.iam.createPolicy({ name: 'ops-readonly', path: '/ops/', document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] }), tags: {} });
     const boundary = await apis.iam.createPolicy({ name: 'b', path: '/isoctl/x/', document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }), tags: {} });
     await apis.iam.createRole({ name: 'isoctl-x-acme', path: '/isoctl/x/', trustPolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }), permissionsBoundaryArn: boundary.arn, tags: {} });
     await apis.iam.putRolePolicy('isoctl-x-acme', 'isoctl-data', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }] }));
-    // AttachRolePolicy is not part of isoctl's adapter (isoctl never attaches): a raw query call.
-    const res = await fetch(target.endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0` },
-      body: new URLSearchParams({ Action: 'AttachRolePolicy', Version: '2010-05-08', RoleName: 'isoctl-x-acme', PolicyArn: policy.arn }).toString(),
-    });
-    expect(res.status).toBe(200);
+    // AttachRolePolicy is not part of isoctl's adapter (isoctl never attaches): the SDK's command directly.
+    await (await target.clients.iam()).send(new AttachRolePolicyCommand({ RoleName: 'isoctl-x-acme', PolicyArn: policy.arn }));
     expect(await apis.iam.listAttachedRolePolicies('isoctl-x-acme')).toEqual([policy.arn]);
     const config = validateConfig({ stack: 'x', region: target.region, accountId: target.accountId, userPoolId: target.userPoolId, userPoolClientId: target.clientId, identityPoolId: target.identityPoolId, tables: [{ name: 'Things', partitionKey: 'tenantId' }] }, 'test');
     const ctx = { apis, config, now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), deadline: Date.now() + 10_000, confirm: true };
