@@ -12,7 +12,7 @@ import type { WaitLevel } from '../../tenant/wait.js';
 import { executePlan, type ApplyProgress, type TenantOutcome, type TenantStatus } from './execute.js';
 import { observeTenants, scanFleet } from './observe.js';
 import { countActions, planApply, proveFleet, type ApplyPlan, type PlanAction, type TenantPlan } from './plan.js';
-import { assertSpecFitsConfig, type TenantsSpec } from './spec.js';
+import { assertSpecFitsConfig, validateSpec, type TenantsSpec } from './spec.js';
 
 export { ARGUMENTS, parseSpecText, readSpecFile, specFromIds, validateSpec, type TenantSpec, type TenantsSpec } from './spec.js';
 export { assertSpecFitsConfig };
@@ -118,8 +118,10 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
   raiseListenerLimit(ctx.signal, concurrency);
   const wait = opts.wait ?? 'cognito';
   const timeoutMs = opts.timeoutMs ?? 90_000;
+  // Checked here too, for callers that hand an object (the library): ids, duplicates, fields.
+  spec = validateSpec(spec, opts.source ?? 'spec');
   assertSpecFitsConfig(config, spec, opts.source ?? 'spec');
-  const removeNamed = [...new Set(opts.remove ?? [])];
+  const removeNamed = validateSpec({ tenants: [...new Set(opts.remove ?? [])].map((id) => ({ id })) }, opts.source ?? 'spec').tenants.map((t) => t.id);
   for (const t of removeNamed) if (spec.tenants.some((s) => s.id === t)) throw new UsageError(`tenant ${JSON.stringify(t)} is both to apply and to delete`, 'spec_invalid');
   proveFleet(config, spec.tenants);
 
