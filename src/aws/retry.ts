@@ -9,6 +9,7 @@
 //     that one attempt happens at the deadline;
 //   - throttling that `retryOn` does not claim is retried a bounded number of times whatever the
 //     deadline, so the items a long gc run reaches last keep their retries.
+import pRetry from 'p-retry';
 import { AwsCallError } from './errors.js';
 
 export interface RetryClock {
@@ -45,28 +46,76 @@ export function neverRetried(err: unknown): boolean {
   return err instanceof AwsCallError && (err.kind === 'invalid' || (err.kind === 'access-denied' && err.reason !== 'role-mapping-unresolved'));
 }
 
+/** One failed attempt, as p-retry sees it: always an Error, never a TypeError, so p-retry's own
+ *  rules (it never retries a TypeError, it turns a thrown non-Error into one) do not change ours. */
+class AttemptFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('attempt failed');
+  }
+}
+/** The backoff wait itself failed (the signal aborted during it): never retried. */
+class WaitFailed extends AttemptFailed {}
+
+/** What to do after `attempt` failed with `err`: the wait before the next attempt, or undefined: give up. */
+function nextWait(ctx: RetryClock, opts: RetryOptions, err: unknown, attempt: number, throttled: { count: number; max: number }): number | undefined {
+  if (neverRetried(err) || ctx.signal?.aborted) return undefined;
+  const wait = backoffMs(attempt);
+  if (opts.retryOn?.(err)) {
+    if (opts.until === undefined) return wait;
+    const left = opts.until - ctx.now();
+    return left <= 0 ? undefined : Math.min(wait, left);
+  }
+  if (err instanceof AwsCallError && err.kind === 'throttled') {
+    throttled.count++;
+    return throttled.count >= throttled.max ? undefined : wait;
+  }
+  return undefined;
+}
+
+/**
+ * p-retry is the engine (attempt count, the loop, the decision hook); the clock is the caller's:
+ * p-retry's own delays are 0 (it never starts a timer), the backoff wait is `ctx.sleep` at the
+ * start of the next attempt, and `shouldRetry` decides with the classification above. The signal
+ * is not handed to p-retry: p-retry rejects with the abort reason even for an attempt that failed
+ * on its own, where this layer rethrows the attempt's error (an abort during a wait still rejects
+ * with the wait's error, the abort reason).
+ */
 export async function retry<T>(ctx: RetryClock, fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const attempts = opts.attempts ?? Number.POSITIVE_INFINITY;
-  const throttleAttempts = opts.throttleAttempts ?? 8;
-  let throttled = 0;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (neverRetried(err) || attempt >= attempts || ctx.signal?.aborted) throw err;
-      let wait = backoffMs(attempt);
-      if (opts.retryOn?.(err)) {
-        if (opts.until !== undefined) {
-          const left = opts.until - ctx.now();
-          if (left <= 0) throw err;
-          wait = Math.min(wait, left);
+  const throttled = { count: 0, max: opts.throttleAttempts ?? 8 };
+  let pendingWait = 0;
+  try {
+    return await pRetry(
+      async (attempt) => {
+        if (attempt > 1) {
+          try {
+            await ctx.sleep(pendingWait, ctx.signal);
+          } catch (err) {
+            throw new WaitFailed(err);
+          }
         }
-      } else if (err instanceof AwsCallError && err.kind === 'throttled') {
-        throttled++;
-        if (throttled >= throttleAttempts) throw err;
-      } else throw err;
-      opts.onRetry?.(err, attempt, wait);
-      await ctx.sleep(wait, ctx.signal);
-    }
+        try {
+          return await fn(attempt);
+        } catch (err) {
+          throw new AttemptFailed(err);
+        }
+      },
+      {
+        retries: attempts - 1,
+        minTimeout: 0,
+        maxTimeout: 0,
+        randomize: false,
+        shouldRetry: ({ error, attemptNumber }) => {
+          if (!(error instanceof AttemptFailed) || error instanceof WaitFailed) return false;
+          const wait = nextWait(ctx, opts, error.error, attemptNumber, throttled);
+          if (wait === undefined) return false;
+          pendingWait = wait;
+          opts.onRetry?.(error.error, attemptNumber, wait);
+          return true;
+        },
+      },
+    );
+  } catch (err) {
+    throw err instanceof AttemptFailed ? err.error : err;
   }
 }

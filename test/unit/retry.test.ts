@@ -144,3 +144,49 @@ describe('retry', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('retry on p-retry', () => {
+  it("keeps this layer's rules where p-retry's differ: a claimed TypeError or non-Error is retried and rethrown as is", async () => {
+    for (const thrown of [new TypeError('x is undefined'), 'a string']) {
+      const clock = fakeClock();
+      let calls = 0;
+      const waits: number[] = [];
+      const out = retry(
+        clock,
+        async () => {
+          calls++;
+          throw thrown;
+        },
+        { retryOn: () => true, attempts: 3, onRetry: (_e, _n, ms) => waits.push(ms) },
+      );
+      await expect(out).rejects.toBe(thrown);
+      expect(calls).toBe(3);
+      expect(clock.sleeps).toEqual(waits);
+    }
+  });
+
+  it('an abort during the backoff wait rejects with the abort reason, after no further attempt', async () => {
+    const controller = new AbortController();
+    const stop = new Error('interrupted');
+    let calls = 0;
+    const clock = {
+      now: () => 0,
+      signal: controller.signal,
+      sleep: async (_ms: number, signal?: AbortSignal) => {
+        controller.abort(stop);
+        throw signal?.reason;
+      },
+    };
+    await expect(
+      retry(
+        clock,
+        async () => {
+          calls++;
+          throw new NotYet('not yet');
+        },
+        { retryOn: () => true },
+      ),
+    ).rejects.toBe(stop);
+    expect(calls).toBe(1);
+  });
+});
