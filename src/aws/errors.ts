@@ -108,6 +108,11 @@ export function classifyAwsError(err: unknown): AwsErrorClass {
 export type AwsErrorReason =
   /** Cognito could not map the identity to a role (no rule matched, ambiguous role): right after a mapping change, it is not visible yet. */
   | 'role-mapping-unresolved'
+  /**
+   * A password sign-in refused for the password ("Incorrect username or password."): for the probe
+   * user, another isoctl set its own random password in between; a fresh password and another try fix it.
+   */
+  | 'password-replaced'
   /** DeleteRole refused: managed policies or instance profiles are attached, which isoctl never detaches. */
   | 'attached-policies'
   /** The SDK found no credentials before any request was sent. */
@@ -115,12 +120,14 @@ export type AwsErrorReason =
 
 const ROLE_MAPPING_UNRESOLVED = /unable to resolve a role|ambiguous role|no rule matched|not authorized to perform: sts:AssumeRoleWithWebIdentity/i;
 const ATTACHED_POLICIES = /detach|instance profile/i;
+const PASSWORD_REFUSED = /^incorrect username or password\.?$/i;
 
 export function awsErrorReason(err: unknown, kind: AwsErrorClass = classifyAwsError(err)): AwsErrorReason | undefined {
   const name = awsErrorName(err);
   const message = (err as AwsErrorLike | undefined)?.message ?? '';
   if (name === 'CredentialsProviderError') return 'no-credentials';
   if (kind === 'access-denied' && ROLE_MAPPING_UNRESOLVED.test(message)) return 'role-mapping-unresolved';
+  if (name === 'NotAuthorizedException' && PASSWORD_REFUSED.test(message)) return 'password-replaced';
   if (kind === 'conflict' && ATTACHED_POLICIES.test(message)) return 'attached-policies';
   return undefined;
 }

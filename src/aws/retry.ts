@@ -28,6 +28,8 @@ export interface RetryOptions {
   attempts?: number | undefined;
   /** Retries of throttling that `retryOn` does not claim (default 8). */
   throttleAttempts?: number | undefined;
+  /** The backoff's first interval and its cap (default 200 ms and MAX_INTERVAL_MS). */
+  backoff?: { firstMs: number; maxMs: number } | undefined;
   /** Called before each wait: the error, the attempt that failed, how long the wait is. */
   onRetry?: ((err: unknown, attempt: number, waitMs: number) => void) | undefined;
 }
@@ -36,14 +38,17 @@ export const MAX_INTERVAL_MS = 2_000;
 const FIRST_INTERVAL_MS = 200;
 
 /** Capped exponential backoff with equal jitter: half fixed, half random; never above MAX_INTERVAL_MS. */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(MAX_INTERVAL_MS, FIRST_INTERVAL_MS * 2 ** Math.max(0, attempt - 1));
+export function backoffMs(attempt: number, random: () => number = Math.random, firstMs = FIRST_INTERVAL_MS, maxMs = MAX_INTERVAL_MS): number {
+  const ceiling = Math.min(maxMs, firstMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+/** The access errors that mean "not yet" (retried only when the caller's `retryOn` claims them). */
+const NOT_YET_ACCESS_REASONS: ReadonlySet<string | undefined> = new Set(['role-mapping-unresolved', 'password-replaced']);
+
 /** Errors no amount of waiting fixes. */
 export function neverRetried(err: unknown): boolean {
-  return err instanceof AwsCallError && (err.kind === 'invalid' || (err.kind === 'access-denied' && err.reason !== 'role-mapping-unresolved'));
+  return err instanceof AwsCallError && (err.kind === 'invalid' || (err.kind === 'access-denied' && !NOT_YET_ACCESS_REASONS.has(err.reason)));
 }
 
 /** One failed attempt, as p-retry sees it: always an Error, never a TypeError, so p-retry's own
@@ -59,7 +64,7 @@ class WaitFailed extends AttemptFailed {}
 /** What to do after `attempt` failed with `err`: the wait before the next attempt, or undefined: give up. */
 function nextWait(ctx: RetryClock, opts: RetryOptions, err: unknown, attempt: number, throttled: { count: number; max: number }): number | undefined {
   if (neverRetried(err) || ctx.signal?.aborted) return undefined;
-  const wait = backoffMs(attempt);
+  const wait = backoffMs(attempt, Math.random, opts.backoff?.firstMs, opts.backoff?.maxMs);
   if (opts.retryOn?.(err)) {
     if (opts.until === undefined) return wait;
     const left = opts.until - ctx.now();

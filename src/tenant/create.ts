@@ -185,7 +185,7 @@ export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, le
     });
   }
   if (level === 'cognito') return checks;
-  const session = new ProbeSession(apis, config, desired.tenant, desired.scopes, (ms) => ctx.sleep(ms, ctx.signal));
+  const session = new ProbeSession(apis, config, desired.tenant, desired.scopes, ctx);
   const against = neighbourTenant(desired.tenant);
   checks.push({
     name: 'dynamodb:probe',

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AwsApis } from '../aws/apis.js';
+import { AwsCallError } from '../aws/errors.js';
+import { retry } from '../aws/retry.js';
 import { lockTableName, type StackConfig } from '../config/schema.js';
 import { FailedError, RefusedError } from '../errors.js';
 import { identityPoolLockId } from './names.js';
@@ -14,6 +16,15 @@ export const LEASE_MS = 30_000;
  * of a command whose holder was killed (the lease stays until it expires) still gets the lock.
  */
 export const LOCK_WAIT_MS = LEASE_MS + 5_000;
+
+const LEASE_BACKOFF = { firstMs: 100, maxMs: 1_000 };
+
+/** Someone else holds the lease (what they wrote: holder and expiry). */
+class LeaseHeld extends Error {
+  constructor(readonly lease: { holder: string; expiresAt: number }) {
+    super('the lease is held');
+  }
+}
 
 export interface LockOptions {
   now(): number;
@@ -31,25 +42,33 @@ export async function withIdentityPoolLock<T>(apis: AwsApis, config: StackConfig
   const owner = randomUUID();
   const holder = `${hostname()} pid ${process.pid}${opts.purpose ? ` (${opts.purpose})` : ''}`;
   const deadline = opts.now() + (opts.waitMs ?? LOCK_WAIT_MS);
-  let delay = 100;
-  for (;;) {
-    let current;
-    try {
-      current = await apis.dynamodb.tryAcquireLease(table, { lockId, owner, expiresAt: opts.now() + LEASE_MS, holder }, opts.now());
-    } catch (err) {
-      if ((err as { kind?: string }).kind === 'not-found')
-        throw new FailedError(`the lock table ${table} does not exist; run \`isoctl init\` first`, 'not_initialized', { cause: err });
-      throw err;
-    }
-    if (!current) break;
-    if (opts.now() >= deadline)
-      throw new RefusedError(
-        `the identity pool ${config.identityPoolId} is locked by ${current.holder || 'another isoctl'} until ${new Date(current.expiresAt).toISOString()}; try again then (the lease expires by itself if its holder crashed)`,
-        'lock_held',
-        { holder: current.holder, expiresAt: new Date(current.expiresAt).toISOString() },
-      );
-    await opts.sleep(Math.min(delay * (0.5 + Math.random() / 2), Math.max(0, deadline - opts.now()) + 1), opts.signal);
-    delay = Math.min(delay * 2, 1000);
+  try {
+    // A held lease is "not yet": retried until the deadline, 100 ms -> 1 s apart (equal jitter).
+    await retry(
+      opts,
+      async () => {
+        let current;
+        try {
+          current = await apis.dynamodb.tryAcquireLease(table, { lockId, owner, expiresAt: opts.now() + LEASE_MS, holder }, opts.now());
+        } catch (err) {
+          if (err instanceof AwsCallError && err.kind === 'not-found')
+            throw new FailedError(`the lock table ${table} does not exist; run \`isoctl init\` first`, 'not_initialized', { cause: err });
+          throw err;
+        }
+        if (current) throw new LeaseHeld(current);
+      },
+      { retryOn: (err) => err instanceof LeaseHeld, until: deadline, backoff: LEASE_BACKOFF },
+    );
+  } catch (err) {
+    if (!(err instanceof LeaseHeld)) throw err;
+    // Interrupted while waiting: that is the answer, not "locked".
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    const { holder: by, expiresAt } = err.lease;
+    throw new RefusedError(
+      `the identity pool ${config.identityPoolId} is locked by ${by || 'another isoctl'} until ${new Date(expiresAt).toISOString()}; try again then (the lease expires by itself if its holder crashed)`,
+      'lock_held',
+      { holder: by, expiresAt: new Date(expiresAt).toISOString() },
+    );
   }
   try {
     return await body();

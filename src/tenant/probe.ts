@@ -5,9 +5,10 @@
 //
 // The password is random, set right before signing in, and never printed or stored. The
 // temporary credentials live for one probe: fresh ones each run, never shared between tenants.
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AwsApis, KeyValue, TableInfo } from '../aws/apis.js';
 import { AwsCallError, cognitoProviderName } from '../aws/apis.js';
+import { retry, type RetryClock } from '../aws/retry.js';
 import type { StackConfig, TableConfig } from '../config/schema.js';
 import { tenantRoleArn, tenantRoleName } from '../policy/index.js';
 import { probeUsername } from './names.js';
@@ -66,6 +67,8 @@ export class ProbeError extends Error {
 /** Sign-in attempts when another run keeps replacing the probe's password (see signIn). */
 const SIGN_IN_ATTEMPTS = 6;
 
+const passwordReplaced = (err: unknown): boolean => err instanceof AwsCallError && err.reason === 'password-replaced';
+
 /** A password meeting Cognito's default policy (upper, lower, digit, symbol, >= 8). */
 export function randomPassword(): string {
   return `${randomBytes(18).toString('base64url')}aA1!`;
@@ -90,7 +93,7 @@ export class ProbeSession {
     readonly tenant: string,
     private readonly scopes: string[],
     /** Waits between sign-in attempts (the context's clock and abort signal). */
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly clock: RetryClock,
   ) {}
 
   private get logins(): Record<string, string> {
@@ -104,26 +107,36 @@ export class ProbeSession {
       const user = await this.apis.cognitoIdp.adminGetUser(this.config.userPoolId, username);
       if (!user) throw new ProbeError(`probe user ${username} does not exist; run \`isoctl tenant create ${this.tenant}\``, 'user');
     }
-    let idToken: string | undefined;
     // Another isoctl probing the same tenant at the same moment (two `tenant create acme --wait
     // data`, a verify during a create) sets its own random password between ours and our
-    // sign-in: Cognito then answers NotAuthorized. Each side sets a fresh random password and
-    // tries again after a random pause, so both get a token; the password stays unguessable
-    // and is never shared or written anywhere.
-    for (let attempt = 1; idToken === undefined; attempt++) {
-      if (this.password === undefined) {
-        const password = randomPassword();
-        await this.apis.cognitoIdp.adminSetUserPassword(this.config.userPoolId, username, password);
-        this.password = password;
-      }
-      try {
-        ({ idToken } = await this.apis.cognitoIdp.adminSignIn(this.config.userPoolId, this.config.userPoolClientId, username, this.password));
-      } catch (err) {
-        const replaced = err instanceof AwsCallError && err.awsCode === 'NotAuthorizedException';
-        if (!replaced || attempt >= SIGN_IN_ATTEMPTS) throw new ProbeError(`probe user ${username} could not sign in: ${(err as Error).message}`, 'sign-in', err);
-        this.password = undefined;
-        await this.sleep(100 + randomInt(400 * attempt));
-      }
+    // sign-in: Cognito then answers "Incorrect username or password" (reason `password-replaced`).
+    // Each side sets a fresh random password and tries again after a jittered pause (the retry
+    // layer, on the context's clock), so both get a token; the password stays unguessable and is
+    // never shared or written anywhere.
+    let signInError: unknown;
+    let idToken: string;
+    try {
+      idToken = await retry(
+        this.clock,
+        async () => {
+          if (this.password === undefined) {
+            const password = randomPassword();
+            await this.apis.cognitoIdp.adminSetUserPassword(this.config.userPoolId, username, password);
+            this.password = password;
+          }
+          try {
+            return (await this.apis.cognitoIdp.adminSignIn(this.config.userPoolId, this.config.userPoolClientId, username, this.password)).idToken;
+          } catch (err) {
+            signInError = err;
+            if (passwordReplaced(err)) this.password = undefined;
+            throw err;
+          }
+        },
+        { attempts: SIGN_IN_ATTEMPTS, retryOn: passwordReplaced },
+      );
+    } catch (err) {
+      if (err === signInError) throw new ProbeError(`probe user ${username} could not sign in: ${(err as Error).message}`, 'sign-in', err);
+      throw err;
     }
     const claims = decodeClaims(idToken);
     this.token = { idToken, sub: String(claims.sub ?? '') };

@@ -36,7 +36,7 @@ export async function verifyTenant(ctx: TenantContext, tenantId: string, opts: {
     roles.map((r) => r.name.slice(prefix.length)).filter((t) => t !== tenant && tenantIdProblem(t) === undefined).sort()[0] ??
     neighbourTenant(tenant);
   ctx.progress?.(`probing tenant ${tenant} (sign in, credentials, reads of ${tenant} and ${against})`);
-  const session = new ProbeSession(apis, config, tenant, scopes, (ms) => ctx.sleep(ms, ctx.signal));
+  const session = new ProbeSession(apis, config, tenant, scopes, ctx);
   try {
     // Throttling and 5xx are retried briefly (4 attempts); anything else is the answer.
     const result = await retry(ctx, () => session.run(against), { attempts: 4 });

@@ -56,6 +56,9 @@ describe('finer reasons, read from AWS messages in src/aws only', () => {
     ['DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 'attached-policies'],
     ['DeleteConflict', 'Cannot delete entity, must delete policies first.', undefined],
     ['CredentialsProviderError', 'Could not load credentials from any providers', 'no-credentials'],
+    ['NotAuthorizedException', 'Incorrect username or password.', 'password-replaced'],
+    ['NotAuthorizedException', 'User is disabled.', undefined],
+    ['NotAuthorizedException', 'Password attempts exceeded', undefined],
   ])('%s "%s" -> %s', (name, message, reason) => {
     const e = err(name, message);
     expect(awsErrorReason(e)).toBe(reason);
