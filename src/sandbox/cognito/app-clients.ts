@@ -76,6 +76,7 @@ export function clientHandlers(c: IdpContext): Handlers {
       AccessTokenValidity: access,
       IdTokenValidity: idv,
       TokenValidityUnits: tokenUnits,
+      ...(optObject(input, 'TokenValidityUnits') ? { unitsGiven: Object.fromEntries(Object.keys(units).map((k) => [k, tokenUnits[k as keyof typeof tokenUnits]])) } : {}),
       PreventUserExistenceErrors: (optString(input, 'PreventUserExistenceErrors', { enum: ['LEGACY', 'ENABLED'] }) as 'LEGACY' | 'ENABLED' | undefined) ?? 'LEGACY',
       EnableTokenRevocation: optBool(input, 'EnableTokenRevocation') ?? true,
       AuthSessionValidity: optInt(input, 'AuthSessionValidity', { min: 3, max: 15 }) ?? 3,

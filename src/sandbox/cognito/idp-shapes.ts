@@ -80,7 +80,9 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     RefreshTokenValidity: client.RefreshTokenValidity,
     AccessTokenValidity: client.AccessTokenValidity,
     IdTokenValidity: client.IdTokenValidity,
-    TokenValidityUnits: client.TokenValidityUnits,
+    // Only the units the caller set: a client made without them shows none (Terraform's AWS
+    // provider 5.x reads any unit as a configured token_validity_units block).
+    ...(client.unitsGiven && Object.keys(client.unitsGiven).length > 0 ? { TokenValidityUnits: client.unitsGiven } : {}),
     ...(client.ReadAttributes ? { ReadAttributes: client.ReadAttributes } : {}),
     ...(client.WriteAttributes ? { WriteAttributes: client.WriteAttributes } : {}),
     ExplicitAuthFlows: client.ExplicitAuthFlows,

@@ -1,4 +1,4 @@
-// User pools: CreateUserPool, DescribeUserPool, DeleteUserPool, ListUserPools.
+// User pools: CreateUserPool, DescribeUserPool, DeleteUserPool, ListUserPools, GetUserPoolMfaConfig.
 import { newSigningKey } from './keys.js';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './passwords.js';
 import { ALNUM, randomString, type Handlers, type IdpContext } from './idp-context.js';
@@ -100,5 +100,8 @@ export function poolHandlers(c: IdpContext): Handlers {
     DescribeUserPool: (i) => ({ UserPool: describePool(poolOf(i)) }),
     DeleteUserPool: deleteUserPool,
     ListUserPools: listUserPools,
+    // What the pool's MFA setting says; the factor configurations are absent until set, as on AWS
+    // for a pool made without them (Terraform's aws_cognito_user_pool reads this after every write).
+    GetUserPoolMfaConfig: (i) => ({ MfaConfiguration: poolOf(i).echo.MfaConfiguration ?? 'OFF' }),
   };
 }

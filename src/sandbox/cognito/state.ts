@@ -57,6 +57,8 @@ export interface ClientRecord {
   AccessTokenValidity: number;
   IdTokenValidity: number;
   TokenValidityUnits: { AccessToken: string; IdToken: string; RefreshToken: string };
+  /** The units as the caller gave them (AWS echoes `{}` for an empty TokenValidityUnits); undefined: none given. */
+  unitsGiven?: Record<string, string>;
   PreventUserExistenceErrors: 'LEGACY' | 'ENABLED';
   EnableTokenRevocation: boolean;
   AuthSessionValidity: number;

@@ -16,6 +16,7 @@ import type { Input } from './validate.js';
 const PUBLIC_OPERATIONS = new Set(['InitiateAuth', 'RespondToAuthChallenge', 'UpdateUserAttributes']);
 const READ_OPERATIONS = new Set([
   'DescribeUserPool',
+  'GetUserPoolMfaConfig',
   'ListUserPools',
   'DescribeUserPoolClient',
   'ListUserPoolClients',

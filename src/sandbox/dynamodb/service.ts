@@ -5,6 +5,7 @@ import { SandboxError, type Caller, type JsonService, type SandboxContext } from
 import { authenticate, authorize, type DecisionSink, type Evaluate } from './authorize.js';
 import { deriveChecks, type TableKeys } from '../../policy/dynamodb/context-keys.js';
 import { ENGINE_OPERATIONS, openEngine } from './engine.js';
+import { describeContinuousBackups } from './backups.js';
 import { describeTimeToLive, updateTimeToLive, type TtlState } from './ttl.js';
 import { Mutex, transactGetItems, transactWriteItems, writeItem } from './transactions.js';
 import { partiqlError, planStatement, runBatch, runStatement, transactionOf } from './partiql-exec.js';
@@ -12,7 +13,7 @@ import { statementsOf } from '../../policy/dynamodb/context-keys.js';
 import type { PartiQLStatement } from '../../policy/dynamodb/partiql.js';
 
 /** Served outside dynalite: TTL, transactions and PartiQL. */
-const SERVICE_OPERATIONS = ['UpdateTimeToLive', 'TransactWriteItems', 'TransactGetItems', 'ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction'];
+const SERVICE_OPERATIONS = ['DescribeContinuousBackups', 'UpdateTimeToLive', 'TransactWriteItems', 'TransactGetItems', 'ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction'];
 export const DYNAMODB_OPERATIONS: readonly string[] = [...ENGINE_OPERATIONS, ...SERVICE_OPERATIONS];
 
 const MUTATING = new Set([
@@ -114,6 +115,10 @@ export async function createDynamoService(ctx: SandboxContext, opts: DynamoServi
       if (operation === 'UpdateTimeToLive') {
         await checkAccess(operation, input, caller);
         return updateTimeToLive(input, ttl(), engine, () => ctx.save());
+      }
+      if (operation === 'DescribeContinuousBackups') {
+        await checkAccess(operation, input, caller);
+        return describeContinuousBackups(input, engine);
       }
       if (operation === 'ExecuteStatement' || operation === 'BatchExecuteStatement' || operation === 'ExecuteTransaction') return partiql(operation, input, caller);
       if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
