@@ -14,9 +14,15 @@ export function defaultJsonServices(stateDir: string): Record<JsonServiceName, (
   return {
     'cognito-idp': (ctx) => createCognitoIdpService(ctx),
     'cognito-identity': (ctx) => createCognitoIdentityService(ctx),
-    // ISOCTL_SANDBOX_TABLE_CREATING_MS: how long new tables stay CREATING (default 0), to exercise table waits.
-    dynamodb: (ctx) => createDynamoService(ctx, { dataDir: join(stateDir, 'dynamodb'), tableCreatingMs: Number(process.env.ISOCTL_SANDBOX_TABLE_CREATING_MS ?? 0) || 0 }),
+    // ISOCTL_SANDBOX_TABLE_CREATING_MS: how long new tables stay CREATING (default DEFAULT_TABLE_CREATING_MS; 0 turns the phase off).
+    dynamodb: (ctx) => createDynamoService(ctx, { dataDir: join(stateDir, 'dynamodb'), tableCreatingMs: tableCreatingMsFromEnv(process.env.ISOCTL_SANDBOX_TABLE_CREATING_MS) }),
   };
+}
+
+/** A whole number of ms, or undefined (the default) when unset or not one. */
+export function tableCreatingMsFromEnv(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d{1,7}$/.test(text.trim())) return undefined;
+  return Number(text.trim());
 }
 
 export function defaultWebIdentityVerifier(ctx: SandboxContext, token: string): Promise<WebIdentity> {

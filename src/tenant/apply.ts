@@ -13,6 +13,7 @@ import * as ruleResource from './resources/rule.js';
 import { rulesEntry } from './resources/rule.js';
 import { modifyIdentityPoolRoles } from './pool-roles.js';
 import { isNotYet } from './wait.js';
+import { waitForTableActive } from './table-active.js';
 import { retry } from '../aws/retry.js';
 
 export type StepState = 'done' | 'planned' | 'unchanged' | 'failed';
@@ -99,6 +100,8 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
           const sortKey = step.details?.sortKey ? { name: String(step.details.sortKey), type: 'S' as const } : undefined;
           const tags = desired ? { ...desired.role.tags } : {};
           const r = await apis.dynamodb.createTable({ name: step.target, partitionKey, sortKey, tags }).catch(tolerate('already-exists'));
+          // CREATING for a while (seconds on AWS): not done, and not usable, until ACTIVE.
+          await waitForTableActive(ctx, apis.dynamodb, step.target, 'silo table');
           return r === 'already' ? 'already existed' : undefined;
         }
         case 'create-group': {

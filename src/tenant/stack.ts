@@ -24,6 +24,7 @@ import { mappingKeyOf } from './observe.js';
 import { modifyIdentityPoolRoles } from './pool-roles.js';
 import { NotYet } from './wait.js';
 import { retry } from '../aws/retry.js';
+import { waitForTableActive } from './table-active.js';
 
 export type InitAction =
   | 'create-boundary'
@@ -174,7 +175,7 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
         await apis.dynamodb.createTable({ name: lockTable, partitionKey: { name: LOCK_KEY, type: 'S' }, tags: stackTags }).catch((err: unknown) => {
           if ((err as { kind?: string }).kind !== 'already-exists') throw err;
         });
-        await waitForTableActive(ctx, lockTable);
+        await waitForTableActive(ctx, apis.dynamodb, lockTable, 'lock table');
         break;
       case 'put-role-mapping': {
         const change = await modifyIdentityPoolRoles(apis, config, { now: ctx.now, sleep: ctx.sleep, signal: ctx.signal, purpose: 'init' }, (r) => {
@@ -212,21 +213,6 @@ function boundaryNeedsAdmin(stack: string, arn: string, verb: 'create' | 'update
 
 function sortRecord(r: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-async function waitForTableActive(ctx: TenantContext, table: string): Promise<void> {
-  let status: string | undefined;
-  await retry(
-    ctx,
-    async () => {
-      status = (await ctx.apis.dynamodb.describeTable(table))?.status;
-      if (status !== 'ACTIVE') throw new NotYet(`status ${status ?? 'missing'}`);
-    },
-    { until: ctx.now() + 120_000, retryOn: (err) => err instanceof NotYet, onRetry: () => ctx.progress?.(`waiting for DynamoDB to make ${table} ACTIVE`) },
-  ).catch((err: unknown) => {
-    if (err instanceof NotYet) throw new FailedError(`lock table ${table} is not ACTIVE after 120s (status ${status ?? 'missing'})`, 'table_not_active', { retryable: true });
-    throw err;
-  });
 }
 
 async function waitForBoundary(ctx: TenantContext, arn: string, doc: PolicyDocument): Promise<void> {

@@ -4,7 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { awsApis, type AwsApis } from '../../src/aws/apis.js';
 import { AwsCallError } from '../../src/aws/errors.js';
+import { waitForTableActive } from '../../src/tenant/table-active.js';
 import type { AwsTarget } from '../helpers/aws-target.js';
+
+const realClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
 /** Known ways a target differs from AWS, keyed by a short id. */
 export type Difference =
@@ -338,6 +341,7 @@ export function conformanceSuite(name: string, getTarget: () => ConformanceTarge
       const created = await api().dynamodb.createTable({ name: lockTable, partitionKey: { name: 'lockId', type: 'S' }, tags: { 'isoctl:stack': stack } });
       expect(created.name).toBe(lockTable);
       expect(['CREATING', 'ACTIVE']).toContain(created.status);
+      await waitForTableActive(realClock, api().dynamodb, lockTable);
       const d = await api().dynamodb.describeTable(lockTable);
       expect(d?.partitionKey).toEqual({ name: 'lockId', type: 'S' });
       expect(d?.arn).toBe(`arn:aws:dynamodb:${t().region}:${t().accountId}:table/${lockTable}`);
@@ -345,6 +349,8 @@ export function conformanceSuite(name: string, getTarget: () => ConformanceTarge
       expect(await api().dynamodb.describeTable('isoctl-missing-table')).toBeUndefined();
       await api().dynamodb.createTable({ name: `${lockTable}-tmp`, partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'N' }, tags: {} });
       expect((await api().dynamodb.describeTable(`${lockTable}-tmp`))?.sortKey).toEqual({ name: 'sk', type: 'N' });
+      // DeleteTable of a CREATING table is ResourceInUseException on AWS too.
+      await waitForTableActive(realClock, api().dynamodb, `${lockTable}-tmp`);
       expect(await api().dynamodb.deleteTable(`${lockTable}-tmp`)).toBe(true);
     });
 
@@ -367,6 +373,7 @@ export function conformanceSuite(name: string, getTarget: () => ConformanceTarge
     it('query / getItem / batchGetItem with the admin identity', async () => {
       const table = `isoctl-${stack}-items`;
       await api().dynamodb.createTable({ name: table, partitionKey: { name: 'pk', type: 'S' }, sortKey: { name: 'sk', type: 'S' }, tags: {} });
+      await waitForTableActive(realClock, api().dynamodb, table);
       expect(await api().dynamodb.query({ table, keyName: 'pk', keyValue: { S: 'acme' }, attributes: ['pk', 'sk'] })).toBe(0);
       expect(await api().dynamodb.getItem(table, { pk: { S: 'acme' }, sk: { S: 'x' } }, ['pk'])).toBe(false);
       expect(

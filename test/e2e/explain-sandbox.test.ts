@@ -8,7 +8,7 @@ import { awsApis, type AwsApis } from '../../src/aws/apis.js';
 import { AwsCallError } from '../../src/aws/errors.js';
 import { cognitoProviderName } from '../../src/aws/cognito-identity.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { startTestSandbox, waitTableActive, type TestSandbox } from '../helpers/sandbox.js';
 
 const LAG = { iam: 200, cognito: 200, dynamodb: 4000 };
 let sb: TestSandbox;
@@ -52,6 +52,7 @@ beforeAll(async () => {
   cfg.tables.push({ name: 'ex-agents', partitionKey: 'tenantId', sortKey: 'fieldName', attributes: ['tenantId', 'fieldName', 'isOnAssignment'] });
   writeFileSync(sb.configPath, JSON.stringify(cfg, null, 2));
   await apis.dynamodb.createTable({ name: 'ex-agents', partitionKey: { name: 'tenantId', type: 'S' }, sortKey: { name: 'fieldName', type: 'S' }, tags: {} });
+  await waitTableActive(sb.clients, 'ex-agents');
   const init = await cli(['init', '--json']);
   expect(init.code, init.stderr).toBe(0);
   const create = await cli(['tenant', 'create', 'acme', '--wait', 'data', '--json']);

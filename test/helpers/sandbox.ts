@@ -87,3 +87,9 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
     },
   };
 }
+
+/** Waits (real clock, isoctl's own wait) until a table a test made is ACTIVE: the sandbox, like AWS, has a CREATING phase. */
+export async function waitTableActive(clients: AwsClients, table: string): Promise<void> {
+  const [{ waitForTableActive }, { dynamoApi }] = await Promise.all([import('../../src/tenant/table-active.js'), import('../../src/aws/dynamodb.js')]);
+  await waitForTableActive({ now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, dynamoApi(clients), table, 'test table', 30_000);
+}

@@ -10,7 +10,7 @@ import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { awsApis, type AwsApis } from '../../src/aws/apis.js';
 import { cognitoProviderName } from '../../src/aws/cognito-identity.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { startTestSandbox, waitTableActive, type TestSandbox } from '../helpers/sandbox.js';
 
 let sb: TestSandbox;
 let apis: AwsApis;
@@ -61,6 +61,7 @@ beforeAll(async () => {
     }),
   );
   ddb.destroy();
+  await waitTableActive(sb.clients, 'Tickets');
   const cfg = JSON.parse(readFileSync(sb.configPath, 'utf8'));
   cfg.tables.push({ name: 'Tickets', partitionKey: 'tenantId', sortKey: 'sk', indexes: [{ name: 'byTenantStatus', partitionKey: 'tenantId' }] });
   writeFileSync(sb.configPath, JSON.stringify(cfg, null, 2));

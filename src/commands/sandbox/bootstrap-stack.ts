@@ -12,6 +12,8 @@ import { dynamoApi } from '../../aws/dynamodb.js';
 import { stsApi } from '../../aws/sts.js';
 import { stackConfigSchema, type StackConfig, type StackConfigInput } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
+import type { RetryClock } from '../../aws/retry.js';
+import { waitForTableActive } from '../../tenant/table-active.js';
 
 export interface BootstrapOptions {
   endpoint: string;
@@ -22,7 +24,11 @@ export interface BootstrapOptions {
   granularity: 'tenant' | 'user';
   /** Where to write isoctl.json. */
   out: string;
+  /** The clock the wait for the new table runs on (the command's; default the real one). */
+  clock?: RetryClock | undefined;
 }
+
+const realClock: RetryClock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
 export type BootstrapStep = 'created' | 'exists';
 
@@ -122,6 +128,8 @@ export async function bootstrapSandbox(opts: BootstrapOptions): Promise<Bootstra
         sortKey: { name: 'sk', type: 'S' },
         tags: { 'isoctl:stack': opts.stack, 'isoctl:managed-by': 'isoctl' },
       });
+    // A new table is CREATING for a while; the config is only handed out once it is usable.
+    await waitForTableActive(opts.clock ?? realClock, ddb, names.table, 'pooled table');
 
     const input: StackConfigInput = {
       stack: opts.stack,

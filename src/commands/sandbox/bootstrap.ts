@@ -32,6 +32,7 @@ export async function runBootstrap(opts: BootstrapCommandOptions, deps: Deps): P
       stack: deps.globals.stack ?? 'demo',
       mapping: opts.mapping,
       granularity: opts.granularity,
+      clock: { ...deps.clock, signal: deps.signal },
       out: resolve(opts.out ?? join(stateDir, 'isoctl.json')),
     });
     return { stateDir, endpoint: sandbox.endpoint, ...result };

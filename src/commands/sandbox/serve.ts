@@ -104,6 +104,7 @@ export async function startServe(opts: ServeOptions, deps: Deps): Promise<{ resu
         stack: deps.globals.stack ?? 'demo',
         mapping: opts.mapping,
         granularity: opts.granularity,
+        clock: { ...deps.clock, signal: deps.signal },
         out: resolve(stateDir, 'isoctl.json'),
       });
     }

@@ -40,9 +40,17 @@ export interface DynamoServiceOptions {
   evaluate?: Evaluate;
   /** Receives every enforcement decision (tests re-evaluate them with iam-simulate). */
   onDecision?: DecisionSink;
-  /** How long a new table stays CREATING (default 0: ACTIVE when CreateTable returns). */
+  /** How long a new table stays CREATING (default DEFAULT_TABLE_CREATING_MS; 0: ACTIVE when CreateTable returns). */
   tableCreatingMs?: number;
 }
+
+/**
+ * A new table is CREATING for a while on AWS (seconds; "you can use a table only when it is
+ * ACTIVE", CreateTable in the DynamoDB API reference), so the sandbox is never quicker by default:
+ * callers that skip the wait for ACTIVE meet ResourceNotFoundException here too. Short enough
+ * that tests creating tables stay fast.
+ */
+export const DEFAULT_TABLE_CREATING_MS = 500;
 
 function tablesOf(operation: string, input: Record<string, unknown>, statements: PartiQLStatement[]): string[] {
   if (operation === 'BatchGetItem' || operation === 'BatchWriteItem') {
@@ -68,7 +76,7 @@ function statementCount(operation: string, input: Record<string, unknown>): void
 }
 
 export async function createDynamoService(ctx: SandboxContext, opts: DynamoServiceOptions): Promise<JsonService> {
-  const engine = await openEngine({ dataDir: opts.dataDir, accountId: ctx.accountId, region: ctx.region, tableCreatingMs: opts.tableCreatingMs });
+  const engine = await openEngine({ dataDir: opts.dataDir, accountId: ctx.accountId, region: ctx.region, tableCreatingMs: opts.tableCreatingMs ?? DEFAULT_TABLE_CREATING_MS });
   const evaluate = opts.evaluate ?? policyEvaluate;
   const ttl = () => ctx.section<TtlState>('dynamodb-ttl', () => ({ tables: {} }));
   const supported = new Set(DYNAMODB_OPERATIONS);

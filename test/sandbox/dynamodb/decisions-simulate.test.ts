@@ -47,7 +47,7 @@ describe('DynamoDB sandbox decisions agree with iam-simulate', () => {
 
   beforeAll(async () => {
     ctx.addRole({ name: 'tenant-role', inlinePolicies: { data: POLICY } });
-    ddb = await createDynamoService(ctx, { dataDir: undefined, onDecision: (d) => decisions.push(d) });
+    ddb = await createDynamoService(ctx, { dataDir: undefined, tableCreatingMs: 0, onDecision: (d) => decisions.push(d) });
     await ddb.handle(
       'CreateTable',
       {

@@ -40,7 +40,7 @@ async function start(): Promise<void> {
     services: {
       dynamodb: async (c) => {
         ctx = c;
-        return createDynamoService(c, { dataDir: join(stateDir, 'dynamodb') });
+        return createDynamoService(c, { dataDir: join(stateDir, 'dynamodb'), tableCreatingMs: 0 });
       },
     },
   });

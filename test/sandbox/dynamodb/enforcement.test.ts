@@ -71,7 +71,7 @@ describe('DynamoDB IAM enforcement', () => {
     ctx.addRole({ name: 'isoctl-prod-acme-read', inlinePolicies: { data: pooledPolicy('acme', READ) }, boundary: BOUNDARY });
     ctx.addRole({ name: 'isoctl-prod-acme-write', inlinePolicies: { data: pooledPolicy('acme', [...READ, ...WRITE]) }, boundary: BOUNDARY });
     ctx.addRole({ name: 'OfficeAdminRole', inlinePolicies: { agents: OFFICE_ADMIN } });
-    ddb = await createDynamoService(ctx, { dataDir: undefined });
+    ddb = await createDynamoService(ctx, { dataDir: undefined, tableCreatingMs: 0 });
     await as(ADMIN, 'CreateTable', {
       TableName: 'Pooled',
       AttributeDefinitions: [

@@ -45,7 +45,7 @@ describe('DynamoDB operations (admin caller, in memory)', () => {
   const call = (op: string, input: Record<string, unknown>) => ddb.handle(op, input, ADMIN) as Promise<Record<string, any>>;
 
   beforeAll(async () => {
-    ddb = await createDynamoService(new FakeContext(), { dataDir: undefined });
+    ddb = await createDynamoService(new FakeContext(), { dataDir: undefined, tableCreatingMs: 0 });
   });
   afterAll(async () => {
     await ddb.close?.();
@@ -191,12 +191,12 @@ describe('DynamoDB persistence in a data directory (LevelDB)', () => {
 
   it('keeps tables and items across close and reopen', async () => {
     const dataDir = join(dir, 'dynamodb');
-    const first = await createDynamoService(new FakeContext(), { dataDir });
+    const first = await createDynamoService(new FakeContext(), { dataDir, tableCreatingMs: 0 });
     await first.handle('CreateTable', { ...ORDERS, GlobalSecondaryIndexes: undefined, AttributeDefinitions: ORDERS.AttributeDefinitions.slice(0, 2) }, ADMIN);
     await first.handle('PutItem', { TableName: 'Orders', Item: { tenant: { S: 'acme' }, sk: { S: '1' }, v: { S: 'kept' } } }, ADMIN);
     await first.close?.();
 
-    const second = await createDynamoService(new FakeContext(), { dataDir });
+    const second = await createDynamoService(new FakeContext(), { dataDir, tableCreatingMs: 0 });
     try {
       expect(await second.handle('ListTables', {}, ADMIN)).toEqual({ TableNames: ['Orders'] });
       expect(await second.handle('GetItem', { TableName: 'Orders', Key: { tenant: { S: 'acme' }, sk: { S: '1' } } }, ADMIN)).toEqual({
@@ -225,7 +225,7 @@ describe('DynamoDB persistence in a data directory (LevelDB)', () => {
     await level.put('table~Leaving', table('Leaving', 'DELETING'));
     await level.close();
 
-    const ddb = await createDynamoService(new FakeContext(), { dataDir });
+    const ddb = await createDynamoService(new FakeContext(), { dataDir, tableCreatingMs: 0 });
     try {
       expect(await ddb.handle('ListTables', {}, ADMIN)).toEqual({ TableNames: ['Stuck'] });
       expect(((await ddb.handle('DescribeTable', { TableName: 'Stuck' }, ADMIN)) as any).Table.TableStatus).toBe('ACTIVE');
@@ -238,9 +238,9 @@ describe('DynamoDB persistence in a data directory (LevelDB)', () => {
 
   it('a second engine on the same directory fails clearly while the first holds it', async () => {
     const dataDir = join(dir, 'locked');
-    const first = await createDynamoService(new FakeContext(), { dataDir });
+    const first = await createDynamoService(new FakeContext(), { dataDir, tableCreatingMs: 0 });
     try {
-      await expect(createDynamoService(new FakeContext(), { dataDir })).rejects.toThrow(/cannot open the DynamoDB store in .*locked/);
+      await expect(createDynamoService(new FakeContext(), { dataDir, tableCreatingMs: 0 })).rejects.toThrow(/cannot open the DynamoDB store in .*locked/);
     } finally {
       await first.close?.();
     }

@@ -39,7 +39,7 @@ describe('LeadingKeys of a secondary-index query is the index partition key valu
   beforeAll(async () => {
     ctx.addRole({ name: 'tenant-A', inlinePolicies: { data: tenantPolicy('A') } });
     ctx.addRole({ name: 'tenant-B', inlinePolicies: { data: tenantPolicy('B') } });
-    ddb = await createDynamoService(ctx, { dataDir: undefined, onDecision: (d) => decisions.push(d) });
+    ddb = await createDynamoService(ctx, { dataDir: undefined, tableCreatingMs: 0, onDecision: (d) => decisions.push(d) });
     await ddb.handle(
       'CreateTable',
       {

@@ -42,7 +42,7 @@ describe("isoctl's generated policies under enforcement", () => {
   };
 
   beforeAll(async () => {
-    ddb = await createDynamoService(ctx, { dataDir: undefined });
+    ddb = await createDynamoService(ctx, { dataDir: undefined, tableCreatingMs: 0 });
     for (const [name, sortKey] of [
       ['Orders', 'sk'],
       ['Agents', 'agentId'],

@@ -42,7 +42,7 @@ describe('PartiQL', () => {
 
   beforeAll(async () => {
     ctx.addRole({ name: 'acme', inlinePolicies: { data: POLICY } });
-    ddb = await createDynamoService(ctx, { dataDir: undefined, onDecision: (d) => decisions.push(d) });
+    ddb = await createDynamoService(ctx, { dataDir: undefined, tableCreatingMs: 0, onDecision: (d) => decisions.push(d) });
     await ddb.handle(
       'CreateTable',
       {

@@ -108,7 +108,7 @@ describe("DynamoDB sandbox responses against botocore's model", () => {
   };
 
   beforeAll(async () => {
-    ddb = await createDynamoService(new FakeContext(), { dataDir: undefined });
+    ddb = await createDynamoService(new FakeContext(), { dataDir: undefined, tableCreatingMs: 0 });
   });
   afterAll(async () => {
     await ddb.close?.();

@@ -48,7 +48,7 @@ describe('DynamoDB transactions', () => {
   beforeAll(async () => {
     ctx.addRole({ name: 'acme', inlinePolicies: { data: tenantPolicy('acme', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem']) } });
     ctx.addRole({ name: 'acme-nocheck', inlinePolicies: { data: tenantPolicy('acme', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) } });
-    ddb = await createDynamoService(ctx, { dataDir: undefined, onDecision: (d) => decisions.push(d) });
+    ddb = await createDynamoService(ctx, { dataDir: undefined, tableCreatingMs: 0, onDecision: (d) => decisions.push(d) });
     await call(ADMIN, 'CreateTable', {
       TableName: 'Pooled',
       AttributeDefinitions: [

@@ -36,7 +36,7 @@ let service: JsonService;
 let server: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
-  service = await createDynamoService(new FakeContext(), { dataDir: undefined });
+  service = await createDynamoService(new FakeContext(), { dataDir: undefined, tableCreatingMs: 0 });
   server = await serveJson(service, ADMIN);
 });
 afterAll(async () => {
