@@ -2,7 +2,7 @@
 // missing or different: the permissions boundary, the lock table, the identity pool's role
 // mapping entry for the user pool client, and (granularity user) the principal-tag map.
 import { lockTableName, stackPath, boundaryPolicyName } from '../config/schema.js';
-import { FailedError, PendingError, RefusedError, UsageError } from '../errors.js';
+import { PendingError, RefusedError, UsageError } from '../errors.js';
 import {
   boundaryPolicyArn,
   buildBoundaryPolicy,
