@@ -2,9 +2,8 @@
 // where errors become exit codes and the JSON error document.
 import { Command, CommanderError, Help, Option } from 'commander';
 import { createDeps, type GlobalOptions } from './deps.js';
-import { EXIT_CODES, FailedError, IsoctlError, InterruptedError, PendingError, RefusedError, UsageError } from './errors.js';
-import { AwsCallError, describeStrayAwsError } from './aws/errors.js';
-import { PolicyError } from './policy/errors.js';
+import { EXIT_CODES, InterruptedError, PendingError, UsageError } from './errors.js';
+import { toIsoctlError } from './error-mapping.js';
 import { Output } from './io/output.js';
 import { terminalPrompter } from './io/prompt.js';
 import { processStreams, type IOStreams } from './io/streams.js';
@@ -225,28 +224,8 @@ export function reportError(err: unknown, io: Output, interrupted: boolean, cont
     if (io.json && !io.hasResult) writeJsonError(io, 'usage', err.message.replace(/^error: /, ''), false);
     return EXIT_CODES.usage;
   }
-  let error: IsoctlError;
-  if (err instanceof IsoctlError) error = err;
-  else if (err instanceof PolicyError)
-    error = err.reason === 'over-limit' ? new RefusedError(err.message, err.code, err.details) : new UsageError(err.message, err.code, err.details);
-  else if (interrupted || (err as Error)?.name === 'AbortError') error = new InterruptedError();
-  else if (err instanceof AwsCallError && err.reason === 'no-credentials') {
-    // Resolved before the first request is sent, so nothing was changed: a setup error of the environment.
-    const where = context.profile ? `profile ${JSON.stringify(context.profile)}` : 'the environment, ~/.aws/credentials or ~/.aws/config';
-    error = new UsageError(
-      `no AWS credentials found in ${where} (${err.awsMessage}); set AWS_PROFILE or --profile to a configured profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (--sandbox needs none)`,
-      'no_credentials',
-    );
-  } else if (err instanceof AwsCallError) {
-    // An AWS error no command turned into a typed one: keep AWS's code for scripts.
-    const retryable = err.kind === 'throttled' || err.kind === 'still-propagating';
-    error = err.kind === 'limit' ? new RefusedError(err.message, err.awsCode) : new FailedError(err.message, err.awsCode, { retryable });
-  } else {
-    const e = err as Error | undefined;
-    const stray = describeStrayAwsError(err);
-    error = stray ? new FailedError(stray.message, stray.code, { retryable: stray.retryable }) : new FailedError(e?.message ?? String(err), 'internal');
-    if (io.opts.verbose && e?.stack) io.debug(e.stack);
-  }
+  const error = toIsoctlError(err, interrupted, context);
+  if (error.code === 'internal' && io.opts.verbose && (err as Error | undefined)?.stack) io.debug((err as Error).stack!);
   io.error(error.message);
   if (error instanceof PendingError) io.info(`Changes are still propagating; run the same command again in ${error.retryAfterSeconds}s.`);
   if (io.json && !io.hasResult) {
@@ -254,7 +233,7 @@ export function reportError(err: unknown, io: Output, interrupted: boolean, cont
     if (error instanceof PendingError) extra.retryAfterSeconds = error.retryAfterSeconds;
     writeJsonError(io, error.code, error.message, error.retryable, extra);
   }
-  return EXIT_CODES[error.kind];
+  return error.exitCode;
 }
 
 function writeJsonError(io: Output, code: string, message: string, retryable: boolean, extra: Record<string, unknown> = {}): void {

@@ -5,6 +5,7 @@ import type { Output } from './io/output.js';
 import type { Prompter } from './io/prompt.js';
 import type { StackConfig } from './config/schema.js';
 import type { AwsApis } from './aws/apis.js';
+import type { StaticCredentials } from './aws/clients.js';
 import type { SandboxHandle } from './sandbox/handle.js';
 import { UsageError, InterruptedError } from './errors.js';
 
@@ -81,14 +82,26 @@ export function assertEndpointUrl(text: string): void {
     );
 }
 
-export function createDeps(init: { io: Output; prompter: Prompter; globals: GlobalOptions; signal: AbortSignal; clock?: Clock }): Deps {
+export interface DepsInit {
+  io: Output;
+  prompter: Prompter;
+  globals: GlobalOptions;
+  signal: AbortSignal;
+  clock?: Clock;
+  /** The library's config object (validated by the caller) instead of the file at globals.config. */
+  loadConfig?: () => Promise<StackConfig>;
+  /** Fixed AWS credentials (the library's `credentials` option) instead of the SDK's default chain. */
+  credentials?: StaticCredentials | undefined;
+}
+
+export function createDeps(init: DepsInit): Deps {
   const { io, globals } = init;
   let configP: Promise<StackConfig> | undefined;
   let apisP: Promise<AwsApis> | undefined;
   let sandbox: SandboxHandle | undefined;
 
   const config = () => {
-    configP ??= import('./config/load.js').then(({ loadConfigFile }) =>
+    configP ??= init.loadConfig ? init.loadConfig() : import('./config/load.js').then(({ loadConfigFile }) =>
       loadConfigFile(resolve(globals.config), { stack: globals.stack, region: globals.region }, { sandbox: globals.configExplicit ? undefined : globals.sandbox }),
     );
     return configP;
@@ -109,7 +122,7 @@ export function createDeps(init: { io: Output; prompter: Prompter; globals: Glob
       region ??= process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS region: pass --region, set "region" in the config, or set AWS_REGION', 'no_region');
       if (globals.endpointUrl !== undefined) assertEndpointUrl(globals.endpointUrl);
-      return awsApis(createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, onCall, abortSignal: init.signal }));
+      return awsApis(createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, credentials: init.credentials, onCall, abortSignal: init.signal }));
     })();
     return apisP;
   };

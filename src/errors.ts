@@ -9,12 +9,19 @@ export abstract class IsoctlError extends Error {
   readonly retryable: boolean = false;
   /** Extra fields for the JSON error document (e.g. the partial result of a command). */
   readonly details: Record<string, unknown> | undefined;
+  /** Seconds to wait before the same call can finish the job (set when the change is still propagating). */
+  readonly retryAfterSeconds: number | undefined = undefined;
 
   constructor(message: string, code: string, details?: Record<string, unknown>) {
     super(message);
     this.name = new.target.name;
     this.code = code;
     this.details = details;
+  }
+
+  /** The CLI's exit code for this error (the one mapping, EXIT_CODES). */
+  get exitCode(): number {
+    return EXIT_CODES[this.kind];
   }
 }
 
@@ -46,7 +53,7 @@ export class RefusedError extends IsoctlError {
 export class PendingError extends IsoctlError {
   readonly kind = 'pending' as const;
   override readonly retryable = true;
-  readonly retryAfterSeconds: number;
+  override readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds: number, details?: Record<string, unknown>) {
     super(message, 'not_converged', details);
     this.retryAfterSeconds = retryAfterSeconds;

@@ -4,7 +4,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Deps } from '../deps.js';
 import { FailedError, InterruptedError, PendingError, UsageError } from '../errors.js';
-import type { ApplyOptions, ApplyResult, PlannedApply, TenantsSpec } from '../ops/apply/index.js';
+import type { ApplyOptions, ApplyProgress, ApplyResult, PlannedApply, TenantsSpec } from '../ops/apply/index.js';
 import type { WaitLevel } from '../tenant/wait.js';
 import { commandContext, withSpinner } from './tenant/context.js';
 
@@ -21,6 +21,8 @@ export interface ApplyCommandOptions {
   timeoutMs: number;
   /** Words for the lock holder and the progress label. */
   purpose: string;
+  /** Called once per finished tenant, next to the progress bar (the library's `onProgress`). */
+  onProgress?: ((e: ApplyProgress) => void) | undefined;
 }
 
 export async function runApply(opts: ApplyCommandOptions, deps: Deps): Promise<PlannedApply | ApplyResult> {
@@ -60,7 +62,10 @@ export async function runApply(opts: ApplyCommandOptions, deps: Deps): Promise<P
       cc.done(false);
       bar.start(p.tenants.length);
     },
-    onProgress: (e) => bar.update(e),
+    onProgress: (e) => {
+      bar.update(e);
+      opts.onProgress?.(e);
+    },
   };
   try {
     return await withSpinner(cc, () => engine.applyTenants(cc.ctx, spec, applyOpts));
