@@ -1,4 +1,7 @@
-// App clients: CreateUserPoolClient, DescribeUserPoolClient, ListUserPoolClients, DeleteUserPoolClient.
+// App clients: CreateUserPoolClient, DescribeUserPoolClient, UpdateUserPoolClient, ListUserPoolClients,
+// DeleteUserPoolClient. Update is a replacement: "If you don't provide a value for an attribute,
+// Amazon Cognito sets it to its default value" (UpdateUserPoolClient, Cognito API reference); the
+// id, the secret and the creation date stay, and so does the name when none is given.
 import { LOWER_ALNUM, randomString, type Handlers, type IdpContext } from './idp-context.js';
 import { describeClient, ECHO_CLIENT_FIELDS } from './idp-shapes.js';
 import type { ClientRecord } from './state.js';
@@ -30,9 +33,8 @@ export function clientHandlers(c: IdpContext): Handlers {
     return [...new Set(flows)];
   }
 
-  function createUserPoolClient(input: Input) {
-    const pool = poolOf(input);
-    const name = reqString(input, 'ClientName', { min: 1, max: 128, pattern: PATTERNS.clientName });
+  /** The settings an app client takes from a Create or Update request, each defaulted as AWS does. */
+  function clientSettings(pool: ReturnType<typeof poolOf>, input: Input) {
     const units = optObject(input, 'TokenValidityUnits') ?? {};
     const unitRule = { enum: ['seconds', 'minutes', 'hours', 'days'] };
     const tokenUnits = {
@@ -58,19 +60,7 @@ export function clientHandlers(c: IdpContext): Handlers {
       if (!pool.schema.some((s) => s.Name === a)) throw invalid(`Invalid read/write attribute specified: ${a}`);
     const echo: Record<string, unknown> = {};
     for (const f of ECHO_CLIENT_FIELDS) if (input[f] !== undefined) echo[f] = input[f];
-    const generateSecret = optBool(input, 'GenerateSecret') ?? false;
-    const givenSecret = optString(input, 'ClientSecret', { min: 24, max: 64, pattern: '[\\w+]+' });
-    let clientId: string;
-    do clientId = randomString(LOWER_ALNUM, 26);
-    while (pool.clients[clientId]);
-    const t = now();
-    const client: ClientRecord = {
-      ClientId: clientId,
-      ClientName: name,
-      UserPoolId: pool.Id,
-      ...(givenSecret || generateSecret ? { ClientSecret: givenSecret ?? randomString(LOWER_ALNUM, 51) } : {}),
-      CreationDate: t,
-      LastModifiedDate: t,
+    return {
       ExplicitAuthFlows: explicitAuthFlows(input),
       RefreshTokenValidity: refresh,
       AccessTokenValidity: access,
@@ -84,11 +74,50 @@ export function clientHandlers(c: IdpContext): Handlers {
       ...(writeAttributes ? { WriteAttributes: writeAttributes } : {}),
       echo,
     };
+  }
+
+  function createUserPoolClient(input: Input) {
+    const pool = poolOf(input);
+    const name = reqString(input, 'ClientName', { min: 1, max: 128, pattern: PATTERNS.clientName });
+    const settings = clientSettings(pool, input);
+    const generateSecret = optBool(input, 'GenerateSecret') ?? false;
+    const givenSecret = optString(input, 'ClientSecret', { min: 24, max: 64, pattern: '[\\w+]+' });
+    let clientId: string;
+    do clientId = randomString(LOWER_ALNUM, 26);
+    while (pool.clients[clientId]);
+    const t = now();
+    const client: ClientRecord = {
+      ClientId: clientId,
+      ClientName: name,
+      UserPoolId: pool.Id,
+      ...(givenSecret || generateSecret ? { ClientSecret: givenSecret ?? randomString(LOWER_ALNUM, 51) } : {}),
+      CreationDate: t,
+      LastModifiedDate: t,
+      ...settings,
+    };
     pool.clients[clientId] = client;
     ctx.save();
     return { UserPoolClient: describeClient(client) };
   }
 
+  function updateUserPoolClient(input: Input) {
+    const pool = poolOf(input);
+    const old = clientOf(pool, clientIdOf(input));
+    const name = optString(input, 'ClientName', { min: 1, max: 128, pattern: PATTERNS.clientName }) ?? old.ClientName;
+    const settings = clientSettings(pool, input);
+    const client: ClientRecord = {
+      ClientId: old.ClientId,
+      ClientName: name,
+      UserPoolId: pool.Id,
+      ...(old.ClientSecret !== undefined ? { ClientSecret: old.ClientSecret } : {}),
+      CreationDate: old.CreationDate,
+      LastModifiedDate: now(),
+      ...settings,
+    };
+    pool.clients[client.ClientId] = client;
+    ctx.save();
+    return { UserPoolClient: describeClient(client) };
+  }
 
   function listUserPoolClients(input: Input) {
     const pool = poolOf(input);
@@ -107,6 +136,7 @@ export function clientHandlers(c: IdpContext): Handlers {
       const pool = poolOf(i);
       return { UserPoolClient: describeClient(clientOf(pool, clientIdOf(i))) };
     },
+    UpdateUserPoolClient: updateUserPoolClient,
     ListUserPoolClients: listUserPoolClients,
     DeleteUserPoolClient: (i) => {
       const pool = poolOf(i);

@@ -149,3 +149,50 @@ describe('principal tags come only from claims the token carries', () => {
     expect(await tagsVia(f.clientId)).toEqual({ tenant: 'acme', userid: sub });
   });
 });
+
+describe('UpdateUserPoolClient replaces the client settings, with the same validation as CreateUserPoolClient', () => {
+  const FLOWS = ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'];
+  it('granting the claim reaches the next ID token; an update that leaves ReadAttributes out restores AWS default (no custom attribute)', async () => {
+    const f = await userPoolFixture();
+    await f.createUser('alice', { email: 'alice@example.com', 'custom:tenant': 'acme' });
+    const id = await client(f, {});
+    const before = (await f.call('DescribeUserPoolClient', { UserPoolId: f.poolId, ClientId: id })).UserPoolClient;
+    expect(claimsOf((await signIn(f, id, 'alice')).IdToken)).not.toHaveProperty('custom:tenant');
+
+    const updated = (await f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ExplicitAuthFlows: FLOWS, ReadAttributes: [...STANDARD_READABLE, 'custom:tenant'], WriteAttributes: ['email'] })).UserPoolClient;
+    expect(updated).toMatchObject({ ClientId: id, ClientName: 'other', UserPoolId: f.poolId, ReadAttributes: [...STANDARD_READABLE, 'custom:tenant'], WriteAttributes: ['email'] });
+    expect(updated.CreationDate).toEqual(before.CreationDate);
+    expect((await f.call('DescribeUserPoolClient', { UserPoolId: f.poolId, ClientId: id })).UserPoolClient).toEqual(updated);
+    expect(claimsOf((await signIn(f, id, 'alice')).IdToken)['custom:tenant']).toBe('acme');
+
+    // Not given = AWS's default, not "unchanged": the claim is gone again, and so are the auth flows.
+    const reset = (await f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ClientName: 'renamed', ExplicitAuthFlows: FLOWS })).UserPoolClient;
+    expect(reset.ClientName).toBe('renamed');
+    expect(reset).not.toHaveProperty('ReadAttributes');
+    expect(reset).not.toHaveProperty('WriteAttributes');
+    expect(claimsOf((await signIn(f, id, 'alice')).IdToken)).not.toHaveProperty('custom:tenant');
+    const noFlows = (await f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id })).UserPoolClient;
+    expect(noFlows.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_CUSTOM_AUTH']);
+  });
+
+  it('WriteAttributes granted by an update let the user write the claim (what init and doctor refuse); the refusal comes back with the next update', async () => {
+    const f = await userPoolFixture();
+    await f.createUser('alice', { 'custom:tenant': 'acme' });
+    const id = await client(f, {});
+    await f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ExplicitAuthFlows: FLOWS, WriteAttributes: ['custom:tenant'] });
+    const { AccessToken } = await signIn(f, id, 'alice');
+    expect(await f.call('UpdateUserAttributes', { AccessToken, UserAttributes: [{ Name: 'custom:tenant', Value: 'globex' }] }, anonymous)).toEqual({});
+    await f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ExplicitAuthFlows: FLOWS, WriteAttributes: ['email'] });
+    await expectError(f.call('UpdateUserAttributes', { AccessToken, UserAttributes: [{ Name: 'custom:tenant', Value: 'acme' }] }, anonymous), 'NotAuthorizedException', UNAUTHORIZED_WRITE);
+  });
+
+  it('refuses an unknown attribute, bad flows or validity, and a client that does not exist; nothing changes', async () => {
+    const f = await userPoolFixture();
+    const id = await client(f, { ReadAttributes: ['email'] });
+    await expectError(f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ReadAttributes: ['custom:nope'] }), 'InvalidParameterException', 'Invalid read/write attribute specified: custom:nope');
+    await expectError(f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ExplicitAuthFlows: ['USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH'] }), 'InvalidParameterException');
+    await expectError(f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, IdTokenValidity: 2, TokenValidityUnits: { IdToken: 'days' } }), 'InvalidParameterException');
+    await expectError(f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: 'nosuchclient0000000000000' }), 'ResourceNotFoundException');
+    expect((await f.call('DescribeUserPoolClient', { UserPoolId: f.poolId, ClientId: id })).UserPoolClient.ReadAttributes).toEqual(['email']);
+  });
+});
