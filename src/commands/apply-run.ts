@@ -28,6 +28,8 @@ export interface ApplyCommandOptions {
 export async function runApply(opts: ApplyCommandOptions, deps: Deps): Promise<PlannedApply | ApplyResult> {
   const engine = await import('../ops/apply/index.js');
   // The file is read and checked before the config's AWS side is touched: bad input is exit 2 with no call.
+  // Flags first, then the file: a bad flag is reported as such whatever the file holds.
+  const concurrency = engine.boundedConcurrency(opts.concurrency);
   let spec = opts.spec;
   let source = 'the command line';
   if (opts.file !== undefined) {
@@ -38,7 +40,6 @@ export async function runApply(opts: ApplyCommandOptions, deps: Deps): Promise<P
   if (!spec) throw new UsageError('apply needs -f <file> (or - for stdin)', 'usage');
   const config = await deps.config();
   engine.assertSpecFitsConfig(config, spec, source);
-  const concurrency = engine.boundedConcurrency(opts.concurrency);
 
   const cc = await commandContext(deps, opts.purpose);
   const { progressReporter } = await import('../io/progress-bar.js');

@@ -83,6 +83,7 @@ export async function readSpecFile(path: string, stdin?: Readable): Promise<{ te
 
 export function parseSpecText(text: string, source: string, format: SpecFormat): TenantsSpec {
   const clean = text.replace(/^\uFEFF/, '');
+  if (clean.trim() === '') throw new UsageError(`tenants file ${source} is empty; expected {"tenants": [{"id": "acme"}, ...]} (an empty list: {"tenants": []})`, 'spec_invalid');
   let raw: unknown;
   if (format === 'json') {
     try {
