@@ -11,6 +11,7 @@ import {
   TAG_SCOPES,
   TAG_STACK,
   TAG_TENANT,
+  TENANT_PIN_TAG,
   MANAGED_BY_VALUE,
   USER_ID_TAG,
   arnPartition,
@@ -32,8 +33,11 @@ import type { ConditionBlock, PolicyDocument, PolicyStatement } from './types.js
 
 const VERSION = '2012-10-17' as const;
 
-/** The policy variable the boundary uses for "this role's tenant": the role's own tag. */
-export const TENANT_TAG_VARIABLE = `\${aws:PrincipalTag/${TAG_TENANT}}`;
+/**
+ * The policy variable for "this session's tenant": the role's own tag in role mode, the session
+ * tag mapped from the tenant claim in ABAC mode. The key has no ':' (see TENANT_PIN_TAG).
+ */
+export const TENANT_TAG_VARIABLE = `\${aws:PrincipalTag/${TENANT_PIN_TAG}}`;
 export const USER_ID_VARIABLE = `\${aws:PrincipalTag/${USER_ID_TAG}}`;
 /** Session tags Cognito may set on a tenant role session; nothing else (never isoctl:*). */
 export const ALLOWED_SESSION_TAG_KEYS = [USER_ID_TAG];
@@ -83,7 +87,7 @@ export function buildTrustPolicy(config: StackConfig): PolicyDocument {
   ];
   if (usesSessionTags(config)) {
     // The identity pool sets the `userid` session tag from the token's `sub`. Only that key:
-    // a session tag named isoctl:tenant would override the role's own tag the boundary trusts.
+    // a session tag named isoctl-tenant would override the role's own tag the boundary trusts.
     statements.push({
       Sid: 'CognitoSessionTags',
       Effect: 'Allow',
@@ -226,7 +230,7 @@ export function buildDataPolicy(config: StackConfig, tenant: string, scopes?: st
 
 /**
  * The stack's permissions boundary: the most any tenant role may ever do. It names no tenant:
- * `${aws:PrincipalTag/isoctl:tenant}` is the role's own tag, which no session tag may override
+ * `${aws:PrincipalTag/isoctl-tenant}` is the role's own tag, which no session tag may override
  * (see the trust policy), so even a widened inline policy stays inside the role's tenant.
  */
 export function buildBoundaryPolicy(config: StackConfig): PolicyDocument {
@@ -282,7 +286,7 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Action: 'iam:TagRole',
       Resource: roles,
       Condition: {
-        'ForAllValues:StringEquals': { 'aws:TagKeys': uniqueSorted([TAG_MANAGED_BY, TAG_SCOPES, TAG_STACK, TAG_TENANT]) },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': uniqueSorted([TAG_MANAGED_BY, TAG_SCOPES, TAG_STACK, TAG_TENANT, TENANT_PIN_TAG]) },
         Null: { 'aws:TagKeys': 'false' },
         StringEquals: requestTags,
       },

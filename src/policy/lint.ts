@@ -7,7 +7,7 @@ import { dynamoActionKind, s3ActionKind, serviceOf, uniqueSorted } from './actio
 import { buildBoundaryPolicy, buildOperatorPolicy, buildTenantRole, resolveScopes, scopeActions, type TenantRoleSpec } from './documents.js';
 import { indexProblems } from './indexes.js';
 import { checkStackLimits, checkTenantLimits } from './limits.js';
-import { bucketArn, boundaryPolicyArn, tableArn, tenantPrefix, tenantTableName, TAG_TENANT } from './names.js';
+import { bucketArn, boundaryPolicyArn, tableArn, tenantPrefix, tenantTableName, TAG_TENANT, TENANT_PIN_TAG } from './names.js';
 import { globMatch, parseTemplate } from './pattern.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
@@ -253,12 +253,12 @@ function lintTrust(d: LabelledDocument, f: LintFinding[]): void {
     }
     if (actions.some((a) => actionPatternMatches(a, 'sts:TagSession'))) {
       const allowedKeys = keyValues('ForAllValues:StringEquals', 'aws:TagKeys');
-      if (allowedKeys.length === 0 || allowedKeys.some((k) => k.toLowerCase().startsWith('isoctl:')))
+      if (allowedKeys.length === 0 || allowedKeys.some((k) => k.toLowerCase().startsWith('isoctl:') || k.toLowerCase() === TENANT_PIN_TAG))
         f.push({
           rule: 'session-tags-can-override-tenant',
           severity: 'error',
           location: where(d, i, s, 'Action sts:TagSession'),
-          why: `a session tag named ${TAG_TENANT} would replace the role's own tag, and the permissions boundary trusts \${aws:PrincipalTag/${TAG_TENANT}} to pin the role to its tenant`,
+          why: `a session tag named ${TENANT_PIN_TAG} (or any ${TAG_TENANT.split(':')[0]}: key) would replace the role's own tag, and the permissions boundary trusts \${aws:PrincipalTag/${TENANT_PIN_TAG}} to pin the role to its tenant`,
           fix: 'restrict sts:TagSession with "ForAllValues:StringEquals": {"aws:TagKeys": ["userid"]} (plus the Null guard)',
         });
     }
@@ -335,7 +335,7 @@ export function lintPolicies(config: StackConfig, tenants: string[], options: Li
     if (d.kind === 'trust') lintTrust(d, f);
     else if (d.kind !== 'operator') lintStatements(d, f);
     if (d.kind === 'data' && d.tenant !== undefined) lintTenantWildcards(d, d.tenant, f);
-    if (d.kind === 'boundary') lintTenantWildcards(d, `\${aws:PrincipalTag/${TAG_TENANT}}`, f);
+    if (d.kind === 'boundary') lintTenantWildcards(d, `\${aws:PrincipalTag/${TENANT_PIN_TAG}}`, f);
     if ((d.kind === 'data' || d.kind === 'boundary') && statementsOf(d.doc).length === 0)
       f.push({
         rule: d.kind === 'data' ? 'empty-data-policy' : 'empty-boundary',

@@ -7,6 +7,12 @@ export const INLINE_POLICY_NAME = 'isoctl-data';
 
 export const TAG_STACK = 'isoctl:stack';
 export const TAG_TENANT = 'isoctl:tenant';
+/**
+ * The principal tag that pins a session to its tenant: the role's own tag in role mode, the
+ * session tag the identity pool sets from the tenant claim in ABAC mode. No ':' in it: AWS
+ * documents `${aws:PrincipalTag/tag-key}` variables only with keys without ':' (docs/security.md).
+ */
+export const TENANT_PIN_TAG = 'isoctl-tenant';
 export const TAG_MANAGED_BY = 'isoctl:managed-by';
 /** Role tag recording the scopes a tenant was created with (set by `tenant create`). */
 export const TAG_SCOPES = 'isoctl:scopes';
@@ -53,6 +59,7 @@ export function tenantTags(config: StackConfig, tenant: string): Array<{ Key: st
     { Key: TAG_MANAGED_BY, Value: MANAGED_BY_VALUE },
     { Key: TAG_STACK, Value: config.stack },
     { Key: TAG_TENANT, Value: tenant },
+    { Key: TENANT_PIN_TAG, Value: tenant },
   ].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
 }
 

@@ -15,6 +15,7 @@ import {
   TAG_MANAGED_BY,
   TAG_STACK,
   TAG_TENANT,
+  TENANT_PIN_TAG,
   USER_ID_TAG,
   bucketArn,
   tableArn,
@@ -251,6 +252,7 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
     const others = options.allPairs && list.length > 1 ? list.filter((u) => u !== tenant) : [otherTenantFor(list, i)];
     const principal: Record<string, ContextValue | undefined> = {
       [`aws:PrincipalTag/${TAG_TENANT}`]: tenant,
+      [`aws:PrincipalTag/${TENANT_PIN_TAG}`]: tenant,
       [`aws:PrincipalTag/${TAG_STACK}`]: config.stack,
       [`aws:PrincipalTag/${TAG_MANAGED_BY}`]: MANAGED_BY_VALUE,
       'aws:PrincipalArn': tenantRoleArn(config, tenant),
@@ -279,6 +281,7 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
     ['unauthenticated identity', 'sts:AssumeRoleWithWebIdentity', { ...signedIn, [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: ['unauthenticated'] }, 'Deny'],
     ['identity of another pool', 'sts:AssumeRoleWithWebIdentity', { ...signedIn, [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: `${config.region}:00000000-0000-0000-0000-000000000000` }, 'Deny'],
     ['session tag overriding isoctl:tenant', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [TAG_TENANT] }, 'Deny'],
+    [`session tag overriding ${TENANT_PIN_TAG}`, 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [TENANT_PIN_TAG] }, 'Deny'],
     ['session tag overriding isoctl:stack', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG, TAG_STACK] }, 'Deny'],
   ];
   if (usesSessionTags(config)) trustProbes.push(['userid session tag', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG] }, 'Allow']);

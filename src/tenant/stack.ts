@@ -106,6 +106,7 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
 
   const stackTags = tagsRecord(tenantTags(config, '-'));
   delete stackTags['isoctl:tenant'];
+  delete stackTags['isoctl-tenant'];
   const boundaryArn = boundaryPolicyArn(config);
   const boundaryDoc = buildBoundaryPolicy(config);
   const lockTable = lockTableName(config);

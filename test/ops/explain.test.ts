@@ -233,8 +233,8 @@ describe('explain: isoctl\'s other causes', () => {
     expect(r.cause.fix.command).toBe('isoctl init');
   });
 
-  it('the boundary: the role lost its isoctl:tenant tag', () => {
-    const role = roleOf(config(), 'acme', (r) => delete r.tags['isoctl:tenant']);
+  it('the boundary: the role lost its isoctl-tenant tag (the one the boundary reads)', () => {
+    const role = roleOf(config(), 'acme', (r) => delete r.tags['isoctl-tenant']);
     const r = explain({ msg: message('dynamodb:GetItem', 'Orders'), role });
     expect(r.cause.id).toBe('tenant-tag');
     expect(r.tenant).toBe('acme');

@@ -48,6 +48,7 @@ describe('names', () => {
     expect(tenantRoleArn(cfg, 'acme')).toBe('arn:aws:iam::123456789012:role/isoctl/prod/isoctl-prod-acme');
     expect(boundaryPolicyArn(cfg)).toBe('arn:aws:iam::123456789012:policy/isoctl/prod/isoctl-prod-boundary');
     expect(tenantTags(cfg, 'acme')).toEqual([
+      { Key: 'isoctl-tenant', Value: 'acme' },
       { Key: 'isoctl:managed-by', Value: 'isoctl' },
       { Key: 'isoctl:stack', Value: 'prod' },
       { Key: 'isoctl:tenant', Value: 'acme' },

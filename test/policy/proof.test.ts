@@ -36,7 +36,7 @@ describe('proveIsolation', () => {
     const cfg = richConfig();
     const proof = proveIsolation(cfg, TENANTS, {
       dataPolicy: (t, scope) => mutate(buildDataPolicy(cfg, t, [scope]), (s) => s.split(`table/ledger-${t}"`).join(`table/ledger-${t}*"`)),
-      boundary: mutate(buildBoundaryPolicy(cfg), (s) => s.split('table/ledger-${aws:PrincipalTag/isoctl:tenant}"').join('table/ledger-${aws:PrincipalTag/isoctl:tenant}*"')),
+      boundary: mutate(buildBoundaryPolicy(cfg), (s) => s.split('table/ledger-${aws:PrincipalTag/isoctl-tenant}"').join('table/ledger-${aws:PrincipalTag/isoctl-tenant}*"')),
     });
     expect(proof.ok).toBe(false);
     const probe = proof.failures.find((f) => f.tenant === 'acme' && f.probe.includes('longer-tenant-id-table'));

@@ -3,7 +3,7 @@
 // deploy; the part whose replacement turns the answer into Allow is the cause. Without a config
 // to compare with, it says which policy type refuses.
 import { uniqueSorted } from '../../policy/actions.js';
-import { INLINE_POLICY_NAME, TAG_TENANT, policiesEqual, resolveScopes, type EvalResult, type PolicyDocument } from '../../policy/index.js';
+import { INLINE_POLICY_NAME, TENANT_PIN_TAG, policiesEqual, resolveScopes, type EvalResult, type PolicyDocument } from '../../policy/index.js';
 import type { StackConfig } from '../../config/schema.js';
 import { scopesFromTag } from '../../tenant/desired.js';
 import { TAG_SCOPES } from '../../tenant/names.js';
@@ -117,8 +117,8 @@ function stateCause(c: StateComponent, certainty: 'certain' | 'likely', env: Sta
       });
     return cause('boundary', certainty, 'the permissions boundary does not allow it', `The inline policy allows the request; the boundary ${role.boundaryArn} does not.`, { command: fixCmd, action: 'Re-run the create and `isoctl init`.' });
   }
-  const have = role.tags[TAG_TENANT];
-  return cause('tenant-tag', certainty, have === undefined ? `the role has no ${TAG_TENANT} tag` : `the role's ${TAG_TENANT} tag is ${JSON.stringify(have)}, not ${JSON.stringify(tenant)}`, `The stack's boundary allows only the partitions named by the role's own tag \${aws:PrincipalTag/${TAG_TENANT}}; with the tag ${have === undefined ? 'missing' : 'wrong'} it allows none of tenant ${tenant}'s.`, {
+  const have = role.tags[TENANT_PIN_TAG];
+  return cause('tenant-tag', certainty, have === undefined ? `the role has no ${TENANT_PIN_TAG} tag` : `the role's ${TENANT_PIN_TAG} tag is ${JSON.stringify(have)}, not ${JSON.stringify(tenant)}`, `The stack's boundary allows only the partitions named by the role's own tag \${aws:PrincipalTag/${TENANT_PIN_TAG}}; with the tag ${have === undefined ? 'missing' : 'wrong'} it allows none of tenant ${tenant}'s.`, {
     command: fixCmd,
     action: 'Re-run the create: it restores the tags.',
   });

@@ -3,7 +3,7 @@
 // role as IAM shows it (observed) and as isoctl would deploy it (desired), and the evaluator over
 // them. Every cause family reads the Analysis this returns.
 import { dynamoActionKind, serviceOf, uniqueSorted } from '../../policy/actions.js';
-import { TAG_TENANT, USER_ID_TAG, boundaryPolicyArn, buildBoundaryPolicy, buildDataPolicy, evaluate, resolveScopes, type ContextValue, type EvalResult } from '../../policy/index.js';
+import { TAG_TENANT, TENANT_PIN_TAG, USER_ID_TAG, boundaryPolicyArn, buildBoundaryPolicy, buildDataPolicy, evaluate, resolveScopes, type ContextValue, type EvalResult } from '../../policy/index.js';
 import { scopesFromTag } from '../../tenant/desired.js';
 import { TAG_SCOPES } from '../../tenant/names.js';
 import { asDoc, mergeTags, PLACEHOLDER_SUB, tableFor, type Analysis, type ExplainInput, type RequestModel, type RoleSnapshot, type SessionOrigin, type StateModel } from './model.js';
@@ -77,7 +77,7 @@ export function buildAnalysis(input: ExplainInput, role: RoleSnapshot, tenant: s
     desired = {
       identity: [buildDataPolicy(config, tenant, scopes)],
       boundary: buildBoundaryPolicy(config),
-      roleTags: { ...role.tags, [TAG_TENANT]: tenant },
+      roleTags: { ...role.tags, [TAG_TENANT]: tenant, [TENANT_PIN_TAG]: tenant },
     };
   }
 

@@ -6,7 +6,7 @@ import { AwsCallError } from '../../aws/errors.js';
 import { FailedError } from '../../errors.js';
 import { stackPath, type StackConfig } from '../../config/schema.js';
 import { roleName, TENANT_ID_PATTERN } from '../../config/tenant-id.js';
-import { INLINE_POLICY_NAME, MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_SCOPES, TAG_STACK, TAG_TENANT, policiesEqual } from '../../policy/index.js';
+import { INLINE_POLICY_NAME, MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_SCOPES, TAG_STACK, TAG_TENANT, TENANT_PIN_TAG, policiesEqual } from '../../policy/index.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import type { DesiredTenant } from '../desired.js';
 import type { Step } from './step.js';
@@ -40,6 +40,7 @@ export function owned(config: Pick<StackConfig, 'stack'>, role: ObservedRole, te
   if (tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE) return notOwned(`role ${role.name} does not carry the tag ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE}`);
   if (tags[TAG_STACK] !== config.stack) return notOwned(`role ${role.name} carries ${TAG_STACK}=${tags[TAG_STACK] ?? '(none)'}, not ${config.stack}`);
   if (tags[TAG_TENANT] !== undefined && tags[TAG_TENANT] !== t) return notOwned(`role ${role.name} carries ${TAG_TENANT}=${tags[TAG_TENANT]}, not ${t}: it is tagged for another tenant`);
+  if (tags[TENANT_PIN_TAG] !== undefined && tags[TENANT_PIN_TAG] !== t) return notOwned(`role ${role.name} carries ${TENANT_PIN_TAG}=${tags[TENANT_PIN_TAG]}, not ${t}: it is tagged for another tenant`);
   return OWNED;
 }
 
