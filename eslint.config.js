@@ -1,6 +1,7 @@
 // ESLint holds isoctl's layering (CONVENTIONS 3, 5 and 14); a violation names its rule, e.g.
 // `no-restricted-imports`. Import cycles are checked next to it by scripts/check-cycles.mjs (dpdm),
 // because eslint-plugin-import-x's no-cycle skips type-only imports and type-level cycles count here.
+import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 const sdk = {
@@ -33,6 +34,16 @@ export default tseslint.config(
       // A leading underscore marks a parameter or binding that is unused on purpose (an interface's shape, a rest-omit).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       'no-control-regex': 'error',
+    },
+  },
+  {
+    // The line-length limit, the same as Prettier's printWidth (.prettierrc.json). Strings, template
+    // literals, regex literals and comments with a URL may be longer (messages and AWS ARNs read
+    // better whole). ESLint's core max-len is deprecated (removed in ESLint 11): ESLint Stylistic keeps it.
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    plugins: { '@stylistic': stylistic },
+    rules: {
+      '@stylistic/max-len': ['error', { code: 160, tabWidth: 2, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
     },
   },
   {

@@ -197,7 +197,9 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
     const commandNames = new Set(['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])]);
     await program.parseAsync(resolveHelpCommand(sandboxBeforeCommand(argv, commandNames), program), { from: 'user' });
   } catch (err) {
-    exitCode = reportError(err, output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }), controller.signal.aborted, { profile });
+    exitCode = reportError(err, output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }), controller.signal.aborted, {
+      profile,
+    });
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -35,7 +35,10 @@ export interface UserPoolClientInfo {
   clientId: string;
   hasSecret: boolean;
   explicitAuthFlows: string[];
-  /** Attributes the client may read into ID tokens / write for its users; 'default' = AWS's default set (standard attributes only, no custom:). Absent: not read. */
+  /**
+   * Attributes the client may read into ID tokens / write for its users; 'default' = AWS's default
+   * set (standard attributes only, no custom:). Absent: not read.
+   */
   readAttributes?: string[] | 'default';
   writeAttributes?: string[] | 'default';
 }
@@ -79,7 +82,11 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
     precedence: g?.Precedence,
     createdAt: g?.CreationDate ? new Date(g.CreationDate).getTime() : undefined,
   });
-  const toUser = (username: string, attrs: Array<{ Name?: string | undefined; Value?: string | undefined }> | undefined, status: string | undefined): UserInfo => {
+  const toUser = (
+    username: string,
+    attrs: Array<{ Name?: string | undefined; Value?: string | undefined }> | undefined,
+    status: string | undefined,
+  ): UserInfo => {
     const attributes: Record<string, string> = {};
     for (const a of attrs ?? []) if (a.Name) attributes[a.Name] = a.Value ?? '';
     return { username, sub: attributes.sub, status, attributes };
@@ -118,7 +125,15 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
       ),
     describeUserPoolClient: async (userPoolId, clientId) => {
       const r = await describeUserPoolClient(userPoolId, clientId);
-      return r && { clientId: r.clientId, hasSecret: r.hasSecret, explicitAuthFlows: r.explicitAuthFlows, readAttributes: r.readAttributes, writeAttributes: r.writeAttributes };
+      return (
+        r && {
+          clientId: r.clientId,
+          hasSecret: r.hasSecret,
+          explicitAuthFlows: r.explicitAuthFlows,
+          readAttributes: r.readAttributes,
+          writeAttributes: r.writeAttributes,
+        }
+      );
     },
     createGroup: (userPoolId, g) =>
       run('CreateGroup', async (m, c) => {
@@ -164,7 +179,10 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
       orUndefined(
         run('AdminGetUser', async (m, c) => {
           const res = await c.send(new m.AdminGetUserCommand({ UserPoolId: userPoolId, Username: username }));
-          return { ...toUser(res.Username ?? username, res.UserAttributes, res.UserStatus), createdAt: res.UserCreateDate ? new Date(res.UserCreateDate).getTime() : undefined };
+          return {
+            ...toUser(res.Username ?? username, res.UserAttributes, res.UserStatus),
+            createdAt: res.UserCreateDate ? new Date(res.UserCreateDate).getTime() : undefined,
+          };
         }),
       ),
     adminUpdateUserAttributes: (userPoolId, username, attributes) =>

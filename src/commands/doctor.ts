@@ -14,7 +14,13 @@ export async function runDoctor(deps: Deps): Promise<DoctorResult> {
   const apis = await deps.apis();
   const spinner = spinnerEnabled(deps.io.streams, deps.io.opts.quiet, deps.io.opts.noColor) ? deps.io.spinner(`checking stack ${config.stack}`) : undefined;
   try {
-    return await runDoctorChecks(apis, apis.scans, config, { now: () => deps.clock.now(), sleep: (ms, s) => deps.clock.sleep(ms, s), signal: deps.signal }, apis.target.region);
+    return await runDoctorChecks(
+      apis,
+      apis.scans,
+      config,
+      { now: () => deps.clock.now(), sleep: (ms, s) => deps.clock.sleep(ms, s), signal: deps.signal },
+      apis.target.region,
+    );
   } finally {
     spinner?.stop();
   }

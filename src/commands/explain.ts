@@ -68,8 +68,24 @@ export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<Expl
   let facts: RequestFacts;
   try {
     facts = factsFromFlags(
-      { key: opts.key, attributes: opts.attributes, select: opts.select, noProjection: opts.noProjection, principalTag: opts.principalTag, noPrincipalTags: opts.noPrincipalTags, request, idToken: opts.idToken },
-      { action: denial.action, table: denial.table, region: denial.region ?? config?.region ?? 'us-east-1', accountId: denial.accountId ?? config?.accountId ?? '000000000000', config, tenant: tenantGuess },
+      {
+        key: opts.key,
+        attributes: opts.attributes,
+        select: opts.select,
+        noProjection: opts.noProjection,
+        principalTag: opts.principalTag,
+        noPrincipalTags: opts.noPrincipalTags,
+        request,
+        idToken: opts.idToken,
+      },
+      {
+        action: denial.action,
+        table: denial.table,
+        region: denial.region ?? config?.region ?? 'us-east-1',
+        accountId: denial.accountId ?? config?.accountId ?? '000000000000',
+        config,
+        tenant: tenantGuess,
+      },
     );
   } catch (err) {
     if (err instanceof FactInputError) throw new UsageError(`${FACT_FLAGS[err.input]}: ${err.message}`, 'bad_flag');

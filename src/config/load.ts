@@ -74,7 +74,15 @@ export function validateConfig(raw: unknown, source: string): StackConfig {
 
 /** The field names the schema allows at `path` (for "did you mean"): object shapes, through arrays, records, defaults and unions. */
 export function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  type Def = { type: string; shape?: Record<string, { def: Def }>; element?: { def: Def }; innerType?: { def: Def }; in?: { def: Def }; valueType?: { def: Def }; options?: Array<{ def: Def }> };
+  type Def = {
+    type: string;
+    shape?: Record<string, { def: Def }>;
+    element?: { def: Def };
+    innerType?: { def: Def };
+    in?: { def: Def };
+    valueType?: { def: Def };
+    options?: Array<{ def: Def }>;
+  };
   let defs: Def[] = [(stackConfigSchema as unknown as { def: Def }).def];
   const unwrap = (d: Def): Def[] => {
     if (d.innerType) return unwrap(d.innerType.def);

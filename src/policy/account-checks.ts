@@ -31,7 +31,10 @@ export function classicFlowProblem(config: StackConfig, allowClassicFlow: boolea
 }
 
 /** In rules mode the tenant comes from a token claim: the app client must be able to read it and must not let users write it. */
-export function tenantClaimProblems(config: StackConfig, client: { clientId: string; readAttributes?: AttributeList; writeAttributes?: AttributeList }): AccountProblem[] {
+export function tenantClaimProblems(
+  config: StackConfig,
+  client: { clientId: string; readAttributes?: AttributeList; writeAttributes?: AttributeList },
+): AccountProblem[] {
   if (config.mapping !== 'rules') return [];
   const claim = config.tenantClaim;
   const out: AccountProblem[] = [];
@@ -44,7 +47,7 @@ export function tenantClaimProblems(config: StackConfig, client: { clientId: str
   if (client.readAttributes !== undefined && !inList(client.readAttributes, claim))
     out.push({
       code: 'claim-unreadable',
-      message: `app client ${client.clientId} cannot read ${claim} (ReadAttributes${client.readAttributes === 'default' ? ' unset: AWS\'s default set has no custom attribute' : ''}): it is not in the ID token, so no rule can match and nobody gets a role`,
+      message: `app client ${client.clientId} cannot read ${claim} (ReadAttributes${client.readAttributes === 'default' ? " unset: AWS's default set has no custom attribute" : ''}): it is not in the ID token, so no rule can match and nobody gets a role`,
       fix: `add ${claim} to the client's ReadAttributes (aws cognito-idp update-user-pool-client --user-pool-id ${config.userPoolId} --client-id ${client.clientId} --read-attributes <the current ones> ${claim})`,
     });
   return out;

@@ -21,7 +21,12 @@ export interface AttachedSandbox extends SandboxHandle {
 
 const ATTACH_WAIT_MS = 15_000;
 
-async function post(endpoint: string, path: string, doc: unknown, signal?: AbortSignal): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+async function post(
+  endpoint: string,
+  path: string,
+  doc: unknown,
+  signal?: AbortSignal,
+): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
   try {
     const res = await fetch(`${endpoint}${path}`, {
       method: 'POST',
@@ -41,7 +46,12 @@ async function register(info: ServerInfo, signal?: AbortSignal): Promise<boolean
   return answer?.status === 200 && answer.body.instanceId === info.instanceId;
 }
 
-export async function attachSandbox(opts: { stateDir: string; log?: (m: string) => void; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<AttachedSandbox> {
+export async function attachSandbox(opts: {
+  stateDir: string;
+  log?: (m: string) => void;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}): Promise<AttachedSandbox> {
   const stateDir = resolve(opts.stateDir);
   const log = opts.log ?? (() => undefined);
   const settings = settingsFromEnv(opts.env ?? process.env);

@@ -181,7 +181,12 @@ export function userHandlers(k: IamKit): Record<string, Handler> {
     const ids = Object.keys(user.keys).sort(cmp);
     const page = paginate(ids, (id) => id, marker, maxItems);
     return {
-      AccessKeyMetadata: page.page.map((id) => ({ UserName: user.name, AccessKeyId: id, Status: user.keys[id]!.status, CreateDate: new Date(user.keys[id]!.createdAt) })),
+      AccessKeyMetadata: page.page.map((id) => ({
+        UserName: user.name,
+        AccessKeyId: id,
+        Status: user.keys[id]!.status,
+        CreateDate: new Date(user.keys[id]!.createdAt),
+      })),
       IsTruncated: page.isTruncated,
       Marker: page.marker,
     };

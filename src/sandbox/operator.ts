@@ -53,8 +53,10 @@ export async function provisionOperator(opts: OperatorOptions): Promise<Operator
       const versions = (await iam.send(new sdk.ListPolicyVersionsCommand({ PolicyArn: policyArn }))).Versions ?? [];
       // Keep room for the new version: drop the oldest non-default one when at AWS's 5-version cap.
       const old = versions.filter((v) => !v.IsDefaultVersion);
-      if (versions.length >= 5 && old.length > 0) await iam.send(new sdk.DeletePolicyVersionCommand({ PolicyArn: policyArn, VersionId: old[old.length - 1]!.VersionId! }));
-      policyVersion = (await iam.send(new sdk.CreatePolicyVersionCommand({ PolicyArn: policyArn, PolicyDocument: document, SetAsDefault: true }))).PolicyVersion!.VersionId!;
+      if (versions.length >= 5 && old.length > 0)
+        await iam.send(new sdk.DeletePolicyVersionCommand({ PolicyArn: policyArn, VersionId: old[old.length - 1]!.VersionId! }));
+      policyVersion = (await iam.send(new sdk.CreatePolicyVersionCommand({ PolicyArn: policyArn, PolicyDocument: document, SetAsDefault: true })))
+        .PolicyVersion!.VersionId!;
     } catch (err) {
       if ((err as Error).name !== 'NoSuchEntityException') throw err;
       await iam.send(new sdk.CreatePolicyCommand({ PolicyName: operatorPolicyName(opts.config.stack), PolicyDocument: document, Description: `isoctl operator policy of stack ${opts.config.stack}` }));

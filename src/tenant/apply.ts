@@ -44,7 +44,13 @@ function tolerate(kind: AwsCallError['kind']) {
   };
 }
 
-export async function applySteps(ctx: TenantContext, steps: Step[], desired: DesiredTenant | undefined, tenant: string, onStep?: (s: StepReport) => void): Promise<StepReport[]> {
+export async function applySteps(
+  ctx: TenantContext,
+  steps: Step[],
+  desired: DesiredTenant | undefined,
+  tenant: string,
+  onStep?: (s: StepReport) => void,
+): Promise<StepReport[]> {
   const { apis, config } = ctx;
   const reports: StepReport[] = [];
   const ruleSteps = steps.filter((s) => s.action === 'put-rule');
@@ -62,7 +68,14 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
         case 'create-role': {
           const d = need(desired, 'desired state');
           const r = await apis.iam
-            .createRole({ name: d.role.name, path: d.role.path, trustPolicy: d.role.trustJson, permissionsBoundaryArn: d.role.boundaryArn, tags: d.role.tags, description: `isoctl tenant ${d.tenant} of stack ${d.stack}` })
+            .createRole({
+              name: d.role.name,
+              path: d.role.path,
+              trustPolicy: d.role.trustJson,
+              permissionsBoundaryArn: d.role.boundaryArn,
+              tags: d.role.tags,
+              description: `isoctl tenant ${d.tenant} of stack ${d.stack}`,
+            })
             .catch(tolerate('already-exists'));
           return r === 'already' ? 'already existed (an earlier run made it)' : undefined;
         }
@@ -110,13 +123,21 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
             .catch(tolerate('already-exists'));
           if (r === 'already') {
             // An earlier run made it; make sure it carries our role.
-            await apis.cognitoIdp.updateGroup(config.userPoolId, { name: step.target, roleArn: String(step.details?.roleArn), description: String(step.details?.description) });
+            await apis.cognitoIdp.updateGroup(config.userPoolId, {
+              name: step.target,
+              roleArn: String(step.details?.roleArn),
+              description: String(step.details?.description),
+            });
             return 'already existed; role set';
           }
           return undefined;
         }
         case 'update-group':
-          await apis.cognitoIdp.updateGroup(config.userPoolId, { name: step.target, roleArn: String(step.details?.roleArn), description: String(step.details?.description) });
+          await apis.cognitoIdp.updateGroup(config.userPoolId, {
+            name: step.target,
+            roleArn: String(step.details?.roleArn),
+            description: String(step.details?.description),
+          });
           return undefined;
         case 'put-rule': {
           if (rulesApplied) return undefined;
@@ -128,7 +149,8 @@ export async function applySteps(ctx: TenantContext, steps: Step[], desired: Des
         case 'create-probe-user': {
           const d = need(desired, 'desired state');
           const r = await apis.cognitoIdp.adminCreateUser(config.userPoolId, d.probe.username, d.probe.attributes).catch(tolerate('already-exists'));
-          if (r === 'already' && Object.keys(d.probe.attributes).length > 0) await apis.cognitoIdp.adminUpdateUserAttributes(config.userPoolId, d.probe.username, d.probe.attributes);
+          if (r === 'already' && Object.keys(d.probe.attributes).length > 0)
+            await apis.cognitoIdp.adminUpdateUserAttributes(config.userPoolId, d.probe.username, d.probe.attributes);
           return r === 'already' ? 'already existed' : undefined;
         }
         case 'update-probe-attributes': {

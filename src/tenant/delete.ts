@@ -106,7 +106,14 @@ const REMOVAL_RETRY_MS = 20_000;
  * rest keeps its own exit code.
  */
 async function removeSteps(ctx: TenantContext, steps: Step[], observed: ObservedTenant): Promise<RemovalItem[]> {
-  const rctx: RemovalContext = { ...ctx, now: () => ctx.now(), sleep: (ms, s) => ctx.sleep(ms, s), deadline: ctx.now() + REMOVAL_RETRY_MS, confirm: false, purpose: ctx.purpose };
+  const rctx: RemovalContext = {
+    ...ctx,
+    now: () => ctx.now(),
+    sleep: (ms, s) => ctx.sleep(ms, s),
+    deadline: ctx.now() + REMOVAL_RETRY_MS,
+    confirm: false,
+    purpose: ctx.purpose,
+  };
   const items: RemovalItem[] = [];
   const done = (step: Step, o: RemovalOutcome) => items.push({ ...step, state: o.state, detail: o.detail });
   const inlineSteps = steps.filter((s) => s.action === 'delete-inline-policy');

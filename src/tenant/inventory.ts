@@ -41,7 +41,11 @@ function ms(iso: string | undefined): number | undefined {
 }
 
 /** The status of a tenant from its pieces; `drift` only counts when role and mapping are linked. */
-function statusOf(pieces: { role: boolean; mapped: boolean; probe?: boolean; createdAt: Array<number | undefined> }, drift: DriftAspect[], now: number): TenantStatus {
+function statusOf(
+  pieces: { role: boolean; mapped: boolean; probe?: boolean; createdAt: Array<number | undefined> },
+  drift: DriftAspect[],
+  now: number,
+): TenantStatus {
   const { linkage, propagating } = linkageOf(pieces, now);
   if (linkage === 'orphan' || linkage === 'dangling') return propagating ? 'propagating' : linkage;
   return drift.length > 0 ? 'drift' : 'ok';
@@ -88,7 +92,11 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
       if (mapping.roleArn !== role.arn) drift.push('mapping');
       if (opts.deep) drift.push(...(await deepDrift(ctx, tenant)));
     }
-    const status = statusOf({ role: role !== undefined, mapped: mapping !== undefined, createdAt: [ms(role?.createDate), mapping?.createdAt] }, drift, ctx.now());
+    const status = statusOf(
+      { role: role !== undefined, mapped: mapping !== undefined, createdAt: [ms(role?.createDate), mapping?.createdAt] },
+      drift,
+      ctx.now(),
+    );
     tenants.push({
       tenant,
       status,
@@ -174,7 +182,12 @@ export async function showTenant(ctx: TenantContext, tenantId: string): Promise<
   const drift = driftOf(ctx, tenant, observed);
   const group = observed.mapping.kind === 'group' ? observed.mapping.group : undefined;
   const status = statusOf(
-    { role: observed.role !== undefined, mapped: mapping !== null, probe: observed.probe.user !== undefined, createdAt: [ms(observed.role?.createDate), group?.createdAt, observed.probe.user?.createdAt] },
+    {
+      role: observed.role !== undefined,
+      mapped: mapping !== null,
+      probe: observed.probe.user !== undefined,
+      createdAt: [ms(observed.role?.createDate), group?.createdAt, observed.probe.user?.createdAt],
+    },
     drift,
     ctx.now(),
   );

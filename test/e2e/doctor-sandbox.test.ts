@@ -97,7 +97,10 @@ describe('doctor on the sandbox (token mapping, granularity user)', () => {
   });
 
   it('the principal-tag map removed: principal-tags, fixed by `isoctl init`', async () => {
-    await apis.cognitoIdentity.setPrincipalTagAttributeMap(sb.config.identityPoolId, cognitoProviderName(sb.region, sb.config.userPoolId), { useDefaults: true, principalTags: {} });
+    await apis.cognitoIdentity.setPrincipalTagAttributeMap(sb.config.identityPoolId, cognitoProviderName(sb.region, sb.config.userPoolId), {
+      useDefaults: true,
+      principalTags: {},
+    });
     const { code, doc } = await doctor();
     expect(code).toBe(1);
     expect(problems(doc)).toEqual(['principal-tags']);
@@ -143,12 +146,28 @@ describe('doctor on the sandbox (token mapping, granularity user)', () => {
     const client = new CognitoIdentityClient({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials });
     const pool = await client.send(new DescribeIdentityPoolCommand({ IdentityPoolId: sb.config.identityPoolId }));
     const { $metadata: _m, ...input } = pool;
-    await client.send(new UpdateIdentityPoolCommand({ ...input, IdentityPoolId: pool.IdentityPoolId!, IdentityPoolName: pool.IdentityPoolName!, AllowUnauthenticatedIdentities: false, CognitoIdentityProviders: [] }));
+    await client.send(
+      new UpdateIdentityPoolCommand({
+        ...input,
+        IdentityPoolId: pool.IdentityPoolId!,
+        IdentityPoolName: pool.IdentityPoolName!,
+        AllowUnauthenticatedIdentities: false,
+        CognitoIdentityProviders: [],
+      }),
+    );
     const { code, doc } = await doctor();
     expect(code).toBe(1);
     expect(problems(doc)).toContain('identity-pool');
     expect(finding(doc, 'identity-pool').message).toMatch(/does not list the provider/);
-    await client.send(new UpdateIdentityPoolCommand({ ...input, IdentityPoolId: pool.IdentityPoolId!, IdentityPoolName: pool.IdentityPoolName!, AllowUnauthenticatedIdentities: false, CognitoIdentityProviders: pool.CognitoIdentityProviders }));
+    await client.send(
+      new UpdateIdentityPoolCommand({
+        ...input,
+        IdentityPoolId: pool.IdentityPoolId!,
+        IdentityPoolName: pool.IdentityPoolName!,
+        AllowUnauthenticatedIdentities: false,
+        CognitoIdentityProviders: pool.CognitoIdentityProviders,
+      }),
+    );
     client.destroy();
     await healthyAgain();
   });

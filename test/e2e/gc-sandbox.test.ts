@@ -228,7 +228,13 @@ describe('gc under throttling faults (rules mapping; the run ends in the right s
     await sleep(2200);
     await sb.stop(); // keeps the state dir
 
-    faulty = await startSandbox({ stateDir: sb.stateDir, lag: { iam: 200, cognito: 200, dynamodb: 200 }, faults: { throttle: 0.3 }, seed: 7, waitForAttached: false });
+    faulty = await startSandbox({
+      stateDir: sb.stateDir,
+      lag: { iam: 200, cognito: 200, dynamodb: 200 },
+      faults: { throttle: 0.3 },
+      seed: 7,
+      waitForAttached: false,
+    });
     const logBefore = readFileSync(faulty.requestLogPath, 'utf8').split('\n').filter(Boolean).length;
     const r = await cli(['gc', '--apply', '--yes', '--min-age', '2s', '--json']);
     expect(r.code, r.stderr).toBe(0);

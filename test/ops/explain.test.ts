@@ -56,15 +56,33 @@ function message(action: string, table: string, role = 'isoctl-prod-acme'): stri
   });
 }
 
-function explain(opts: { cfg?: StackConfig; msg: string; role?: RoleSnapshot | undefined; flags?: FactFlags; map?: Record<string, string> | undefined; mapKnown?: boolean; at?: number }) {
+function explain(opts: {
+  cfg?: StackConfig;
+  msg: string;
+  role?: RoleSnapshot | undefined;
+  flags?: FactFlags;
+  map?: Record<string, string> | undefined;
+  mapKnown?: boolean;
+  at?: number;
+}) {
   const cfg = opts.cfg ?? config();
   const denial = parseAccessDenied(opts.msg);
-  const facts = factsFromFlags(opts.flags ?? {}, { action: denial.action, table: denial.table, region: REGION, accountId: ACCOUNT, config: cfg, tenant: 'acme' });
+  const facts = factsFromFlags(opts.flags ?? {}, {
+    action: denial.action,
+    table: denial.table,
+    region: REGION,
+    accountId: ACCOUNT,
+    config: cfg,
+    tenant: 'acme',
+  });
   const input: ExplainInput = {
     denial,
     config: cfg,
     role: 'role' in opts ? opts.role : roleOf(cfg, 'acme'),
-    principalTagMap: { known: opts.mapKnown ?? cfg.granularity === 'user', tags: 'map' in opts ? opts.map : cfg.granularity === 'user' ? { userid: 'sub' } : undefined },
+    principalTagMap: {
+      known: opts.mapKnown ?? cfg.granularity === 'user',
+      tags: 'map' in opts ? opts.map : cfg.granularity === 'user' ? { userid: 'sub' } : undefined,
+    },
     facts,
     at: opts.at ?? NOW,
   };

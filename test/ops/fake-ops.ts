@@ -16,7 +16,17 @@ export class FakeOps implements AccountScansApi {
     this.rec('iam', 'ListRoles');
     return [...this.fake.roles.values()]
       .filter((r) => r.path.startsWith(prefix))
-      .map((r) => ({ name: r.name, arn: r.arn, path: r.path, roleId: r.roleId, createDate: r.createDate, description: undefined, trustPolicy: JSON.parse(r.trust), permissionsBoundaryArn: undefined, tags: undefined }));
+      .map((r) => ({
+        name: r.name,
+        arn: r.arn,
+        path: r.path,
+        roleId: r.roleId,
+        createDate: r.createDate,
+        description: undefined,
+        trustPolicy: JSON.parse(r.trust),
+        permissionsBoundaryArn: undefined,
+        tags: undefined,
+      }));
   }
   async listGroupsWithDates() {
     this.rec('cognito-idp', 'ListGroups');
@@ -26,7 +36,13 @@ export class FakeOps implements AccountScansApi {
     this.rec('cognito-idp', 'ListUsers');
     return [...this.fake.users.entries()]
       .filter(([n]) => n.startsWith(prefix))
-      .map(([username, u]) => ({ username, sub: u.sub, status: u.status, attributes: { ...u.attributes }, createDate: this.userDates.get(username) ?? new Date(Date.now() - 2 * HOUR).toISOString() }));
+      .map(([username, u]) => ({
+        username,
+        sub: u.sub,
+        status: u.status,
+        attributes: { ...u.attributes },
+        createDate: this.userDates.get(username) ?? new Date(Date.now() - 2 * HOUR).toISOString(),
+      }));
   }
   /** What GetAccountSummary answers. */
   summary: Record<string, number> = { Roles: 0, RolesQuota: 1000 };

@@ -219,7 +219,9 @@ describe('serializePolicy and policiesEqual', () => {
   const doc = buildDataPolicy(makeConfig(), 'acme');
 
   it('stable key order whatever the input order', () => {
-    const shuffled: PolicyDocument = JSON.parse(JSON.stringify({ Statement: statements(doc).map((s) => Object.fromEntries(Object.entries(s).reverse())), Version: doc.Version }));
+    const shuffled: PolicyDocument = JSON.parse(
+      JSON.stringify({ Statement: statements(doc).map((s) => Object.fromEntries(Object.entries(s).reverse())), Version: doc.Version }),
+    );
     expect(serializePolicy(shuffled)).toBe(serializePolicy(doc));
     expect(serializePolicy(doc).startsWith('{"Version":"2012-10-17","Statement":[{"Sid":')).toBe(true);
   });

@@ -78,14 +78,24 @@ export async function simulate(req: EvalRequest, principal = `arn:aws:iam::${ACC
 }
 
 /** iam-simulate's decision for a trust policy (as a resource policy) and a web-identity principal. */
-export async function simulateTrust(trust: PolicyDocument, action: string, federated: string, context: Record<string, string | string[]>): Promise<Decision | string> {
+export async function simulateTrust(
+  trust: PolicyDocument,
+  action: string,
+  federated: string,
+  context: Record<string, string | string[]>,
+): Promise<Decision | string> {
   const r = await runSimulation(
     {
       identityPolicies: [],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: trust,
-      request: { principal: federated, action, resource: { accountId: ACCOUNT, resource: `arn:aws:iam::${ACCOUNT}:role/isoctl/prod/isoctl-prod-acme` }, contextVariables: context },
+      request: {
+        principal: federated,
+        action,
+        resource: { accountId: ACCOUNT, resource: `arn:aws:iam::${ACCOUNT}:role/isoctl/prod/isoctl-prod-acme` },
+        contextVariables: context,
+      },
     },
     {},
   );

@@ -104,7 +104,9 @@ describe('an index keyed on another attribute, through the identity pool', () =>
     // And the pre-fix boundary, which granted every listed index the same way (an admin's CreatePolicyVersion).
     const boundaryArn = `arn:aws:iam::${sb.accountId}:policy/isoctl/idx/isoctl-idx-boundary`;
     const current = await apis.iam.getPolicy(boundaryArn);
-    const doc = (await apis.iam.getPolicyVersion(boundaryArn, current!.defaultVersionId)) as { Statement: Array<{ Sid?: string; Resource: string | string[] }> };
+    const doc = (await apis.iam.getPolicyVersion(boundaryArn, current!.defaultVersionId)) as {
+      Statement: Array<{ Sid?: string; Resource: string | string[] }>;
+    };
     const read = doc.Statement.find((st) => st.Sid === 'ReadTickets')!;
     read.Resource = [...(Array.isArray(read.Resource) ? read.Resource : [read.Resource]), `${table}/index/byStatus`];
     await apis.iam.createPolicyVersion(boundaryArn, JSON.stringify(doc));

@@ -38,7 +38,15 @@ describe('init refuses an account that would let one tenant reach another', () =
     const pool = await ci.send(new DescribeIdentityPoolCommand({ IdentityPoolId: sb.config.identityPoolId }));
     const { $metadata: _m, ...input } = pool;
     const update = (on: boolean) =>
-      ci.send(new UpdateIdentityPoolCommand({ ...input, IdentityPoolId: pool.IdentityPoolId!, IdentityPoolName: pool.IdentityPoolName!, AllowUnauthenticatedIdentities: false, AllowClassicFlow: on }));
+      ci.send(
+        new UpdateIdentityPoolCommand({
+          ...input,
+          IdentityPoolId: pool.IdentityPoolId!,
+          IdentityPoolName: pool.IdentityPoolName!,
+          AllowUnauthenticatedIdentities: false,
+          AllowClassicFlow: on,
+        }),
+      );
     await update(true);
     const r = await refusal();
     expect(r.code).toBe(4);
@@ -51,9 +59,20 @@ describe('init refuses an account that would let one tenant reach another', () =
 
   it('an app client that lets users write custom:tenant (rules mode): exit 4 naming the client, the attribute and the fix; one that cannot read it too', async () => {
     const idp = client(CognitoIdentityProviderClient);
-    const current = (await idp.send(new DescribeUserPoolClientCommand({ UserPoolId: sb.config.userPoolId, ClientId: sb.config.userPoolClientId }))).UserPoolClient!;
+    const current = (await idp.send(new DescribeUserPoolClientCommand({ UserPoolId: sb.config.userPoolId, ClientId: sb.config.userPoolClientId })))
+      .UserPoolClient!;
     const make = async (name: string, read: string[], write: string[]) =>
-      (await idp.send(new CreateUserPoolClientCommand({ UserPoolId: sb.config.userPoolId, ClientName: name, ExplicitAuthFlows: current.ExplicitAuthFlows, ReadAttributes: read, WriteAttributes: write }))).UserPoolClient!.ClientId!;
+      (
+        await idp.send(
+          new CreateUserPoolClientCommand({
+            UserPoolId: sb.config.userPoolId,
+            ClientName: name,
+            ExplicitAuthFlows: current.ExplicitAuthFlows,
+            ReadAttributes: read,
+            WriteAttributes: write,
+          }),
+        )
+      ).UserPoolClient!.ClientId!;
     const writer = await make('writer', ['email', 'custom:tenant'], ['email', 'custom:tenant']);
     const blind = await make('blind', ['email'], ['email']);
     idp.destroy();
@@ -68,7 +87,11 @@ describe('init refuses an account that would let one tenant reach another', () =
         IdentityPoolId: pool.IdentityPoolId!,
         IdentityPoolName: pool.IdentityPoolName!,
         AllowUnauthenticatedIdentities: false,
-        CognitoIdentityProviders: [...pool.CognitoIdentityProviders!, { ProviderName: provider, ClientId: writer }, { ProviderName: provider, ClientId: blind }],
+        CognitoIdentityProviders: [
+          ...pool.CognitoIdentityProviders!,
+          { ProviderName: provider, ClientId: writer },
+          { ProviderName: provider, ClientId: blind },
+        ],
       }),
     );
     ci.destroy();
@@ -153,7 +176,15 @@ describe('init refuses an account that would let one tenant reach another', () =
     const pool = await ci.send(new DescribeIdentityPoolCommand({ IdentityPoolId: sb.config.identityPoolId }));
     const { $metadata: _m, ...input } = pool;
     const update = (on: boolean) =>
-      ci.send(new UpdateIdentityPoolCommand({ ...input, IdentityPoolId: pool.IdentityPoolId!, IdentityPoolName: pool.IdentityPoolName!, AllowUnauthenticatedIdentities: false, AllowClassicFlow: on }));
+      ci.send(
+        new UpdateIdentityPoolCommand({
+          ...input,
+          IdentityPoolId: pool.IdentityPoolId!,
+          IdentityPoolName: pool.IdentityPoolName!,
+          AllowUnauthenticatedIdentities: false,
+          AllowClassicFlow: on,
+        }),
+      );
     await update(true);
     const c = await doctor([]);
     expect(c.code).toBe(1);

@@ -47,7 +47,10 @@ describe('proveIsolation', () => {
   it('fails when both documents lose the Null guard: missing and empty LeadingKeys get through', () => {
     const cfg = makeConfig();
     const noGuard = (d: PolicyDocument) => mutate(d, (s) => s.replace(/,"Null":\{"dynamodb:LeadingKeys":"false"\}/g, ''));
-    const proof = proveIsolation(cfg, TENANTS, { dataPolicy: (t, scope) => noGuard(buildDataPolicy(cfg, t, [scope])), boundary: noGuard(buildBoundaryPolicy(cfg)) });
+    const proof = proveIsolation(cfg, TENANTS, {
+      dataPolicy: (t, scope) => noGuard(buildDataPolicy(cfg, t, [scope])),
+      boundary: noGuard(buildBoundaryPolicy(cfg)),
+    });
     const names = new Set(proof.failures.map((f) => f.probe.replace(/ dynamodb:\w+ Orders$/, '')));
     expect(names).toContain('scope read: missing-keys');
     expect(names).toContain('scope read: empty-keys');

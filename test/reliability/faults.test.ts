@@ -72,7 +72,8 @@ async function makeFaultTemplate(mapping: 'token' | 'rules') {
       // Cognito refuses a role IAM does not show it (yet): the partner role exists, outside the stack.
       await iam.send(new CreateRoleCommand({ RoleName: 'partner-access', Path: '/', AssumeRolePolicyDocument: trust }));
       entry.RulesConfiguration!.Rules!.push({ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'partner', RoleARN: `arn:aws:iam::${s.sb.accountId}:role/partner-access` });
-      const set = () => ci.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: s.config.identityPoolId, Roles: roles.Roles ?? {}, RoleMappings: roles.RoleMappings }));
+      const set = () =>
+        ci.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: s.config.identityPoolId, Roles: roles.Roles ?? {}, RoleMappings: roles.RoleMappings }));
       for (let i = 0; ; i++) {
         try {
           await set();

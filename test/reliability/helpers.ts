@@ -179,11 +179,22 @@ export async function snapshot(s: { clients: AwsClients; config: StackConfig }):
         const [got, listed] = await Promise.all([iam.send(new GetRoleCommand({ RoleName: name })), iam.send(new ListRolePoliciesCommand({ RoleName: name }))]);
         const r = got.Role!;
         const inline: Record<string, unknown> = {};
-        const docs = await Promise.all((listed.PolicyNames ?? []).map(async (p) => [p, decode((await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: p }))).PolicyDocument)] as const));
+        const docs = await Promise.all(
+          (listed.PolicyNames ?? []).map(
+            async (p) => [p, decode((await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: p }))).PolicyDocument)] as const,
+          ),
+        );
         for (const [p, d] of docs.sort(([a], [b]) => a.localeCompare(b))) inline[p] = d;
         const tags: Record<string, string> = {};
         for (const t of r.Tags ?? []) tags[t.Key!] = t.Value!;
-        roles[name] = { path: r.Path!, roleId: r.RoleId!, boundary: r.PermissionsBoundary?.PermissionsBoundaryArn, tags, trust: decode(r.AssumeRolePolicyDocument), inline };
+        roles[name] = {
+          path: r.Path!,
+          roleId: r.RoleId!,
+          boundary: r.PermissionsBoundary?.PermissionsBoundaryArn,
+          tags,
+          trust: decode(r.AssumeRolePolicyDocument),
+          inline,
+        };
       }),
     );
     return roles;
@@ -341,9 +352,17 @@ export function diffState(config: StackConfig, base: Snapshot, tenants: Iterable
     if (json(actual.roleMappings[k]) !== json(v)) problems.push(`role mapping ${k} changed: ${json(v)} -> ${json(actual.roleMappings[k])}`);
   }
   if (config.mapping === 'rules') {
-    const entry = actual.roleMappings[key] as { Type?: string; AmbiguousRoleResolution?: string; RulesConfiguration?: { Rules: Array<{ Claim: string; MatchType: string; Value: string; RoleARN: string }> } } | undefined;
+    const entry = actual.roleMappings[key] as
+      | {
+          Type?: string;
+          AmbiguousRoleResolution?: string;
+          RulesConfiguration?: { Rules: Array<{ Claim: string; MatchType: string; Value: string; RoleARN: string }> };
+        }
+      | undefined;
     const rules = entry?.RulesConfiguration?.Rules ?? [];
-    const baseRules = ((base.roleMappings[key] as typeof entry)?.RulesConfiguration?.Rules ?? []).filter((r) => !want.has(r.Value) || r.Claim !== config.tenantClaim);
+    const baseRules = ((base.roleMappings[key] as typeof entry)?.RulesConfiguration?.Rules ?? []).filter(
+      (r) => !want.has(r.Value) || r.Claim !== config.tenantClaim,
+    );
     const modelRules = [...want.values()].map((d) => `${config.tenantClaim}=${d.tenant}->${d.role.arn}`);
     const foreign = baseRules.filter((r) => !(r.Claim === config.tenantClaim && stackRoleArn(r.RoleARN))).map((r) => `${r.Claim}=${r.Value}->${r.RoleARN}`);
     const got = rules.map((r) => `${r.Claim}=${r.Value}->${r.RoleARN}`).sort();
@@ -370,7 +389,10 @@ export function tempDir(prefix = 'isoctl-rel-'): string {
 }
 
 /** Like runCli, but hands back the child at once (the crash suite kills it by pid). */
-export function spawnCli(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): { pid: number; done: Promise<CliResult> } {
+export function spawnCli(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): { pid: number; done: Promise<CliResult> } {
   return spawnBuiltCli(args, { ...opts, timeoutMs: opts.timeoutMs ?? 120_000 });
 }
 
@@ -423,7 +445,12 @@ export async function serveSandbox(opts: { stack: string; mapping: 'token' | 'ru
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const doc = await new Promise<{ endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string }; env: Record<string, string>; requestLog: string }>((resolve, reject) => {
+  const doc = await new Promise<{
+    endpoint: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    env: Record<string, string>;
+    requestLog: string;
+  }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sandbox serve did not start:\n${err}`)), 30_000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;

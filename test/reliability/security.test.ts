@@ -116,7 +116,8 @@ describe('operator policy (src/policy buildOperatorPolicy, evaluated with src/po
   const boundary = boundaryPolicyArn(config);
   const acct = 'arn:aws:iam::123456789012';
   const ours = `${acct}:role/isoctl/prod/isoctl-prod-acme`;
-  const decide = (action: string, resource: string, context: Record<string, string | string[]> = {}) => evaluate({ action, resource, context, identityPolicies: [op] }).decision;
+  const decide = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+    evaluate({ action, resource, context, identityPolicies: [op] }).decision;
   const stackTags = { 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'prod', 'aws:RequestTag/isoctl:tenant': 'acme' };
   const resourceTags = { 'aws:ResourceTag/isoctl:managed-by': 'isoctl', 'aws:ResourceTag/isoctl:stack': 'prod', 'aws:ResourceTag/isoctl:tenant': 'acme' };
   /** Everything a request could carry to look legitimate: the boundary, the stack's request and resource tags. */

@@ -240,7 +240,11 @@ export class FakeAws {
         },
         async listPolicyVersions(arn) {
           rec('iam', 'ListPolicyVersions');
-          return (fake.policies.get(arn)?.versions ?? []).map((v) => ({ versionId: v.id, isDefault: v.isDefault, createDate: new Date(v.created).toISOString() }));
+          return (fake.policies.get(arn)?.versions ?? []).map((v) => ({
+            versionId: v.id,
+            isDefault: v.isDefault,
+            createDate: new Date(v.created).toISOString(),
+          }));
         },
         async deletePolicyVersion(arn, versionId) {
           rec('iam', 'DeletePolicyVersion');

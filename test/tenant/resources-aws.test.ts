@@ -38,7 +38,14 @@ describe.each(targets)('%s', (name, start) => {
     await (await target.clients.iam()).send(new AttachRolePolicyCommand({ RoleName: 'isoctl-x-acme', PolicyArn: policy.arn }));
     expect(await apis.iam.listAttachedRolePolicies('isoctl-x-acme')).toEqual([policy.arn]);
     const config = validateConfig({ stack: 'x', region: target.region, accountId: target.accountId, userPoolId: target.userPoolId, userPoolClientId: target.clientId, identityPoolId: target.identityPoolId, tables: [{ name: 'Things', partitionKey: 'tenantId' }] }, 'test');
-    const ctx = { apis, config, now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)), deadline: Date.now() + 10_000, confirm: true };
+    const ctx = {
+      apis,
+      config,
+      now: () => Date.now(),
+      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+      deadline: Date.now() + 10_000,
+      confirm: true,
+    };
     const o = await role.remove(ctx, { name: 'isoctl-x-acme', inlinePolicies: ['isoctl-data'] });
     expect(o).toMatchObject({ state: 'removed', removedPolicies: ['isoctl-data'], detachedPolicies: [policy.arn] });
     expect(await apis.iam.getRole('isoctl-x-acme')).toBeUndefined();

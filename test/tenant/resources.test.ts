@@ -31,7 +31,15 @@ function config(mapping: 'token' | 'rules' = 'token'): StackConfig {
 }
 
 function ctxOf(fake: FakeAws, over: Partial<RemovalContext> = {}): RemovalContext {
-  return { apis: fake.apis(), config: fake.config, now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), deadline: Date.now() + 2000, confirm: true, ...over };
+  return {
+    apis: fake.apis(),
+    config: fake.config,
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    deadline: Date.now() + 2000,
+    confirm: true,
+    ...over,
+  };
 }
 
 const TAGS = { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'test', 'isoctl:tenant': 'acme' };

@@ -1,4 +1,6 @@
 // The lint layer must be able to fail: each layering rule rejects a file that breaks it, naming the rule.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/cli.js';
@@ -34,5 +36,16 @@ describe('layering rules (eslint.config.js)', () => {
     expect(found).toHaveLength(6);
     for (const p of found) expect(p).toMatch(/^no-restricted-imports: .*layering: /);
     expect(await problems('src/policy/example.ts', "import { PolicyError } from './errors.js';\nexport const e = PolicyError;\n")).toEqual([]);
+  });
+
+  it('lines are at most 160 characters (Prettier printWidth), except strings, templates, regexes and URLs', async () => {
+    const long = `export const sum = ${Array.from({ length: 40 }, (_, i) => `v${i}`).join(' + ')};`;
+    const vars = Array.from({ length: 40 }, (_, i) => `const v${i} = ${i};`).join('\n');
+    expect(long.length).toBeGreaterThan(160);
+    expect(await problems('src/tenant/example.ts', `${vars}\n${long}\n`)).toEqual([expect.stringMatching(/^@stylistic\/max-len: This line has a length of \d+\. Maximum allowed is 160/)]);
+    const str = `export const s = '${'x'.repeat(170)}';\n// see https://docs.aws.amazon.com/${'y'.repeat(170)}\nexport const r = /${'z'.repeat(170)}/;\n`;
+    expect(await problems('test/example.test.ts', str)).toEqual([]);
+    const prettier = JSON.parse(readFileSync(join(repoRoot, '.prettierrc.json'), 'utf8')) as { printWidth: number };
+    expect(prettier.printWidth).toBe(160);
   });
 });

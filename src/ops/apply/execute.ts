@@ -93,7 +93,13 @@ function retryable(err: unknown): boolean {
 }
 
 function toSteps(reports: Array<StepReport | (Step & { state: RemovalState; detail?: string | undefined })>): AppliedStep[] {
-  return reports.map((r) => ({ action: r.action, service: r.service, target: r.target, state: r.state, ...(r.detail !== undefined ? { detail: r.detail } : {}) }));
+  return reports.map((r) => ({
+    action: r.action,
+    service: r.service,
+    target: r.target,
+    state: r.state,
+    ...(r.detail !== undefined ? { detail: r.detail } : {}),
+  }));
 }
 
 export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: ExecuteOptions): Promise<ExecuteResult> {
@@ -217,7 +223,11 @@ function failure(t: TenantPlan, err: unknown, steps: AppliedStep[], scopes?: str
 }
 
 /** A tenant's steps; after a retryable error the tenant is read again and re-planned. */
-async function createOne(ctx: TenantContext, t: TenantPlan, rulesMode: boolean): Promise<{ desired: DesiredTenant; reports: StepReport[] } | { outcome: TenantOutcome }> {
+async function createOne(
+  ctx: TenantContext,
+  t: TenantPlan,
+  rulesMode: boolean,
+): Promise<{ desired: DesiredTenant; reports: StepReport[] } | { outcome: TenantOutcome }> {
   const desired = t.desired!;
   const reports: StepReport[] = [];
   let steps = t.steps;
@@ -341,7 +351,13 @@ async function deleteOne(ctx: TenantContext, t: TenantPlan, opts: ExecuteOptions
   return { ...base, status: 'deleted', wait };
 }
 
-async function removeSteps(ctx: TenantContext, steps: Step[], observed: ObservedTenant, ruleOutcome: RemovalOutcome | undefined, report: (s: Step, o: RemovalOutcome) => void): Promise<void> {
+async function removeSteps(
+  ctx: TenantContext,
+  steps: Step[],
+  observed: ObservedTenant,
+  ruleOutcome: RemovalOutcome | undefined,
+  report: (s: Step, o: RemovalOutcome) => void,
+): Promise<void> {
   const rctx = removalContext(ctx);
   const inline = steps.filter((s) => s.action === 'delete-inline-policy');
   for (const step of steps) {
@@ -352,7 +368,8 @@ async function removeSteps(ctx: TenantContext, steps: Step[], observed: Observed
     else if (step.action === 'delete-role') {
       const names = inline.map((s) => s.target.slice(step.target.length + 1));
       const o = await roleResource.remove(rctx, { name: step.target, inlinePolicies: names });
-      for (const s of inline) report(s, o.removedPolicies.includes(s.target.slice(step.target.length + 1)) ? { state: 'removed' } : { state: 'skipped', detail: 'already gone' });
+      for (const s of inline)
+        report(s, o.removedPolicies.includes(s.target.slice(step.target.length + 1)) ? { state: 'removed' } : { state: 'skipped', detail: 'already gone' });
       report(step, o.state === 'removed' ? { state: 'removed', detail: o.detachedPolicies.length > 0 ? o.detail : undefined } : o);
       if (o.state === 'waiting') throw new PendingError(`delete-role ${step.target}: ${o.detail ?? 'still propagating'}`, 10);
     } else if (step.action === 'remove-rule') {

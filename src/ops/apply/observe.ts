@@ -60,7 +60,8 @@ export async function scanFleet(ctx: TenantContext): Promise<FleetView> {
   }
   for (const u of users) {
     const t = probeResource.tenantOfProbeUser(u.username);
-    if (t !== undefined) view.users.set(t, { ...u, createdAt: (u as { createDate?: string }).createDate ? Date.parse((u as { createDate?: string }).createDate!) : undefined });
+    if (t !== undefined)
+      view.users.set(t, { ...u, createdAt: (u as { createDate?: string }).createDate ? Date.parse((u as { createDate?: string }).createDate!) : undefined });
   }
   for (const t of view.roles.keys()) view.existing.add(t);
   for (const [t, g] of view.groups) if (groupResource.owned(config, g, t).owned) view.existing.add(t);

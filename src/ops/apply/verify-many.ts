@@ -43,7 +43,10 @@ export async function verifyTenants(ctx: TenantContext, ids: string[] | 'all', o
   if (ctx.signal) setMaxListeners(Math.max(10, opts.concurrency * 8), ctx.signal);
   ctx.progress?.('listing the stack\'s tenants');
   const roles = await readRetry(ctx, () => apis.iam.listStackRoles(config.stack));
-  const known = roles.map((r) => roleResource.tenantOfRoleName(config, r.name)).filter((t): t is string => t !== undefined && tenantIdProblem(t) === undefined).sort();
+  const known = roles
+    .map((r) => roleResource.tenantOfRoleName(config, r.name))
+    .filter((t): t is string => t !== undefined && tenantIdProblem(t) === undefined)
+    .sort();
   const tenants = ids === 'all' ? known : ids;
   const quiet: TenantContext = { ...ctx, progress: undefined };
   const outcomes: VerifyOutcome[] = [];

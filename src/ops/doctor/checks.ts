@@ -135,7 +135,11 @@ export async function checkIdentityPool(env: DoctorEnv): Promise<Finding[]> {
     else if (tags && !tags.ok) out.push(denied('principal-tags', 'cognito-identity:GetPrincipalTagAttributeMap', tags.error));
     else {
       const have = tags?.ok ? tags.value : undefined;
-      const same = have !== undefined && !have.useDefaults && Object.keys(want).every((k) => have.principalTags[k] === want[k]) && Object.keys(have.principalTags).length === Object.keys(want).length;
+      const same =
+        have !== undefined &&
+        !have.useDefaults &&
+        Object.keys(want).every((k) => have.principalTags[k] === want[k]) &&
+        Object.keys(have.principalTags).length === Object.keys(want).length;
       if (same) out.push(finding('principal-tags', 'ok', `principal tags ${JSON.stringify(want)} mapped from the token`));
       else
         out.push(

@@ -29,5 +29,13 @@ export async function runDoctorChecks(apis: AwsApis, ops: AccountScansApi, confi
   findings.sort((a, b) => ORDER.indexOf(a.check) - ORDER.indexOf(b.check));
   const counts: Record<FindingStatus, number> = { ok: 0, warning: 0, problem: 0, skipped: 0 };
   for (const f of findings) counts[f.status]++;
-  return { stack: config.stack, region, accountId: config.accountId, healthy: counts.problem === 0, counts, findings, elapsedMs: Math.round(clock.now() - started) };
+  return {
+    stack: config.stack,
+    region,
+    accountId: config.accountId,
+    healthy: counts.problem === 0,
+    counts,
+    findings,
+    elapsedMs: Math.round(clock.now() - started),
+  };
 }

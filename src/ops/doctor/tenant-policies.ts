@@ -22,7 +22,9 @@ export async function checkTenantPolicies(env: DoctorEnv): Promise<Finding> {
   const { config } = env;
   const roles = await env.reads.run('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack));
   if (!roles.ok) return finding('tenant-policies', 'skipped', `could not list the stack's roles (${roles.error})`, { action: 'the permissions finding lists what the caller lacks (iam:ListRoles)' });
-  const tenants = roles.value.map((r) => ({ role: r.name, tenant: roleResource.tenantOfRoleName(config, r.name) })).filter((x): x is { role: string; tenant: string } => x.tenant !== undefined);
+  const tenants = roles.value
+    .map((r) => ({ role: r.name, tenant: roleResource.tenantOfRoleName(config, r.name) }))
+    .filter((x): x is { role: string; tenant: string } => x.tenant !== undefined);
   const unreadable: string[] = [];
   const drift = (
     await mapLimit(tenants, CONCURRENCY, async ({ role, tenant }): Promise<TenantDrift | undefined> => {

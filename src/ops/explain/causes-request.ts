@@ -21,7 +21,20 @@ export function requestSideCauses(a: Analysis, fixed: StateModel): Cause[] {
       certainty = 'likely';
     }
     for (const f of flipped) {
-      const c = requestCause(f, certainty, { actual, ideal, table, tenant, userSub, claimSub, sessionOrigin, mapTags, createTenant, allowedAttributes, action: d.action, userGranularity });
+      const c = requestCause(f, certainty, {
+        actual,
+        ideal,
+        table,
+        tenant,
+        userSub,
+        claimSub,
+        sessionOrigin,
+        mapTags,
+        createTenant,
+        allowedAttributes,
+        action: d.action,
+        userGranularity,
+      });
       if (c) found.push(c);
     }
   }

@@ -18,7 +18,9 @@ export function stateSideCauses(a: Analysis): { found: Cause[]; fixed: StateMode
   if (desired && !allows(ideal, observed)) {
     const want = desired;
     if (!allows(ideal, want)) {
-      const inScopes = Object.entries(config?.scopes ?? {}).filter(([, actions]) => actions.some((a) => a.toLowerCase() === d.action.toLowerCase())).map(([s]) => s);
+      const inScopes = Object.entries(config?.scopes ?? {})
+        .filter(([, actions]) => actions.some((a) => a.toLowerCase() === d.action.toLowerCase()))
+        .map(([s]) => s);
       const tenantScopes = config ? (scopesFromTag(config, role.tags[TAG_SCOPES]) ?? resolveScopes(config)) : [];
       found.push(
         cause(

@@ -19,7 +19,9 @@ export function nothingDeniesCauses(a: Analysis, now: EvalResult, found: Cause[]
         }),
       );
     else if (now.decision === 'Allow') {
-      possible.push(...unknownRequestCauses({ facts, table, partitioned, userGranularity, sessionOrigin, itemAction, tenant, ownKey, allowedAttributes, kind }));
+      possible.push(
+        ...unknownRequestCauses({ facts, table, partitioned, userGranularity, sessionOrigin, itemAction, tenant, ownKey, allowedAttributes, kind }),
+      );
       const detailsKnown = possible.length === 0;
       found.push(
         cause(

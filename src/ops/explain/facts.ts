@@ -78,7 +78,10 @@ function keysFromConfig(config: StackConfig | undefined, tenant: string | undefi
   };
 }
 
-export function factsFromFlags(flags: FactFlags, env: { action: string; table: string | undefined; region: string; accountId: string; config: StackConfig | undefined; tenant: string | undefined }): RequestFacts {
+export function factsFromFlags(
+  flags: FactFlags,
+  env: { action: string; table: string | undefined; region: string; accountId: string; config: StackConfig | undefined; tenant: string | undefined },
+): RequestFacts {
   const facts: RequestFacts = { sources: [] };
   if (flags.request !== undefined) {
     let input: unknown;
@@ -87,7 +90,8 @@ export function factsFromFlags(flags: FactFlags, env: { action: string; table: s
     } catch (err) {
       throw new FactInputError('request', `not JSON (${(err as Error).message})`);
     }
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new FactInputError('request', 'expected the request input object, e.g. {"TableName":...,"KeyConditionExpression":...}');
+    if (input === null || typeof input !== 'object' || Array.isArray(input))
+      throw new FactInputError('request', 'expected the request input object, e.g. {"TableName":...,"KeyConditionExpression":...}');
     const operation = env.action.replace(/^dynamodb:/i, '');
     if (!/^dynamodb:/i.test(env.action)) throw new FactInputError('request', `applies to DynamoDB requests only; the message names ${env.action}`);
     const withTable = { ...(input as Record<string, unknown>) };
@@ -97,7 +101,8 @@ export function factsFromFlags(flags: FactFlags, env: { action: string; table: s
     if (check) {
       const ctx = check.context as Record<string, ContextValue>;
       const lk = ctx['dynamodb:LeadingKeys'];
-      if (['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].includes(operation)) facts.leadingKeys = Array.isArray(lk) ? lk : typeof lk === 'string' ? [lk] : [];
+      if (['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].includes(operation))
+        facts.leadingKeys = Array.isArray(lk) ? lk : typeof lk === 'string' ? [lk] : [];
       const attrs = ctx['dynamodb:Attributes'];
       if (Array.isArray(attrs)) facts.attributes = attrs;
       if (typeof ctx['dynamodb:Select'] === 'string') facts.select = ctx['dynamodb:Select'];

@@ -134,7 +134,8 @@ export function sameList(a: string[] | undefined, b: string[] | undefined): bool
 }
 
 export function sameValue(a: string | string[] | undefined, b: string | string[] | undefined): boolean {
-  if (Array.isArray(a) || Array.isArray(b)) return sameList(Array.isArray(a) ? a : a === undefined ? undefined : [a], Array.isArray(b) ? b : b === undefined ? undefined : [b]);
+  if (Array.isArray(a) || Array.isArray(b))
+    return sameList(Array.isArray(a) ? a : a === undefined ? undefined : [a], Array.isArray(b) ? b : b === undefined ? undefined : [b]);
   return a === b;
 }
 

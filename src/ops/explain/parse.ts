@@ -115,7 +115,23 @@ export function parseAccessDenied(text: string): ParsedDenial {
     bucket = slash < 0 ? path : path.slice(0, slash);
     objectKey = slash < 0 ? undefined : path.slice(slash + 1);
   }
-  return { message: message.slice(start), principalArn, principalType, accountId, roleName, sessionName, action, resource, region, table, index, bucket, objectKey, denial, reasonText };
+  return {
+    message: message.slice(start),
+    principalArn,
+    principalType,
+    accountId,
+    roleName,
+    sessionName,
+    action,
+    resource,
+    region,
+    table,
+    index,
+    bucket,
+    objectKey,
+    denial,
+    reasonText,
+  };
 }
 
 function trimTrailing(s: string): string {

@@ -183,7 +183,10 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
 
     // A role the listing did not show counts as absent only once GetRole confirmed it (the listing may lag).
     if (!v.role && reads.exists.get(roleName(config.stack, t)) !== false) continue;
-    const { linkage } = linkageOf({ role: v.role !== undefined, mapped: v.role ? mappedArns.has(v.role.arn) : v.group !== undefined || v.rule !== undefined, probe: v.probe !== undefined }, opts.now);
+    const { linkage } = linkageOf(
+      { role: v.role !== undefined, mapped: v.role ? mappedArns.has(v.role.arn) : v.group !== undefined || v.rule !== undefined, probe: v.probe !== undefined },
+      opts.now,
+    );
     if (linkage !== 'orphan' && linkage !== 'dangling') continue;
     if (v.role) {
       const d = reads.roles.get(v.role.name);

@@ -87,7 +87,10 @@ export function poolRoleHandlers(ctx: SandboxContext, poolOf: (input: Input) => 
     // all) is refused as AWS users report it right after CreateRole. Roles the pool already names
     // are not re-checked, so a pool whose role was deleted can still be edited (AWS documents no
     // scope for the check; this is the narrowest that models the lag).
-    const named = (c: PoolRoles | null | undefined) => [...Object.values(c?.Roles ?? {}), ...Object.values(c?.RoleMappings ?? {}).flatMap((m) => (m.RulesConfiguration?.Rules ?? []).map((r) => r.RoleARN))];
+    const named = (c: PoolRoles | null | undefined) => [
+      ...Object.values(c?.Roles ?? {}),
+      ...Object.values(c?.RoleMappings ?? {}).flatMap((m) => (m.RulesConfiguration?.Rules ?? []).map((r) => r.RoleARN)),
+    ];
     const known = new Set(named(latest(pool.roles)));
     for (const arn of new Set(named(config)))
       if (!known.has(arn) && !ctx.getRole(arn, 'cognito')) throw new SandboxError('NotAuthorizedException', `Access to Role '${arn}' is forbidden.`);

@@ -334,7 +334,11 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
     // Off unless the pool turned it on: AWS's default for AllowClassicFlow (botocore, CreateIdentityPoolInput).
     if (pool.AllowClassicFlow !== true) throw invalid('Basic (classic) flow is not enabled, please use enhanced flow.');
     const verified = await loginsFor(pool, identity, input);
-    const token = await issueOpenIdToken(ctx, { identityId: identity.IdentityId, identityPoolId: pool.IdentityPoolId, amr: amrOf(verified) }, OPENID_TOKEN_SECONDS);
+    const token = await issueOpenIdToken(
+      ctx,
+      { identityId: identity.IdentityId, identityPoolId: pool.IdentityPoolId, amr: amrOf(verified) },
+      OPENID_TOKEN_SECONDS,
+    );
     return { IdentityId: identity.IdentityId, Token: token };
   }
 
@@ -373,7 +377,8 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
     } else {
       const mappings = config?.RoleMappings ?? {};
       const wanted = `${login.provider}:${login.clientId}`;
-      const mappingKey = Object.keys(mappings).find((k) => canonicalMappingKey(k) === wanted) ?? Object.keys(mappings).find((k) => canonicalMappingKey(k) === login.provider);
+      const mappingKey =
+        Object.keys(mappings).find((k) => canonicalMappingKey(k) === wanted) ?? Object.keys(mappings).find((k) => canonicalMappingKey(k) === login.provider);
       const resolution = resolveRole({
         claims: login.claims,
         mapping: mappingKey ? mappings[mappingKey] : undefined,

@@ -228,7 +228,9 @@ export async function openEngine(opts: {
         const arn = (output as { TableDescription?: { TableArn?: string } }).TableDescription?.TableArn;
         if (operation === 'CreateTable' && tags && arn) {
           const tag = actions.get('TagResource')!.action;
-          await new Promise((resolve, reject) => tag(store, { ResourceArn: arn, Tags: tags }, (err, value) => (err ? reject(toSandboxError(err)) : resolve(value))));
+          await new Promise((resolve, reject) =>
+            tag(store, { ResourceArn: arn, Tags: tags }, (err, value) => (err ? reject(toSandboxError(err)) : resolve(value))),
+          );
         }
       }
       return output as Record<string, unknown>;

@@ -122,7 +122,9 @@ export async function runStatement(engine: Engine, mutex: Mutex, p: PlannedState
   }
   returnOldOnFailure(request);
   try {
-    await mutex.run(() => writeItem(engine, p.operation, { ...p.input, ReturnValuesOnConditionCheckFailure: request.ReturnValuesOnConditionCheckFailure }, validated));
+    await mutex.run(() =>
+      writeItem(engine, p.operation, { ...p.input, ReturnValuesOnConditionCheckFailure: request.ReturnValuesOnConditionCheckFailure }, validated),
+    );
   } catch (err) {
     if (p.insert && err instanceof SandboxError && err.code === 'ConditionalCheckFailedException') {
       throw new SandboxError('DuplicateItemException', 'Duplicate primary key exists in table', 400);

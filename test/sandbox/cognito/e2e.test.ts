@@ -125,7 +125,16 @@ async function world(sb: RunningSandbox, opts: { lagged?: boolean } = {}) {
   await c.idp.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.Id!, Username: 'alice', Password: PASSWORD, Permanent: true }));
   if (!opts.lagged) await c.idp.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.Id!, Username: 'alice', GroupName: 'acme' }));
   const mappingKey = `${providerName}:${client.ClientId!}`;
-  return { c, poolId: pool.Id!, clientId: client.ClientId!, identityPoolId: idPool.IdentityPoolId!, providerName, mappingKey, roleArn, roleName: role.Role!.RoleName! };
+  return {
+    c,
+    poolId: pool.Id!,
+    clientId: client.ClientId!,
+    identityPoolId: idPool.IdentityPoolId!,
+    providerName,
+    mappingKey,
+    roleArn,
+    roleName: role.Role!.RoleName!,
+  };
 }
 
 describe('Cognito over the sandbox HTTP server (SDK v3)', () => {
@@ -173,7 +182,9 @@ describe('Cognito over the sandbox HTTP server (SDK v3)', () => {
       .sts({ accessKeyId: creds.Credentials!.AccessKeyId!, secretAccessKey: creds.Credentials!.SecretKey!, sessionToken: creds.Credentials!.SessionToken! })
       .send(new GetCallerIdentityCommand({}));
     expect(who.Arn).toBe(`arn:aws:sts::${sb.accountId}:assumed-role/${w.roleName}/CognitoIdentityCredentials`);
-    const session = (sb.context as unknown as { session(k: string): { sessionTags: Record<string, string> } | undefined }).session(creds.Credentials!.AccessKeyId!);
+    const session = (sb.context as unknown as { session(k: string): { sessionTags: Record<string, string> } | undefined }).session(
+      creds.Credentials!.AccessKeyId!,
+    );
     expect(session?.sessionTags).toEqual({ tenant: 'acme' });
 
     // Basic flow: GetOpenIdToken, then STS AssumeRoleWithWebIdentity verifies it with verifyOpenIdToken.
@@ -249,7 +260,8 @@ describe('Cognito eventual consistency over HTTP', () => {
       const fresh = await w.c.iam.send(
         new CreateRoleCommand({ RoleName: `isoctl-prod-fresh${++worlds}`, Path: '/isoctl/prod/', AssumeRolePolicyDocument: trustFor(w.identityPoolId, true) }),
       );
-      const setRoles = () => w.c.identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: w.identityPoolId, Roles: { authenticated: fresh.Role!.Arn! } }));
+      const setRoles = () =>
+        w.c.identity.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: w.identityPoolId, Roles: { authenticated: fresh.Role!.Arn! } }));
       // Cognito does not see the role yet: AWS's answer right after CreateRole.
       expect(await rejection(setRoles())).toMatchObject({ name: 'NotAuthorizedException', message: `Access to Role '${fresh.Role!.Arn!}' is forbidden.` });
       await new Promise((r) => setTimeout(r, 1300));

@@ -79,7 +79,9 @@ describe('identity pools', () => {
     const page1 = await f.call('ListIdentityPools', { MaxResults: 1 });
     const page2 = await f.call('ListIdentityPools', { MaxResults: 1, NextToken: page1.NextToken });
     expect(page2.NextToken).toBeUndefined();
-    expect([...page1.IdentityPools, ...page2.IdentityPools].map((p: Json) => p.IdentityPoolId).sort()).toEqual([f.identityPoolId, second.IdentityPoolId].sort());
+    expect([...page1.IdentityPools, ...page2.IdentityPools].map((p: Json) => p.IdentityPoolId).sort()).toEqual(
+      [f.identityPoolId, second.IdentityPoolId].sort(),
+    );
 
     await f.call('DeleteIdentityPool', { IdentityPoolId: second.IdentityPoolId });
     await expectError(f.call('DescribeIdentityPool', { IdentityPoolId: second.IdentityPoolId }), 'ResourceNotFoundException', `IdentityPool '${second.IdentityPoolId}' not found.`);

@@ -153,7 +153,14 @@ describe('IAM through the AWS CLI', () => {
     await ok(['iam', 'delete-role', '--role-name', 'isoctl-cli-beta']);
     await ok(['iam', 'delete-policy', '--policy-arn', boundaryArn]);
     const summary = (await ok(['iam', 'get-account-summary'])).SummaryMap;
-    expect(summary).toMatchObject({ Roles: 0, RolesQuota: 1000, Policies: 0, AssumeRolePolicySizeQuota: 2048, RolePolicySizeQuota: 10240, PolicySizeQuota: 6144 });
+    expect(summary).toMatchObject({
+      Roles: 0,
+      RolesQuota: 1000,
+      Policies: 0,
+      AssumeRolePolicySizeQuota: 2048,
+      RolePolicySizeQuota: 10240,
+      PolicySizeQuota: 6144,
+    });
   });
 });
 

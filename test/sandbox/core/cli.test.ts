@@ -10,7 +10,15 @@ import { TRUST, readRequestLog, tempStateDir } from './helpers.js';
 
 interface Served {
   child: ChildProcessWithoutNullStreams;
-  doc: { endpoint: string; region: string; stateDir: string; pid: number; credentials: { accessKeyId: string; secretAccessKey: string }; env: Record<string, string>; lag: Record<string, number> };
+  doc: {
+    endpoint: string;
+    region: string;
+    stateDir: string;
+    pid: number;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    env: Record<string, string>;
+    lag: Record<string, number>;
+  };
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }

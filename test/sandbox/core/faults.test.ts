@@ -116,7 +116,14 @@ describe('request log', () => {
     const session = { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken };
     await stsClient(sb, { credentials: session }).send(new GetCallerIdentityCommand({}));
     await failure(iamClient(sb, { credentials: session }).send(new ListRolesCommand({})));
-    const log = readRequestLog(sb.requestLogPath).map(({ service, operation, caller, status, mutating, error }) => ({ service, operation, caller, status, mutating, error }));
+    const log = readRequestLog(sb.requestLogPath).map(({ service, operation, caller, status, mutating, error }) => ({
+      service,
+      operation,
+      caller,
+      status,
+      mutating,
+      error,
+    }));
     const roleArn = 'arn:aws:iam::000000000000:role/logged';
     expect(log).toEqual([
       { service: 'iam', operation: 'CreateRole', caller: 'admin', status: 200, mutating: true, error: undefined },

@@ -42,7 +42,11 @@ describe('AssumeRoleWithWebIdentity', () => {
     expect(out.Audience).toBe(identityPoolId);
     expect(out.Provider).toBe('cognito-identity.amazonaws.com');
 
-    const creds = { accessKeyId: out.Credentials!.AccessKeyId!, secretAccessKey: out.Credentials!.SecretAccessKey!, sessionToken: out.Credentials!.SessionToken! };
+    const creds = {
+      accessKeyId: out.Credentials!.AccessKeyId!,
+      secretAccessKey: out.Credentials!.SecretAccessKey!,
+      sessionToken: out.Credentials!.SessionToken!,
+    };
     const me = await stsClient(sb, { credentials: creds }).send(new GetCallerIdentityCommand({}));
     expect(me.Arn).toBe('arn:aws:sts::000000000000:assumed-role/web/alice-session');
     expect(me.UserId).toBe(out.AssumedRoleUser!.AssumedRoleId);

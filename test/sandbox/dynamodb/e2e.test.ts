@@ -145,7 +145,12 @@ describe('DynamoDB behind the sandbox core', () => {
   it('the AWS CLI reads the same answers, denial included', async () => {
     const env = { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_DEFAULT_REGION: REGION, AWS_MAX_ATTEMPTS: '1' };
     const admin = { ...env, AWS_ACCESS_KEY_ID: sandbox.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: sandbox.credentials.secretAccessKey };
-    const tenant = { ...env, AWS_ACCESS_KEY_ID: tenantCreds.accessKeyId, AWS_SECRET_ACCESS_KEY: tenantCreds.secretAccessKey, AWS_SESSION_TOKEN: tenantCreds.sessionToken };
+    const tenant = {
+      ...env,
+      AWS_ACCESS_KEY_ID: tenantCreds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: tenantCreds.secretAccessKey,
+      AWS_SESSION_TOKEN: tenantCreds.sessionToken,
+    };
     const aws = (e: NodeJS.ProcessEnv, ...args: string[]) => run('aws', ['dynamodb', ...args, '--endpoint-url', sandbox.endpoint, '--output', 'json'], { env: e });
 
     const tables = JSON.parse((await aws(admin, 'list-tables')).stdout);

@@ -34,7 +34,8 @@ describe('LeadingKeys of a secondary-index query is the index partition key valu
   let ddb: JsonService;
   const tenantA = session('tenant-A');
   const tenantB = session('tenant-B');
-  const call = (caller: ReturnType<typeof session>, op: string, input: Record<string, unknown>) => ddb.handle(op, input, caller) as Promise<Record<string, any>>;
+  const call = (caller: ReturnType<typeof session>, op: string, input: Record<string, unknown>) =>
+    ddb.handle(op, input, caller) as Promise<Record<string, any>>;
 
   beforeAll(async () => {
     ctx.addRole({ name: 'tenant-A', inlinePolicies: { data: tenantPolicy('A') } });

@@ -16,7 +16,9 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-function serve(dir: string): Promise<{ child: ChildProcessWithoutNullStreams; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } }> {
+function serve(
+  dir: string,
+): Promise<{ child: ChildProcessWithoutNullStreams; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, '--json', 'sandbox', 'serve', '--port', '0', '--state-dir', dir], { cwd: repoRoot, env: baseEnv({}) });
     children.push(child);
