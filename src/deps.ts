@@ -101,9 +101,15 @@ export function createDeps(init: DepsInit): Deps {
   let sandbox: SandboxHandle | undefined;
 
   const config = () => {
-    configP ??= init.loadConfig ? init.loadConfig() : import('./config/load.js').then(({ loadConfigFile }) =>
-      loadConfigFile(resolve(globals.config), { stack: globals.stack, region: globals.region }, { sandbox: globals.configExplicit ? undefined : globals.sandbox }),
-    );
+    configP ??= init.loadConfig
+      ? init.loadConfig()
+      : import('./config/load.js').then(({ loadConfigFile }) =>
+          loadConfigFile(
+            resolve(globals.config),
+            { stack: globals.stack, region: globals.region },
+            { sandbox: globals.configExplicit ? undefined : globals.sandbox },
+          ),
+        );
     return configP;
   };
 
@@ -117,12 +123,22 @@ export function createDeps(init: DepsInit): Deps {
         if (globals.endpointUrl) throw new UsageError('--sandbox and --endpoint-url cannot be combined', 'flag_conflict');
         const { attachSandbox } = await import('./sandbox/attach.js');
         sandbox = await attachSandbox({ stateDir: resolve(globals.sandbox), log: (m: string) => io.debug(m), signal: init.signal });
-        return awsApis(createAwsClients({ region: region ?? sandbox.region, endpoint: sandbox.endpoint, credentials: sandbox.credentials, onCall, abortSignal: init.signal }));
+        return awsApis(
+          createAwsClients({
+            region: region ?? sandbox.region,
+            endpoint: sandbox.endpoint,
+            credentials: sandbox.credentials,
+            onCall,
+            abortSignal: init.signal,
+          }),
+        );
       }
       region ??= process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS region: pass --region, set "region" in the config, or set AWS_REGION', 'no_region');
       if (globals.endpointUrl !== undefined) assertEndpointUrl(globals.endpointUrl);
-      return awsApis(createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, credentials: init.credentials, onCall, abortSignal: init.signal }));
+      return awsApis(
+        createAwsClients({ region, profile: globals.profile, endpoint: globals.endpointUrl, credentials: init.credentials, onCall, abortSignal: init.signal }),
+      );
     })();
     return apisP;
   };

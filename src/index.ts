@@ -21,7 +21,19 @@ import type { GcResult } from './commands/gc.js';
 import type { ApplyProgress, ApplyResult, PlannedApply, TenantsSpec } from './ops/apply/index.js';
 
 export { IsoctlError, UsageError, NotFoundError, RefusedError, PendingError, FailedError, InterruptedError, EXIT_CODES, type ErrorKind } from './errors.js';
-export type { StackConfig, StackConfigInput, WaitLevel, CreateTenantResult, DeleteTenantResult, TenantListResult, TenantShowResult, TenantStatus, VerifyTenantResult, InitResult, GcResult };
+export type {
+  StackConfig,
+  StackConfigInput,
+  WaitLevel,
+  CreateTenantResult,
+  DeleteTenantResult,
+  TenantListResult,
+  TenantShowResult,
+  TenantStatus,
+  VerifyTenantResult,
+  InitResult,
+  GcResult,
+};
 export type { ApplyProgress, ApplyResult, PlannedApply, TenantsSpec };
 export type { TenantSpec, TenantOutcome, TenantStatus as ApplyTenantStatus } from './ops/apply/index.js';
 export type { TenantListEntry } from './tenant/inventory.js';

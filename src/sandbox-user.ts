@@ -47,7 +47,12 @@ export async function signInAsTenantUser(
       username,
       identityId,
       idToken,
-      credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, ...(c.expiration ? { expiration: new Date(c.expiration) } : {}) },
+      credentials: {
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        ...(c.expiration ? { expiration: new Date(c.expiration) } : {}),
+      },
     };
   } finally {
     await apis.close();

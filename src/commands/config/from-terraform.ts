@@ -91,5 +91,14 @@ export async function runFromTerraform(opts: FromTerraformOptions, deps: Deps): 
     writeFileSync(tmp, `${JSON.stringify(merged.raw, null, 2)}\n`);
     renameSync(tmp, path);
   }
-  return { path, status, written, changed: merged.changed, unchanged: merged.unchanged, ignoredOutputs: tf.ignored, sources: tf.sources, config: merged.config };
+  return {
+    path,
+    status,
+    written,
+    changed: merged.changed,
+    unchanged: merged.unchanged,
+    ignoredOutputs: tf.ignored,
+    sources: tf.sources,
+    config: merged.config,
+  };
 }

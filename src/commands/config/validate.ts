@@ -47,7 +47,10 @@ Example module: examples/terraform (its README says what Terraform must not mana
     .action(async (dir: string, opts: { ignoreUnknown: boolean; dryRun: boolean; terraform: string }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const { runFromTerraform } = await import('./from-terraform.js');
-        const r = await runFromTerraform({ source: dir, out: deps.globals.config, ignoreUnknown: opts.ignoreUnknown, dryRun: opts.dryRun, terraform: opts.terraform }, deps);
+        const r = await runFromTerraform(
+          { source: dir, out: deps.globals.config, ignoreUnknown: opts.ignoreUnknown, dryRun: opts.dryRun, terraform: opts.terraform },
+          deps,
+        );
         deps.io.result(r, (c) => {
           const verb = r.status === 'unchanged' ? 'unchanged' : r.written ? r.status : `would be ${r.status} (--dry-run)`;
           const lines = [`${c.green('✓')} ${r.path} ${verb}: stack ${r.config.stack}, ${r.config.mapping} mapping, ${r.config.tables.length} table(s)`];

@@ -76,7 +76,12 @@ function statementCount(operation: string, input: Record<string, unknown>): void
 }
 
 export async function createDynamoService(ctx: SandboxContext, opts: DynamoServiceOptions): Promise<JsonService> {
-  const engine = await openEngine({ dataDir: opts.dataDir, accountId: ctx.accountId, region: ctx.region, tableCreatingMs: opts.tableCreatingMs ?? DEFAULT_TABLE_CREATING_MS });
+  const engine = await openEngine({
+    dataDir: opts.dataDir,
+    accountId: ctx.accountId,
+    region: ctx.region,
+    tableCreatingMs: opts.tableCreatingMs ?? DEFAULT_TABLE_CREATING_MS,
+  });
   const evaluate = opts.evaluate ?? policyEvaluate;
   const ttl = () => ctx.section<TtlState>('dynamodb-ttl', () => ({ tables: {} }));
   const supported = new Set(DYNAMODB_OPERATIONS);
