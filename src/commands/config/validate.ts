@@ -16,8 +16,28 @@ export async function runValidateConfig(deps: Deps): Promise<ValidateConfigResul
   return { valid: true, path: deps.globals.config, config };
 }
 
+/** `isoctl config schema`: the JSON Schema of isoctl.json, generated from the zod schema. */
+export async function runConfigSchema(): Promise<Record<string, unknown>> {
+  const { configJsonSchema } = await import('../../config/json-schema.js');
+  return configJsonSchema();
+}
+
 export function registerConfigCommands(program: Command, runner: CommandRunner): void {
   const group = program.command('config').description('work with isoctl.json');
+  group
+    .command('schema')
+    .description('print the JSON Schema of isoctl.json (for "$schema" in the file: editors complete and check it)')
+    .addHelpText('after', `
+Examples:
+  isoctl config schema > isoctl.schema.json     # then "$schema": "./isoctl.schema.json" in isoctl.json
+The package ships it too: "$schema": "./node_modules/isoctl/schema/isoctl.schema.json".`)
+    .action(async (_opts: unknown, cmd: Command) =>
+      runner.run(cmd, async (deps) => {
+        const schema = await runConfigSchema();
+        // The schema is a JSON document either way; --json changes nothing.
+        deps.io.result(schema, () => JSON.stringify(schema, null, 2));
+      }),
+    );
   group
     .command('validate')
     .description('validate the config file offline and print it with defaults applied')
