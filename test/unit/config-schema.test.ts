@@ -16,7 +16,8 @@ describe('config JSON Schema', () => {
   });
 
   it('describes the fields, their patterns and defaults, and refuses unknown keys', () => {
-    const s = configJsonSchema() as { properties: Record<string, { pattern?: string; default?: unknown; enum?: string[] }>; required: string[]; additionalProperties: boolean };
+    type Field = { pattern?: string; default?: unknown; enum?: string[] };
+    const s = configJsonSchema() as { properties: Record<string, Field>; required: string[]; additionalProperties: boolean };
     expect(s.additionalProperties).toBe(false);
     expect(s.required).toEqual(expect.arrayContaining(['stack', 'region', 'accountId', 'userPoolId', 'userPoolClientId', 'identityPoolId', 'tables']));
     expect(s.properties.mapping).toMatchObject({ default: 'token', enum: ['token', 'rules'] });
