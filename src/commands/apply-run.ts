@@ -129,6 +129,8 @@ export function renderApply(r: ApplyResult, c: ChalkInstance): string {
   for (const t of r.tenants) {
     if (t.status === 'unchanged') continue;
     lines.push(`  ${STATUS_MARK[t.status]!(c, t.status.padEnd(9))} ${t.tenant}${t.detail ? c.dim(`  ${t.detail}`) : ''}`);
+    // An update says what changed (a create or delete is the usual set of steps).
+    if (t.status === 'updated') for (const s of t.steps) lines.push(c.dim(`      ${s.action} ${s.target}: ${s.reason}`));
   }
   return lines.join('\n');
 }

@@ -30,6 +30,8 @@ export interface AppliedStep {
   action: Step['action'];
   service: Step['service'];
   target: string;
+  /** Why the step was needed (what was missing or different). */
+  reason: string;
   state: StepReport['state'] | RemovalState;
   detail?: string | undefined;
 }
@@ -97,6 +99,7 @@ function toSteps(reports: Array<StepReport | (Step & { state: RemovalState; deta
     action: r.action,
     service: r.service,
     target: r.target,
+    reason: r.reason,
     state: r.state,
     ...(r.detail !== undefined ? { detail: r.detail } : {}),
   }));
