@@ -72,9 +72,10 @@ export const stackConfigSchema = z
     userPoolId: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, 'a user pool id like "eu-central-1_AbC123"'),
     userPoolClientId: z.string().regex(/^[\w+]{1,128}$/, 'an app client id'),
     identityPoolId: z.string().regex(/^[\w-]+:[0-9a-f-]+$/, 'an identity pool id like "eu-central-1:1234abcd-..."'),
-    mapping: z.enum(['token', 'rules']).default('token'),
+    /** token: a role and group per tenant; rules: a rule per tenant; abac: a shared role per scope, the tenant from a principal tag. */
+    mapping: z.enum(['token', 'rules', 'abac']).default('token'),
     granularity: z.enum(['tenant', 'user']).default('tenant'),
-    /** Token claim that carries the tenant id in rules mode. */
+    /** Token claim that carries the tenant id in rules and abac modes (only an administrator may write it). */
     tenantClaim: z.string().regex(/^[\w:.-]{1,128}$/).default('custom:tenant'),
     tables: z.array(tableSchema).min(1, 'at least one table'),
     buckets: z.array(bucketSchema).default([]),
@@ -145,6 +146,7 @@ function templateCollisionsOf(cfg: {
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type TableConfig = StackConfig['tables'][number];
+export type MappingMode = StackConfig['mapping'];
 export type BucketConfig = StackConfig['buckets'][number];
 
 /** Derived names every part of isoctl agrees on. */

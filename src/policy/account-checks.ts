@@ -35,7 +35,7 @@ export function tenantClaimProblems(
   config: StackConfig,
   client: { clientId: string; readAttributes?: AttributeList; writeAttributes?: AttributeList },
 ): AccountProblem[] {
-  if (config.mapping !== 'rules') return [];
+  if (config.mapping !== 'rules' && config.mapping !== 'abac') return [];
   const claim = config.tenantClaim;
   const out: AccountProblem[] = [];
   if (client.writeAttributes !== undefined && inList(client.writeAttributes, claim))

@@ -222,6 +222,15 @@ function dataStatements(config: StackConfig, input: StatementInput): PolicyState
   ];
 }
 
+/**
+ * The inline policy of an ABAC scope role: the scope's actions on the partitions, silo tables and
+ * prefixes of whatever tenant the session's principal tag names (no tenant id in the document).
+ */
+export function buildScopeDataPolicy(config: StackConfig, scope: string): PolicyDocument {
+  const actions = scopeActions(config, resolveScopes(config, [scope]));
+  return { Version: VERSION, Statement: dataStatements(config, { tenant: TENANT_TAG_VARIABLE, actions }) };
+}
+
 /** The tenant's inline policy: its own partitions, tables, attributes and prefixes, for the given scopes (default: all). */
 export function buildDataPolicy(config: StackConfig, tenant: string, scopes?: string[]): PolicyDocument {
   const actions = scopeActions(config, resolveScopes(config, scopes));
@@ -499,6 +508,8 @@ export function buildTenantRole(config: StackConfig, tenant: string, scopes?: st
 
 /** The principal-tag attribute map the identity pool needs (granularity `user`): tag `userid` <- claim `sub`. */
 export function principalTagAttributeMap(config: StackConfig): Record<string, string> {
+  // ABAC: the tenant pin comes from the tenant claim (only an administrator may write it).
+  if (config.mapping === 'abac') return { [TENANT_PIN_TAG]: config.tenantClaim, ...(usesSessionTags(config) ? { [USER_ID_TAG]: 'sub' } : {}) };
   return usesSessionTags(config) ? { [USER_ID_TAG]: 'sub' } : {};
 }
 

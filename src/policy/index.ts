@@ -41,6 +41,7 @@ export {
   buildBoundaryAdminPolicy,
   buildBoundaryPolicy,
   buildDataPolicy,
+  buildScopeDataPolicy,
   buildOperatorPolicy,
   buildTenantRole,
   buildTrustPolicy,
@@ -58,3 +59,4 @@ export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type
 export { sampleTenantIds } from './samples.js';
 export { grantedIndexes, indexKeyVerdict, indexPartitionKey, indexProblems, isPartitioned, withObservedIndexKeys, type IndexKeyVerdict, type IndexProblem } from './indexes.js';
 export { classicFlowProblem, observedIndexProblems, tenantClaimProblems, type AccountProblem, type AttributeList } from './account-checks.js';
+export { TAG_SCOPE, abacSessionTagKeys, buildAbacTrustPolicy, buildScopeRoles, scopeGroupName, scopeRoleArn, scopeRoleName, type ScopeRoleSpec } from './abac.js';

@@ -42,6 +42,7 @@ export interface CreateTenantResult {
 
 export async function createTenant(ctx: TenantContext, input: CreateTenantInput): Promise<CreateTenantResult> {
   const { config, apis } = ctx;
+  if (config.mapping === 'abac') return (await import('./abac-create.js')).createAbacTenant(ctx, input);
   // Offline first: id, limits and the isolation proof, before any AWS call.
   let scopes = resolveScopes(config, input.scopes);
   let desired = desiredTenant(config, input.tenant, scopes);

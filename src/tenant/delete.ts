@@ -2,7 +2,7 @@
 // what exists, only what carries the stack's path and tags. Silo tables hold data and are kept.
 import { AwsCallError } from '../aws/errors.js';
 import { assertTenantId } from '../config/tenant-id.js';
-import { NotFoundError, PendingError } from '../errors.js';
+import { NotFoundError, PendingError, UsageError } from '../errors.js';
 import { NotYet, retryAfterSeconds, waitFor, type WaitResult } from './wait.js';
 import { tenantRoleName } from '../policy/index.js';
 import type { TenantContext } from './context.js';
@@ -45,6 +45,8 @@ export interface DeleteTenantInput {
 export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput): Promise<DeleteTenantResult> {
   const { config } = ctx;
   const tenant = assertTenantId(input.tenant, config.stack);
+  // ABAC: isoctl-<stack>-<scope> is the shared scope role, never a tenant's.
+  if (config.mapping === 'abac' && tenant in config.scopes) throw new UsageError(`tenant id ${JSON.stringify(tenant)} is a scope name of this ABAC stack`, 'invalid_tenant_id');
   ctx.progress?.(`reading tenant ${tenant}`);
   const observed = await observeTenant(ctx.apis, config, tenant);
   const kept = observed.siloTables.filter((s) => s.table).map((s) => s.name);

@@ -18,6 +18,7 @@ import {
   tenantTags,
 } from '../policy/index.js';
 import type { PolicyDocument } from '../policy/types.js';
+import { scopeGroupName, scopeRoleArn } from '../policy/abac.js';
 import { groupDescription, probeUsername, SCOPES_SEPARATOR, TAG_SCOPES, tenantGroupName } from './names.js';
 
 export type DesiredMapping =
@@ -78,12 +79,16 @@ export function desiredTenant(config: StackConfig, tenantId: string, scopes: str
   const dataDoc = buildDataPolicy(config, tenant, scopes);
   const roleArn = tenantRoleArn(config, tenant);
   const tags = { ...tagsRecord(tenantTags(config, tenant)), [TAG_SCOPES]: scopes.join(SCOPES_SEPARATOR) };
+  // ABAC: no tenant role or group; the probe carries the claim and sits in its first scope's group.
+  const abacScope = scopes[0] ?? Object.keys(config.scopes).sort()[0] ?? '';
   const mapping: DesiredMapping =
-    config.mapping === 'rules'
+    config.mapping === 'abac'
+      ? { kind: 'group', groupName: scopeGroupName(config, abacScope), roleArn: scopeRoleArn(config, abacScope), description: groupDescription(config, tenant) }
+      : config.mapping === 'rules'
       ? { kind: 'rule', claim: config.tenantClaim, value: tenant, roleArn }
       : { kind: 'group', groupName: tenantGroupName(tenant), roleArn, description: groupDescription(config, tenant) };
   const probeAttributes: Record<string, string> = {};
-  if (config.mapping === 'rules') probeAttributes[config.tenantClaim] = tenant;
+  if (config.mapping === 'rules' || config.mapping === 'abac') probeAttributes[config.tenantClaim] = tenant;
   return {
     tenant,
     stack: config.stack,

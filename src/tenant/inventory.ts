@@ -3,6 +3,7 @@
 // (role without mapping), dangling (mapping or group without role), propagating (orphan or
 // dangling, but younger than a minute: another service's read has not caught up yet).
 // What is isoctl's and what is orphaned is decided by src/tenant/resources.
+import type { MappingMode } from '../config/schema.js';
 import type { GroupInfo, MappingRule, RoleInfo } from '../aws/apis.js';
 import { assertTenantId } from '../config/tenant-id.js';
 import { NotFoundError } from '../errors.js';
@@ -29,7 +30,7 @@ export interface TenantListEntry {
 
 export interface TenantListResult {
   stack: string;
-  mapping: 'token' | 'rules';
+  mapping: MappingMode;
   /** Which aspects were compared: ListRoles returns no tags, boundary or inline policies, so those need --deep (per-role calls). */
   checked: DriftAspect[];
   tenants: TenantListEntry[];

@@ -64,7 +64,7 @@ export async function observeTenant(apis: AwsApis, config: StackConfig, tenant: 
   const probePart = (async () => {
     if (opts.skipProbe) return { user: undefined, groups: [] as string[] };
     const user = await apis.cognitoIdp.adminGetUser(config.userPoolId, probeUsername(tenant));
-    const groups = user && config.mapping === 'token' ? await apis.cognitoIdp.adminListGroupsForUser(config.userPoolId, user.username) : [];
+    const groups = user && config.mapping !== 'rules' ? await apis.cognitoIdp.adminListGroupsForUser(config.userPoolId, user.username) : [];
     return { user, groups };
   })();
   const siloPart = Promise.all(

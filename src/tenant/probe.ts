@@ -94,6 +94,8 @@ export class ProbeSession {
     private readonly scopes: string[],
     /** Waits between sign-in attempts (the context's clock and abort signal). */
     private readonly clock: RetryClock,
+    /** ABAC: the shared scope role the probe's group maps to (default: the tenant's own role). */
+    private readonly expectedRole?: { name: string; arn: string },
   ) {}
 
   private get logins(): Record<string, string> {
@@ -173,8 +175,8 @@ export class ProbeSession {
     try {
       const who = await probeApis.sts.getCallerIdentity();
       const roleName = /:assumed-role\/([^/]+)\//.exec(who.arn)?.[1] ?? '';
-      const expected = tenantRoleName(this.config, this.tenant);
-      const roleArn = roleName === expected ? tenantRoleArn(this.config, this.tenant) : who.arn;
+      const expected = this.expectedRole?.name ?? tenantRoleName(this.config, this.tenant);
+      const roleArn = roleName === expected ? (this.expectedRole?.arn ?? tenantRoleArn(this.config, this.tenant)) : who.arn;
       if (roleName !== expected)
         throw new ProbeError(`the probe of ${this.tenant} got credentials for role ${roleName || who.arn}, not ${expected}`, 'role');
       const checks = [...(await this.dataChecks(probeApis, against)), ...(await s3ProbeChecks(probeApis, this.config, this.tenant, against, this.scopes))];

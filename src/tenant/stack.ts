@@ -1,7 +1,7 @@
 // `init`: validate the config against AWS, then make the stack's shared pieces, each only when
 // missing or different: the permissions boundary, the lock table, the identity pool's role
 // mapping entry for the user pool client, and (granularity user) the principal-tag map.
-import { lockTableName, stackPath, boundaryPolicyName } from '../config/schema.js';
+import { lockTableName, stackPath, boundaryPolicyName, type MappingMode } from '../config/schema.js';
 import { PendingError, RefusedError, UsageError } from '../errors.js';
 import {
   boundaryPolicyArn,
@@ -24,6 +24,8 @@ import { mappingKeyOf } from './observe.js';
 import { modifyIdentityPoolRoles } from './pool-roles.js';
 import { NotYet } from './wait.js';
 import { retry } from '../aws/retry.js';
+import { applyAbacInitStep, planAbacInit, type AbacInitAction, type AbacInitStep } from './abac-init.js';
+import { scopeRoleName } from '../policy/index.js';
 import { waitForTableActive } from './table-active.js';
 
 export type InitAction =
@@ -31,7 +33,8 @@ export type InitAction =
   | 'update-boundary'
   | 'create-lock-table'
   | 'put-role-mapping'
-  | 'put-principal-tag-map';
+  | 'put-principal-tag-map'
+  | AbacInitAction;
 
 export interface InitStep {
   action: InitAction;
@@ -40,6 +43,8 @@ export interface InitStep {
   state: 'done' | 'planned';
   detail?: string | undefined;
   document?: PolicyDocument | undefined;
+  /** ABAC steps: the scope role spec they write. */
+  abac?: AbacInitStep | undefined;
 }
 
 export interface InitResult {
@@ -49,7 +54,7 @@ export interface InitResult {
   dryRun: boolean;
   boundaryArn: string;
   lockTable: string;
-  mapping: { mode: 'token' | 'rules'; key: string };
+  mapping: { mode: MappingMode; key: string };
   steps: InitStep[];
   warnings: string[];
 }
@@ -142,6 +147,12 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
       target: `${config.identityPoolId} ${key}`,
       reason: entry ? `entry is ${entry.Type} with AmbiguousRoleResolution ${entry.AmbiguousRoleResolution ?? 'unset'}` : 'no role mapping for the user pool client',
     });
+  await refuseMappingModeChange(ctx);
+  if (config.mapping === 'abac')
+    for (const s of await planAbacInit(apis, config)) {
+      const document = s.action === 'put-scope-policy' ? Object.values(s.spec.inlinePolicies)[0] : s.action === 'create-scope-role' ? s.spec.assumeRolePolicy : undefined;
+      plan({ action: s.action, target: s.target, reason: s.reason, document, abac: s });
+    }
   const wantTags = principalTagAttributeMap(config);
   if (Object.keys(wantTags).length > 0) {
     const current = await apis.cognitoIdentity.getPrincipalTagAttributeMap(config.identityPoolId, provider);
@@ -192,6 +203,11 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
       case 'put-principal-tag-map':
         await apis.cognitoIdentity.setPrincipalTagAttributeMap(config.identityPoolId, provider, { useDefaults: false, principalTags: wantTags });
         break;
+      case 'create-scope-role':
+      case 'put-scope-policy':
+      case 'put-scope-group':
+        if (step.abac) await applyAbacInitStep(apis, config, step.abac);
+        break;
     }
     step.state = 'done';
   }
@@ -199,6 +215,33 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
   if (steps.some((s) => s.action === 'create-boundary' || s.action === 'update-boundary')) await waitForBoundary(ctx, boundaryArn, boundaryDoc);
   const status = steps.length === 0 ? 'unchanged' : steps.some((s) => s.action === 'create-boundary') ? 'created' : 'updated';
   return { ...base, status, steps };
+}
+
+/**
+ * Changing a stack's mapping mode while it has tenants is refused (exit 4); migration is later work.
+ * ABAC with tenant roles under the stack path, or token/rules with the ABAC scope roles present.
+ */
+async function refuseMappingModeChange(ctx: TenantContext): Promise<void> {
+  const { apis, config } = ctx;
+  const scopeNames = new Set(Object.keys(config.scopes).map((s) => scopeRoleName(config, s)));
+  if (config.mapping === 'abac') {
+    const tenantRoles = (await apis.iam.listStackRoles(config.stack)).filter((r) => r.path === stackPath(config.stack) && !scopeNames.has(r.name));
+    if (tenantRoles.length > 0)
+      throw new RefusedError(
+        `the config says "mapping": "abac", but stack ${config.stack} has ${tenantRoles.length} tenant role(s) of role mode (${tenantRoles.slice(0, 3).map((r) => r.name).join(', ')}${tenantRoles.length > 3 ? ', ...' : ''}); changing the mapping mode of a stack with tenants is refused. Delete those tenants first, or keep the old mode.`,
+        'mapping_mode_change',
+        { tenantRoles: tenantRoles.length },
+      );
+    return;
+  }
+  for (const name of scopeNames) {
+    const role = await apis.iam.getRole(name);
+    if (role?.tags?.['isoctl:scope'] !== undefined && role.path === stackPath(config.stack))
+      throw new RefusedError(
+        `the config says "mapping": "${config.mapping}", but stack ${config.stack} was initialised in ABAC mode (scope role ${name} exists); changing the mapping mode of a stack that may have tenants is refused. Delete the ABAC tenants and the scope roles first, or keep "mapping": "abac".`,
+        'mapping_mode_change',
+      );
+  }
 }
 
 /**

@@ -104,7 +104,7 @@ describe('config errors exit 2 and name the field', () => {
     const path = writeConfig('types.json', { ...validConfig, mapping: 'magic', tables: [{ name: 'Orders', partitionKey: 7 }] });
     const r = await runCli(['--config', path, 'config', 'validate']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('mapping: expected one of "token", "rules", found "magic"');
+    expect(r.stderr).toContain('mapping: expected one of "token", "rules", "abac", found "magic"');
     expect(r.stderr).toContain('tables[0].partitionKey: expected string, found number 7');
   });
 

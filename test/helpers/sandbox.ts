@@ -38,7 +38,7 @@ export interface TestSandbox {
 
 export interface TestSandboxOptions {
   stack?: string;
-  mapping?: 'token' | 'rules';
+  mapping?: 'token' | 'rules' | 'abac';
   granularity?: 'tenant' | 'user';
   lag?: Partial<LagConfig>;
   /** Keep the state dir after stop (debugging). */

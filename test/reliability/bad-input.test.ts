@@ -81,7 +81,7 @@ const CASES: Case[] = [
   { label: 'config: unknown top-level key (typo)', config: withConfig((c) => (c.stak = 'x')), args: ['tenant', 'create', 'acme', '--json'], message: /unknown field "stak"/ },
   { label: 'config: unknown key in a table', config: table0((t) => (t.partitionkey = 'tenantId')), args: ['tenant', 'create', 'acme'], message: /unknown field "partitionkey"/ },
   { label: 'config: unknown key in a bucket', config: set('buckets', [{ name: 'uploads-bucket', prefixx: '{tenant}/' }]), args: ['init'], message: /unknown field "prefixx"/ },
-  { label: 'config: mapping abac', config: set('mapping', 'abac'), args: ['init'], message: /mapping: expected one of "token", "rules"/ },
+  { label: 'config: mapping magic', config: set('mapping', 'magic'), args: ['init'], message: /mapping: expected one of "token", "rules", "abac"/ },
   { label: 'config: granularity row', config: set('granularity', 'row'), args: ['tenant', 'create', 'acme'], message: /granularity: expected one of/ },
   { label: 'config: attributes without the partition key', config: table0((t) => (t.attributes = ['sk', 'status'])), args: ['tenant', 'create', 'acme'], message: /must include the partition key/ },
   { label: 'config: duplicate tables', config: withConfig((c) => (c.tables = [...(c.tables as unknown[]), ...(c.tables as unknown[])])), args: ['tenant', 'create', 'acme'], message: /duplicate table/ },

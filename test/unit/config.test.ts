@@ -49,7 +49,7 @@ describe('config schema', () => {
   });
 
   it('lists the allowed values for an unknown mapping', () => {
-    expect(errorOf({ ...valid, mapping: 'magic' }).message).toContain('mapping: expected one of "token", "rules", found "magic"');
+    expect(errorOf({ ...valid, mapping: 'magic' }).message).toContain('mapping: expected one of "token", "rules", "abac", found "magic"');
   });
 
   it('rejects unknown keys, naming them', () => {

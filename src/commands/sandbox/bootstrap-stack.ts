@@ -10,7 +10,7 @@ import { cognitoProviderName } from '../../aws/cognito-identity.js';
 import { cognitoSetupApi } from '../../aws/cognito-setup.js';
 import { dynamoApi } from '../../aws/dynamodb.js';
 import { stsApi } from '../../aws/sts.js';
-import { stackConfigSchema, type StackConfig, type StackConfigInput } from '../../config/schema.js';
+import { stackConfigSchema, type MappingMode, type StackConfig, type StackConfigInput } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
 import type { RetryClock } from '../../aws/retry.js';
 import { waitForTableActive } from '../../tenant/table-active.js';
@@ -20,7 +20,7 @@ export interface BootstrapOptions {
   region: string;
   credentials: StaticCredentials;
   stack: string;
-  mapping: 'token' | 'rules';
+  mapping: MappingMode;
   granularity: 'tenant' | 'user';
   /** Where to write isoctl.json. */
   out: string;

@@ -5,8 +5,8 @@
 //   validate (offline: ids, scopes, the isolation proof)  ->  read the fleet once (observe.ts)
 //   ->  plan per tenant (plan.ts)  ->  confirm deletions  ->  execute (execute.ts)
 import { setMaxListeners } from 'node:events';
-import type { StackConfig } from '../../config/schema.js';
-import { UsageError } from '../../errors.js';
+import type { MappingMode, StackConfig } from '../../config/schema.js';
+import { RefusedError, UsageError } from '../../errors.js';
 import type { TenantContext } from '../../tenant/context.js';
 import type { WaitLevel } from '../../tenant/wait.js';
 import { executePlan, type ApplyProgress, type TenantOutcome, type TenantStatus } from './execute.js';
@@ -59,7 +59,7 @@ export interface PlannedTenant {
 
 export interface PlannedApply {
   stack: string;
-  mapping: 'token' | 'rules';
+  mapping: MappingMode;
   dryRun: true;
   prune: boolean;
   counts: Record<PlanAction, number>;
@@ -68,7 +68,7 @@ export interface PlannedApply {
 
 export interface ApplyResult {
   stack: string;
-  mapping: 'token' | 'rules';
+  mapping: MappingMode;
   dryRun: false;
   prune: boolean;
   wait: WaitLevel;
@@ -113,6 +113,8 @@ function planned(plan: ApplyPlan): PlannedApply {
  */
 export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: ApplyOptions = {}): Promise<PlannedApply | ApplyResult> {
   const { config } = ctx;
+  if (config.mapping === 'abac')
+    throw new RefusedError('apply (and tenant create|delete|verify with several ids) does not support "mapping": "abac" yet (issue 12); create tenants one at a time', 'abac_unsupported');
   const started = ctx.now();
   const concurrency = boundedConcurrency(opts.concurrency);
   raiseListenerLimit(ctx.signal, concurrency);

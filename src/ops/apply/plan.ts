@@ -2,7 +2,7 @@
 // --prune, delete for each tenant of the stack the file does not name. Pure: the fleet was read
 // before (observe.ts). A tenant whose resources fail the ownership filter, or that would exceed
 // the 25 rules of rules mode, is planned as refused; the others go ahead.
-import type { StackConfig } from '../../config/schema.js';
+import type { MappingMode, StackConfig } from '../../config/schema.js';
 import { IsoctlError } from '../../errors.js';
 import { PolicyError } from '../../policy/errors.js';
 import { assertIsolationProof, desiredTenant, resolveScopes, scopesFromTag, type DesiredTenant } from '../../tenant/desired.js';
@@ -30,7 +30,7 @@ export interface TenantPlan {
 
 export interface ApplyPlan {
   stack: string;
-  mapping: 'token' | 'rules';
+  mapping: MappingMode;
   prune: boolean;
   tenants: TenantPlan[];
   counts: Record<PlanAction, number>;

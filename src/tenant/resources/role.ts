@@ -40,6 +40,7 @@ export function owned(config: Pick<StackConfig, 'stack'>, role: ObservedRole, te
   if (tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE) return notOwned(`role ${role.name} does not carry the tag ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE}`);
   if (tags[TAG_STACK] !== config.stack) return notOwned(`role ${role.name} carries ${TAG_STACK}=${tags[TAG_STACK] ?? '(none)'}, not ${config.stack}`);
   if (tags[TAG_TENANT] !== undefined && tags[TAG_TENANT] !== t) return notOwned(`role ${role.name} carries ${TAG_TENANT}=${tags[TAG_TENANT]}, not ${t}: it is tagged for another tenant`);
+  if (tags['isoctl:scope'] !== undefined) return notOwned(`role ${role.name} is the stack's ABAC scope role (isoctl:scope=${tags['isoctl:scope']}), not a tenant's`);
   if (tags[TENANT_PIN_TAG] !== undefined && tags[TENANT_PIN_TAG] !== t) return notOwned(`role ${role.name} carries ${TENANT_PIN_TAG}=${tags[TENANT_PIN_TAG]}, not ${t}: it is tagged for another tenant`);
   return OWNED;
 }

@@ -1,0 +1,113 @@
+// `tenant create` in ABAC mode (issue 12): no IAM write at all. The stack's scope roles, their
+// groups and the identity pool's principal-tag map are made by `init`; a tenant is its silo tables
+// (tagged), its probe user (tenant claim = id, in a scope group) and, once it lands, a registry row.
+import { FailedError, PendingError, RefusedError, UsageError } from '../errors.js';
+import { scopeRoleArn, scopeRoleName } from '../policy/index.js';
+import type { TenantContext } from './context.js';
+import { desiredTenant, resolveScopes } from './desired.js';
+import { applySteps, type StepReport } from './apply.js';
+import { observeTenant } from './observe.js';
+import { ProbeError, ProbeSession } from './probe.js';
+import * as probeUser from './resources/probe-user.js';
+import * as siloTable from './resources/silo-table.js';
+import { retryAfterSeconds, waitFor, NotYet, Wrong, type Check, type WaitLevel, type WaitResult } from './wait.js';
+
+/** create.ts's CreateTenantInput / CreateTenantResult, structurally (create.ts imports this module). */
+interface CreateTenantInput {
+  tenant: string;
+  scopes?: string[] | undefined;
+  wait: WaitLevel;
+  timeoutMs: number;
+  dryRun: boolean;
+}
+interface CreateTenantResult {
+  tenant: string;
+  stack: string;
+  status: 'created' | 'updated' | 'unchanged' | 'planned';
+  dryRun: boolean;
+  scopes: string[];
+  role: { name: string; arn: string };
+  steps: StepReport[];
+  wait?: (WaitResult & { level: WaitLevel }) | undefined;
+}
+import type { AwsCallError } from '../aws/errors.js';
+
+export async function createAbacTenant(ctx: TenantContext, input: CreateTenantInput): Promise<CreateTenantResult> {
+  const { config, apis } = ctx;
+  const scopes = resolveScopes(config, input.scopes);
+  // A tenant named like a scope would share the name isoctl-<stack>-<scope> with the scope role.
+  if (input.tenant in config.scopes) throw new UsageError(`tenant id ${JSON.stringify(input.tenant)} is a scope name of this ABAC stack; pick another id`, 'invalid_tenant_id');
+  const desired = desiredTenant(config, input.tenant, scopes);
+  const scope = scopes[0] ?? '';
+  const role = { name: scopeRoleName(config, scope), arn: scopeRoleArn(config, scope) };
+
+  ctx.progress?.(`reading tenant ${desired.tenant}`);
+  // Reads only: the scope role must exist (init), the probe user and silo tables are observed.
+  const [scopeRole, observed] = await Promise.all([apis.iam.getRole(role.name), observeTenant(apis, config, desired.tenant)]);
+  if (!scopeRole) throw new FailedError(`the ABAC scope role ${role.name} does not exist; run \`isoctl init\` first`, 'not_initialized');
+  const refusals = [
+    ...observed.siloTables.filter((t) => t.table).map((t) => siloTable.owned(config, { name: t.name, tags: t.tags }, desired.tenant)),
+    ...(observed.probe.user ? [probeUser.owned(config, observed.probe.user, desired.tenant)] : []),
+  ].flatMap((o) => (o.owned ? [] : [o.reason]));
+  if (refusals.length > 0) throw new RefusedError(`tenant ${desired.tenant}: not isoctl's, nothing was changed:\n${refusals.map((r) => `  - ${r}`).join('\n')}`, 'not_owned');
+  const steps = [...siloTable.plan(desired, observed.siloTables), ...probeUser.plan(desired, observed.probe)];
+  const base = { tenant: desired.tenant, stack: config.stack, scopes, role };
+  if (input.dryRun) return { ...base, status: 'planned', dryRun: true, steps: steps.map((s) => ({ ...s, state: 'planned' as const })) };
+  const applied: StepReport[] = [];
+  const reports = await applySteps(ctx, steps, desired, desired.tenant, (r) => applied.push(r));
+  const status = reports.length === 0 ? 'unchanged' : observed.probe.user ? 'updated' : 'created';
+  const result: CreateTenantResult = { ...base, status, dryRun: false, steps: reports };
+  if (input.wait === 'none' || input.wait === 'iam') return result;
+
+  const session = new ProbeSession(apis, config, desired.tenant, desired.scopes, ctx, role);
+  const against = desired.tenant === 'isoctl-neighbour' ? 'isoctl-neighbour-2' : 'isoctl-neighbour';
+  const checks: Check[] = [
+    {
+      name: 'cognito:credentials',
+      service: 'cognito',
+      waitingFor: `waiting for Cognito to issue the probe credentials of ${role.name} tagged with its tenant`,
+      notYet: (err: AwsCallError) => err.reason === 'role-mapping-unresolved',
+      // The trust policy issues a session only with the tenant tag present and non-empty, and the
+      // probe's claim (the tag's source) is the tenant id: credentials for the scope role mean the tag.
+      run: async () => (await session.run(against).catch(probeFailure), role.arn),
+    },
+  ];
+  if (input.wait === 'data')
+    checks.push({
+      name: 'dynamodb:probe',
+      service: 'dynamodb',
+      waitingFor: 'waiting for DynamoDB to let the probe identity read its own partition',
+      notYet: (err: AwsCallError) => err.reason === 'role-mapping-unresolved',
+      run: async () => {
+        const r = await session.run(against).catch(probeFailure);
+        const leaks = r.checks.filter((c) => c.expect === 'deny' && c.outcome === 'allowed');
+        if (leaks.length > 0) throw new Wrong(`isolation does not hold: ${leaks.map((c) => `${c.name} on ${c.table} was allowed`).join('; ')}`);
+        const notYet = r.checks.find((c) => c.expect === 'allow' && !c.ok);
+        if (notYet) {
+          if (notYet.outcome === 'denied') throw new NotYet(`own read still denied: ${notYet.detail ?? ''}`);
+          throw new Wrong(`${notYet.name} on ${notYet.table}: ${notYet.detail ?? notYet.outcome}`);
+        }
+        return `own partition readable; ${r.checks.filter((c) => c.expect === 'deny').length} cross-tenant reads denied`;
+      },
+    });
+  const waited = await waitFor(checks, { timeoutMs: input.timeoutMs, signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) });
+  result.wait = { level: input.wait, ...waited };
+  if (waited.timedOut) {
+    const pending = waited.checks.filter((c) => c.state === 'pending').map((c) => c.name);
+    throw new PendingError(`tenant ${desired.tenant}: not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`, retryAfterSeconds(waited), {
+      result,
+      pending,
+    });
+  }
+  if (!waited.ok) {
+    const failed = waited.checks.find((c) => c.state === 'failed');
+    throw new FailedError(`tenant ${desired.tenant}: check ${failed?.name} failed: ${failed?.detail}`, 'check_failed', { details: { result } });
+  }
+  return result;
+}
+
+function probeFailure(err: unknown): never {
+  if (err instanceof ProbeError && err.stage === 'role') throw new NotYet(err.message);
+  if (err instanceof ProbeError) throw new Wrong(err.message);
+  throw err;
+}
