@@ -87,7 +87,10 @@ describe('ABAC mode on the sandbox', () => {
       const logins = { [provider]: auth.AuthenticationResult!.IdToken! };
       const { IdentityId } = await identity.send(new GetIdCommand({ IdentityPoolId: sb.config.identityPoolId, Logins: logins }));
       const c = (await identity.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: logins }))).Credentials!;
-      signedIn[t] = { creds: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, accessToken: auth.AuthenticationResult!.AccessToken! };
+      signedIn[t] = {
+        creds: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! },
+        accessToken: auth.AuthenticationResult!.AccessToken!,
+      };
     }
     for (const [me, other] of [
       ['alpha', 'bravo'],
