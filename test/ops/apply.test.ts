@@ -60,6 +60,22 @@ describe('apply engine', () => {
     expect(fake.roles.get('isoctl-test-bad')?.tags ?? {}).toEqual({});
   });
 
+  it('--prune leaves a name-alike that is not isoctl\'s alone (no tenant of the stack); a named delete of it is refused', async () => {
+    const { fake, ctx } = await initialised();
+    await run(ctx, ['p1', 'p2']);
+    await ctx.apis.iam.createRole({ name: 'isoctl-test-alien', path: '/isoctl/test/', trustPolicy: '{"Version":"2012-10-17","Statement":[]}', tags: {} } as never);
+    fake.calls.length = 0;
+    const r = await run(ctx, ['p1'], { prune: true });
+    expect(r.tenants.map((t) => [t.tenant, t.status])).toEqual([
+      ['p1', 'unchanged'],
+      ['p2', 'deleted'],
+    ]);
+    expect(fake.roles.has('isoctl-test-alien')).toBe(true);
+    const named = await applyTenants(ctx, { tenants: [] }, { remove: ['alien'], wait: 'none' });
+    expect((named as ApplyResult).tenants[0]).toMatchObject({ tenant: 'alien', status: 'failed', code: 'not_owned' });
+    expect(fake.roles.has('isoctl-test-alien')).toBe(true);
+  });
+
   it('a retryable error re-reads and re-plans the tenant, which is then created; a non-retryable one fails only that tenant', async () => {
     const { fake, ctx } = await initialised();
     // ConcurrentModification is not retried inside a step (src/tenant/apply.ts retries "not yet"

@@ -8,6 +8,8 @@ import { setMaxListeners } from 'node:events';
 import type { MappingMode, StackConfig } from '../../config/schema.js';
 import { RefusedError, UsageError } from '../../errors.js';
 import type { TenantContext } from '../../tenant/context.js';
+import type { ObservedTenant } from '../../tenant/observe.js';
+import { group as groupResource, probeUser as probeResource, role as roleResource, rule as ruleResource } from '../../tenant/resources/index.js';
 import type { WaitLevel } from '../../tenant/wait.js';
 import { executePlan, type ApplyProgress, type TenantOutcome, type TenantStatus } from './execute.js';
 import { observeTenants, scanFleet } from './observe.js';
@@ -133,7 +135,11 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
   const missing = removeNamed.filter((t) => !view.existing.has(t));
   ctx.progress?.(`reading ${spec.tenants.filter((t) => view.existing.has(t.id)).length + remove.length} existing tenant(s)`);
   const observed = await observeTenants(ctx, view, [...spec.tenants.map((t) => t.id), ...remove], concurrency);
-  const plan = planApply(config, { tenants: spec.tenants, remove, prune: opts.prune === true }, observed);
+  // --prune: a name-alike the file does not name, none of whose pieces is isoctl's (a role at the
+  // stack path without its tags), is no tenant of the stack: left alone and not reported, where
+  // a tenant named for deletion would be refused.
+  const pruned = opts.prune ? remove.filter((t) => hasOwnedPiece(config, observed.get(t))) : remove;
+  const plan = planApply(config, { tenants: spec.tenants, remove: pruned, prune: opts.prune === true }, observed);
   for (const t of missing)
     plan.tenants.push(
       opts.ignoreMissing
@@ -163,6 +169,17 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
     poolWrites: result.poolWrites,
     elapsedMs: Math.round(ctx.now() - started),
   };
+}
+
+function hasOwnedPiece(config: StackConfig, o: ObservedTenant | undefined): boolean {
+  if (!o) return false;
+  if (o.role && roleResource.owned(config, o.role, o.tenant).owned) return true;
+  if (o.mapping.kind === 'group' && o.mapping.group && groupResource.owned(config, o.mapping.group, o.tenant).owned) return true;
+  if (o.mapping.kind === 'rule') {
+    const r = ruleResource.findTenantRule(o.mapping.rules, config.tenantClaim, o.tenant);
+    if (r && ruleResource.owned(config, r, o.tenant).owned) return true;
+  }
+  return o.probe.user !== undefined && probeResource.owned(config, o.probe.user, o.tenant).owned;
 }
 
 /** Every tenant in flight listens on the one abort signal (its sleeps and requests): not a leak. */
