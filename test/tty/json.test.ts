@@ -46,6 +46,7 @@ const CASES: Case[] = [
   { args: ['doctor'], code: 0, expect: { stack: 'js', healthy: true } },
   { args: ['whoami'], code: 0, expect: { account: '000000000000' } },
   { args: ['config', 'validate'], code: 0, expect: { valid: true } },
+  { args: ['config', 'schema'], code: 0, expect: { title: 'isoctl.json', type: 'object' }, noSandbox: true },
   { args: ['policy', 'render', 'acme'], code: 0, expect: { tenant: 'acme' } },
   { args: ['policy', 'check', 'acme', 'globex'], code: 0, expect: { ok: true } },
   { args: ['explain', DENIED, '--key', 'globex'], code: 0, expect: { role: expect.anything() } },
