@@ -1,19 +1,19 @@
 // `tenant list` and `tenant show`: what exists, joined across IAM and Cognito, with a status per
-// tenant: ok, drift (trust, policy, boundary, tags or mapping differ from the config), orphan
+// tenant: ok, drift (trust, policy, boundary, tags, mapping or the probe user differ from the config), orphan
 // (role without mapping), dangling (mapping or group without role), propagating (orphan or
 // dangling, but younger than a minute: another service's read has not caught up yet).
 // What is isoctl's and what is orphaned is decided by src/tenant/resources.
-import type { MappingMode } from '../config/schema.js';
-import type { GroupInfo, MappingRule, RoleInfo } from '../aws/apis.js';
+import type { DatedUser, GroupInfo, MappingRule, RoleInfo } from '../aws/apis.js';
+import type { MappingMode, StackConfig } from '../config/schema.js';
 import { assertTenantId } from '../config/tenant-id.js';
 import { NotFoundError } from '../errors.js';
 import { buildTrustPolicy, policiesEqual, type PolicyDocument } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { desiredTenant, scopesFromTag, resolveScopes } from './desired.js';
 import { mappingKeyOf, observeTenant, rulesOf, type ObservedTenant } from './observe.js';
-import { TAG_SCOPES } from './names.js';
+import { PROBE_USER_PREFIX, TAG_SCOPES } from './names.js';
 import { findTenantRule, planCreate, tenantExists } from './plan.js';
-import { group as groupResource, role as roleResource, rule as ruleResource } from './resources/index.js';
+import { group as groupResource, probeUser as probeUserResource, role as roleResource, rule as ruleResource } from './resources/index.js';
 import { linkageOf } from './resources/orphans.js';
 
 export type TenantStatus = 'ok' | 'drift' | 'orphan' | 'dangling' | 'propagating';
@@ -55,7 +55,7 @@ function statusOf(
 export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): Promise<TenantListResult> {
   const { apis, config } = ctx;
   ctx.progress?.('listing roles and mappings');
-  const [roles, mappings] = await Promise.all([
+  const [roles, mappings, probes] = await Promise.all([
     apis.iam.listStackRoles(config.stack),
     (async (): Promise<Map<string, { roleArn: string | undefined; kind: 'group' | 'rule'; createdAt: number | undefined }>> => {
       const out = new Map<string, { roleArn: string | undefined; kind: 'group' | 'rule'; createdAt: number | undefined }>();
@@ -72,21 +72,31 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
       }
       return out;
     })(),
+    probeUsers(ctx),
   ]);
   const trust = buildTrustPolicy(config);
-  const checked: DriftAspect[] = opts.deep ? ['trust', 'mapping', 'policy', 'boundary', 'tags', 'extra-policies', 'ownership'] : ['trust', 'mapping'];
+  const checked: DriftAspect[] = opts.deep
+    ? ['trust', 'mapping', 'probe', 'policy', 'boundary', 'tags', 'extra-policies', 'ownership']
+    : ['trust', 'mapping', 'probe'];
   const byTenant = new Map<string, RoleInfo>();
   for (const r of roles) {
     const t = roleResource.tenantOfRoleName(config, r.name);
     if (t) byTenant.set(t, r);
   }
-  const ids = [...new Set([...byTenant.keys(), ...mappings.keys()])].sort();
+  // A probe user left alone (role and mapping gone) is a trace of a tenant: dangling. ABAC tenants
+  // have no role of their own (the scope roles are shared), so there it says nothing alone.
+  const traces = config.mapping === 'abac' ? [] : [...probes.keys()];
+  const ids = [...new Set([...byTenant.keys(), ...mappings.keys(), ...traces])].sort();
   const tenants: TenantListEntry[] = [];
   for (const tenant of ids) {
     const role = byTenant.get(tenant);
     const mapping = mappings.get(tenant);
+    const probe = probes.get(tenant);
     const drift: DriftAspect[] = [];
     if (role && mapping) {
+      // A create stopped before its probe user (or its tenant claim) exists cannot be signed in
+      // to: not ok. --deep's plan finds the same (and the group membership).
+      if (probeIncomplete(config, tenant, probe)) drift.push('probe');
       // ListRoles carries no tags on AWS; where a listing does, the ownership filter applies already.
       if (role.tags !== undefined && !roleResource.owned(config, role, tenant).owned) drift.push('ownership');
       if (!policiesEqual(trust, role.trustPolicy as PolicyDocument)) drift.push('trust');
@@ -94,7 +104,12 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
       if (opts.deep) drift.push(...(await deepDrift(ctx, tenant)));
     }
     const status = statusOf(
-      { role: role !== undefined, mapped: mapping !== undefined, createdAt: [ms(role?.createDate), mapping?.createdAt] },
+      {
+        role: role !== undefined,
+        mapped: mapping !== undefined,
+        probe: probe !== undefined,
+        createdAt: [ms(role?.createDate), mapping?.createdAt, ms(probe?.createDate)],
+      },
       drift,
       ctx.now(),
     );
@@ -109,6 +124,26 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
   const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 0 };
   for (const t of tenants) counts[t.status]++;
   return { stack: config.stack, mapping: config.mapping, checked, tenants, counts };
+}
+
+/** The stack's probe users by tenant: one paginated ListUsers (`username ^= "isoctl-probe-"`), isoctl's only. */
+async function probeUsers(ctx: TenantContext): Promise<Map<string, DatedUser>> {
+  const out = new Map<string, DatedUser>();
+  for (const u of await ctx.apis.scans.listUsersByPrefix(ctx.config.userPoolId, PROBE_USER_PREFIX)) {
+    const t = probeUserResource.tenantOfProbeUser(u.username);
+    if (t !== undefined && probeUserResource.owned(ctx.config, u, t).owned) out.set(t, u);
+  }
+  return out;
+}
+
+/**
+ * The probe user's own plan says what is missing (the user, or in rules mode its tenant claim);
+ * its group membership needs one call per user, so only --deep compares it.
+ */
+function probeIncomplete(config: StackConfig, tenant: string, user: DatedUser | undefined): boolean {
+  const desired = desiredTenant(config, tenant, resolveScopes(config, undefined));
+  const groups = desired.probe.group ? [desired.probe.group] : [];
+  return probeUserResource.plan(desired, { user, groups }).length > 0;
 }
 
 /** Per-role reads: what a create would change is what drifted. */

@@ -48,7 +48,12 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
   const total = Object.values(r.counts).reduce((a, b) => a + b, 0);
-  return `${formatTable(['tenant', 'status', 'drift', 'role', 'mapping', 'created'], rows, c)}\n${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}`;
+  const unfinished = r.tenants.filter((t) => t.drift.includes('probe')).map((t) => t.tenant);
+  const finish =
+    unfinished.length === 0
+      ? ''
+      : `\n${c.yellow(`not complete (no probe user to sign in as): ${unfinished.join(', ')}; run \`isoctl tenant create <tenant>\` again to finish`)}`;
+  return `${formatTable(['tenant', 'status', 'drift', 'role', 'mapping', 'created'], rows, c)}\n${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}`;
 }
 
 export function registerListTenants(tenant: Command, runner: CommandRunner): void {
