@@ -20,7 +20,7 @@ describe('config JSON Schema', () => {
     const s = configJsonSchema() as { properties: Record<string, Field>; required: string[]; additionalProperties: boolean };
     expect(s.additionalProperties).toBe(false);
     expect(s.required).toEqual(expect.arrayContaining(['stack', 'region', 'accountId', 'userPoolId', 'userPoolClientId', 'identityPoolId', 'tables']));
-    expect(s.properties.mapping).toMatchObject({ default: 'token', enum: ['token', 'rules'] });
+    expect(s.properties.mapping).toMatchObject({ default: 'token', enum: ['token', 'rules', 'abac'] });
     expect(s.properties.accountId?.pattern).toBe('^\\d{12}$');
     expect(Object.keys(s.properties)).toContain('$schema');
   });
