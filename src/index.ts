@@ -16,6 +16,7 @@ import type { CreateTenantResult } from './tenant/create.js';
 import type { DeleteTenantResult } from './tenant/delete.js';
 import type { TenantListResult, TenantShowResult, TenantStatus } from './tenant/inventory.js';
 import type { VerifyTenantResult } from './tenant/verify.js';
+import type { VerifyManyResult } from './ops/apply/verify-many.js';
 import type { InitResult } from './tenant/stack.js';
 import type { GcResult } from './commands/gc.js';
 import type { ApplyProgress, ApplyResult, PlannedApply, TenantsSpec } from './ops/apply/index.js';
@@ -34,7 +35,7 @@ export type {
   InitResult,
   GcResult,
 };
-export type { ApplyProgress, ApplyResult, PlannedApply, TenantsSpec };
+export type { ApplyProgress, ApplyResult, PlannedApply, TenantsSpec, VerifyManyResult };
 export type { TenantSpec, TenantOutcome, TenantStatus as ApplyTenantStatus } from './ops/apply/index.js';
 export type { TenantListEntry } from './tenant/inventory.js';
 export type { StepReport } from './tenant/apply.js';
@@ -192,6 +193,14 @@ export class Isoctl {
   /** Runs the isolation probe; the result says `isolated` (the CLI exits 1 when it is false). */
   verifyTenant(id: string, opts: VerifyTenantOptions = {}): Promise<VerifyTenantResult> {
     return this.call(async (deps) => (await import('./commands/tenant/verify.js')).runVerifyTenant({ tenant: id, against: opts.against }, deps));
+  }
+
+  /**
+   * Probes several tenants (or every tenant of the stack with 'all'), each against another
+   * tenant; the result has `isolated`, `not-isolated` or `failed` per tenant and the counts.
+   */
+  verifyTenants(ids: string[] | 'all', opts: { concurrency?: number | undefined } = {}): Promise<VerifyManyResult> {
+    return this.call(async (deps) => (await import('./commands/tenant/verify.js')).runVerifyMany(ids, opts.concurrency, deps));
   }
 
   /** Plans (default) or, with `apply: true`, removes the stack's leftovers; the result counts each state. */

@@ -56,6 +56,9 @@ describe('Isoctl against the sandbox', () => {
     const verify = await isoctl.verifyTenant('acme', { against: 'globex' });
     expect(verify.isolated).toBe(true);
     expect(verify.checks.find((c) => c.name === 'other-partition')?.outcome).toBe('denied');
+
+    const all = await isoctl.verifyTenants('all', { concurrency: 2 });
+    expect(all.counts).toMatchObject({ isolated: 2, 'not-isolated': 0, failed: 0 });
   });
 
   it('returns the same document the CLI prints with --json (the CLI is a layer over the same run functions)', async () => {
@@ -89,6 +92,11 @@ describe('Isoctl against the sandbox', () => {
 
     const noFile = await rejection(new Isoctl({ config: join(sb.stateDir, 'nope.json') }).listTenants());
     expect(noFile).toMatchObject({ code: 'config_not_found', exitCode: 2 });
+
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await rejection(new Isoctl({ config, endpoint: sb.endpoint, credentials: sb.credentials, signal: controller.signal }).listTenants());
+    expect(aborted).toMatchObject({ code: 'interrupted', exitCode: 130 });
   });
 
   it('apply reconciles with per-tenant progress; gc plans', async () => {
