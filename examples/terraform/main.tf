@@ -36,7 +36,9 @@ resource "aws_cognito_user_pool_client" "app" {
   user_pool_id = aws_cognito_user_pool.this.id
 
   generate_secret     = false
-  explicit_auth_flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+  # ALLOW_ADMIN_USER_PASSWORD_AUTH: `tenant create --wait data` and `tenant verify` sign a probe user in
+  # through the admin API to prove isolation end to end.
+  explicit_auth_flows = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
   read_attributes  = ["email", "email_verified", "name", "custom:${var.tenant_claim}"]
   write_attributes = ["email", "name"]

@@ -1,4 +1,5 @@
-// IAM roles: create, read, list, delete, the trust policy, the permissions boundary and tags.
+// IAM roles: create, read, list, delete, the trust policy, the permissions boundary and tags
+// (and ListInstanceProfilesForRole: always none).
 import { SandboxError } from './contract.js';
 import { iamUniqueId } from './ids.js';
 import { fresh, latest, visible, type RoleCore, type RoleRecord } from './iam-store.js';
@@ -194,8 +195,19 @@ export function roleHandlers(k: IamKit): Record<string, Handler> {
     return { Tags: page.page.map(({ t }) => ({ Key: t.Key, Value: t.Value })), IsTruncated: page.isTruncated, Marker: page.marker };
   };
 
+  // The sandbox models no instance profiles: an existing role is in none (NoSuchEntity for a
+  // missing one, as AWS). Terraform's aws_iam_role lists them before DeleteRole.
+  const listInstanceProfilesForRole = (p: QueryParams): XmlObject => {
+    const name = requiredString(p, 'RoleName', ROLE_NAME);
+    optionalString(p, 'Marker', MARKER);
+    optionalInt(p, 'MaxItems', ...MAX_ITEMS);
+    k.visibleRole(name);
+    return { InstanceProfiles: [], IsTruncated: false };
+  };
+
   return {
     CreateRole: createRole,
+    ListInstanceProfilesForRole: listInstanceProfilesForRole,
     GetRole: getRole,
     DeleteRole: deleteRole,
     ListRoles: listRoles,

@@ -15,9 +15,10 @@ import { PROBE_USER_PREFIX, TAG_SCOPES } from './names.js';
 import { findTenantRule, planCreate, tenantExists } from './plan.js';
 import { group as groupResource, probeUser as probeUserResource, role as roleResource, rule as ruleResource } from './resources/index.js';
 import { linkageOf } from './resources/orphans.js';
+import { detectClobber, type Clobber } from './clobber.js';
 
 export type TenantStatus = 'ok' | 'drift' | 'orphan' | 'dangling' | 'propagating';
-export type DriftAspect = 'trust' | 'policy' | 'boundary' | 'tags' | 'mapping' | 'probe' | 'extra-policies' | 'ownership' | 'silo-table';
+export type DriftAspect = 'trust' | 'policy' | 'boundary' | 'tags' | 'mapping' | 'mapping-removed' | 'probe' | 'extra-policies' | 'ownership' | 'silo-table';
 
 export interface TenantListEntry {
   tenant: string;
@@ -35,6 +36,8 @@ export interface TenantListResult {
   checked: DriftAspect[];
   tenants: TenantListEntry[];
   counts: Record<TenantStatus, number>;
+  /** Tenants whose identity-pool entry or rule another writer removed, the likely cause and the repair. */
+  clobber?: Clobber;
 }
 
 function ms(iso: string | undefined): number | undefined {
@@ -55,7 +58,9 @@ function statusOf(
 export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): Promise<TenantListResult> {
   const { apis, config } = ctx;
   ctx.progress?.('listing roles and mappings');
-  const [roles, mappings, probes] = await Promise.all([
+  // Rules mode reads the pool's configuration anyway; --deep reads it in token mode too, for the clobber check.
+  const poolRolesP = config.mapping === 'rules' || (opts.deep && config.mapping === 'token') ? apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId) : undefined;
+  const [roles, mappings, probes, poolRolesRead] = await Promise.all([
     apis.iam.listStackRoles(config.stack),
     (async (): Promise<Map<string, { roleArn: string | undefined; kind: 'group' | 'rule'; createdAt: number | undefined }>> => {
       const out = new Map<string, { roleArn: string | undefined; kind: 'group' | 'rule'; createdAt: number | undefined }>();
@@ -66,18 +71,21 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
           if (t !== undefined && groupResource.owned(config, g, t).owned) out.set(t, { roleArn: g.roleArn, kind: 'group', createdAt: g.createdAt });
         }
       } else {
-        const poolRoles = await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId);
+        const poolRoles = await (poolRolesP ?? apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId));
         for (const r of rulesOf(poolRoles, mappingKeyOf(config)) as MappingRule[])
           if (ruleResource.owned(config, r).owned) out.set(r.Value, { roleArn: r.RoleArn, kind: 'rule', createdAt: undefined });
       }
       return out;
     })(),
     probeUsers(ctx),
+    poolRolesP,
   ]);
+  const clobber = poolRolesRead ? detectClobber(config, poolRolesRead, roles, ctx.now()) : undefined;
+  const clobbered = new Set(clobber?.tenants ?? []);
   const trust = buildTrustPolicy(config);
   const checked: DriftAspect[] = opts.deep
-    ? ['trust', 'mapping', 'probe', 'policy', 'boundary', 'tags', 'extra-policies', 'ownership']
-    : ['trust', 'mapping', 'probe'];
+    ? ['trust', 'mapping', 'probe', 'policy', 'boundary', 'tags', 'extra-policies', 'ownership', ...(poolRolesP ? (['mapping-removed'] as const) : [])]
+    : ['trust', 'mapping', 'probe', ...(poolRolesP ? (['mapping-removed'] as const) : [])];
   const byTenant = new Map<string, RoleInfo>();
   for (const r of roles) {
     const t = roleResource.tenantOfRoleName(config, r.name);
@@ -103,16 +111,21 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
       if (mapping.roleArn !== role.arn) drift.push('mapping');
       if (opts.deep) drift.push(...(await deepDrift(ctx, tenant)));
     }
-    const status = statusOf(
-      {
-        role: role !== undefined,
-        mapped: mapping !== undefined,
-        probe: probe !== undefined,
-        createdAt: [ms(role?.createDate), mapping?.createdAt, ms(probe?.createDate)],
-      },
-      drift,
-      ctx.now(),
-    );
+    // Its entry or rule was removed by another writer: not an orphan to collect, a tenant to repair.
+    if (role && clobbered.has(tenant)) drift.push('mapping-removed');
+    const status =
+      clobbered.has(tenant) && role
+        ? 'drift'
+        : statusOf(
+            {
+              role: role !== undefined,
+              mapped: mapping !== undefined,
+              probe: probe !== undefined,
+              createdAt: [ms(role?.createDate), mapping?.createdAt, ms(probe?.createDate)],
+            },
+            drift,
+            ctx.now(),
+          );
     tenants.push({
       tenant,
       status,
@@ -123,7 +136,7 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
   }
   const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 0 };
   for (const t of tenants) counts[t.status]++;
-  return { stack: config.stack, mapping: config.mapping, checked, tenants, counts };
+  return { stack: config.stack, mapping: config.mapping, checked, tenants, counts, ...(clobber ? { clobber } : {}) };
 }
 
 /** The stack's probe users by tenant: one paginated ListUsers (`username ^= "isoctl-probe-"`), isoctl's only. */

@@ -53,7 +53,7 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
     unfinished.length === 0
       ? ''
       : `\n${c.yellow(`not complete (no probe user to sign in as): ${unfinished.join(', ')}; run \`isoctl tenant create <tenant>\` again to finish`)}`;
-  return `${formatTable(['tenant', 'status', 'drift', 'role', 'mapping', 'created'], rows, c)}\n${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}`;
+  return `${formatTable(['tenant', 'status', 'drift', 'role', 'mapping', 'created'], rows, c)}\n${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'token' ? 'mapping entry' : 'rule'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
 }
 
 export function registerListTenants(tenant: Command, runner: CommandRunner): void {

@@ -7,9 +7,10 @@ import type { RetryClock } from '../retry.js';
 import { checkAccount, checkBoundary, checkGroupsQuota, checkIdentityPool, checkPermissions, checkTables, checkTrustAndQuota, checkUserPool, type DoctorEnv } from './checks.js';
 import { Reads } from './reads.js';
 import { checkTenantPolicies } from './tenant-policies.js';
+import { checkClobber } from './clobber.js';
 import type { CheckId, DoctorResult, Finding, FindingStatus } from './types.js';
 
-const ORDER: CheckId[] = ['account', 'user-pool', 'app-client', 'identity-pool', 'role-mapping', 'principal-tags', 'boundary', 'trust', 'tenant-policies', 'tables', 'lock-table', 'quota-roles', 'quota-rules', 'quota-groups', 'permissions'];
+const ORDER: CheckId[] = ['account', 'user-pool', 'app-client', 'identity-pool', 'role-mapping', 'clobber', 'principal-tags', 'boundary', 'trust', 'tenant-policies', 'tables', 'lock-table', 'quota-roles', 'quota-rules', 'quota-groups', 'permissions'];
 
 export async function runDoctorChecks(apis: AwsApis, ops: AccountScansApi, config: StackConfig, clock: RetryClock, region: string): Promise<DoctorResult> {
   const started = clock.now();
@@ -23,6 +24,7 @@ export async function runDoctorChecks(apis: AwsApis, ops: AccountScansApi, confi
     checkGroupsQuota(env),
     checkTables(env),
     checkTenantPolicies(env),
+    checkClobber(env),
   ]);
   const findings: Finding[] = results.flat().filter((f): f is Finding => f !== undefined);
   findings.push(checkPermissions(env));
