@@ -79,7 +79,7 @@ describe('doctor', () => {
     const r = await doctor();
     expect(r.healthy).toBe(true);
     expect(r.findings.filter((f) => f.status !== 'ok')).toEqual([]);
-    expect(r.findings.map((f) => f.check)).toEqual(['account', 'user-pool', 'app-client', 'identity-pool', 'role-mapping', 'boundary', 'trust', 'tenant-policies', 'tables', 'lock-table', 'quota-roles', 'quota-groups', 'permissions']);
+    expect(r.findings.map((f) => f.check)).toEqual(['account', 'user-pool', 'app-client', 'identity-pool', 'role-mapping', 'clobber', 'boundary', 'trust', 'tenant-policies', 'tables', 'lock-table', 'quota-roles', 'quota-groups', 'permissions']);
     expect(fake.mutatingCalls().filter((c) => c.operation !== 'PutItem')).toEqual([]);
   });
 
