@@ -18,6 +18,7 @@ import { roleName, TENANT_ID_PATTERN } from '../../config/tenant-id.js';
 import { INLINE_POLICY_NAME, tenantRoleArn } from '../../policy/index.js';
 import { group as groupResource, probeUser, role as roleResource, rule as ruleResource } from '../../tenant/resources/index.js';
 import { linkageOf } from '../../tenant/resources/orphans.js';
+import { CLOBBER_CAUSE } from '../../tenant/clobber.js';
 import { countRemovals, type RemovalState } from '../../tenant/resources/types.js';
 
 export type GcKind = 'group' | 'rule' | 'probe-user' | 'role';
@@ -162,6 +163,7 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
   const { tenants, mappedArns, otherStacks, foreignGroupNames } = view(config, listing);
   const minAge = Math.floor(opts.minAgeMs / 1000);
   const mappingWord = config.mapping === 'token' ? 'user pool group' : 'identity-pool rule';
+  const clobbered = config.mapping === 'rules' && !(listing.rules ?? []).some((r) => ruleResource.owned(config, r).owned);
   const items: GcItem[] = [];
 
   for (const v of [...tenants.values()].sort((a, b) => a.tenant.localeCompare(b.tenant))) {
@@ -205,8 +207,11 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
         ageSeconds: age(opts.now, createdAt),
         state: 'planned',
         inlinePolicies: [...d.inlinePolicies].sort(),
+        // No rule of isoctl's left at all: another writer replaced the pool's configuration
+        // (Terraform's role attachment...), and these are tenants to repair, not garbage.
+        ...(clobbered && !halfCreated ? { state: 'skipped' as const, detail: `no rule of this stack is left in the identity pool: most likely ${CLOBBER_CAUSE}; repair with \`isoctl tenant create ${t}\`, or delete the tenant with \`isoctl tenant delete ${t}\`` } : {}),
       });
-      probeItem(`probe user of tenant ${t}, whose ${halfCreated ? 'half-created' : 'orphaned'} role goes`);
+      if (!clobbered || halfCreated) probeItem(`probe user of tenant ${t}, whose ${halfCreated ? 'half-created' : 'orphaned'} role goes`);
     } else {
       const arn = tenantRoleArn(config, t);
       if (v.group)
