@@ -81,6 +81,27 @@ export interface IamApi {
   listAttachedRolePolicies(roleName: string): Promise<string[]>;
   /** false when the policy was not attached or the role is gone. Never deletes the policy itself. */
   detachRolePolicy(roleName: string, policyArn: string): Promise<boolean>;
+  /** SimulatePrincipalPolicy (all pages): each action on each resource, judged against the principal's identity policies and boundary. */
+  simulatePrincipalPolicy(input: SimulateInput): Promise<SimulationResult[]>;
+}
+
+export interface SimulateInput {
+  /** A user's or role's ARN (not an STS session ARN). */
+  principalArn: string;
+  actions: string[];
+  /** Default "*". */
+  resources?: string[] | undefined;
+  /** Context keys: a string, or a list for multi-valued keys. */
+  context?: Record<string, string | string[]> | undefined;
+}
+
+export interface SimulationResult {
+  action: string;
+  resource: string;
+  decision: 'allowed' | 'explicitDeny' | 'implicitDeny';
+  /** Policies whose statements decided it (SourcePolicyId). */
+  matchedPolicies: string[];
+  missingContextValues: string[];
 }
 
 /** IAM allows at most this many versions of a managed policy. */
@@ -266,6 +287,37 @@ export function iamApi(clients: AwsClients): IamApi {
       run('GetPolicyVersion', async (m, c) => {
         const res = await c.send(new m.GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }));
         return decodePolicyDocument(res.PolicyVersion?.Document);
+      }),
+    simulatePrincipalPolicy: (input) =>
+      run('SimulatePrincipalPolicy', async (m, c) => {
+        const out: SimulationResult[] = [];
+        const contextEntries = Object.entries(input.context ?? {}).map(([k, v]) => ({
+          ContextKeyName: k,
+          ContextKeyValues: Array.isArray(v) ? v : [v],
+          ContextKeyType: Array.isArray(v) ? ('stringList' as const) : ('string' as const),
+        }));
+        let marker: string | undefined;
+        do {
+          const res = await c.send(
+            new m.SimulatePrincipalPolicyCommand({
+              PolicySourceArn: input.principalArn,
+              ActionNames: input.actions,
+              ResourceArns: input.resources,
+              ContextEntries: contextEntries.length > 0 ? contextEntries : undefined,
+              Marker: marker,
+            }),
+          );
+          for (const r of res.EvaluationResults ?? [])
+            out.push({
+              action: r.EvalActionName ?? '',
+              resource: r.EvalResourceName ?? '*',
+              decision: (r.EvalDecision ?? 'implicitDeny') as SimulationResult['decision'],
+              matchedPolicies: (r.MatchedStatements ?? []).map((st) => st.SourcePolicyId ?? ''),
+              missingContextValues: r.MissingContextValues ?? [],
+            });
+          marker = res.IsTruncated ? res.Marker : undefined;
+        } while (marker);
+        return out;
       }),
     listPolicyVersions,
     deletePolicyVersion,

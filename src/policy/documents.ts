@@ -334,6 +334,20 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Resource: boundary,
     },
     {
+      // doctor asks IAM's policy simulator whether the caller may make every call of this policy.
+      // A user simulates itself (aws:username); a role session has no variable naming its role,
+      // so any role of the account: the simulator only reveals what a principal may do.
+      Sid: 'SimulateOwnPermissions',
+      Effect: 'Allow',
+      Action: 'iam:SimulatePrincipalPolicy',
+      // (User names are unique across paths, so user/*/<name> is the same user at a deeper path.)
+      Resource: [
+        `arn:${arnPartition(config.region)}:iam::${config.accountId}:role/*`,
+        `arn:${arnPartition(config.region)}:iam::${config.accountId}:user/\${aws:username}`,
+        `arn:${arnPartition(config.region)}:iam::${config.accountId}:user/*/\${aws:username}`,
+      ],
+    },
+    {
       Sid: 'DenyRolesWithoutBoundary',
       Effect: 'Deny',
       Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy'],

@@ -60,3 +60,4 @@ export { sampleTenantIds } from './samples.js';
 export { grantedIndexes, indexKeyVerdict, indexPartitionKey, indexProblems, isPartitioned, withObservedIndexKeys, type IndexKeyVerdict, type IndexProblem } from './indexes.js';
 export { classicFlowProblem, observedIndexProblems, tenantClaimProblems, type AccountProblem, type AttributeList } from './account-checks.js';
 export { TAG_SCOPE, abacSessionTagKeys, buildAbacTrustPolicy, buildScopeRoles, scopeGroupName, scopeRoleArn, scopeRoleName, type ScopeRoleSpec } from './abac.js';
+export { sampleRequests, SAMPLE_NAME, type SampleRequest } from './simulation.js';

@@ -1,12 +1,13 @@
 // IAM over awsQuery: the service's dispatch. The handlers live by responsibility: roles
 // (iam-roles.ts), role policies (iam-role-policies.ts), managed policies and the account summary
-// (iam-policies.ts), users and access keys (iam-users.ts). Writes are immediate for the writer's
+// (iam-policies.ts), users and access keys (iam-users.ts), SimulatePrincipalPolicy (iam-simulate.ts). Writes are immediate for the writer's
 // own conflict checks; role reads see the `iam` lag (iam-store.ts).
 import { SandboxError, type Caller } from './contract.js';
 import { IamKit, type Handler, type IamDeps } from './iam-kit.js';
 import { policyHandlers } from './iam-policies.js';
 import { rolePolicyHandlers } from './iam-role-policies.js';
 import { roleHandlers } from './iam-roles.js';
+import { simulateHandlers } from './iam-simulate.js';
 import { userHandlers } from './iam-users.js';
 import type { QueryParams, XmlObject } from './query.js';
 
@@ -22,7 +23,7 @@ export class IamService {
 
   constructor(private readonly d: IamDeps) {
     const kit = new IamKit(d);
-    this.handlers = { ...roleHandlers(kit), ...rolePolicyHandlers(kit), ...policyHandlers(kit), ...userHandlers(kit) };
+    this.handlers = { ...roleHandlers(kit), ...rolePolicyHandlers(kit), ...policyHandlers(kit), ...userHandlers(kit), ...simulateHandlers(kit) };
   }
 
   knows(action: string): boolean {

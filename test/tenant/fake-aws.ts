@@ -45,6 +45,8 @@ const MUTATING = /^(Create|Put|Delete|Update|Tag|Untag|Set|Admin(Create|Update|S
 
 export class FakeAws {
   readonly calls: FakeCall[] = [];
+  /** Actions SimulatePrincipalPolicy reports implicitDeny for (everything else: allowed). */
+  readonly simulateDenied = new Set<string>();
   readonly roles = new Map<string, FakeRole>();
   readonly policies = new Map<string, FakePolicy>();
   readonly groups = new Map<string, GroupInfo>();
@@ -126,6 +128,12 @@ export class FakeAws {
 
     const apis: AwsApis = {
       iam: {
+        async simulatePrincipalPolicy(input) {
+          rec('iam', 'SimulatePrincipalPolicy');
+          return input.actions.flatMap((action) =>
+            (input.resources ?? ['*']).map((resource) => ({ action, resource, decision: fake.simulateDenied.has(action) ? ('implicitDeny' as const) : ('allowed' as const), matchedPolicies: [], missingContextValues: [] })),
+          );
+        },
         async createRole(input) {
           rec('iam', 'CreateRole');
           if (fake.roles.has(input.name)) throw err('EntityAlreadyExists', `Role with name ${input.name} already exists.`);

@@ -10,7 +10,6 @@ import { boundaryPolicyName, lockTableName, stackPath, type StackConfig } from '
 import {
   boundaryPolicyArn,
   buildBoundaryPolicy,
-  buildOperatorPolicy,
   buildTrustPolicy,
   classicFlowProblem,
   observedIndexProblems,
@@ -271,31 +270,3 @@ export async function checkTables(env: DoctorEnv): Promise<Finding[]> {
   else out.push(finding('tables', 'ok', `${pooled.length} pooled table(s) exist with the configured keys${config.tables.length > pooled.length ? `; silo tables are per tenant` : ''}`));
   return out;
 }
-
-/** The actions the operator policy grants, grouped as doctor reports them. */
-export function operatorActions(config: StackConfig): string[] {
-  const doc = buildOperatorPolicy(config);
-  const out = new Set<string>();
-  for (const s of Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) {
-    if (s.Effect !== 'Allow') continue;
-    for (const a of Array.isArray(s.Action) ? s.Action : s.Action ? [s.Action] : []) out.add(a);
-  }
-  return [...out].sort();
-}
-
-export function checkPermissions(env: DoctorEnv): Finding {
-  const records = env.reads.records;
-  const deniedActions = [...new Set(records.filter((r) => r.denied).map((r) => r.action))].sort();
-  const readOk = [...new Set(records.filter((r) => !r.denied && r.error === undefined).map((r) => r.action))].sort();
-  const granted = new Set(operatorActions(env.config).map((a) => a.toLowerCase()));
-  const notChecked = operatorActions(env.config).filter((a) => !records.some((r) => r.action.toLowerCase() === a.toLowerCase()));
-  const details = { allowed: readOk, denied: deniedActions, notCheckedWithoutChanges: notChecked };
-  const render = 'isoctl policy render <any-tenant> --kind operator --json';
-  if (deniedActions.length > 0)
-    return finding('permissions', 'problem', `the caller may not call ${deniedActions.join(', ')}${deniedActions.some((a) => !granted.has(a.toLowerCase())) ? '' : ' (all part of the operator policy)'}`, {
-      command: render,
-      action: "Attach the operator policy (it prints with this command) to the caller's role or user.",
-    }, details);
-  return finding('permissions', 'ok', `every read doctor made was allowed (${readOk.length} actions); the operator policy's other ${notChecked.length} actions (mostly changes) are not exercised by doctor`, undefined, details);
-}
-

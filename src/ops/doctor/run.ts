@@ -4,7 +4,8 @@ import type { AwsApis } from '../../aws/apis.js';
 import type { AccountScansApi } from '../../aws/account-scans.js';
 import type { StackConfig } from '../../config/schema.js';
 import type { RetryClock } from '../retry.js';
-import { checkAccount, checkBoundary, checkGroupsQuota, checkIdentityPool, checkPermissions, checkTables, checkTrustAndQuota, checkUserPool, type DoctorEnv } from './checks.js';
+import { checkAccount, checkBoundary, checkGroupsQuota, checkIdentityPool, checkTables, checkTrustAndQuota, checkUserPool, type DoctorEnv } from './checks.js';
+import { checkPermissions } from './permissions.js';
 import { Reads } from './reads.js';
 import { checkTenantPolicies } from './tenant-policies.js';
 import { checkClobber } from './clobber.js';
@@ -27,7 +28,7 @@ export async function runDoctorChecks(apis: AwsApis, ops: AccountScansApi, confi
     checkClobber(env),
   ]);
   const findings: Finding[] = results.flat().filter((f): f is Finding => f !== undefined);
-  findings.push(checkPermissions(env));
+  findings.push(await checkPermissions(env));
   findings.sort((a, b) => ORDER.indexOf(a.check) - ORDER.indexOf(b.check));
   const counts: Record<FindingStatus, number> = { ok: 0, warning: 0, problem: 0, skipped: 0 };
   for (const f of findings) counts[f.status]++;

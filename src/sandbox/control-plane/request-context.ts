@@ -129,6 +129,8 @@ function iamChecks(op: string, input: Input, env: ControlEnv): ControlCheck[] {
   const action = `iam:${op}`;
   const acct = env.accountId;
   if (WILDCARD_ONLY.has(action)) return [{ action, resource: '*', context: {} }];
+  // Authorised on the simulated principal (resource types user, role, group).
+  if (op === 'SimulatePrincipalPolicy') return [{ action, resource: str(input, 'PolicySourceArn') ?? '*', context: {} }];
   const roleName = str(input, 'RoleName');
   const userName = str(input, 'UserName');
   const policyArn = str(input, 'PolicyArn');
