@@ -61,6 +61,17 @@ export interface StartSandboxOptions {
   onRequestLogged?: (entry: RequestLogEntry) => void;
   /** Test hook: receives every S3 enforcement decision for a role session (re-evaluated with iam-simulate). */
   onS3Decision?: DecisionSink;
+  /** Test hook: every API answer as sent (the shape tests validate them against botocore's models). Unset by default. */
+  onResponse?: (response: SandboxResponse) => void;
+}
+
+export interface SandboxResponse {
+  service: string;
+  operation: string;
+  protocol: string;
+  status: number;
+  headers: Record<string, string | number>;
+  payload: string | Buffer;
 }
 
 export interface RunningSandbox {
@@ -298,6 +309,7 @@ class SandboxServer {
       }
       this.requestLog.append(entry);
       this.opts.onRequestLogged?.(entry);
+      this.opts.onResponse?.({ service: routed.service, operation: routed.operation, protocol: routed.protocol, status, headers, payload });
       res.writeHead(status, { 'Content-Length': Buffer.byteLength(payload), ...headers });
       res.end(req.method === 'HEAD' ? undefined : payload);
     };

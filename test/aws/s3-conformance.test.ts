@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsApis, type AwsApis } from '../../src/aws/apis.js';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
-import { startSandbox } from '../../src/sandbox/server.js';
+import { startSandbox, type SandboxResponse } from '../../src/sandbox/server.js';
+import { responseProblems } from '../helpers/botocore-shapes.js';
 import { startMoto } from '../helpers/moto.js';
 
 const REGION = 'eu-central-1';
@@ -19,7 +20,7 @@ interface Target {
   stop(): Promise<void>;
 }
 
-function cases(name: string, start: () => Promise<Target>): void {
+function cases(name: string, start: () => Promise<Target>, responses?: SandboxResponse[]): void {
   describe(`S3 adapter conformance: ${name}`, () => {
     let t: Target;
     let s3: AwsApis['s3'];
@@ -74,6 +75,13 @@ function cases(name: string, start: () => Promise<Target>): void {
       const rest = await s3.listObjects({ bucket: 'adapter-files', prefix: 'tenants/acme/', maxKeys: 2, continuationToken: first.nextToken });
       expect(rest).toEqual({ keys: ['tenants/acme/sub/3'], commonPrefixes: [], nextToken: undefined });
     });
+
+    if (responses)
+      it("every answer of the run fits botocore's S3 model (element names of the output shapes, error documents)", () => {
+        expect(new Set(responses.map((r) => r.operation))).toEqual(new Set(['CreateBucket', 'HeadBucket', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject', 'ListObjectsV2', 'DeleteObjects'].filter((op) => responses.some((r) => r.operation === op))));
+        expect(responses.some((r) => r.operation === 'ListObjectsV2')).toBe(true);
+        expect(responses.flatMap((r) => responseProblems(r))).toEqual([]);
+      });
   });
 }
 
@@ -82,7 +90,12 @@ cases('moto', async () => {
   return { clients: createAwsClients({ region: REGION, endpoint: moto.endpoint, credentials: moto.credentials, maxAttempts: 2 }), stop: () => moto.stop() };
 });
 
-cases('sandbox', async () => {
-  const sb = await startSandbox({ stateDir: mkdtempSync(join(tmpdir(), 'isoctl-s3a-')), region: REGION });
-  return { clients: createAwsClients({ region: REGION, endpoint: sb.endpoint, credentials: sb.credentials, maxAttempts: 2 }), stop: () => sb.close() };
-});
+const sandboxResponses: SandboxResponse[] = [];
+cases(
+  'sandbox',
+  async () => {
+    const sb = await startSandbox({ stateDir: mkdtempSync(join(tmpdir(), 'isoctl-s3a-')), region: REGION, onResponse: (r) => sandboxResponses.push(r) });
+    return { clients: createAwsClients({ region: REGION, endpoint: sb.endpoint, credentials: sb.credentials, maxAttempts: 2 }), stop: () => sb.close() };
+  },
+  sandboxResponses,
+);

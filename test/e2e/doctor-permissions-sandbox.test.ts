@@ -13,6 +13,8 @@ import type { ControlDecision } from '../../src/sandbox/control-plane/authorize.
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { simulateDecision } from '../sandbox/control-plane/simulate.js';
+import type { SandboxResponse } from '../../src/sandbox/server.js';
+import { responseProblems } from '../helpers/botocore-shapes.js';
 
 interface Keys {
   accessKeyId: string;
@@ -30,6 +32,7 @@ let sb: TestSandbox;
 let iam: IAMClient;
 let operator: Keys & { arn: string };
 const users: Record<string, Keys & { arn: string; doc: PolicyDocument }> = {};
+const responses: SandboxResponse[] = [];
 
 const statements = (doc: PolicyDocument): PolicyStatement[] => (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]);
 const without = (doc: PolicyDocument, sid: string): PolicyDocument => ({ ...doc, Statement: statements(doc).filter((s) => s.Sid !== sid) });
@@ -51,7 +54,7 @@ function doctorAs(keys: Keys): Promise<CliResult> {
 const permissions = (r: CliResult): Finding => (r.json().findings as Finding[]).find((f) => f.check === 'permissions')!;
 
 beforeAll(async () => {
-  sb = await startTestSandbox({ stack: 'dop', mapping: 'token' });
+  sb = await startTestSandbox({ stack: 'dop', mapping: 'token', onResponse: (r) => responses.push(r) });
   const init = await runCli(['--sandbox', sb.stateDir, '--config', sb.configPath, 'init', '--json'], { timeoutMs: 60_000 });
   expect(init.code, init.stderr).toBe(0);
   const op = await runCli(['--sandbox', sb.stateDir, '--config', sb.configPath, 'sandbox', 'operator', '--json'], { timeoutMs: 60_000 });
@@ -107,6 +110,13 @@ describe('doctor checks the caller against every action of the operator policy',
     expect((err as AwsCallError).awsMessage).toBe(
       `User: ${operator.arn} is not authorized to perform: iam:SimulatePrincipalPolicy on resource: ${users['no-passrole']!.arn} because no identity-based policy allows the iam:SimulatePrincipalPolicy action`,
     );
+  });
+
+  it("every SimulatePrincipalPolicy answer (and AccessDenied) fits botocore's IAM model", () => {
+    const sims = responses.filter((r) => r.operation === 'SimulatePrincipalPolicy');
+    expect(sims.filter((r) => r.status === 200).length).toBeGreaterThan(10);
+    expect(sims.some((r) => r.status === 403)).toBe(true);
+    expect(sims.flatMap((r) => responseProblems(r))).toEqual([]);
   });
 
   it("SimulatePrincipalPolicy's answers agree with iam-simulate (allowed, implicitDeny, explicitDeny)", async () => {

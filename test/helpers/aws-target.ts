@@ -2,6 +2,7 @@
 // moto does not check signatures and tests do not import the SDK) or the sandbox.
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { startMoto, type MotoServer } from './moto.js';
+import type { SandboxResponse } from '../../src/sandbox/server.js';
 
 export interface AwsTarget {
   name: 'moto' | 'sandbox';
@@ -69,9 +70,9 @@ export async function motoTarget(): Promise<AwsTarget & { moto: MotoServer }> {
 }
 
 /** The isoctl sandbox, bootstrapped (user pool with custom:tenant, app client, identity pool). */
-export async function sandboxTarget(): Promise<AwsTarget> {
+export async function sandboxTarget(opts: { onResponse?: (r: SandboxResponse) => void } = {}): Promise<AwsTarget> {
   const { startTestSandbox } = await import('./sandbox.js');
-  const sb = await startTestSandbox({ stack: 'conform' });
+  const sb = await startTestSandbox({ stack: 'conform', ...opts });
   return {
     name: 'sandbox',
     endpoint: sb.endpoint,

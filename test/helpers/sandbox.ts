@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import type { StackConfig } from '../../src/config/schema.js';
 import type { LagConfig } from '../../src/sandbox/contract.js';
+import type { SandboxResponse } from '../../src/sandbox/server.js';
 
 export interface RequestLogLine {
   t: string;
@@ -43,13 +44,15 @@ export interface TestSandboxOptions {
   lag?: Partial<LagConfig>;
   /** Keep the state dir after stop (debugging). */
   keep?: boolean;
+  /** Receives every API answer the sandbox sends (shape tests). */
+  onResponse?: (response: SandboxResponse) => void;
 }
 
 export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<TestSandbox> {
   const { startSandbox } = await import('../../src/sandbox/server.js');
   const { bootstrapSandbox } = await import('../../src/commands/sandbox/bootstrap-stack.js');
   const stateDir = mkdtempSync(join(tmpdir(), 'isoctl-sandbox-'));
-  const sb = await startSandbox({ stateDir, lag: opts.lag ?? {}, seed: 1, waitForAttached: false });
+  const sb = await startSandbox({ stateDir, lag: opts.lag ?? {}, seed: 1, waitForAttached: false, ...(opts.onResponse ? { onResponse: opts.onResponse } : {}) });
   const configPath = join(stateDir, 'isoctl.json');
   const boot = await bootstrapSandbox({
     endpoint: sb.endpoint,
