@@ -124,12 +124,19 @@ export function simulateHandlers(k: IamKit, evaluate = policyEvaluate): Record<s
         const r = evaluate(request);
         const decision = DECISION[r.decision];
         const statements = matched(r, identity, boundary);
-        const out: XmlObject = { EvalActionName: action, EvalResourceName: resource, EvalDecision: decision, MatchedStatements: statements, MissingContextValues: [] };
+        const out: XmlObject = {
+          EvalActionName: action,
+          EvalResourceName: resource,
+          EvalDecision: decision,
+          MatchedStatements: statements,
+          MissingContextValues: [],
+        };
         if (boundary) {
           const inBoundary = evaluate({ action, resource, context, identityPolicies: [boundary.doc] }).decision === 'Allow';
           out.PermissionsBoundaryDecisionDetail = { AllowedByPermissionsBoundary: inBoundary };
         }
-        if (given.length > 0) out.ResourceSpecificResults = [{ EvalResourceName: resource, EvalResourceDecision: decision, MatchedStatements: statements, MissingContextValues: [] }];
+        if (given.length > 0)
+          out.ResourceSpecificResults = [{ EvalResourceName: resource, EvalResourceDecision: decision, MatchedStatements: statements, MissingContextValues: [] }];
         results.push(out);
       }
     const start = marker === undefined ? 0 : Number(Buffer.from(marker, 'base64url').toString('utf8'));

@@ -52,7 +52,8 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
   const { startSandbox } = await import('../../src/sandbox/server.js');
   const { bootstrapSandbox } = await import('../../src/commands/sandbox/bootstrap-stack.js');
   const stateDir = mkdtempSync(join(tmpdir(), 'isoctl-sandbox-'));
-  const sb = await startSandbox({ stateDir, lag: opts.lag ?? {}, seed: 1, waitForAttached: false, ...(opts.onResponse ? { onResponse: opts.onResponse } : {}) });
+  const hooks = opts.onResponse ? { onResponse: opts.onResponse } : {};
+  const sb = await startSandbox({ stateDir, lag: opts.lag ?? {}, seed: 1, waitForAttached: false, ...hooks });
   const configPath = join(stateDir, 'isoctl.json');
   const boot = await bootstrapSandbox({
     endpoint: sb.endpoint,

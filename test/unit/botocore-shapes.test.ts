@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { responseProblems } from '../helpers/botocore-shapes.js';
 
-const r = (service: string, operation: string, protocol: string, payload: string, status = 200) => ({ service, operation, protocol, status, headers: {}, payload });
+const r = (service: string, operation: string, protocol: string, payload: string, status = 200) => ({
+  service,
+  operation,
+  protocol,
+  status,
+  headers: {},
+  payload,
+});
 
 describe('botocore shape checker', () => {
   it('awsQuery XML: a good GetCallerIdentity fits; an unknown element and a bad boolean do not', () => {
