@@ -143,7 +143,8 @@ export function simulateHandlers(k: IamKit, evaluate = policyEvaluate): Record<s
     if (!Number.isInteger(start) || start < 0 || start > results.length) throw new SandboxError('InvalidInput', 'Invalid Marker.', 400);
     const page = results.slice(start, start + maxItems);
     const truncated = start + maxItems < results.length;
-    return { EvaluationResults: page, IsTruncated: truncated, Marker: truncated ? Buffer.from(String(start + maxItems)).toString('base64url') : undefined };
+    const next = truncated ? Buffer.from(String(start + maxItems)).toString('base64url') : undefined;
+    return { EvaluationResults: page, IsTruncated: truncated, Marker: next };
   };
   return { SimulatePrincipalPolicy: simulatePrincipalPolicy };
 }
