@@ -136,7 +136,9 @@ export function simulateHandlers(k: IamKit, evaluate = policyEvaluate): Record<s
           out.PermissionsBoundaryDecisionDetail = { AllowedByPermissionsBoundary: inBoundary };
         }
         if (given.length > 0)
-          out.ResourceSpecificResults = [{ EvalResourceName: resource, EvalResourceDecision: decision, MatchedStatements: statements, MissingContextValues: [] }];
+          out.ResourceSpecificResults = [
+            { EvalResourceName: resource, EvalResourceDecision: decision, MatchedStatements: statements, MissingContextValues: [] },
+          ];
         results.push(out);
       }
     const start = marker === undefined ? 0 : Number(Buffer.from(marker, 'base64url').toString('utf8'));
