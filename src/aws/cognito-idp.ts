@@ -62,6 +62,10 @@ export interface CognitoIdpApi {
   adminListGroupsForUser(userPoolId: string, username: string): Promise<string[]>;
   /** false when it was already gone. */
   adminDeleteUser(userPoolId: string, username: string): Promise<boolean>;
+  /** Every user of the pool with its attributes (all pages; ListUsers cannot filter on custom attributes). */
+  listUsers(userPoolId: string): Promise<UserInfo[]>;
+  /** Disables the user (no sign-in, no refresh; AWS also revokes its access tokens). false when the user is gone. */
+  adminDisableUser(userPoolId: string, username: string): Promise<boolean>;
   /** ADMIN_USER_PASSWORD_AUTH; returns the id token. Adds SECRET_HASH when the client has a secret. */
   adminSignIn(userPoolId: string, clientId: string, username: string, password: string): Promise<{ idToken: string }>;
 }
@@ -212,6 +216,24 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
       (await orUndefined(
         run('AdminDeleteUser', async (m, c) => {
           await c.send(new m.AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }));
+          return true;
+        }),
+      )) ?? false,
+    listUsers: (userPoolId) =>
+      run('ListUsers', async (m, c) => {
+        const out: UserInfo[] = [];
+        let token: string | undefined;
+        do {
+          const res = await c.send(new m.ListUsersCommand({ UserPoolId: userPoolId, Limit: 60, PaginationToken: token }));
+          for (const u of res.Users ?? []) out.push(toUser(u.Username ?? '', u.Attributes, u.UserStatus));
+          token = res.PaginationToken;
+        } while (token);
+        return out;
+      }),
+    adminDisableUser: async (userPoolId, username) =>
+      (await orUndefined(
+        run('AdminDisableUser', async (m, c) => {
+          await c.send(new m.AdminDisableUserCommand({ UserPoolId: userPoolId, Username: username }));
           return true;
         }),
       )) ?? false,

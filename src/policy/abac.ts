@@ -87,3 +87,31 @@ export function buildScopeRoles(config: StackConfig): ScopeRoleSpec[] {
       precedence: 10 * (i + 1),
     }));
 }
+
+/** Inline policy on every scope role denying the sessions of deleted (tombstoned) tenants. */
+export const TOMBSTONE_POLICY_NAME = 'isoctl-tombstones';
+
+/**
+ * The tombstone: a deleted tenant's users still hold ID tokens the identity pool exchanges for
+ * fresh scope-role credentials tagged with the old tenant. This Deny, keyed on that tag, shuts
+ * them out of every data action whatever the allow says; kept until gc may drop it.
+ */
+export function buildTombstonePolicy(tenants: string[]): PolicyDocument | undefined {
+  const ids = [...new Set(tenants)].sort();
+  if (ids.length === 0) return undefined;
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'DeletedTenants', Effect: 'Deny', Action: ['dynamodb:*', 's3:*'], Resource: '*', Condition: { StringEquals: { [`aws:PrincipalTag/${TENANT_PIN_TAG}`]: ids } } }],
+  };
+}
+
+/** The tenant ids a tombstone policy names (an unreadable document names none). */
+export function tombstonedTenants(doc: unknown): string[] {
+  const statements = (doc as { Statement?: unknown } | undefined)?.Statement;
+  const out = new Set<string>();
+  for (const s of Array.isArray(statements) ? statements : [statements]) {
+    const v = (s as { Condition?: { StringEquals?: Record<string, unknown> } } | undefined)?.Condition?.StringEquals?.[`aws:PrincipalTag/${TENANT_PIN_TAG}`];
+    for (const id of Array.isArray(v) ? v : v === undefined ? [] : [v]) if (typeof id === 'string') out.add(id);
+  }
+  return [...out].sort();
+}

@@ -59,5 +59,17 @@ export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type
 export { sampleTenantIds } from './samples.js';
 export { grantedIndexes, indexKeyVerdict, indexPartitionKey, indexProblems, isPartitioned, withObservedIndexKeys, type IndexKeyVerdict, type IndexProblem } from './indexes.js';
 export { classicFlowProblem, observedIndexProblems, tenantClaimProblems, type AccountProblem, type AttributeList } from './account-checks.js';
-export { TAG_SCOPE, abacSessionTagKeys, buildAbacTrustPolicy, buildScopeRoles, scopeGroupName, scopeRoleArn, scopeRoleName, type ScopeRoleSpec } from './abac.js';
+export {
+  TAG_SCOPE,
+  TOMBSTONE_POLICY_NAME,
+  abacSessionTagKeys,
+  buildAbacTrustPolicy,
+  buildScopeRoles,
+  buildTombstonePolicy,
+  scopeGroupName,
+  scopeRoleArn,
+  scopeRoleName,
+  tombstonedTenants,
+  type ScopeRoleSpec,
+} from './abac.js';
 export { sampleRequests, SAMPLE_NAME, type SampleRequest } from './simulation.js';

@@ -5,7 +5,8 @@
 // principal-tag map are stack.ts's steps (the map comes from principalTagAttributeMap).
 import type { StackConfig } from '../config/schema.js';
 import { RefusedError } from '../errors.js';
-import { buildScopeRoles, policiesEqual, serializePolicy, TAG_MANAGED_BY, TAG_STACK, MANAGED_BY_VALUE, type PolicyDocument, type ScopeRoleSpec } from '../policy/index.js';
+import { buildScopeRoles, policiesEqual, serializePolicy, type PolicyDocument, type ScopeRoleSpec } from '../policy/index.js';
+import * as scopeRole from './resources/scope-role.js';
 import type { AwsApis } from '../aws/apis.js';
 
 export type AbacInitAction = 'create-scope-role' | 'put-scope-policy' | 'put-scope-group';
@@ -27,9 +28,8 @@ export async function planAbacInit(apis: AwsApis, config: StackConfig): Promise<
   for (const spec of buildScopeRoles(config)) {
     const [role, group] = await Promise.all([apis.iam.getRole(spec.roleName), apis.cognitoIdp.getGroup(config.userPoolId, spec.roleName)]);
     if (role) {
-      const tags = role.tags ?? {};
-      if (role.path !== spec.path || tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE || tags[TAG_STACK] !== config.stack || tags['isoctl:scope'] !== spec.scope)
-        throw new RefusedError(`role ${spec.roleName} exists but is not this stack's ABAC scope role (path ${role.path}, tags ${JSON.stringify(tags)}); nothing was changed`, 'not_owned');
+      const own = scopeRole.owned(config, role, spec.scope);
+      if (!own.owned) throw new RefusedError(`${own.reason}; nothing was changed`, 'not_owned');
       if (!policiesEqual(spec.assumeRolePolicy, role.trustPolicy as PolicyDocument) || role.permissionsBoundaryArn !== spec.permissionsBoundary)
         throw new RefusedError(
           `scope role ${spec.roleName} has another trust policy or boundary than the config wants; an administrator must fix it (the operator policy cannot change trust), or delete the role and run init again`,

@@ -1,6 +1,7 @@
 // `tenant delete`: reverse order of create (mapping, probe user, inline policies, role), only
 // what exists, only what carries the stack's path and tags. Silo tables hold data and are kept.
 import { AwsCallError } from '../aws/errors.js';
+import { tombstoneAbacTenant, type TombstoneReport } from './abac-tombstone.js';
 import { assertTenantId } from '../config/tenant-id.js';
 import { NotFoundError, PendingError, UsageError } from '../errors.js';
 import { NotYet, retryAfterSeconds, waitFor, type WaitResult } from './wait.js';
@@ -30,6 +31,8 @@ export interface DeleteTenantResult {
   counts: Record<RemovalState, number>;
   /** Read-back after the removals: IAM no longer shows the role (absent with --no-wait or --dry-run). */
   wait?: WaitResult | undefined;
+  /** ABAC: the tombstone on the scope roles and the tenant's disabled users. */
+  lockout?: TombstoneReport | undefined;
 }
 
 export interface DeleteTenantInput {
@@ -61,12 +64,14 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
     return { tenant, stack: config.stack, status: 'planned', dryRun: true, items, kept, counts: counts(items) };
   }
   await input.confirm?.(steps);
+  // ABAC: shut the tenant out first (tombstone + disable its users), then remove its pieces.
+  const lockout = config.mapping === 'abac' ? await tombstoneAbacTenant(ctx, tenant) : undefined;
   const items = await removeSteps(ctx, steps, observed);
   let roleStep = steps.find((s) => s.action === 'delete-role');
   // A role created moments ago may not show in IAM yet while its group or probe user (made after
   // it) already do: wait for it to appear and remove it too, rather than report the tenant gone
   // and leave an orphan behind.
-  if (!observed.role && input.waitMs !== undefined) {
+  if (!observed.role && input.waitMs !== undefined && config.mapping !== 'abac') {
     const late = await awaitLateRole(ctx, observed, input.waitMs);
     if (late) {
       const again = await observeTenant(ctx.apis, config, tenant);
@@ -75,7 +80,7 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
       roleStep = more.find((s) => s.action === 'delete-role');
     }
   }
-  const result: DeleteTenantResult = { tenant, stack: config.stack, status: 'deleted', dryRun: false, items, kept, counts: counts(items) };
+  const result: DeleteTenantResult = { tenant, stack: config.stack, status: 'deleted', dryRun: false, items, kept, counts: counts(items), ...(lockout ? { lockout } : {}) };
   if (input.waitMs !== undefined && roleStep) {
     const waited = await waitFor(
       [

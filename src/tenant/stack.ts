@@ -24,6 +24,8 @@ import { mappingKeyOf } from './observe.js';
 import { modifyIdentityPoolRoles } from './pool-roles.js';
 import { NotYet } from './wait.js';
 import { retry } from '../aws/retry.js';
+import * as scopeRole from './resources/scope-role.js';
+import { isStackRoleArn } from './resources/role.js';
 import { applyAbacInitStep, planAbacInit, type AbacInitAction, type AbacInitStep } from './abac-init.js';
 import { scopeRoleName } from '../policy/index.js';
 import { waitForTableActive } from './table-active.js';
@@ -225,7 +227,7 @@ async function refuseMappingModeChange(ctx: TenantContext): Promise<void> {
   const { apis, config } = ctx;
   const scopeNames = new Set(Object.keys(config.scopes).map((s) => scopeRoleName(config, s)));
   if (config.mapping === 'abac') {
-    const tenantRoles = (await apis.iam.listStackRoles(config.stack)).filter((r) => r.path === stackPath(config.stack) && !scopeNames.has(r.name));
+    const tenantRoles = (await apis.iam.listStackRoles(config.stack)).filter((r) => isStackRoleArn(config, r.arn) && !scopeNames.has(r.name));
     if (tenantRoles.length > 0)
       throw new RefusedError(
         `the config says "mapping": "abac", but stack ${config.stack} has ${tenantRoles.length} tenant role(s) of role mode (${tenantRoles.slice(0, 3).map((r) => r.name).join(', ')}${tenantRoles.length > 3 ? ', ...' : ''}); changing the mapping mode of a stack with tenants is refused. Delete those tenants first, or keep the old mode.`,
@@ -234,9 +236,10 @@ async function refuseMappingModeChange(ctx: TenantContext): Promise<void> {
       );
     return;
   }
-  for (const name of scopeNames) {
+  for (const scope of Object.keys(config.scopes)) {
+    const name = scopeRoleName(config, scope);
     const role = await apis.iam.getRole(name);
-    if (role?.tags?.['isoctl:scope'] !== undefined && role.path === stackPath(config.stack))
+    if (role && scopeRole.owned(config, role, scope).owned)
       throw new RefusedError(
         `the config says "mapping": "${config.mapping}", but stack ${config.stack} was initialised in ABAC mode (scope role ${name} exists); changing the mapping mode of a stack that may have tenants is refused. Delete the ABAC tenants and the scope roles first, or keep "mapping": "abac".`,
         'mapping_mode_change',

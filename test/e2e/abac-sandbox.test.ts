@@ -19,6 +19,9 @@ import { startTestSandbox, type RequestLogLine, type TestSandbox } from '../help
 const PASSWORD = 'Correct-horse-9';
 const mutatingIam = (lines: RequestLogLine[]) => lines.filter((l) => l.mutating && l.service === 'iam').map((l) => l.operation);
 
+type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+const signedIn: Record<string, { creds: Creds; accessToken: string; logins: Record<string, string>; identityId: string }> = {};
+
 describe('ABAC mode on the sandbox', () => {
   let sb: TestSandbox;
   const cli = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000 });
@@ -76,7 +79,6 @@ describe('ABAC mode on the sandbox', () => {
     const admin = new DynamoDBClient({ ...base, credentials: sb.credentials });
     const table = sb.config.tables[0]!.name;
     const provider = `cognito-idp.${sb.region}.amazonaws.com/${sb.config.userPoolId}`;
-    const signedIn: Record<string, { creds: { accessKeyId: string; secretAccessKey: string; sessionToken: string }; accessToken: string }> = {};
     for (const t of ['alpha', 'bravo']) {
       await admin.send(new PutItemCommand({ TableName: table, Item: { tenantId: { S: t }, sk: { S: 'row' }, v: { S: `${t}-data` } } }));
       const user = `user-${t}`;
@@ -90,6 +92,8 @@ describe('ABAC mode on the sandbox', () => {
       signedIn[t] = {
         creds: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! },
         accessToken: auth.AuthenticationResult!.AccessToken!,
+        logins,
+        identityId: IdentityId!,
       };
     }
     for (const [me, other] of [
@@ -110,6 +114,31 @@ describe('ABAC mode on the sandbox', () => {
       expect(claim).toBeInstanceOf(Error);
       expect((claim as Error).name).toBe('NotAuthorizedException');
     }
+  });
+
+  it('delete shuts the tenant out: its old credentials and fresh ones from a still-valid ID token are denied; the other tenant keeps working', async () => {
+    const base = { region: sb.region, endpoint: sb.endpoint, maxAttempts: 1 };
+    const table = sb.config.tables[0]!.name;
+    const own = (creds: Creds, t: string) =>
+      new DynamoDBClient({ ...base, credentials: creds }).send(new GetItemCommand({ TableName: table, Key: { tenantId: { S: t }, sk: { S: 'row' } } })).catch((e: Error) => e);
+    const del = await cli(['tenant', 'delete', 'alpha', '--yes', '--json']);
+    expect(del.code, del.stderr).toBe(0);
+    const old = await own(signedIn.alpha!.creds, 'alpha');
+    expect((old as Error).name).toBe('AccessDeniedException');
+    const identity = new CognitoIdentityClient(base);
+    const fresh = await identity
+      .send(new GetCredentialsForIdentityCommand({ IdentityId: signedIn.alpha!.identityId, Logins: signedIn.alpha!.logins }))
+      .catch((e: Error) => e);
+    if (!(fresh instanceof Error)) {
+      const c = fresh.Credentials!;
+      const r = await own({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, 'alpha');
+      expect((r as Error).name).toBe('AccessDeniedException');
+    }
+    expect(del.json().lockout).toEqual({ roles: ['isoctl-abac-read', 'isoctl-abac-write'], disabledUsers: expect.arrayContaining(['user-alpha', 'isoctl-probe-alpha']) });
+    const bravo = await own(signedIn.bravo!.creds, 'bravo');
+    expect(bravo).not.toBeInstanceOf(Error);
+    const again = await cli(['tenant', 'delete', 'alpha', '--yes', '--json']);
+    expect(again.code).toBe(3);
   });
 
   it('changing the mapping mode of a stack with tenants is refused (exit 4)', async () => {

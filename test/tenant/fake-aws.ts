@@ -360,6 +360,14 @@ export class FakeAws {
           rec('cognito-idp', 'AdminDeleteUser');
           return fake.users.delete(username);
         },
+        async listUsers() {
+          rec('cognito-idp', 'ListUsers');
+          return [...fake.users.entries()].map(([username, u]) => ({ username, sub: u.sub, status: 'CONFIRMED', attributes: { ...u.attributes } }));
+        },
+        async adminDisableUser(_pool, username) {
+          rec('cognito-idp', 'AdminDisableUser');
+          return fake.users.has(username);
+        },
         async adminSignIn(_pool, _client, username, password) {
           rec('cognito-idp', 'AdminInitiateAuth');
           const u = fake.users.get(username);
