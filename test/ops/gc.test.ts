@@ -273,4 +273,13 @@ describe('gc with rules mapping', () => {
     };
     expect(await plan()).toEqual([]);
   });
+  it('no rule of the stack left (a Terraform role attachment re-applied): tenant roles are skipped with the cause, not collected', async () => {
+    make(fake, cfg, 'acme', { probe: true });
+    make(fake, cfg, 'globex');
+    make(fake, cfg, 'half', { policy: false });
+    fake.poolRoles = { Roles: { authenticated: 'arn:aws:iam::123456789012:role/auth' }, RoleMappings: { [mappingKeyOf(cfg)]: { Type: 'Token', AmbiguousRoleResolution: 'Deny' } } };
+    const items = await plan();
+    expect(brief(items)).toEqual(['skipped role isoctl-prod-acme', 'skipped role isoctl-prod-globex', 'planned role isoctl-prod-half']);
+    expect(items[0]!.detail).toMatch(/aws_cognito_identity_pool_roles_attachment.*isoctl tenant create acme/);
+  });
 });
