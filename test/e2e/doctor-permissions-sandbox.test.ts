@@ -13,6 +13,7 @@ import type { ControlDecision } from '../../src/sandbox/control-plane/authorize.
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { simulateDecision } from '../sandbox/control-plane/simulate.js';
+import { awsCli } from '../sandbox/core/aws-cli-runner.js';
 import type { SandboxResponse } from '../../src/sandbox/server.js';
 import { responseProblems } from '../helpers/botocore-shapes.js';
 
@@ -110,6 +111,28 @@ describe('doctor checks the caller against every action of the operator policy',
     expect((err as AwsCallError).awsMessage).toBe(
       `User: ${operator.arn} is not authorized to perform: iam:SimulatePrincipalPolicy on resource: ${users['no-passrole']!.arn} because no identity-based policy allows the iam:SimulatePrincipalPolicy action`,
     );
+  });
+
+  it('the operator may pass a tenant role to Cognito Identity only: another service is implicitDeny (AWS CLI as the operator)', async () => {
+    const role = `arn:aws:iam::${sb.accountId}:role/isoctl/dop/isoctl-dop-acme`;
+    const ask = (service: string) =>
+      awsCli(sb.endpoint, operator, [
+        'iam', 'simulate-principal-policy', '--policy-source-arn', operator.arn, '--action-names', 'iam:PassRole', '--resource-arns', role,
+        '--context-entries', `ContextKeyName=iam:PassedToService,ContextKeyValues=${service},ContextKeyType=string`,
+      ]);
+    const services = ['cognito-identity.amazonaws.com', 'ec2.amazonaws.com', 'lambda.amazonaws.com', 'cognito-idp.amazonaws.com'];
+    const answers: Record<string, string> = {};
+    // The AWS CLI starts slowly: the calls run concurrently.
+    for (const [service, r] of await Promise.all(services.map(async (svc) => [svc, await ask(svc)] as const))) {
+      expect(r.code, r.stderr).toBe(0);
+      answers[service] = r.json.EvaluationResults[0].EvalDecision;
+    }
+    expect(answers).toEqual({
+      'cognito-identity.amazonaws.com': 'allowed',
+      'ec2.amazonaws.com': 'implicitDeny',
+      'lambda.amazonaws.com': 'implicitDeny',
+      'cognito-idp.amazonaws.com': 'implicitDeny',
+    });
   });
 
   it("every SimulatePrincipalPolicy answer (and AccessDenied) fits botocore's IAM model", () => {
