@@ -36,7 +36,7 @@ export interface BenchSandbox {
 
 export interface BenchSandboxOptions {
   stack: string;
-  mapping?: 'token' | 'rules';
+  mapping?: 'token' | 'rules' | 'abac';
   lag?: Partial<LagConfig>;
   faults?: Partial<FaultConfig>;
   seed?: number;
