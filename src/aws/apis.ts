@@ -7,6 +7,7 @@ import { cognitoIdpApi, type CognitoIdpApi } from './cognito-idp.js';
 import { cognitoIdentityApi, type CognitoIdentityApi } from './cognito-identity.js';
 import { dynamoApi, type DynamoApi } from './dynamodb.js';
 import { s3Api, type S3Api } from './s3.js';
+import { registryTableApi, type RegistryTableApi } from './registry-table.js';
 import { accountScansApi, type AccountScansApi } from './account-scans.js';
 
 export interface AwsApis {
@@ -15,6 +16,8 @@ export interface AwsApis {
   cognitoIdp: CognitoIdpApi;
   cognitoIdentity: CognitoIdentityApi;
   dynamodb: DynamoApi;
+  /** The tenant registry's rows in the stack's lock table (conditional writes). */
+  registry: RegistryTableApi;
   s3: S3Api;
   /** Stack-wide scans for gc and doctor (every role under a path, dated groups and users, quotas). */
   scans: AccountScansApi;
@@ -33,6 +36,7 @@ export function awsApis(clients: AwsClients): AwsApis {
     cognitoIdp: cognitoIdpApi(clients),
     cognitoIdentity: cognitoIdentityApi(clients),
     dynamodb: dynamoApi(clients),
+    registry: registryTableApi(clients),
     s3: s3Api(clients),
     scans: accountScansApi(clients),
     target: { region: clients.settings.region, endpoint: clients.settings.endpoint },
@@ -45,11 +49,12 @@ export function awsApis(clients: AwsClients): AwsApis {
   };
 }
 
-export type { IamApi, StsApi, CognitoIdpApi, CognitoIdentityApi, DynamoApi, S3Api, AccountScansApi };
+export type { IamApi, StsApi, CognitoIdpApi, CognitoIdentityApi, DynamoApi, S3Api, AccountScansApi, RegistryTableApi as RegistryApi };
 export type { DatedGroup, DatedUser } from './account-scans.js';
 export type { RoleInfo, PolicyInfo, CreateRoleInput } from './iam.js';
 export type { GroupInfo, UserInfo } from './cognito-idp.js';
 export type { IdentityPoolRoles, RoleMapping, MappingRule, PrincipalTagMap, TemporaryCredentials } from './cognito-identity.js';
 export type { TableInfo, Lease, KeyValue } from './dynamodb.js';
+export type { RegistryTableApi, RegistryRow, RegistryStatus, RegistryExpect } from './registry-table.js';
 export { AwsCallError, isAwsCallError } from './errors.js';
 export { cognitoProviderName, roleMappingKey } from './cognito-identity.js';

@@ -436,7 +436,7 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
     {
       Sid: 'LockTable',
       Effect: 'Allow',
-      Action: ['dynamodb:CreateTable', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Action: ['dynamodb:CreateTable', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
       Resource: lockArn,
     },
     {

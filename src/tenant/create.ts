@@ -12,6 +12,7 @@ import { ProbeError, ProbeSession } from './probe.js';
 import { retryAfterSeconds, waitFor, NotYet, Wrong, type Check, type WaitLevel, type WaitResult } from './wait.js';
 import { TAG_SCOPES, tenantGroupName } from './names.js';
 import { mappingKeyOf, rulesOf } from './observe.js';
+import { registerTenant, type RegistryChange } from './registry.js';
 
 export interface CreateTenantInput {
   tenant: string;
@@ -35,6 +36,8 @@ export interface CreateTenantResult {
   scopes: string[];
   role: { name: string; arn: string };
   steps: StepReport[];
+  /** The tenant's registry row: created, updated (scopes, or a half-done delete undone) or unchanged. */
+  registry?: RegistryChange | undefined;
   /** With --dry-run: the exact documents the steps send. */
   documents?: { trustPolicy: PolicyDocument; dataPolicy: PolicyDocument } | undefined;
   wait?: WaitReport | undefined;
@@ -86,6 +89,8 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
   // Ctrl-C or SIGTERM part-way: say what was changed and that the same command finishes the job
   // (create reconciles), and hand the partial result to --json.
   const applied: StepReport[] = [];
+  // Registered before the AWS changes, so an interrupted create is known to the registry too.
+  const registry = await registerTenant(ctx, desired.tenant, scopes);
   const interrupted = (err: unknown, result: CreateTenantResult): unknown => {
     if (!(err instanceof InterruptedError) && !ctx.signal?.aborted) return err;
     const changed = result.steps.map((r) => `${r.action} ${r.target}`);
@@ -96,7 +101,7 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
     throw interrupted(err, { ...base, status: applied.length === 0 ? 'unchanged' : 'updated', dryRun: false, steps: applied });
   });
   const status = reports.length === 0 ? 'unchanged' : reports.some((r) => r.action === 'create-role' && r.detail === undefined) ? 'created' : 'updated';
-  const result: CreateTenantResult = { ...base, status, dryRun: false, steps: reports };
+  const result: CreateTenantResult = { ...base, status, dryRun: false, steps: reports, registry };
   if (input.wait === 'none') return result;
 
   const checks = convergenceChecks(ctx, desired, input.wait);

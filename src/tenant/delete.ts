@@ -9,6 +9,7 @@ import { tenantRoleName } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { observeTenant, type ObservedTenant } from './observe.js';
 import { planDelete, tenantExists, type Step } from './plan.js';
+import { getTenantRow, setTenantStatus, unregisterTenant } from './registry.js';
 import { group, probeUser, role, rule } from './resources/index.js';
 import { countRemovals, describeError, type RemovalContext, type RemovalOutcome, type RemovalState } from './resources/types.js';
 
@@ -29,6 +30,8 @@ export interface DeleteTenantResult {
   /** Silo tables of the tenant: they hold data, so isoctl never deletes them. */
   kept: string[];
   counts: Record<RemovalState, number>;
+  /** The registry row: removed at the end of a complete delete; kept (status deleting) while a removal waits. */
+  registry?: 'removed' | 'absent' | 'deleting' | undefined;
   /** Read-back after the removals: IAM no longer shows the role (absent with --no-wait or --dry-run). */
   wait?: WaitResult | undefined;
   /** ABAC: the tombstone on the scope roles and the tenant's disabled users. */
@@ -55,6 +58,13 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
   const kept = observed.siloTables.filter((s) => s.table).map((s) => s.name);
   const counts = countRemovals;
   if (!tenantExists(observed, config)) {
+    // Only a registry row is left (a delete interrupted after its removals, or AWS resources
+    // deleted by hand): removing the row finishes the delete.
+    if (!input.dryRun && (await getTenantRow(ctx, tenant))) {
+      await input.confirm?.([]);
+      await unregisterTenant(ctx, tenant);
+      return { tenant, stack: config.stack, status: 'deleted', dryRun: false, items: [], kept, counts: counts([]), registry: 'removed' };
+    }
     if (input.ignoreMissing) return { tenant, stack: config.stack, status: 'absent', dryRun: input.dryRun, items: [], kept, counts: counts([]) };
     throw new NotFoundError(`tenant ${JSON.stringify(tenant)} does not exist in stack ${config.stack} (no role, mapping or probe user); pass --ignore-missing to treat that as success`, 'tenant_not_found');
   }
@@ -66,6 +76,8 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
   await input.confirm?.(steps);
   // ABAC: shut the tenant out first (tombstone + disable its users), then remove its pieces.
   const lockout = config.mapping === 'abac' ? await tombstoneAbacTenant(ctx, tenant) : undefined;
+  // Marked first, so a delete that stops half-way shows as `deleting` in the registry.
+  await setTenantStatus(ctx, tenant, 'deleting', []);
   const items = await removeSteps(ctx, steps, observed);
   let roleStep = steps.find((s) => s.action === 'delete-role');
   // A role created moments ago may not show in IAM yet while its group or probe user (made after
@@ -80,7 +92,18 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
       roleStep = more.find((s) => s.action === 'delete-role');
     }
   }
-  const result: DeleteTenantResult = { tenant, stack: config.stack, status: 'deleted', dryRun: false, items, kept, counts: counts(items), ...(lockout ? { lockout } : {}) };
+  const result: DeleteTenantResult = {
+    tenant,
+    stack: config.stack,
+    status: 'deleted',
+    dryRun: false,
+    items,
+    kept,
+    counts: counts(items),
+    registry: 'deleting',
+    ...(lockout ? { lockout } : {}),
+  };
+  if (items.every((i) => i.state === 'removed' || i.state === 'skipped')) result.registry = (await unregisterTenant(ctx, tenant)) === 'removed' ? 'removed' : 'absent';
   if (input.waitMs !== undefined && roleStep) {
     const waited = await waitFor(
       [

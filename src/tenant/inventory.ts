@@ -16,6 +16,8 @@ import { findTenantRule, planCreate, tenantExists } from './plan.js';
 import { group as groupResource, probeUser as probeUserResource, role as roleResource, rule as ruleResource } from './resources/index.js';
 import { linkageOf } from './resources/orphans.js';
 import { detectClobber, type Clobber } from './clobber.js';
+import { reconcileRegistry, type RegistryReport } from './registry-reconcile.js';
+import type { RegistryStatus } from './registry.js';
 
 export type TenantStatus = 'ok' | 'drift' | 'orphan' | 'dangling' | 'propagating';
 export type DriftAspect = 'trust' | 'policy' | 'boundary' | 'tags' | 'mapping' | 'mapping-removed' | 'probe' | 'extra-policies' | 'ownership' | 'silo-table';
@@ -27,6 +29,8 @@ export interface TenantListEntry {
   drift: DriftAspect[];
   role: { name: string; arn: string; createDate: string | undefined } | null;
   mapping: { kind: 'group' | 'rule'; roleArn: string | undefined } | null;
+  /** The tenant's registry status (active, suspended, deleting); null when it has no registry row. */
+  lifecycle: RegistryStatus | null;
 }
 
 export interface TenantListResult {
@@ -38,6 +42,8 @@ export interface TenantListResult {
   counts: Record<TenantStatus, number>;
   /** Tenants whose identity-pool entry or rule another writer removed, the likely cause and the repair. */
   clobber?: Clobber;
+  /** The registry compared with what AWS shows: rows read, rows filled from AWS, drift both ways. */
+  registry: RegistryReport;
 }
 
 function ms(iso: string | undefined): number | undefined {
@@ -132,11 +138,14 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
       drift: [...new Set(drift)],
       role: role ? { name: role.name, arn: role.arn, createDate: role.createDate } : null,
       mapping: mapping ? { kind: mapping.kind, roleArn: mapping.roleArn } : null,
+      lifecycle: null,
     });
   }
   const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 0 };
   for (const t of tenants) counts[t.status]++;
-  return { stack: config.stack, mapping: config.mapping, checked, tenants, counts, ...(clobber ? { clobber } : {}) };
+  const { report, rows } = await reconcileRegistry(ctx, tenants.map((t) => ({ tenant: t.tenant, roleName: t.role?.name })));
+  for (const t of tenants) t.lifecycle = rows.get(t.tenant)?.status ?? null;
+  return { stack: config.stack, mapping: config.mapping, checked, tenants, counts, registry: report, ...(clobber ? { clobber } : {}) };
 }
 
 /** The stack's probe users by tenant: one paginated ListUsers (`username ^= "isoctl-probe-"`), isoctl's only. */

@@ -63,6 +63,7 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
     expect(mutating(calls).filter((c) => c === probeWrites[0])).toHaveLength(1);
     expect(mutating(calls).filter((c) => c === probeWrites[1]).length).toBeLessThanOrEqual(1);
     expect(mutating(calls).filter((c) => !probeWrites.includes(c))).toEqual([
+      'dynamodb PutItem', // the registry row, before the AWS changes
       'iam CreateRole',
       'iam PutRolePolicy',
       'cognito-idp CreateGroup',
@@ -209,7 +210,15 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
       ['delete-inline-policy', 'removed'],
       ['delete-role', 'removed'],
     ]);
-    expect(mutating(sb.since(mark))).toEqual(['cognito-idp DeleteGroup', 'cognito-idp AdminDeleteUser', 'iam DeleteRolePolicy', 'iam DeleteRole']);
+    // The registry row: marked deleting first, removed after the last removal.
+    expect(mutating(sb.since(mark))).toEqual([
+      'dynamodb PutItem',
+      'cognito-idp DeleteGroup',
+      'cognito-idp AdminDeleteUser',
+      'iam DeleteRolePolicy',
+      'iam DeleteRole',
+      'dynamodb DeleteItem',
+    ]);
     await new Promise((r) => setTimeout(r, LAG.iam + 100));
     const list = await cli(['tenant', 'list', '--json']);
     expect(list.json().tenants.map((t: { tenant: string }) => t.tenant)).toEqual(['beta', 'gamma']);

@@ -3,7 +3,7 @@
 // Data-plane decisions are a model (own tenant's partition and allowed attributes only), not
 // IAM evaluation: the sandbox does the real thing in the end-to-end tests.
 import { randomUUID } from 'node:crypto';
-import type { AwsApis, GroupInfo, IdentityPoolRoles, KeyValue, Lease, PrincipalTagMap, TableInfo, UserInfo } from '../../src/aws/apis.js';
+import type { AwsApis, GroupInfo, IdentityPoolRoles, KeyValue, Lease, PrincipalTagMap, RegistryRow, TableInfo, UserInfo } from '../../src/aws/apis.js';
 import { AwsCallError } from '../../src/aws/errors.js';
 import type { StackConfig } from '../../src/config/schema.js';
 
@@ -57,6 +57,8 @@ export class FakeAws {
   /** Table ARN -> tags (CreateTable's Tags; tests may set others). */
   readonly tableTags = new Map<string, Record<string, string>>();
   readonly leases = new Map<string, Lease>();
+  /** Registry rows by key (the lock table's other items). */
+  readonly registryRows = new Map<string, RegistryRow>();
   /** S3 objects: "bucket/key" -> body. */
   readonly objects = new Map<string, string>();
   /** Issued credentials: access key -> the role and session it belongs to. */
@@ -438,6 +440,36 @@ export class FakeAws {
           const accessKeyId = `ASIA${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
           fake.sessions.set(accessKeyId, { roleName: role.name, tenant: role.tags['isoctl:tenant'] ?? '', sub: user?.sub ?? '' });
           return { accessKeyId, secretAccessKey: randomUUID(), sessionToken: randomUUID(), expiration: new Date(Date.now() + 3600_000).toISOString() };
+        },
+      },
+      registry: {
+        async get(table, key) {
+          rec('dynamodb', 'GetItem');
+          if (!fake.tables.has(table)) throw err('ResourceNotFoundException', 'Requested resource not found');
+          const r = fake.registryRows.get(key);
+          return r && structuredClone(r);
+        },
+        async put(table, key, row, expect) {
+          rec('dynamodb', 'PutItem');
+          if (!fake.tables.has(table)) throw err('ResourceNotFoundException', 'Requested resource not found');
+          const cur = fake.registryRows.get(key);
+          if ('absent' in expect ? cur !== undefined : cur?.version !== expect.version) return false;
+          fake.registryRows.set(key, structuredClone(row));
+          return true;
+        },
+        async remove(table, key, expect) {
+          rec('dynamodb', 'DeleteItem');
+          if (!fake.tables.has(table)) throw err('ResourceNotFoundException', 'Requested resource not found');
+          const cur = fake.registryRows.get(key);
+          if (expect && cur?.version !== expect.version) return false;
+          fake.registryRows.delete(key);
+          return true;
+        },
+        async scan(table, prefix) {
+          rec('dynamodb', 'Scan');
+          if (!fake.tables.has(table)) throw err('ResourceNotFoundException', 'Requested resource not found');
+          const rows = [...fake.registryRows.entries()].filter(([k]) => k.startsWith(prefix)).map(([key, row]) => ({ key, row: structuredClone(row) }));
+          return { rows, calls: 1 };
         },
       },
       dynamodb: {

@@ -467,8 +467,11 @@ describe('tenant delete', () => {
     const r = await deleteTenant(ctx, { tenant: 'acme', dryRun: false, ignoreMissing: false });
     expect(r.items.map((i) => i.action)).toEqual(['delete-group', 'delete-probe-user', 'delete-inline-policy', 'delete-role']);
     expect(r.counts).toEqual({ planned: 0, removed: 4, waiting: 0, failed: 0, skipped: 0 });
-    expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['DeleteGroup', 'AdminDeleteUser', 'DeleteRolePolicy', 'DeleteRole']);
+    // The registry row is marked deleting first (PutItem) and removed after the last removal (DeleteItem).
+    expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['PutItem', 'DeleteGroup', 'AdminDeleteUser', 'DeleteRolePolicy', 'DeleteRole', 'DeleteItem']);
     expect(fake.roles.size + fake.groups.size + fake.users.size).toBe(0);
+    expect(r.registry).toBe('removed');
+    expect(fake.registryRows.has('tenant#acme')).toBe(false);
   });
 
   it('finishes a half-deleted tenant; a missing one is NotFound (or absent with --ignore-missing)', async () => {
@@ -528,8 +531,14 @@ describe('tenant list / show', () => {
     ]);
     expect(r.tenants.find((t) => t.tenant === 'drift1')?.drift).toEqual(['trust']);
     expect(r.counts).toEqual({ ok: 1, drift: 1, orphan: 1, dangling: 1, propagating: 0 });
-    // No per-role calls without --deep.
-    expect(fake.calls.map((c) => c.operation).sort()).toEqual(['ListGroups', 'ListRoles']);
+    // No per-role calls without --deep; the registry is one Scan (and, the first time, the
+    // "filled" mark: every tenant with a role was registered by create already).
+    expect(fake.calls.map((c) => c.operation).sort()).toEqual(['ListGroups', 'ListRoles', 'PutItem', 'Scan']);
+    expect(r.registry).toMatchObject({ rows: 4, calls: 1, filled: [], registryOnly: [], awsOnly: [] });
+    expect(r.tenants.map((t) => t.lifecycle)).toEqual(['active', 'active', 'active', 'active']);
+    fake.calls.length = 0;
+    await listTenants(ctx, { deep: false });
+    expect(fake.calls.map((c) => c.operation).sort()).toEqual(['ListGroups', 'ListRoles', 'Scan']);
   });
 
   it('a role or group younger than a minute without its other half is propagating, not orphan or dangling', async () => {

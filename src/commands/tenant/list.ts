@@ -5,7 +5,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Deps } from '../../deps.js';
 import { formatTable } from '../../io/output.js';
 import type { TenantListResult, TenantStatus } from '../../tenant/inventory.js';
-import { UsageError } from '../../errors.js';
+import { FailedError, UsageError } from '../../errors.js';
 import { didYouMean } from '../../config/did-you-mean.js';
 import type { CommandRunner } from '../runner.js';
 import { commandContext, withSpinner } from './context.js';
@@ -42,7 +42,16 @@ export async function runListTenants(opts: ListTenantsOptions, deps: Deps): Prom
 export function renderTenantList(r: TenantListResult, c: ChalkInstance): string {
   if (r.tenants.length === 0) return Object.values(r.counts).some((n) => n > 0) ? `no tenants in stack ${r.stack} in the states asked for` : `no tenants in stack ${r.stack}`;
   const color = (s: string) => (s === 'ok' ? c.green(s) : s === 'drift' ? c.yellow(s) : s === 'propagating' ? c.cyan(s) : c.red(s));
-  const rows = r.tenants.map((t) => [t.tenant, color(t.status), t.drift.join(',') || '-', t.role?.name ?? '-', t.mapping ? t.mapping.kind : '-', t.role?.createDate?.slice(0, 19).replace('T', ' ') ?? '-']);
+  const life = (s: string | null) => (s === null ? c.red('unregistered') : s === 'active' ? s : c.yellow(s));
+  const rows = r.tenants.map((t) => [
+    t.tenant,
+    color(t.status),
+    life(t.lifecycle),
+    t.drift.join(',') || '-',
+    t.role?.name ?? '-',
+    t.mapping ? t.mapping.kind : '-',
+    t.role?.createDate?.slice(0, 19).replace('T', ' ') ?? '-',
+  ]);
   const summary = Object.entries(r.counts)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)
@@ -53,7 +62,28 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
     unfinished.length === 0
       ? ''
       : `\n${c.yellow(`not complete (no probe user to sign in as): ${unfinished.join(', ')}; run \`isoctl tenant create <tenant>\` again to finish`)}`;
-  return `${formatTable(['tenant', 'status', 'drift', 'role', 'mapping', 'created'], rows, c)}\n${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'token' ? 'mapping entry' : 'rule'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
+  return `${formatTable(['tenant', 'status', 'lifecycle', 'drift', 'role', 'mapping', 'created'], rows, c)}\n${registryLines(r, c)}${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'token' ? 'mapping entry' : 'rule'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
+}
+
+function registryLines(r: TenantListResult, c: ChalkInstance): string {
+  const g = r.registry;
+  const lines: string[] = [];
+  if (g.filled.length > 0) lines.push(c.dim(`registry filled from AWS: ${g.filled.join(', ')}`));
+  if (g.registryOnly.length > 0) lines.push(c.yellow(`registry-only (no role or mapping in AWS): ${g.registryOnly.join(', ')}`));
+  if (g.awsOnly.length > 0) lines.push(c.yellow(`AWS-only (no registry row): ${g.awsOnly.join(', ')}`));
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/** `--deep`: the registry and AWS must agree; a tenant on one side only is drift (exit 1, after the listing). */
+export function assertRegistryAgrees(r: TenantListResult): void {
+  const { registryOnly, awsOnly } = r.registry;
+  if (registryOnly.length === 0 && awsOnly.length === 0) return;
+  const parts = [registryOnly.length > 0 ? `registry-only: ${registryOnly.join(', ')}` : '', awsOnly.length > 0 ? `AWS-only: ${awsOnly.join(', ')}` : ''].filter(Boolean);
+  throw new FailedError(
+    `the registry and AWS disagree (${parts.join('; ')}); \`isoctl tenant create <id>\` registers a tenant AWS shows, \`isoctl tenant delete <id>\` removes a row whose resources are gone`,
+    'registry_drift',
+    { details: { registryOnly, awsOnly } },
+  );
 }
 
 export function registerListTenants(tenant: Command, runner: CommandRunner): void {
@@ -72,6 +102,7 @@ Examples:
       runner.run(cmd, async (deps) => {
         const result = await runListTenants({ deep: o.deep === true, status: parseStatusFlag(o.status) }, deps);
         deps.io.result(result, (c) => renderTenantList(result, c));
+        if (o.deep === true) assertRegistryAgrees(result);
       }),
     );
 }
