@@ -533,12 +533,12 @@ describe('tenant list / show', () => {
     expect(r.counts).toEqual({ ok: 1, drift: 1, orphan: 1, dangling: 1, propagating: 0 });
     // No per-role calls without --deep; the registry is one Scan (and, the first time, the
     // "filled" mark: every tenant with a role was registered by create already).
-    expect(fake.calls.map((c) => c.operation).sort()).toEqual(['ListGroups', 'ListRoles', 'PutItem', 'Scan']);
+    expect(fake.calls.map((c) => c.operation).sort()).toEqual(['ListGroups', 'ListRoles', 'ListUsers', 'PutItem', 'Scan']);
     expect(r.registry).toMatchObject({ rows: 4, calls: 1, filled: [], registryOnly: [], awsOnly: [] });
     expect(r.tenants.map((t) => t.lifecycle)).toEqual(['active', 'active', 'active', 'active']);
     fake.calls.length = 0;
     await listTenants(ctx, { deep: false });
-    expect(fake.calls.map((c) => c.operation).sort()).toEqual(['ListGroups', 'ListRoles', 'Scan']);
+    expect(fake.calls.map((c) => c.operation).sort()).toEqual(['ListGroups', 'ListRoles', 'ListUsers', 'Scan']);
   });
 
   it('a role or group younger than a minute without its other half is propagating, not orphan or dangling', async () => {
