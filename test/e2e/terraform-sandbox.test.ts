@@ -100,7 +100,9 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('Terraform and isoctl on one sandbox', () => {
+// The two stacks are independent (own names, own Terraform dirs): run side by side, most of a
+// terraform run is waiting on the provider's start-up and the sandbox.
+describe.concurrent('Terraform and isoctl on one sandbox', () => {
   it('token mode: apply, from-terraform, init, 3 tenants, plan shows no changes, apply --prune and destroy leave no tenant behind', async () => {
     needTerraform();
     const dir = await stackDir('token', { stack: 'tft', mapping: 'token' });
