@@ -2,13 +2,14 @@
 // `sandbox operator` on a calm sandbox, then the same state served with 20% throttling, 5% 5xx and
 // 2% connection resets while the operator (its own keys, judged by its policy) creates tenants at
 // two wait levels, deletes one and runs gc --apply, in both mapping modes. Every command exits 0,
-// the control plane never denies the operator anything, and the state is what the runs predict.
+// the control plane never denies the operator anything (iam-simulate agrees with every decision),
+// and the state is what the runs predict.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsApis } from '../../src/aws/apis.js';
 import { CONTROL_PLANE_LOG } from '../../src/sandbox/control-plane/authorize.js';
 import { runCli } from '../helpers/cli.js';
-import { readDecisions } from '../sandbox/control-plane/simulate.js';
+import { disagreements, readDecisions } from '../sandbox/control-plane/simulate.js';
 import { makeTemplate, startStack, type Stack } from './helpers.js';
 
 const FAULTS = { throttle: 0.2, '5xx': 0.05, reset: 0.02 };
@@ -49,6 +50,8 @@ describe.each(['token', 'rules'] as const)('the operator under faults (%s mappin
     const decisions = readDecisions(join(s.stateDir, CONTROL_PLANE_LOG));
     expect(decisions.length).toBeGreaterThan(20);
     expect(decisions.filter((d) => d.decision !== 'Allow').map((d) => `${d.request.action} ${d.request.resource}`)).toEqual([]);
+    // Differential: iam-simulate judges every logged decision the same way.
+    expect(await disagreements(decisions, s.sb.accountId)).toEqual([]);
     const faulted = s.requests().filter((l) => l.status >= 400 && /Throttl|InternalFailure|ServiceUnavailable|InternalError/i.test(l.error ?? ''));
     expect(faulted.length).toBeGreaterThan(0);
     const apis = awsApis(s.clients);
