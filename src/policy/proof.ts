@@ -5,7 +5,8 @@
 // cross-tenant probe.
 import type { StackConfig, TableConfig, BucketConfig } from '../config/schema.js';
 import { DDB_INDEX_READ, DDB_WRITE_PROBES, S3_WRITE_PROBES, dynamoActionKind, nameOf, s3ActionKind, serviceOf } from './actions.js';
-import { buildBoundaryPolicy, buildDataPolicy, buildTrustPolicy, resolveScopes, scopeActions, usesSessionTags } from './documents.js';
+import { buildBoundaryPolicy, buildDataPolicy, buildScopeDataPolicy, buildTrustPolicy, resolveScopes, scopeActions, usesSessionTags } from './documents.js';
+import { abacSessionTagKeys, buildAbacTrustPolicy } from './abac.js';
 import { evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
 import { grantedIndexes, indexProblems } from './indexes.js';
 import type { ContextMap } from './pattern.js';
@@ -260,7 +261,9 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
     if (usesSessionTags(config)) principal[USER_TAG_KEY] = USER_SELF;
     const ctx = new LayeredContext(normalizeContext(principal));
     for (const scope of scopes) {
-      const data = [options.dataPolicy ? options.dataPolicy(tenant, scope) : buildDataPolicy(config, tenant, [scope])];
+      // ABAC: one document per scope for every tenant; the tenant comes from the principal tag.
+      const built = config.mapping === 'abac' ? buildScopeDataPolicy(config, scope) : buildDataPolicy(config, tenant, [scope]);
+      const data = [options.dataPolicy ? options.dataPolicy(tenant, scope) : built];
       for (const other of others)
         for (const p of probesFor(config, tenant, other, scopeActions(config, [scope]))) check(tenant, p, data, `scope ${scope}: `, ctx);
     }
@@ -273,7 +276,7 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
 
   // The trust policy, once per stack: Cognito authenticated identities of this pool only, and
   // no session tag that could replace the role's isoctl:tenant tag.
-  const trust = options.trust ?? buildTrustPolicy(config);
+  const trust = options.trust ?? (config.mapping === 'abac' ? buildAbacTrustPolicy(config) : buildTrustPolicy(config));
   const cognito = { Federated: COGNITO_IDENTITY_PRINCIPAL };
   const signedIn = { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: config.identityPoolId, [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: ['authenticated'] };
   const trustProbes: Array<[string, string, Record<string, ContextValue>, 'Allow' | 'Deny']> = [
@@ -284,7 +287,14 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
     [`session tag overriding ${TENANT_PIN_TAG}`, 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [TENANT_PIN_TAG] }, 'Deny'],
     ['session tag overriding isoctl:stack', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG, TAG_STACK] }, 'Deny'],
   ];
-  if (usesSessionTags(config)) trustProbes.push(['userid session tag', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG] }, 'Allow']);
+  if (config.mapping === 'abac') {
+    const keys = abacSessionTagKeys(config);
+    const tagged = { ...signedIn, 'aws:TagKeys': keys, [`aws:RequestTag/${TENANT_PIN_TAG}`]: list[0] ?? 'acme', [`aws:RequestTag/${USER_ID_TAG}`]: 'sub' };
+    trustProbes.push(['abac: the pool\'s tenant tag (and userid)', 'sts:TagSession', tagged, 'Allow']);
+    trustProbes.push(['abac: a session without a tenant tag', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG], [`aws:RequestTag/${USER_ID_TAG}`]: 'sub' }, 'Deny']);
+    trustProbes.push(['abac: an empty tenant tag', 'sts:TagSession', { ...tagged, [`aws:RequestTag/${TENANT_PIN_TAG}`]: '' }, 'Deny']);
+    trustProbes.push(['abac: an extra session tag', 'sts:TagSession', { ...tagged, 'aws:TagKeys': [...keys, 'isoctl:stack'] }, 'Deny']);
+  } else if (usesSessionTags(config)) trustProbes.push(['userid session tag', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG] }, 'Allow']);
   for (const [name, action, context, expected] of trustProbes) {
     probes++;
     const r = evaluateTrust(trust, { action, principal: cognito, context });

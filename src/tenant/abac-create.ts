@@ -4,7 +4,7 @@
 import { FailedError, PendingError, RefusedError, UsageError } from '../errors.js';
 import { scopeRoleArn, scopeRoleName } from '../policy/index.js';
 import type { TenantContext } from './context.js';
-import { desiredTenant, resolveScopes } from './desired.js';
+import { assertIsolationProof, desiredTenant, resolveScopes } from './desired.js';
 import { applySteps, type StepReport } from './apply.js';
 import { observeTenant } from './observe.js';
 import { ProbeError, ProbeSession } from './probe.js';
@@ -38,6 +38,8 @@ export async function createAbacTenant(ctx: TenantContext, input: CreateTenantIn
   // A tenant named like a scope would share the name isoctl-<stack>-<scope> with the scope role.
   if (input.tenant in config.scopes) throw new UsageError(`tenant id ${JSON.stringify(input.tenant)} is a scope name of this ABAC stack; pick another id`, 'invalid_tenant_id');
   const desired = desiredTenant(config, input.tenant, scopes);
+  // Offline, before any AWS call: the scope policies keep this tenant apart from a neighbour.
+  assertIsolationProof(config, desired.tenant);
   const scope = scopes[0] ?? '';
   const role = { name: scopeRoleName(config, scope), arn: scopeRoleArn(config, scope) };
 
