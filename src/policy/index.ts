@@ -73,3 +73,12 @@ export {
   type ScopeRoleSpec,
 } from './abac.js';
 export { sampleRequests, SAMPLE_NAME, type SampleRequest } from './simulation.js';
+export {
+  SUSPEND_POLICY_NAME,
+  REVOKE_POLICY_NAME,
+  LIFECYCLE_POLICY_NAMES,
+  ROLE_INLINE_POLICY_CHARS,
+  buildSuspendPolicy,
+  buildRevokePolicy,
+  revocationTimes,
+} from './lifecycle.js';

@@ -162,6 +162,7 @@ export class CoreContext implements SandboxContext {
         sessionName: s.sessionName,
         arn: `arn:aws:sts::${this.accountId}:assumed-role/${s.roleName}/${s.sessionName}`,
         sessionTags: { ...s.sessionTags },
+        issuedAt: s.issuedAt,
         expiresAt: s.expiresAt,
       },
     };

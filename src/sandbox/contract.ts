@@ -29,6 +29,8 @@ export type Caller =
       arn: string;
       /** Session tags applied at issue time (e.g. from the principal-tag attribute map). */
       sessionTags: Record<string, string>;
+      /** When the credentials were issued (epoch ms): the request's aws:TokenIssueTime. */
+      issuedAt?: number | undefined;
       expiresAt: number;
     }
   /** Unsigned request (Cognito's public APIs: InitiateAuth, GetId, GetCredentialsForIdentity). */

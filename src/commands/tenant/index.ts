@@ -6,12 +6,14 @@ import { registerListTenants } from './list.js';
 import { registerShowTenant } from './show.js';
 import { registerDeleteTenant } from './delete.js';
 import { registerVerifyTenant } from './verify.js';
+import { registerSuspendTenant } from './suspend.js';
 
 export function registerTenantCommands(program: Command, runner: CommandRunner): void {
-  const tenant = program.command('tenant').description('create, list, show, verify and delete tenants');
+  const tenant = program.command('tenant').description('create, list, show, verify, suspend, resume and delete tenants');
   registerCreateTenant(tenant, runner);
   registerListTenants(tenant, runner);
   registerShowTenant(tenant, runner);
   registerDeleteTenant(tenant, runner);
   registerVerifyTenant(tenant, runner);
+  registerSuspendTenant(tenant, runner);
 }

@@ -5,6 +5,7 @@
 // Reads only: ListRolePolicies, ListAttachedRolePolicies and GetRolePolicy per tenant role.
 import { mapLimit } from '../concurrency.js';
 import { role as roleResource } from '../../tenant/resources/index.js';
+import { LIFECYCLE_POLICY_NAMES } from '../../policy/lifecycle.js';
 import { INLINE_POLICY_NAME, buildDataPolicy, parsePolicy, policiesEqual, proveIsolation, type PolicyDocument } from '../../policy/index.js';
 import type { DoctorEnv } from './checks.js';
 import { finding, type Finding } from './types.js';
@@ -37,7 +38,7 @@ export async function checkTenantPolicies(env: DoctorEnv): Promise<Finding> {
         return undefined;
       }
       const problems: string[] = [];
-      const extra = inline.value.filter((n) => n !== INLINE_POLICY_NAME);
+      const extra = inline.value.filter((n) => n !== INLINE_POLICY_NAME && !LIFECYCLE_POLICY_NAMES.includes(n));
       if (extra.length > 0) problems.push(`extra inline polic${extra.length === 1 ? 'y' : 'ies'} ${extra.join(', ')}`);
       if (attached.value.length > 0) problems.push(`attached managed polic${attached.value.length === 1 ? 'y' : 'ies'} ${attached.value.join(', ')}`);
       if (!inline.value.includes(INLINE_POLICY_NAME)) problems.push(`no ${INLINE_POLICY_NAME} data policy (its users are denied everything)`);

@@ -37,6 +37,10 @@ export function principalContext(caller: SessionCaller, role: RoleView, ctx: Pic
     'aws:RequestedRegion': ctx.region,
     'aws:CurrentTime': new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     'aws:EpochTime': String(Math.floor(now / 1000)),
+    // "The date and time that temporary security credentials were issued" (IAM global condition
+    // keys); present in requests signed with temporary credentials only. What AWS's
+    // revoke-older-sessions policy (DateLessThan aws:TokenIssueTime) compares.
+    ...(caller.issuedAt !== undefined ? { 'aws:TokenIssueTime': new Date(caller.issuedAt).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
     // The sandbox listens on plain HTTP; AWS endpoints are HTTPS, which is what policies are written for.
     'aws:SecureTransport': true,
   };

@@ -6,6 +6,7 @@ import { AwsCallError } from '../../aws/errors.js';
 import { FailedError } from '../../errors.js';
 import { stackPath, type StackConfig } from '../../config/schema.js';
 import { roleName, TENANT_ID_PATTERN } from '../../config/tenant-id.js';
+import { LIFECYCLE_POLICY_NAMES } from '../../policy/lifecycle.js';
 import { INLINE_POLICY_NAME, MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_SCOPES, TAG_STACK, TAG_TENANT, TENANT_PIN_TAG, policiesEqual } from '../../policy/index.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import type { DesiredTenant } from '../desired.js';
@@ -118,8 +119,9 @@ export function plan(desired: DesiredTenant, observed: ObservedRoleState): Step[
       reason: dataPolicyReason(desired, observed),
       document: desired.dataPolicy.document,
     });
+  // The suspension and revocation denies are isoctl's too (suspend, revoke-sessions): create keeps them.
   for (const name of observed.inlinePolicyNames)
-    if (name !== INLINE_POLICY_NAME)
+    if (name !== INLINE_POLICY_NAME && !LIFECYCLE_POLICY_NAMES.includes(name))
       steps.push({ action: 'delete-inline-policy', service: 'iam', target: `${role.name}/${name}`, reason: 'inline policy not made by isoctl widens what the config allows' });
   return steps;
 }

@@ -1,0 +1,127 @@
+// `tenant suspend` and `tenant resume`: the tenant's sessions denied (all of them, existing and
+// new) until resumed. The deny is the stack mode's suspension backend (src/tenant/suspension.ts);
+// the registry row records the status. Reads first: a re-run makes zero mutating calls.
+import { assertTenantId } from '../config/tenant-id.js';
+import { FailedError, NotFoundError, PendingError, RefusedError } from '../errors.js';
+import { buildSuspendPolicy, policiesEqual, SUSPEND_POLICY_NAME, TAG_SCOPES, tenantRoleName, type PolicyDocument } from '../policy/index.js';
+import type { TenantContext } from './context.js';
+import { convergenceChecks, neighbourTenant, type WaitReport } from './create.js';
+import { desiredTenant, resolveScopes, scopesFromTag } from './desired.js';
+import { ProbeError, ProbeSession } from './probe.js';
+import { getTenantRow, setTenantStatus, type RegistryChange, type RegistryRow } from './registry.js';
+import { role as roleResource } from './resources/index.js';
+import { suspensionBackend } from './suspension.js';
+import { NotYet, retryAfterSeconds, waitFor, Wrong, type Check, type WaitLevel } from './wait.js';
+import type { RoleInfo } from '../aws/apis.js';
+
+export type LifecycleWait = Extract<WaitLevel, 'none' | 'iam' | 'data'>;
+
+export interface SuspendInput {
+  tenant: string;
+  wait: LifecycleWait;
+  timeoutMs: number;
+}
+
+export interface SuspendResult {
+  tenant: string;
+  stack: string;
+  action: 'suspend' | 'resume';
+  /** changed: the deny (or its removal) or the registry was written now; unchanged: already so. */
+  status: 'changed' | 'unchanged';
+  suspended: boolean;
+  /** Where the deny lives. */
+  deny: string;
+  changes: { iam: boolean; registry: RegistryChange };
+  wait?: WaitReport | undefined;
+}
+
+/** The tenant's role, which must exist and be the stack's: not found is exit 3, not ours is exit 4. */
+export async function requireTenantRole(ctx: TenantContext, tenant: string, verb: string): Promise<{ role: RoleInfo; row: RegistryRow | undefined }> {
+  const [role, row] = await Promise.all([ctx.apis.iam.getRole(tenantRoleName(ctx.config, tenant)), getTenantRow(ctx, tenant)]);
+  if (!role) {
+    const why = row?.status === 'deleting' ? ' (its registry row says it is being deleted)' : row ? ' (it has a registry row but no role: `isoctl tenant list --deep` shows the drift)' : '';
+    throw new NotFoundError(`cannot ${verb} tenant ${JSON.stringify(tenant)}: it does not exist in stack ${ctx.config.stack}${why}`, 'tenant_not_found');
+  }
+  const own = roleResource.owned(ctx.config, role, tenant);
+  if (!own.owned) throw new RefusedError(`cannot ${verb} tenant ${tenant}: ${own.reason}`, 'not_owned');
+  if (row?.status === 'deleting') throw new RefusedError(`cannot ${verb} tenant ${tenant}: it is being deleted (registry status deleting); finish with \`isoctl tenant delete ${tenant}\``, 'tenant_deleting');
+  return { role, row };
+}
+
+export async function setSuspended(ctx: TenantContext, input: SuspendInput, suspended: boolean): Promise<SuspendResult> {
+  const verb = suspended ? 'suspend' : 'resume';
+  const tenant = assertTenantId(input.tenant, ctx.config.stack);
+  const backend = suspensionBackend(ctx.config);
+  const { role, row } = await requireTenantRole(ctx, tenant, verb);
+  const scopes = row?.scopes.length ? row.scopes : (scopesFromTag(ctx.config, role.tags?.[TAG_SCOPES]) ?? resolveScopes(ctx.config, undefined));
+  ctx.progress?.(`${suspended ? 'denying' : 'allowing'} tenant ${tenant}'s sessions`);
+  const iam = await backend.apply(ctx, tenant, suspended);
+  const registry = await setTenantStatus(ctx, tenant, suspended ? 'suspended' : 'active', scopes);
+  const result: SuspendResult = {
+    tenant,
+    stack: ctx.config.stack,
+    action: verb,
+    status: iam || registry !== 'unchanged' ? 'changed' : 'unchanged',
+    suspended,
+    deny: backend.describe(tenant),
+    changes: { iam, registry },
+  };
+  if (input.wait === 'none') return result;
+  const checks = lifecycleChecks(ctx, tenant, scopes, suspended, input.wait);
+  const waited = await waitFor(checks, { timeoutMs: input.timeoutMs, signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) });
+  result.wait = { level: input.wait, ...waited };
+  if (waited.timedOut)
+    throw new PendingError(`tenant ${tenant} ${suspended ? 'suspended' : 'resumed'}, but not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s`, retryAfterSeconds(waited), {
+      result,
+      pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
+    });
+  if (!waited.ok) {
+    const failed = waited.checks.find((c) => c.state === 'failed');
+    throw new FailedError(`tenant ${tenant}: check ${failed?.name} failed: ${failed?.detail}`, 'check_failed', { details: { result } });
+  }
+  return result;
+}
+
+function lifecycleChecks(ctx: TenantContext, tenant: string, scopes: string[], suspended: boolean, level: LifecycleWait): Check[] {
+  const role = tenantRoleName(ctx.config, tenant);
+  const checks: Check[] = [
+    {
+      name: suspended ? 'iam:suspend-policy' : 'iam:suspend-policy-gone',
+      service: 'iam',
+      waitingFor: `waiting for IAM to ${suspended ? 'show' : 'drop'} the ${SUSPEND_POLICY_NAME} policy`,
+      run: async () => {
+        const doc = await ctx.apis.iam.getRolePolicy(role, SUSPEND_POLICY_NAME);
+        const present = doc !== undefined && policiesEqual(buildSuspendPolicy(), doc as PolicyDocument);
+        if (present !== suspended) throw new NotYet(`IAM ${suspended ? 'does not show' : 'still shows'} ${SUSPEND_POLICY_NAME}`);
+        return `${role}/${SUSPEND_POLICY_NAME} ${suspended ? 'present' : 'absent'}`;
+      },
+    },
+  ];
+  if (level !== 'data') return checks;
+  if (!suspended) {
+    const probe = convergenceChecks(ctx, desiredTenant(ctx.config, tenant, scopes), 'data').find((c) => c.name === 'dynamodb:probe');
+    if (probe) checks.push(probe);
+    return checks;
+  }
+  const session = new ProbeSession(ctx.apis, ctx.config, tenant, scopes, ctx);
+  checks.push({
+    name: 'dynamodb:probe-denied',
+    service: 'dynamodb',
+    waitingFor: 'waiting for DynamoDB to deny the probe identity its own partition',
+    run: async () => {
+      let result;
+      try {
+        result = await session.run(neighbourTenant(tenant));
+      } catch (err) {
+        if (err instanceof ProbeError) throw new Wrong(err.message);
+        throw err;
+      }
+      const allowed = result.checks.filter((c) => c.outcome === 'allowed');
+      if (allowed.length > 0) throw new NotYet(`still allowed: ${allowed.map((c) => `${c.name} on ${c.table}`).join(', ')}`);
+      const denied = result.checks.filter((c) => c.outcome === 'denied');
+      if (denied.length === 0) throw new Wrong(`no probe read was denied: ${result.checks.map((c) => `${c.name} ${c.outcome}`).join(', ')}`);
+      return `${denied.length} probe read(s) denied, own partition included`;
+    },
+  });
+  return checks;
+}
