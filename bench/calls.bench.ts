@@ -3,9 +3,12 @@
 //   create (new tenant)  3 reads to observe (role, group, probe user) + 5 writes (CreateRole with
 //                        trust, boundary and tags; PutRolePolicy; CreateGroup; AdminCreateUser;
 //                        AdminAddUserToGroup) + 4 reads to confirm (role, inline policy, group,
-//                        the pool's Token mapping) = 12
+//                        the pool's Token mapping) + the credentials proof of --wait cognito (#11:
+//                        AdminSetUserPassword and GetId write, AdminInitiateAuth,
+//                        GetCredentialsForIdentity, STS GetCallerIdentity read) = 17, 7 of them writes
 //   create again         6 reads to observe (role, inline policy names, the policy, group, probe
-//                        user, its groups) + the Token-mapping check = 7; no writes
+//                        user, its groups) + the Token-mapping check = 7; no writes (nothing changed,
+//                        so no sign-in: it would set the probe's password)
 //   delete               4 reads (role, inline policy names, group, probe user) + 4 writes
 //                        (DeleteGroup, AdminDeleteUser, DeleteRolePolicy, DeleteRole) + 1 read
 //                        confirming the role is gone = 9
@@ -45,7 +48,7 @@ export default async function run() {
   const s = await benchSandbox({ stack: 'calls' });
   try {
     await must(isoctl(s.stateDir, ['init', '--json']), 'init');
-    metrics.create = await measure(s, ['tenant', 'create', 'acme', '--json'], 12, 5);
+    metrics.create = await measure(s, ['tenant', 'create', 'acme', '--json'], 17, 7);
     metrics.createAgain = await measure(s, ['tenant', 'create', 'acme', '--json'], 7, 0);
     metrics.delete = await measure(s, ['tenant', 'delete', 'acme', '--yes', '--json'], 9, 4);
     await seedTenants(s, ids(LIST_TENANTS, 't'), { mapped: true });

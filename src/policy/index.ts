@@ -55,6 +55,7 @@ export { canonicalPolicy, parsePolicy, policiesEqual, policySize, serializePolic
 export { LIMITS, assertTenantWithinLimits, checkStackLimits, checkTenantLimits, type LimitFinding } from './limits.js';
 export { SUPPORTED_OPERATORS, accessDeniedMessage, compilePolicy, evaluate, evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
 export { proveIsolation, type IsolationProof, type ProofOptions } from './proof.js';
+export { reachBeyondTenant } from './observed-reach.js';
 export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type LintOptions } from './lint.js';
 export { sampleTenantIds } from './samples.js';
 export { grantedIndexes, indexKeyVerdict, indexPartitionKey, indexProblems, isPartitioned, withObservedIndexKeys, type IndexKeyVerdict, type IndexProblem } from './indexes.js';

@@ -104,7 +104,7 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
   const result: CreateTenantResult = { ...base, status, dryRun: false, steps: reports, registry };
   if (input.wait === 'none') return result;
 
-  const checks = convergenceChecks(ctx, desired, input.wait);
+  const checks = convergenceChecks(ctx, desired, input.wait, { changed: reports.length > 0 });
   const waited = await waitFor(checks, {
     timeoutMs: input.timeoutMs,
     signal: ctx.signal,
@@ -129,10 +129,23 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
   return result;
 }
 
+export interface ConvergenceOptions {
+  /**
+   * This run changed something of the tenant. Then `cognito` also proves the user's path: the
+   * probe user signs in through the user pool and the identity pool and must get the tenant
+   * role's credentials (Cognito's own reads show a group or rule before GetCredentialsForIdentity
+   * uses it). A run that changed nothing checks the mapping with reads only, so a re-run of a
+   * converged tenant makes zero mutating calls (the sign-in sets the probe's random password).
+   */
+  changed: boolean;
+}
+
 /** The checks of a wait level; each level includes the ones before it. */
-export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, level: WaitLevel): Check[] {
+export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, level: WaitLevel, opts: ConvergenceOptions = { changed: true }): Check[] {
   const { apis, config } = ctx;
   const checks: Check[] = [];
+  let probe: ProbeSession | undefined;
+  const session = (): ProbeSession => (probe ??= new ProbeSession(apis, config, desired.tenant, desired.scopes, ctx));
   if (level === 'none') return checks;
   checks.push({
     name: 'iam:role',
@@ -190,8 +203,23 @@ export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, le
       },
     });
   }
+  if (opts.changed || level === 'data')
+    checks.push({
+      name: 'cognito:credentials',
+      service: 'cognito',
+      waitingFor: `waiting for Cognito to hand the probe user the credentials of role ${desired.role.name}`,
+      notYet: probeNotYet,
+      run: async () => {
+        try {
+          return (await session().proveRole()).roleArn;
+        } catch (err) {
+          if (err instanceof ProbeError && err.stage === 'role') throw new NotYet(err.message);
+          if (err instanceof ProbeError) throw new Wrong(err.message);
+          throw err;
+        }
+      },
+    });
   if (level === 'cognito') return checks;
-  const session = new ProbeSession(apis, config, desired.tenant, desired.scopes, ctx);
   const against = neighbourTenant(desired.tenant);
   checks.push({
     name: 'dynamodb:probe',
@@ -201,7 +229,7 @@ export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, le
     run: async () => {
       let result;
       try {
-        result = await session.run(against);
+        result = await session().run(against);
       } catch (err) {
         if (err instanceof ProbeError && err.stage === 'role') throw new NotYet(err.message);
         if (err instanceof ProbeError) throw new Wrong(err.message);

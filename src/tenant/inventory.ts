@@ -7,7 +7,7 @@ import type { DatedUser, GroupInfo, MappingRule, RoleInfo } from '../aws/apis.js
 import type { MappingMode, StackConfig } from '../config/schema.js';
 import { assertTenantId } from '../config/tenant-id.js';
 import { NotFoundError } from '../errors.js';
-import { buildTrustPolicy, policiesEqual, type PolicyDocument } from '../policy/index.js';
+import { INLINE_POLICY_NAME, buildTrustPolicy, parsePolicy, policiesEqual, reachBeyondTenant, type PolicyDocument } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { desiredTenant, scopesFromTag, resolveScopes } from './desired.js';
 import { mappingKeyOf, observeTenant, rulesOf, type ObservedTenant } from './observe.js';
@@ -20,7 +20,25 @@ import { reconcileRegistry, type RegistryReport } from './registry-reconcile.js'
 import type { RegistryStatus } from './registry.js';
 
 export type TenantStatus = 'ok' | 'drift' | 'orphan' | 'dangling' | 'propagating';
-export type DriftAspect = 'trust' | 'policy' | 'boundary' | 'tags' | 'mapping' | 'mapping-removed' | 'probe' | 'extra-policies' | 'ownership' | 'silo-table';
+export type DriftAspect =
+  | 'trust'
+  | 'policy'
+  | 'boundary'
+  | 'tags'
+  | 'mapping'
+  | 'mapping-removed'
+  | 'probe'
+  | 'extra-policies'
+  | 'attached-policies'
+  | 'reach'
+  | 'ownership'
+  | 'silo-table';
+
+/** One thing that drifted, in words (`tenant list --deep`). */
+export interface DriftFinding {
+  aspect: DriftAspect;
+  detail: string;
+}
 
 export interface TenantListEntry {
   tenant: string;
@@ -31,6 +49,10 @@ export interface TenantListEntry {
   mapping: { kind: 'group' | 'rule'; roleArn: string | undefined } | null;
   /** The tenant's registry status (active, suspended, deleting); null when it has no registry row. */
   lifecycle: RegistryStatus | null;
+  /** With --deep: what drifted, in words. */
+  findings?: DriftFinding[] | undefined;
+  /** How to repair a tenant that is not ok (drift, orphan, dangling). */
+  fix?: string | undefined;
 }
 
 export interface TenantListResult {
@@ -90,7 +112,7 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
   const clobbered = new Set(clobber?.tenants ?? []);
   const trust = buildTrustPolicy(config);
   const checked: DriftAspect[] = opts.deep
-    ? ['trust', 'mapping', 'probe', 'policy', 'boundary', 'tags', 'extra-policies', 'ownership', ...(poolRolesP ? (['mapping-removed'] as const) : [])]
+    ? ['trust', 'mapping', 'probe', 'policy', 'boundary', 'tags', 'extra-policies', 'attached-policies', 'reach', 'ownership', ...(poolRolesP ? (['mapping-removed'] as const) : [])]
     : ['trust', 'mapping', 'probe', ...(poolRolesP ? (['mapping-removed'] as const) : [])];
   const byTenant = new Map<string, RoleInfo>();
   for (const r of roles) {
@@ -107,6 +129,7 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
     const mapping = mappings.get(tenant);
     const probe = probes.get(tenant);
     const drift: DriftAspect[] = [];
+    let findings: DriftFinding[] | undefined;
     if (role && mapping) {
       // A create stopped before its probe user (or its tenant claim) exists cannot be signed in
       // to: not ok. --deep's plan finds the same (and the group membership).
@@ -115,7 +138,10 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
       if (role.tags !== undefined && !roleResource.owned(config, role, tenant).owned) drift.push('ownership');
       if (!policiesEqual(trust, role.trustPolicy as PolicyDocument)) drift.push('trust');
       if (mapping.roleArn !== role.arn) drift.push('mapping');
-      if (opts.deep) drift.push(...(await deepDrift(ctx, tenant)));
+      if (opts.deep) {
+        findings = await deepDrift(ctx, tenant, ids);
+        drift.push(...findings.map((f) => f.aspect));
+      }
     }
     // Its entry or rule was removed by another writer: not an orphan to collect, a tenant to repair.
     if (role && clobbered.has(tenant)) drift.push('mapping-removed');
@@ -139,6 +165,8 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
       role: role ? { name: role.name, arn: role.arn, createDate: role.createDate } : null,
       mapping: mapping ? { kind: mapping.kind, roleArn: mapping.roleArn } : null,
       lifecycle: null,
+      ...(findings && findings.length > 0 ? { findings } : {}),
+      ...(fixOf(tenant, status, drift) ? { fix: fixOf(tenant, status, drift) } : {}),
     });
   }
   const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 0 };
@@ -168,10 +196,65 @@ function probeIncomplete(config: StackConfig, tenant: string, user: DatedUser | 
   return probeUserResource.plan(desired, { user, groups }).length > 0;
 }
 
-/** Per-role reads: what a create would change is what drifted. */
-async function deepDrift(ctx: TenantContext, tenant: string): Promise<DriftAspect[]> {
+/** The way out for a tenant that is not ok. */
+function fixOf(tenant: string, status: TenantStatus, drift: DriftAspect[]): string | undefined {
+  if (status === 'orphan' || status === 'dangling')
+    return `isoctl tenant create ${tenant} (finish it) or isoctl tenant delete ${tenant} (remove what is left)`;
+  if (status !== 'drift') return undefined;
+  if (drift.includes('ownership')) return `the role is not isoctl's for tenant ${tenant} (its tags name another stack or tenant): inspect it by hand; isoctl will not change it`;
+  const byHand = drift.includes('attached-policies') ? `detach the managed policies by hand (aws iam detach-role-policy --role-name <role> --policy-arn <arn>), then ` : '';
+  return `${byHand}isoctl tenant create ${tenant} (rewrites trust, data policy, boundary, tags and mapping from the config and removes extra inline policies)`;
+}
+
+/** Per-role reads: what a create would change is what drifted; plus attached managed policies and reach beyond the tenant. */
+async function deepDrift(ctx: TenantContext, tenant: string, stackTenants: string[]): Promise<DriftFinding[]> {
   const observed = await observeTenant(ctx.apis, ctx.config, tenant);
-  return driftOf(ctx, tenant, observed);
+  const findings = describeDrift(tenant, observed, driftOf(ctx, tenant, observed));
+  if (observed.role && roleResource.owned(ctx.config, observed.role, tenant).owned) {
+    const attached = await ctx.apis.iam.listAttachedRolePolicies(observed.role.name);
+    if (attached.length > 0) findings.push({ aspect: 'attached-policies', detail: `attached managed polic${attached.length === 1 ? 'y' : 'ies'} ${attached.join(', ')} (isoctl attaches none)` });
+    // Proven against every existing tenant of the stack, only for a document that differs from the config's.
+    const doc = findings.some((f) => f.aspect === 'policy') ? readDocument(observed.dataPolicy) : undefined;
+    const reach = doc ? reachBeyondTenant(ctx.config, tenant, doc, stackTenants) : [];
+    if (reach.length > 0)
+      findings.push({ aspect: 'reach', detail: `the data policy reaches beyond tenant ${tenant}: ${reach.length} cross-tenant probe(s) allowed, e.g. ${reach[0]}` });
+  }
+  return findings;
+}
+
+function readDocument(value: unknown): PolicyDocument | undefined {
+  try {
+    const doc = typeof value === 'string' || (typeof value === 'object' && value !== null) ? parsePolicy(value as PolicyDocument | string) : undefined;
+    return doc && typeof doc === 'object' && 'Statement' in doc ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const DRIFT_WORDS: Record<DriftAspect, string> = {
+  trust: 'the trust policy differs from the config',
+  policy: 'the isoctl-data policy is missing or differs from the config',
+  boundary: 'the permissions boundary is missing or not the stack boundary',
+  tags: "the role's isoctl tags differ",
+  mapping: 'the group or rule does not map the role',
+  'mapping-removed': "the identity pool's mapping entry or rule of the tenant was removed by another writer",
+  probe: 'the probe user is missing or not set up',
+  'extra-policies': 'extra inline policies beside isoctl-data',
+  'attached-policies': 'attached managed policies',
+  reach: 'the data policy reaches beyond the tenant',
+  ownership: "the role's tags name another stack or tenant",
+  'silo-table': 'a silo table is missing',
+};
+
+function describeDrift(tenant: string, observed: ObservedTenant, aspects: DriftAspect[]): DriftFinding[] {
+  return aspects.map((aspect) => {
+    if (aspect === 'extra-policies') {
+      const extra = observed.inlinePolicyNames.filter((n) => n !== INLINE_POLICY_NAME);
+      return { aspect, detail: `extra inline polic${extra.length === 1 ? 'y' : 'ies'} ${extra.join(', ')} beside isoctl-data` };
+    }
+    if (aspect === 'policy' && observed.dataPolicy === undefined) return { aspect, detail: `no isoctl-data policy on ${observed.role?.name ?? tenant} (its users are denied everything)` };
+    return { aspect, detail: DRIFT_WORDS[aspect] };
+  });
 }
 
 function driftOf(ctx: TenantContext, tenant: string, observed: ObservedTenant): DriftAspect[] {

@@ -167,18 +167,41 @@ export class ProbeSession {
     return this.tables.get(name);
   }
 
+  /**
+   * The user's path, proven: sign in through the user pool, get credentials from the identity
+   * pool (GetId, GetCredentialsForIdentity), and ask STS whose they are. Resolves with the
+   * tenant role's ARN; throws ProbeError (stage `role`) when Cognito handed out another role, and
+   * AwsCallError when it refused (the caller classifies: not yet, or wrong).
+   */
+  async proveRole(): Promise<{ roleArn: string; accessKeyId: string }> {
+    const creds = await this.credentials();
+    const probeApis = this.apis.withCredentials({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken });
+    try {
+      return { roleArn: await this.assumedTenantRole(probeApis), accessKeyId: creds.accessKeyId };
+    } finally {
+      probeApis.close();
+    }
+  }
+
+  private async assumedTenantRole(probeApis: AwsApis): Promise<string> {
+    const who = await probeApis.sts.getCallerIdentity();
+    const roleName = /:assumed-role\/([^/]+)\//.exec(who.arn)?.[1] ?? '';
+    const expected = this.expectedRole?.name ?? tenantRoleName(this.config, this.tenant);
+    if (roleName !== expected) {
+      // The token Cognito judged may predate the tenant's group or rule: sign in again next time.
+      this.token = undefined;
+      throw new ProbeError(`the probe of ${this.tenant} got credentials for role ${roleName || who.arn}, not ${expected}`, 'role');
+    }
+    return this.expectedRole?.arn ?? tenantRoleArn(this.config, this.tenant);
+  }
+
   /** One probe. Throws AwsCallError / ProbeError when the identity cannot be obtained (the caller classifies). */
   async run(against: string): Promise<ProbeResult> {
     const creds = await this.credentials();
     // Only the keys: these credentials serve this one probe and are dropped with probeApis.
     const probeApis = this.apis.withCredentials({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken });
     try {
-      const who = await probeApis.sts.getCallerIdentity();
-      const roleName = /:assumed-role\/([^/]+)\//.exec(who.arn)?.[1] ?? '';
-      const expected = this.expectedRole?.name ?? tenantRoleName(this.config, this.tenant);
-      const roleArn = roleName === expected ? (this.expectedRole?.arn ?? tenantRoleArn(this.config, this.tenant)) : who.arn;
-      if (roleName !== expected)
-        throw new ProbeError(`the probe of ${this.tenant} got credentials for role ${roleName || who.arn}, not ${expected}`, 'role');
+      const roleArn = await this.assumedTenantRole(probeApis);
       const checks = [...(await this.dataChecks(probeApis, against)), ...(await s3ProbeChecks(probeApis, this.config, this.tenant, against, this.scopes))];
       const isolated = checks.every((c) => c.ok);
       return { tenant: this.tenant, against, roleArn, identityId: this.identityId ?? '', accessKeyId: creds.accessKeyId, checks, isolated };

@@ -106,6 +106,7 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
   it('a hand-edited inline policy is reported by list --deep and repaired by create', async () => {
     await apis.iam.putRolePolicy(`isoctl-${STACK}-acme`, 'isoctl-data', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }));
     const deep = await cli(['tenant', 'list', '--deep', '--json']);
+    expect(deep.code).toBe(1);
     expect(deep.json().tenants[0]).toMatchObject({ tenant: 'acme', status: 'drift', drift: ['policy'] });
     const fix = await cli(['tenant', 'create', 'acme', '--wait', 'iam', '--json', '--verbose']);
     expect(fix.code, fix.stderr).toBe(0);

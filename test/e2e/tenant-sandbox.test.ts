@@ -52,6 +52,7 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
       ['iam:role', 'ok'],
       ['iam:inline-policy', 'ok'],
       ['cognito:group', 'ok'],
+      ['cognito:credentials', 'ok'],
       ['dynamodb:probe', 'ok'],
     ]);
     // The probe had to wait for DynamoDB to see the role's policy (lag 1.2s), and no longer than needed.
@@ -139,7 +140,12 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
     await apis.iam.putRolePolicy('isoctl-e2e-beta', 'isoctl-data', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }));
     await new Promise((r) => setTimeout(r, LAG.iam + 100));
     const deep = await cli(['tenant', 'list', '--deep', '--json']);
-    expect(deep.json().tenants.find((t: { tenant: string }) => t.tenant === 'beta')).toMatchObject({ status: 'drift', drift: ['policy'] });
+    // --deep is the drift check: exit 1, and the entry says what drifted and the fix.
+    expect(deep.code, deep.stderr).toBe(1);
+    const beta = deep.json().tenants.find((t: { tenant: string }) => t.tenant === 'beta');
+    expect(beta).toMatchObject({ status: 'drift', drift: ['policy'], fix: expect.stringContaining('isoctl tenant create beta') });
+    expect(beta.findings.map((f: { aspect: string }) => f.aspect)).toEqual(['policy']);
+    expect(deep.stderr).toMatch(/beta \(drift: policy\)/);
     const mark = sb.mark();
     const fix = await cli(['tenant', 'create', 'beta', '--wait', 'iam', '--json']);
     expect(fix.code, fix.stderr).toBe(0);

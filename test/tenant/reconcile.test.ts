@@ -384,9 +384,9 @@ describe('convergence waits', () => {
     expect(e).toBeInstanceOf(PendingError);
     const p = e as PendingError;
     expect(p.retryAfterSeconds).toBeGreaterThan(0);
-    expect(p.details?.pending).toEqual(['iam:inline-policy', 'cognito:group']);
+    expect(p.details?.pending).toEqual(['iam:inline-policy', 'cognito:group', 'cognito:credentials']);
     const result = p.details?.result as { wait: { checks: Array<{ name: string; state: string }> } };
-    expect(result.wait.checks.map((c) => c.state)).toEqual(['ok', 'pending', 'pending']);
+    expect(result.wait.checks.map((c) => c.state)).toEqual(['ok', 'pending', 'pending', 'pending']);
     fake.lag.getRolePolicy = 0;
     fake.calls.length = 0;
     const again = await create(ctx, 'acme', { wait: 'cognito', timeoutMs: 5000 });
@@ -400,9 +400,14 @@ describe('convergence waits', () => {
     fake.lag.credentials = 2;
     fake.lag.dataDenied = 2;
     const r = await create(ctx, 'acme', { wait: 'data', timeoutMs: 20_000 });
+    // Cognito refusing credentials is waited out by the credentials proof (two refusals, then ok) ...
+    const creds = r.wait?.checks.find((c) => c.name === 'cognito:credentials');
+    expect(creds?.state).toBe('ok');
+    expect(creds?.attempts).toBe(3);
+    // ... and DynamoDB denying by the probe (one attempt's two reads denied, then ok).
     const probe = r.wait?.checks.find((c) => c.name === 'dynamodb:probe');
     expect(probe?.state).toBe('ok');
-    expect(probe?.attempts).toBe(4);
+    expect(probe?.attempts).toBe(2);
   });
 
   it('--wait data fails at once (not a timeout) when a cross-tenant read is allowed', async () => {

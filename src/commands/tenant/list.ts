@@ -18,6 +18,8 @@ export interface ListTenantsOptions {
 }
 
 export const TENANT_STATUSES: readonly TenantStatus[] = ['ok', 'drift', 'orphan', 'dangling', 'propagating'];
+/** The states `tenant list --deep` exits 1 for (propagating is a create in progress, not an alarm). */
+const DEEP_FAILS: readonly TenantStatus[] = ['drift', 'orphan', 'dangling'];
 
 /** `--status drift,orphan` (or repeated): the states to show; a misspelt one is a usage error with a suggestion. */
 export function parseStatusFlag(values: string[] | undefined): TenantStatus[] | undefined {
@@ -62,7 +64,11 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
     unfinished.length === 0
       ? ''
       : `\n${c.yellow(`not complete (no probe user to sign in as): ${unfinished.join(', ')}; run \`isoctl tenant create <tenant>\` again to finish`)}`;
-  return `${formatTable(['tenant', 'status', 'lifecycle', 'drift', 'role', 'mapping', 'created'], rows, c)}\n${registryLines(r, c)}${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'token' ? 'mapping entry' : 'rule'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
+  const details = r.tenants
+    .filter((t) => t.fix !== undefined || (t.findings?.length ?? 0) > 0)
+    .map((t) => [`${c.bold(t.tenant)}: ${t.status}`, ...(t.findings ?? []).map((f) => `  - ${f.aspect}: ${f.detail}`), ...(t.fix ? [`  fix: ${t.fix}`] : [])].join('\n'));
+  const table = formatTable(['tenant', 'status', 'lifecycle', 'drift', 'role', 'mapping', 'created'], rows, c);
+  return `${table}${details.length > 0 ? `\n\n${details.join('\n')}` : ''}\n${registryLines(r, c)}${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'token' ? 'mapping entry' : 'rule'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
 }
 
 function registryLines(r: TenantListResult, c: ChalkInstance): string {
@@ -96,12 +102,16 @@ Examples:
   isoctl tenant list --deep         # also compare policies, boundary and tags (one call per tenant)
   isoctl tenant list --status drift,orphan   # only those (counts still cover every tenant)
   isoctl tenant list --json | jq -r '.tenants[] | select(.status != "ok") | .tenant'`)
-    .option('--deep', 'also read each role to compare inline policy, boundary and tags (one more call per tenant)', false)
+    .option('--deep', 'also read each role to compare inline and attached policies, boundary and tags, and prove the data policy stays within the tenant; exit 1 on drift, orphan or dangling', false)
     .option('--status <states>', `only tenants in these states: ${TENANT_STATUSES.join(', ')} (comma-separated or repeated)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (o: { deep: boolean; status?: string[] }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const result = await runListTenants({ deep: o.deep === true, status: parseStatusFlag(o.status) }, deps);
         deps.io.result(result, (c) => renderTenantList(result, c));
+        // --deep is the drift check (cron, CI): exit 1 when a tenant drifted or is missing parts.
+        const bad = o.deep === true ? result.tenants.filter((t) => DEEP_FAILS.includes(t.status)) : [];
+        if (bad.length > 0)
+          throw new FailedError(`tenant list --deep: ${bad.length} tenant(s) not ok: ${bad.map((t) => `${t.tenant} (${t.status}${t.drift.length > 0 ? `: ${t.drift.join(', ')}` : ''})`).join(', ')}`, 'tenant_drift');
         if (o.deep === true) assertRegistryAgrees(result);
       }),
     );

@@ -268,7 +268,7 @@ async function waitOne(ctx: TenantContext, t: TenantPlan, desired: DesiredTenant
   if (opts.wait === 'none') return { ...base, status: statusOfCreate(t, reports) };
   let waited: WaitResult;
   try {
-    waited = await waitFor(checksFor(ctx, desired, opts.wait), { timeoutMs: opts.timeoutMs, signal: ctx.signal, clock: ctx });
+    waited = await waitFor(checksFor(ctx, desired, opts.wait, reports.length > 0), { timeoutMs: opts.timeoutMs, signal: ctx.signal, clock: ctx });
   } catch (err) {
     return failure(t, err, base.steps, desired.scopes);
   }
@@ -283,8 +283,8 @@ async function waitOne(ctx: TenantContext, t: TenantPlan, desired: DesiredTenant
   return { ...base, status: statusOfCreate(t, reports), wait };
 }
 
-function checksFor(ctx: TenantContext, desired: DesiredTenant, level: WaitLevel): Check[] {
-  const checks = convergenceChecks(ctx, desired, level);
+function checksFor(ctx: TenantContext, desired: DesiredTenant, level: WaitLevel, changed: boolean): Check[] {
+  const checks = convergenceChecks(ctx, desired, level, { changed });
   if (ctx.config.mapping !== 'token') return checks;
   // The shared scan already saw the pool's Token mapping; per tenant only its group is read.
   return checks.map((c) =>
