@@ -425,14 +425,24 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       ],
       Resource: identityPoolArn(config),
     },
-    {
-      // SetIdentityPoolRoles has no resource type (Service Authorization Reference): a statement
-      // naming the pool never applies to it. What it can hand out is bounded by iam:PassRole above.
-      Sid: 'IdentityPoolRoleMappings',
-      Effect: 'Allow',
-      Action: 'cognito-identity:SetIdentityPoolRoles',
-      Resource: '*',
-    },
+    // SetIdentityPoolRoles has no resource type and no condition key (Service Authorization
+    // Reference, Amazon Cognito Identity): a statement naming the pool never applies to it, so the
+    // only grant that works is Resource "*", which reaches every identity pool of the account
+    // (another stack's mapping can be replaced: a denial of service, not a leak, since that pool's
+    // identities cannot assume this stack's roles and PassRole bounds what can be handed out).
+    // Least privilege: only rules mode needs it per tenant (one rule per tenant). In token mode
+    // the one Token mapping entry is written by init's admin step, and the operator gets no
+    // SetIdentityPoolRoles at all (docs/security.md row 4c).
+    ...(config.mapping === 'rules'
+      ? [
+          {
+            Sid: 'IdentityPoolRoleMappings',
+            Effect: 'Allow' as const,
+            Action: 'cognito-identity:SetIdentityPoolRoles',
+            Resource: '*',
+          },
+        ]
+      : []),
     {
       Sid: 'LockTable',
       Effect: 'Allow',
@@ -484,6 +494,11 @@ export function buildBoundaryAdminPolicy(config: StackConfig): PolicyDocument {
         Action: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:TagPolicy'],
         Resource: boundary,
       },
+      // Token mode: the pool's one Token mapping entry is written here, not by the operator
+      // (SetIdentityPoolRoles only works on "*"; see buildOperatorPolicy).
+      ...(config.mapping === 'token'
+        ? [{ Sid: 'WriteTokenMapping', Effect: 'Allow' as const, Action: ['cognito-identity:GetIdentityPoolRoles', 'cognito-identity:SetIdentityPoolRoles'], Resource: '*' }]
+        : []),
     ],
   };
 }

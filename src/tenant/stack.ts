@@ -198,6 +198,10 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
           else if (cur?.Type === 'Rules' && (cur.RulesConfiguration?.Rules.length ?? 0) > 0) r.RoleMappings[key] = { ...cur, AmbiguousRoleResolution: 'Deny' };
           // No tenant yet: Cognito needs at least one rule in a Rules entry; Token + Deny gives nobody a role meanwhile.
           else r.RoleMappings[key] = { Type: 'Token', AmbiguousRoleResolution: 'Deny' };
+        }).catch((err: unknown) => {
+          // Token mode: the operator policy has no SetIdentityPoolRoles (it only works on "*").
+          if ((err as { kind?: string }).kind === 'access-denied' && config.mapping === 'token') throw mappingNeedsAdmin(config.stack, config.identityPoolId);
+          throw err;
         });
         step.detail = change.changed ? 'written under the lock and read back; other entries kept' : 'already as wanted';
         break;
@@ -255,6 +259,14 @@ function boundaryNeedsAdmin(stack: string, arn: string, verb: 'create' | 'update
   return new RefusedError(
     `these credentials may not ${verb} the permissions boundary ${arn} (the operator policy denies it by design). Run \`isoctl init\` once with administrator credentials that allow \`isoctl policy render <any-tenant> --kind admin\` (the boundary step), then run it again as the operator; nothing else was changed for stack ${stack}.`,
     'boundary_needs_admin',
+  );
+}
+
+/** Token mode: writing the pool's Token mapping entry is part of init's admin step (docs/security.md row 4c). */
+function mappingNeedsAdmin(stack: string, poolId: string): RefusedError {
+  return new RefusedError(
+    `these credentials may not write the role mapping of identity pool ${poolId}: in token mode the operator policy has no cognito-identity:SetIdentityPoolRoles (AWS allows it only on Resource "*", every pool of the account). Run \`isoctl init\` once with administrator credentials that allow \`isoctl policy render <any-tenant> --kind admin\`, then run it again as the operator; stack ${stack}'s tenants need no further mapping writes.`,
+    'mapping_needs_admin',
   );
 }
 

@@ -210,7 +210,16 @@ describe('boundary and trust properties', () => {
     expect(ev('dynamodb:PutItem', 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders', {})).toBe('ImplicitDeny');
     // SetIdentityPoolRoles has no resource type: AWS authorises it against "*" (Service Authorization
     // Reference), so no policy can scope it to one pool; the roles it may hand out are bounded by PassRole.
-    expect(ev('cognito-identity:SetIdentityPoolRoles', '*', {})).toBe('Allow');
+    // Least privilege (docs/security.md row 4c): only rules mode grants it to the operator (a rule per
+    // tenant); in token mode init's admin step writes the one Token entry and the operator has none,
+    // so it cannot replace another stack's pool mapping (before: Allow in both modes).
+    const rules = { ...cfg, mapping: 'rules' as const };
+    const evIn = (c: typeof cfg, a: string) => evaluate({ action: a, resource: '*', context: {}, identityPolicies: [buildOperatorPolicy(c)] }).decision;
+    expect(evIn(rules, 'cognito-identity:SetIdentityPoolRoles')).toBe('Allow');
+    const token = { ...cfg, mapping: 'token' as const };
+    expect(evIn(token, 'cognito-identity:SetIdentityPoolRoles')).toBe('ImplicitDeny');
+    expect(evaluate({ action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {}, identityPolicies: [buildBoundaryAdminPolicy(token)] }).decision).toBe('Allow');
+    expect(evaluate({ action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {}, identityPolicies: [buildBoundaryAdminPolicy(rules)] }).decision).toBe('ImplicitDeny');
     expect(ev('iam:PassRole', 'arn:aws:iam::123456789012:role/isoctl/other/isoctl-other-acme', { 'iam:PassedToService': 'cognito-identity.amazonaws.com' })).toBe('ImplicitDeny');
   });
 });
