@@ -396,6 +396,7 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
         'cognito-idp:AdminAddUserToGroup',
         'cognito-idp:AdminCreateUser',
         'cognito-idp:AdminDeleteUser',
+        'cognito-idp:AdminDisableUser',
         'cognito-idp:AdminGetUser',
         'cognito-idp:AdminInitiateAuth',
         'cognito-idp:AdminListGroupsForUser',
