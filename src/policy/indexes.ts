@@ -73,17 +73,3 @@ export function indexProblems(config: StackConfig): IndexProblem[] {
   }
   return out;
 }
-
-/** The config with index partition keys read from DescribeTable (table config name -> index -> partition key) filled in. */
-export function withObservedIndexKeys(config: StackConfig, observed: Record<string, Record<string, string>>): StackConfig {
-  return {
-    ...config,
-    tables: config.tables.map((t) => {
-      const seen = observed[t.name];
-      if (!seen) return t;
-      const indexKeys: Record<string, string> = { ...t.indexKeys };
-      for (const i of t.indexes) if (seen[i] !== undefined) indexKeys[i] = seen[i] as string;
-      return { ...t, indexKeys };
-    }),
-  };
-}

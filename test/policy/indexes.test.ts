@@ -9,7 +9,6 @@ import {
   indexProblems,
   lintPolicies,
   proveIsolation,
-  withObservedIndexKeys,
   type PolicyDocument,
 } from '../../src/policy/index.js';
 import { makeConfig } from './helpers.js';
@@ -65,15 +64,6 @@ describe('secondary indexes', () => {
     });
     expect(proof.ok).toBe(false);
     expect(proof.failures.map((f) => f.probe)).toContain('scope read: planted-row-in-index byStatus dynamodb:Query Orders');
-  });
-
-  it('keys read from DescribeTable decide: the observed key overrides the declared one', () => {
-    const undeclared = statusIndexConfig('byStatus');
-    const tenantKeyed = withObservedIndexKeys(undeclared, { Orders: { byStatus: 'tenantId' } });
-    expect(resources(buildDataPolicy(tenantKeyed, 'acme')).some((r) => r.endsWith('/index/byStatus'))).toBe(true);
-    const declaredButWrong = withObservedIndexKeys(statusIndexConfig({ name: 'byStatus', partitionKey: 'tenantId' }), { Orders: { byStatus: 'status' } });
-    expect(resources(buildDataPolicy(declaredButWrong, 'acme')).some((r) => r.includes('/index/'))).toBe(false);
-    expect(indexProblems(declaredButWrong)[0]?.severity).toBe('error');
   });
 
   it('granularity user: a silo table no longer grants index/*; a listed index must be keyed on the user key', () => {
