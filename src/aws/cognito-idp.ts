@@ -64,6 +64,10 @@ export interface CognitoIdpApi {
   adminDeleteUser(userPoolId: string, username: string): Promise<boolean>;
   /** Every user of the pool with its attributes (all pages; ListUsers cannot filter on custom attributes). */
   listUsers(userPoolId: string): Promise<UserInfo[]>;
+  /** Every member of a group (all pages); undefined when the group does not exist. */
+  listUsersInGroup(userPoolId: string, group: string): Promise<UserInfo[] | undefined>;
+  /** AdminUserGlobalSignOut: revokes the user's refresh and access tokens (ID tokens live on). false when the user is gone. */
+  adminUserGlobalSignOut(userPoolId: string, username: string): Promise<boolean>;
   /** Disables the user (no sign-in, no refresh; AWS also revokes its access tokens). false when the user is gone. */
   adminDisableUser(userPoolId: string, username: string): Promise<boolean>;
   /** ADMIN_USER_PASSWORD_AUTH; returns the id token. Adds SECRET_HASH when the client has a secret. */
@@ -230,6 +234,26 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
         } while (token);
         return out;
       }),
+    listUsersInGroup: (userPoolId, group) =>
+      orUndefined(
+        run('ListUsersInGroup', async (m, c) => {
+          const out: UserInfo[] = [];
+          let token: string | undefined;
+          do {
+            const res = await c.send(new m.ListUsersInGroupCommand({ UserPoolId: userPoolId, GroupName: group, Limit: 60, NextToken: token }));
+            for (const u of res.Users ?? []) out.push(toUser(u.Username ?? '', u.Attributes, u.UserStatus));
+            token = res.NextToken || undefined;
+          } while (token);
+          return out;
+        }),
+      ),
+    adminUserGlobalSignOut: async (userPoolId, username) =>
+      (await orUndefined(
+        run('AdminUserGlobalSignOut', async (m, c) => {
+          await c.send(new m.AdminUserGlobalSignOutCommand({ UserPoolId: userPoolId, Username: username }));
+          return true;
+        }),
+      )) ?? false,
     adminDisableUser: async (userPoolId, username) =>
       (await orUndefined(
         run('AdminDisableUser', async (m, c) => {

@@ -403,6 +403,7 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
         'cognito-idp:AdminRemoveUserFromGroup',
         'cognito-idp:AdminSetUserPassword',
         'cognito-idp:AdminUpdateUserAttributes',
+        'cognito-idp:AdminUserGlobalSignOut',
         'cognito-idp:CreateGroup',
         'cognito-idp:DeleteGroup',
         'cognito-idp:DescribeUserPool',

@@ -80,6 +80,12 @@ function decodeClaims(idToken: string): Record<string, unknown> {
 }
 
 /** One probe session per tenant and command: signs in once, then every `run()` gets fresh credentials. */
+export interface HeldCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
 export class ProbeSession {
   private token: { idToken: string; sub: string } | undefined;
   /** Set once per session right before the first sign-in; lives only in this object. */
@@ -195,9 +201,19 @@ export class ProbeSession {
     return this.expectedRole?.arn ?? tenantRoleArn(this.config, this.tenant);
   }
 
-  /** One probe. Throws AwsCallError / ProbeError when the identity cannot be obtained (the caller classifies). */
-  async run(against: string): Promise<ProbeResult> {
-    const creds = await this.credentials();
+  /** Temporary credentials of the probe identity, to hold and probe with later (`run(against, held)`). */
+  async holdCredentials(): Promise<HeldCredentials> {
+    const c = await this.credentials();
+    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
+  }
+
+  /**
+   * One probe, with fresh credentials or with `held` ones (revoke-sessions proves credentials
+   * issued before it are denied). Throws AwsCallError / ProbeError when the identity cannot be
+   * obtained (the caller classifies).
+   */
+  async run(against: string, held?: HeldCredentials): Promise<ProbeResult> {
+    const creds = held ?? (await this.credentials());
     // Only the keys: these credentials serve this one probe and are dropped with probeApis.
     const probeApis = this.apis.withCredentials({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken });
     try {

@@ -366,6 +366,15 @@ export class FakeAws {
           rec('cognito-idp', 'ListUsers');
           return [...fake.users.entries()].map(([username, u]) => ({ username, sub: u.sub, status: 'CONFIRMED', attributes: { ...u.attributes } }));
         },
+        async listUsersInGroup(_pool, group) {
+          rec('cognito-idp', 'ListUsersInGroup');
+          if (!fake.groups.has(group)) return undefined;
+          return [...fake.users.entries()].filter(([, u]) => u.groups.has(group)).map(([username, u]) => ({ username, sub: u.sub, status: 'CONFIRMED', attributes: { ...u.attributes } }));
+        },
+        async adminUserGlobalSignOut(_pool, username) {
+          rec('cognito-idp', 'AdminUserGlobalSignOut');
+          return fake.users.has(username);
+        },
         async adminDisableUser(_pool, username) {
           rec('cognito-idp', 'AdminDisableUser');
           return fake.users.has(username);

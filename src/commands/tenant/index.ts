@@ -7,13 +7,15 @@ import { registerShowTenant } from './show.js';
 import { registerDeleteTenant } from './delete.js';
 import { registerVerifyTenant } from './verify.js';
 import { registerSuspendTenant } from './suspend.js';
+import { registerRevokeSessions } from './revoke.js';
 
 export function registerTenantCommands(program: Command, runner: CommandRunner): void {
-  const tenant = program.command('tenant').description('create, list, show, verify, suspend, resume and delete tenants');
+  const tenant = program.command('tenant').description('create, list, show, verify, suspend, resume, revoke sessions of and delete tenants');
   registerCreateTenant(tenant, runner);
   registerListTenants(tenant, runner);
   registerShowTenant(tenant, runner);
   registerDeleteTenant(tenant, runner);
   registerVerifyTenant(tenant, runner);
   registerSuspendTenant(tenant, runner);
+  registerRevokeSessions(tenant, runner);
 }

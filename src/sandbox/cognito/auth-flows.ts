@@ -101,6 +101,7 @@ export function authHandlers(c: IdpContext): Handlers {
     if (!token) throw invalid('Missing required parameter REFRESH_TOKEN');
     const record = pool.refreshTokens[refreshTokenHash(token)];
     if (!record || record.clientId !== client.ClientId || record.expiresAt <= now()) throw new SandboxError('NotAuthorizedException', 'Invalid Refresh Token');
+    if (record.revoked) throw new SandboxError('NotAuthorizedException', 'Refresh Token has been revoked');
     if (client.ClientSecret) checkSecretHash(client, params.USERNAME ?? record.username, params);
     const user = findUser(pool, record.username);
     if (!user) throw new SandboxError('NotAuthorizedException', 'Refresh Token has been revoked');

@@ -250,7 +250,8 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
     if (configured.some((p) => p.ClientId === clientId && p.ServerSideTokenCheck)) {
       const userPool = idpState(ctx).pools[userPoolId];
       const user = userPool && Object.values(userPool.users).find((u) => u.sub === sub);
-      if (!user || !user.enabled) throw new SandboxError('NotAuthorizedException', 'Invalid login token. Token is revoked or the user no longer exists.');
+      const signedOut = user?.signedOutAt !== undefined && typeof claims.iat === 'number' && claims.iat <= user.signedOutAt;
+      if (!user || !user.enabled || signedOut) throw new SandboxError('NotAuthorizedException', 'Invalid login token. Token is revoked or the user no longer exists.');
     }
     return { provider, sub, clientId, claims };
   }

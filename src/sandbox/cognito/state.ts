@@ -43,6 +43,8 @@ export interface UserRecord {
   lastModifiedAt: number;
   /** Group names (memberships are immediate; group definitions carry the lag). */
   groups: string[];
+  /** AdminUserGlobalSignOut's time (epoch s): access tokens issued up to then are revoked. */
+  signedOutAt?: number;
 }
 
 export interface ClientRecord {
@@ -73,6 +75,8 @@ export interface RefreshTokenRecord {
   clientId: string;
   authTime: number; // s
   expiresAt: number; // ms
+  /** Revoked by AdminUserGlobalSignOut: kept so a refresh says "has been revoked", as AWS does. */
+  revoked?: boolean;
 }
 
 export interface UserPoolRecord {

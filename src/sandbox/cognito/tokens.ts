@@ -174,6 +174,9 @@ export async function verifyAccessToken(ctx: SandboxContext, token: string): Pro
   }
   if (claims.token_use !== 'access' || typeof claims.client_id !== 'string' || typeof claims.username !== 'string') throw bad();
   if (typeof claims.exp !== 'number' || Math.floor(ctx.now() / 1000) >= claims.exp) throw new SandboxError('NotAuthorizedException', 'Access Token has expired');
+  const user = Object.values(pool.users).find((u) => u.username === claims.username);
+  if (user?.signedOutAt !== undefined && typeof claims.iat === 'number' && claims.iat <= user.signedOutAt)
+    throw new SandboxError('NotAuthorizedException', 'Access Token has been revoked');
   return { pool, clientId: claims.client_id, username: claims.username };
 }
 

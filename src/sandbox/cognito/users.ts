@@ -151,6 +151,21 @@ export function userHandlers(c: IdpContext): Handlers {
     return {};
   }
 
+  /**
+   * AdminUserGlobalSignOut: the user's refresh tokens are revoked (a refresh says "Refresh Token
+   * has been revoked") and so are the access tokens issued up to now ("Access Token has been
+   * revoked"); ID tokens are untouched (an identity pool refuses them only with ServerSideTokenCheck).
+   * Whole seconds: a token issued in the same second as the sign-out counts as revoked.
+   */
+  function adminUserGlobalSignOut(input: Input) {
+    const pool = poolOf(input);
+    const user = userOf(pool, input);
+    user.signedOutAt = Math.floor(now() / 1000);
+    for (const rt of Object.values(pool.refreshTokens)) if (rt.username === user.username) rt.revoked = true;
+    ctx.save();
+    return {};
+  }
+
   function setEnabled(input: Input, enabled: boolean) {
     const pool = poolOf(input);
     const user = userOf(pool, input);
@@ -234,6 +249,7 @@ export function userHandlers(c: IdpContext): Handlers {
     AdminRemoveUserFromGroup: adminRemoveUserFromGroup,
     AdminListGroupsForUser: adminListGroupsForUser,
     AdminDeleteUser: adminDeleteUser,
+    AdminUserGlobalSignOut: adminUserGlobalSignOut,
     AdminDisableUser: (i) => setEnabled(i, false),
     AdminEnableUser: (i) => setEnabled(i, true),
     ListUsers: listUsers,
