@@ -7,6 +7,7 @@ import type { TenantContext } from './context.js';
 import { assertIsolationProof, desiredTenant, resolveScopes } from './desired.js';
 import { applySteps, type StepReport } from './apply.js';
 import { observeTenant } from './observe.js';
+import { registerTenant, type RegistryChange } from './registry.js';
 import { ProbeError, ProbeSession } from './probe.js';
 import * as probeUser from './resources/probe-user.js';
 import * as siloTable from './resources/silo-table.js';
@@ -28,6 +29,7 @@ interface CreateTenantResult {
   scopes: string[];
   role: { name: string; arn: string };
   steps: StepReport[];
+  registry?: RegistryChange | undefined;
   wait?: (WaitResult & { level: WaitLevel }) | undefined;
 }
 import type { AwsCallError } from '../aws/errors.js';
@@ -55,10 +57,12 @@ export async function createAbacTenant(ctx: TenantContext, input: CreateTenantIn
   const steps = [...siloTable.plan(desired, observed.siloTables), ...probeUser.plan(desired, observed.probe)];
   const base = { tenant: desired.tenant, stack: config.stack, scopes, role };
   if (input.dryRun) return { ...base, status: 'planned', dryRun: true, steps: steps.map((s) => ({ ...s, state: 'planned' as const })) };
+  // Registered before the AWS changes (as in role mode), so an interrupted create is known to the registry too.
+  const registry = await registerTenant(ctx, desired.tenant, scopes);
   const applied: StepReport[] = [];
   const reports = await applySteps(ctx, steps, desired, desired.tenant, (r) => applied.push(r));
   const status = reports.length === 0 ? 'unchanged' : observed.probe.user ? 'updated' : 'created';
-  const result: CreateTenantResult = { ...base, status, dryRun: false, steps: reports };
+  const result: CreateTenantResult = { ...base, status, dryRun: false, steps: reports, registry };
   if (input.wait === 'none' || input.wait === 'iam') return result;
 
   const session = new ProbeSession(apis, config, desired.tenant, desired.scopes, ctx, role);

@@ -53,6 +53,10 @@ export interface TenantListEntry {
   findings?: DriftFinding[] | undefined;
   /** How to repair a tenant that is not ok (drift, orphan, dangling). */
   fix?: string | undefined;
+  /** ABAC: the tenant's probe user (null: none carries its claim). */
+  probeUser?: string | null | undefined;
+  /** ABAC with --deep: the tenant's silo tables and whether DynamoDB shows them. */
+  siloTables?: Array<{ name: string; exists: boolean }> | undefined;
 }
 
 export interface TenantListResult {
@@ -119,9 +123,8 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
     const t = roleResource.tenantOfRoleName(config, r.name);
     if (t) byTenant.set(t, r);
   }
-  // A probe user left alone (role and mapping gone) is a trace of a tenant: dangling. ABAC tenants
-  // have no role of their own (the scope roles are shared), so there it says nothing alone.
-  const traces = config.mapping === 'abac' ? [] : [...probes.keys()];
+  // A probe user left alone (role and mapping gone) is a trace of a tenant: dangling (ABAC is listed by abac-list.ts).
+  const traces = [...probes.keys()];
   const ids = [...new Set([...byTenant.keys(), ...mappings.keys(), ...traces])].sort();
   const tenants: TenantListEntry[] = [];
   for (const tenant of ids) {

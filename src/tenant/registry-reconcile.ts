@@ -24,17 +24,18 @@ export interface RegistryReport {
 
 export async function reconcileRegistry(
   ctx: TenantContext,
-  seen: Array<{ tenant: string; roleName: string | undefined }>,
+  seen: Array<{ tenant: string; roleName: string | undefined; scopes?: string[] | undefined }>,
 ): Promise<{ report: RegistryReport; rows: Map<string, RegistryRow> }> {
   let listing = await listRegistry(ctx);
   const filled: string[] = [];
   if (!listing.filled) {
     const have = new Set(listing.rows.map((r) => r.tenant));
     for (const s of seen) {
-      if (have.has(s.tenant) || s.roleName === undefined) continue;
-      ctx.progress?.(`registering tenant ${s.tenant} from what IAM shows`);
-      const role = await ctx.apis.iam.getRole(s.roleName);
-      const scopes = scopesFromTag(ctx.config, role?.tags?.[TAG_SCOPES]) ?? resolveScopes(ctx.config, undefined);
+      if (have.has(s.tenant) || (s.roleName === undefined && s.scopes === undefined)) continue;
+      ctx.progress?.(`registering tenant ${s.tenant} from what AWS shows`);
+      // ABAC tenants have no role of their own: the caller names the scopes.
+      const role = s.roleName === undefined ? undefined : await ctx.apis.iam.getRole(s.roleName);
+      const scopes = s.scopes ?? scopesFromTag(ctx.config, role?.tags?.[TAG_SCOPES]) ?? resolveScopes(ctx.config, undefined);
       if ((await registerTenant(ctx, s.tenant, scopes)) === 'created') filled.push(s.tenant);
     }
     await markRegistryFilled(ctx);

@@ -34,7 +34,8 @@ export function parseStatusFlag(values: string[] | undefined): TenantStatus[] | 
 
 export async function runListTenants(opts: ListTenantsOptions, deps: Deps): Promise<TenantListResult> {
   const cc = await commandContext(deps, 'tenant list');
-  const { listTenants } = await import('../../tenant/inventory.js');
+  // ABAC tenants have no IAM object of their own: the registry and Cognito say what exists.
+  const { listTenants } = cc.ctx.config.mapping === 'abac' ? { listTenants: (await import('../../tenant/abac-list.js')).listAbacTenants } : await import('../../tenant/inventory.js');
   const result = await withSpinner(cc, () => listTenants(cc.ctx, { deep: opts.deep }));
   cc.done(false);
   const wanted = opts.status;
