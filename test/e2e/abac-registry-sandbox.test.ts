@@ -8,7 +8,14 @@ import { awsApis } from '../../src/aws/apis.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
-type Entry = { tenant: string; status: string; lifecycle: string | null; probeUser: string | null; drift: string[]; siloTables?: Array<{ name: string; exists: boolean }> };
+type Entry = {
+  tenant: string;
+  status: string;
+  lifecycle: string | null;
+  probeUser: string | null;
+  drift: string[];
+  siloTables?: Array<{ name: string; exists: boolean }>;
+};
 
 describe('ABAC tenants in the registry, on the sandbox', () => {
   let sb: TestSandbox;
