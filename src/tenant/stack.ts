@@ -207,10 +207,12 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
         break;
       }
       case 'put-principal-tag-map':
-        await apis.cognitoIdentity.setPrincipalTagAttributeMap(config.identityPoolId, provider, { useDefaults: false, principalTags: wantTags }).catch((err: unknown) => {
-          // The operator policy has no SetPrincipalTagAttributeMap (it only works on "*").
-          throw (err as { kind?: string }).kind === 'access-denied' ? principalTagsNeedAdmin(config.stack, config.identityPoolId) : err;
-        });
+        // The operator policy has no SetPrincipalTagAttributeMap (it only works on "*").
+        await apis.cognitoIdentity
+          .setPrincipalTagAttributeMap(config.identityPoolId, provider, { useDefaults: false, principalTags: wantTags })
+          .catch((err: unknown) => {
+            throw (err as { kind?: string }).kind === 'access-denied' ? principalTagsNeedAdmin(config.stack, config.identityPoolId) : err;
+          });
         break;
       case 'create-scope-role':
       case 'put-scope-policy':

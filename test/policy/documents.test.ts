@@ -235,7 +235,7 @@ describe('boundary and trust properties', () => {
     const configs = [makeConfig(), makeConfig({ granularity: 'user' }), richConfig(), { ...makeConfig({ granularity: 'user' }), mapping: 'rules' as const }];
     for (const cfg of configs)
       for (const doc of [buildOperatorPolicy(cfg), buildBoundaryAdminPolicy(cfg)])
-        for (const st of doc.Statement) {
+        for (const st of [doc.Statement].flat()) {
           const resources = [st.Resource ?? []].flat();
           if (st.Effect !== 'Allow' || resources.includes('*')) continue;
           for (const a of [st.Action ?? []].flat()) {

@@ -90,7 +90,8 @@ describe('control-plane request context under the operator policy', () => {
     const input = { IdentityPoolId: cfg.identityPoolId, UserPoolId: 'eu-central-1_abc', TableName: 'Orders', RoleName: 'isoctl-prod-acme', UserName: 'u', PolicyArn: BOUNDARY };
     const named = new Set<string>();
     for (const c of [cfg, makeConfig({ granularity: 'user' }), { ...cfg, mapping: 'rules' as const }, { ...cfg, mapping: 'abac' as const }])
-      for (const doc of [buildOperatorPolicy(c), buildBoundaryAdminPolicy(c)]) for (const st of doc.Statement) for (const a of [st.Action ?? []].flat()) named.add(a);
+      for (const doc of [buildOperatorPolicy(c), buildBoundaryAdminPolicy(c)])
+        for (const st of [doc.Statement].flat()) for (const a of [st.Action ?? []].flat()) named.add(a);
     const kinder: string[] = [];
     let wildcardOnly = 0;
     for (const a of named) {
