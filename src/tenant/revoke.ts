@@ -1,7 +1,8 @@
 // `tenant revoke-sessions`: for leaked credentials. Role mode (token, rules):
 // 1. the `isoctl-revoked` inline policy on the tenant's role gains a statement denying every
 //    action to credentials issued before now (AWS's revoke-older-sessions pattern,
-//    `DateLessThan aws:TokenIssueTime`); credentials obtained afterwards are unaffected;
+//    `DateLessThan aws:TokenIssueTime`); credentials obtained afterwards are unaffected; statements
+//    older than the longest credential lifetime (12 h) are dropped on the way (they match nothing);
 // 2. every user of the tenant (its group in token mode, its claim in rules mode) is signed out
 //    globally (AdminUserGlobalSignOut): their refresh and access tokens stop working, so nobody
 //    can buy new credentials with a stolen refresh token. ID tokens live on until they expire.
@@ -46,6 +47,8 @@ export interface RevokeResult {
   revocations: string[];
   /** Characters of the role's inline policies after the change, and IAM's ceiling. */
   inlinePolicyChars: { used: number; limit: number };
+  /** Revocations dropped now: older than the longest credential lifetime, they can match no live credentials. */
+  pruned: string[];
   /** Users signed out globally (refresh and access tokens revoked). */
   signedOut: string[];
   wait?: WaitReport | undefined;
@@ -54,6 +57,21 @@ export interface RevokeResult {
 /** The revocation moment: the next whole second, so every credential issued up to now (TokenIssueTime has whole seconds) is before it. */
 export function revocationMoment(nowMs: number): string {
   return new Date((Math.floor(nowMs / 1000) + 1) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The longest lifetime of a credential a revocation may still have to deny: IAM's ceiling on a
+ * role session (MaxSessionDuration is at most 12 h; Cognito's enhanced flow hands out 1 h). Not the
+ * role's current MaxSessionDuration: lowering it does not shorten sessions already issued.
+ */
+export const LONGEST_CREDENTIAL_SECONDS = 43_200;
+
+/** Splits revocation times into those that may still match live credentials and those that cannot. */
+export function liveRevocations(times: string[], nowMs: number): { kept: string[]; pruned: string[] } {
+  const kept: string[] = [];
+  const pruned: string[] = [];
+  for (const t of times) (Date.parse(t) + LONGEST_CREDENTIAL_SECONDS * 1000 > nowMs ? kept : pruned).push(t);
+  return { kept, pruned };
 }
 
 /** Characters of the role's inline policies if `name` held `doc` (IAM counts without whitespace). */
@@ -101,11 +119,12 @@ export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Pr
 
   const issuedBefore = revocationMoment(ctx.now());
   const current = await ctx.apis.iam.getRolePolicy(roleName, REVOKE_POLICY_NAME);
-  const doc = buildRevokePolicy([...revocationTimes(current), issuedBefore]);
+  const { kept, pruned } = liveRevocations(revocationTimes(current), ctx.now());
+  const doc = buildRevokePolicy([...kept, issuedBefore]);
   const used = await inlineCharsWith(ctx, roleName, REVOKE_POLICY_NAME, doc);
   if (used > ROLE_INLINE_POLICY_CHARS)
     throw new RefusedError(
-      `cannot revoke sessions of tenant ${tenant}: role ${roleName}'s inline policies would be ${used} characters, over IAM's ${ROLE_INLINE_POLICY_CHARS}; nothing was changed (\`isoctl gc\` drops revocations older than the longest credential lifetime)`,
+      `cannot revoke sessions of tenant ${tenant}: role ${roleName}'s inline policies would be ${used} characters, over IAM's ${ROLE_INLINE_POLICY_CHARS}; nothing was changed (revocations older than 12 h, the longest credential lifetime, are dropped on each revoke)`,
       'inline_policy_size',
       { used, limit: ROLE_INLINE_POLICY_CHARS },
     );
@@ -127,6 +146,7 @@ export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Pr
     issuedBefore,
     deny: `inline policy ${REVOKE_POLICY_NAME} (deny all, aws:TokenIssueTime before ${issuedBefore}) on role ${roleName}`,
     revocations: revocationTimes(doc),
+    pruned,
     inlinePolicyChars: { used, limit: ROLE_INLINE_POLICY_CHARS },
     signedOut,
   };

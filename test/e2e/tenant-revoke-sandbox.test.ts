@@ -2,7 +2,8 @@
 // of tenant acme signs in through the identity pool and reads its rows; revoke-sessions denies
 // its credentials from before, refuses its refresh token ("Refresh Token has been revoked") and
 // its access token; a new sign-in reads again; tenant globex is unaffected. The inline-policy
-// ceiling is exit 4 with the number and nothing changed; an unknown or deleted tenant is exit 3.
+// ceiling is exit 4 with the number and nothing changed, revocations older than 12 h are dropped;
+// an unknown or deleted tenant is exit 3.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import {
@@ -159,10 +160,12 @@ describe('tenant revoke-sessions (sandbox, token mapping, lag)', () => {
     expect(await apis.iam.listRolePolicies('isoctl-rvk-globex')).toEqual(['isoctl-data']);
   }, 120_000);
 
-  it("over IAM's 10,240 inline characters: exit 4 with the number, nothing changed", async () => {
+  it("over IAM's 10,240 inline characters: exit 4 with the number, nothing changed; revocations older than 12 h are dropped", async () => {
     const role = 'isoctl-rvk-acme';
     const data = policySize(serializePolicy((await apis.iam.getRolePolicy(role, 'isoctl-data')) as never));
-    const times = (n: number) => Array.from({ length: n }, (_, i) => new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString().replace('.000Z', 'Z'));
+    // Revocations of the last hours (still live: credentials live up to 12 h), one a second.
+    const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+    const times = (n: number, from = base) => Array.from({ length: n }, (_, i) => new Date(from + i * 1000).toISOString().replace('.000Z', 'Z'));
     let n = 1;
     while (data + policySize(buildRevokePolicy(times(n + 1))) <= 10_240) n++;
     await apis.iam.putRolePolicy(role, 'isoctl-revoked', serializePolicy(buildRevokePolicy(times(n))));
@@ -173,6 +176,14 @@ describe('tenant revoke-sessions (sandbox, token mapping, lag)', () => {
     expect(err.code).toBe('inline_policy_size');
     expect(err.message).toMatch(/would be \d+ characters, over IAM's 10240/);
     expect(mutating(sb.since(mark))).toEqual([]);
+
+    // The same number of revocations older than 12 h can match no live credentials: dropped, and the revoke goes through.
+    const old = times(n, base - 13 * 3_600_000);
+    await apis.iam.putRolePolicy(role, 'isoctl-revoked', serializePolicy(buildRevokePolicy(old)));
+    const ok = await cli(['tenant', 'revoke-sessions', 'acme', '--wait', 'none', '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.json().pruned).toEqual(old);
+    expect(ok.json().revocations).toEqual([ok.json().issuedBefore]);
   }, 60_000);
 
   it('an unknown or deleted tenant is exit 3, a bad id exit 2, and nothing changes', async () => {
