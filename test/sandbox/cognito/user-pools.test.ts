@@ -190,6 +190,32 @@ describe('sign-in', () => {
     await expectError(f.signIn('alice'), 'NotAuthorizedException', 'User is disabled.');
   });
 
+  it('AdminUserGlobalSignOut revokes the refresh tokens and the access tokens issued up to then; a later sign-in works', async () => {
+    const f = await userPoolFixture();
+    await f.createUser('alice');
+    await f.createUser('bob');
+    const before = await f.signIn('alice');
+    const bobs = await f.signIn('bob');
+    const refresh = (token: string) =>
+      f.call('AdminInitiateAuth', { UserPoolId: f.poolId, ClientId: f.clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: token } });
+    const useAccess = (token: string) => f.call('UpdateUserAttributes', { AccessToken: token, UserAttributes: [] }, anonymous);
+    expect((await refresh(before.RefreshToken)).AuthenticationResult.AccessToken).toBeTypeOf('string');
+    expect(await f.call('AdminUserGlobalSignOut', { UserPoolId: f.poolId, Username: 'alice' })).toEqual({});
+    await expectError(refresh(before.RefreshToken), 'NotAuthorizedException', 'Refresh Token has been revoked');
+    await expectError(useAccess(before.AccessToken), 'NotAuthorizedException', 'Access Token has been revoked');
+    // Whole seconds: a sign-in in a later second is a new session, untouched.
+    f.ctx.advance(1000);
+    const after = await f.signIn('alice');
+    expect((await refresh(after.RefreshToken)).AuthenticationResult.AccessToken).toBeTypeOf('string');
+    expect(await useAccess(after.AccessToken)).toEqual({});
+    // Another user: untouched.
+    expect((await refresh(bobs.RefreshToken)).AuthenticationResult.AccessToken).toBeTypeOf('string');
+    await expectError(f.call('AdminUserGlobalSignOut', { UserPoolId: f.poolId, Username: 'nobody' }), 'UserNotFoundException', 'User does not exist.');
+    await expectError(f.call('AdminUserGlobalSignOut', { UserPoolId: 'eu-west-1_nosuchpoo', Username: 'alice' }), 'ResourceNotFoundException');
+    await expectError(f.call('AdminUserGlobalSignOut', { UserPoolId: f.poolId }), 'InvalidParameterException');
+    expect(f.idp.isMutating('AdminUserGlobalSignOut')).toBe(true);
+  });
+
   it('refuses flows the app client does not allow, and hides user existence when the client asks', async () => {
     const f = await userPoolFixture();
     await f.createUser('alice');
