@@ -13,6 +13,7 @@ import { registerPolicyCommands } from './commands/policy/index.js';
 import { registerWhoamiCommand } from './commands/whoami.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerTenantCommands } from './commands/tenant/index.js';
+import { registerUserCommands } from './commands/user.js';
 import { registerSandboxCommands } from './commands/sandbox/index.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerGcCommand } from './commands/gc.js';
@@ -83,6 +84,7 @@ export function buildProgram(runner: CommandRunner): Command {
   registerWhoamiCommand(program, runner);
   registerInitCommand(program, runner);
   registerTenantCommands(program, runner);
+  registerUserCommands(program, runner);
   registerApplyCommand(program, runner);
   registerSandboxCommands(program, runner);
   registerExplainCommand(program, runner);

@@ -60,6 +60,7 @@ export interface CognitoIdpApi {
   adminSetUserPassword(userPoolId: string, username: string, password: string): Promise<void>;
   adminAddUserToGroup(userPoolId: string, username: string, group: string): Promise<void>;
   adminListGroupsForUser(userPoolId: string, username: string): Promise<string[]>;
+  adminRemoveUserFromGroup(userPoolId: string, username: string, group: string): Promise<void>;
   /** false when it was already gone. */
   adminDeleteUser(userPoolId: string, username: string): Promise<boolean>;
   /** Every user of the pool with its attributes (all pages; ListUsers cannot filter on custom attributes). */
@@ -204,6 +205,10 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
     adminAddUserToGroup: (userPoolId, username, group) =>
       run('AdminAddUserToGroup', async (m, c) => {
         await c.send(new m.AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: username, GroupName: group }));
+      }),
+    adminRemoveUserFromGroup: (userPoolId, username, group) =>
+      run('AdminRemoveUserFromGroup', async (m, c) => {
+        await c.send(new m.AdminRemoveUserFromGroupCommand({ UserPoolId: userPoolId, Username: username, GroupName: group }));
       }),
     adminListGroupsForUser: (userPoolId, username) =>
       run('AdminListGroupsForUser', async (m, c) => {

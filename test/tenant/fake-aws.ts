@@ -354,6 +354,12 @@ export class FakeAws {
           if (!fake.groups.has(group)) throw err('ResourceNotFoundException', 'Group not found.');
           u.groups.add(group);
         },
+        async adminRemoveUserFromGroup(_pool, username, group) {
+          rec('cognito-idp', 'AdminRemoveUserFromGroup');
+          const u = fake.users.get(username);
+          if (!u) throw err('UserNotFoundException', 'User does not exist.');
+          u.groups.delete(group);
+        },
         async adminListGroupsForUser(_pool, username) {
           rec('cognito-idp', 'AdminListGroupsForUser');
           return [...(fake.users.get(username)?.groups ?? [])];
