@@ -12,7 +12,7 @@ import { ProbeError, ProbeSession } from './probe.js';
 import { retryAfterSeconds, waitFor, NotYet, Wrong, type Check, type WaitLevel, type WaitResult } from './wait.js';
 import { TAG_SCOPES, tenantGroupName } from './names.js';
 import { mappingKeyOf, rulesOf } from './observe.js';
-import { registerTenant, type RegistryChange } from './registry.js';
+import { listRegistry, registerTenant, type RegistryChange } from './registry.js';
 
 export interface CreateTenantInput {
   tenant: string;
@@ -68,6 +68,11 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
       assertIsolationProof(config, desired.tenant);
     }
   }
+
+  // The proof again, now against every existing tenant of the stack (the registry: one scan), in
+  // both directions; a failure refuses the create before anything is changed (docs/security.md row 12a).
+  const existing = (await listRegistry(ctx)).rows.map((r) => r.tenant).filter((t) => t !== desired.tenant);
+  if (existing.length > 0) assertIsolationProof(config, desired.tenant, existing);
 
   const steps = planCreate(config, desired, observed);
   const base = {

@@ -111,12 +111,16 @@ export function desiredTenant(config: StackConfig, tenantId: string, scopes: str
   };
 }
 
-/** The offline isolation proof for `tenant` next to the tenants already known; refuses (exit 4) when it fails. */
+/**
+ * The offline isolation proof for `tenant` next to the tenants already known (`others`, e.g. the
+ * stack's existing tenants from the registry), in both directions: `tenant` cannot reach any of
+ * theirs, none of them can reach `tenant`'s. A synthetic neighbour is always among them. Refuses
+ * (exit 4) when it fails.
+ */
 export function assertIsolationProof(config: StackConfig, tenant: string, others: string[] = []): void {
-  const tenants = [...new Set([tenant, ...others])];
-  // A proof needs at least two tenants to show cross-tenant denial; a synthetic neighbour stands in.
-  if (tenants.length < 2) tenants.push(tenant === 'isoctl-proof-neighbour' ? 'isoctl-proof-other' : 'isoctl-proof-neighbour');
-  const result = proveIsolation(config, tenants);
+  const neighbour = tenant === 'isoctl-proof-neighbour' ? 'isoctl-proof-other' : 'isoctl-proof-neighbour';
+  const tenants = [...new Set([tenant, neighbour, ...others])];
+  const result = proveIsolation(config, tenants, { subject: tenant });
   if (!result.ok) {
     const shown = result.failures.slice(0, 5).map((f) => `  - ${typeof f === 'string' ? f : JSON.stringify(f)}`);
     throw new RefusedError(
