@@ -41,7 +41,7 @@ function err(name: string, message: string): AwsCallError {
   return new AwsCallError('fake', name, Object.assign(new Error(message), { name }));
 }
 
-const MUTATING = /^(Create|Put|Delete|Update|Tag|Untag|Set|Admin(Create|Update|Set|Add|Delete|Remove))/;
+const MUTATING = /^(Create|Put|Delete|Update|Tag|Untag|Set|Admin(Create|Update|Set|Add|Delete|Remove|UserGlobalSignOut))/;
 
 export class FakeAws {
   readonly calls: FakeCall[] = [];
