@@ -17,6 +17,7 @@ import { GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { lockTableName, type StackConfig } from '../../src/config/schema.js';
+import { REGISTRY_PREFIX } from '../../src/tenant/registry.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { policiesEqual, type PolicyDocument } from '../../src/policy/index.js';
 import { desiredTenant, resolveScopes } from '../../src/tenant/desired.js';
@@ -232,8 +233,10 @@ export async function snapshot(s: { clients: AwsClients; config: StackConfig }):
   })();
   const poolP = ci.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: config.identityPoolId }));
   const policiesP = iam.send(new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 }));
+  // The lock table also holds the tenant registry's rows (`tenant#<id>`, and `tenant#` itself):
+  // those are no leases.
   const leasesP = ddb.send(new ScanCommand({ TableName: lockTableName(config) })).then(
-    (r) => r.Items ?? [],
+    (r) => (r.Items ?? []).filter((item) => !(item.lockId?.S ?? '').startsWith(REGISTRY_PREFIX)),
     (err: Error) => {
       if (err.name !== 'ResourceNotFoundException') throw err;
       return [];
