@@ -17,7 +17,7 @@ import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 const PASSWORD = 'Correct-horse-9';
 
-describe('isoctl user add|move|remove on an ABAC sandbox stack', () => {
+describe.each(['abac', 'token'] as const)('isoctl user add|move|remove on a %s sandbox stack', (mapping) => {
   let sb: TestSandbox;
   const cli = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000 });
   const base = () => ({ region: sb.region, endpoint: sb.endpoint, maxAttempts: 1 });
@@ -42,9 +42,10 @@ describe('isoctl user add|move|remove on an ABAC sandbox stack', () => {
     };
   }
   const denied = (r: string | Error) => (r instanceof Error ? r.name : r);
+  const abac = mapping === 'abac';
 
   beforeAll(async () => {
-    sb = await startTestSandbox({ stack: 'usr', mapping: 'abac', granularity: 'tenant' });
+    sb = await startTestSandbox({ stack: 'usr', mapping, granularity: 'tenant' });
     expect((await cli(['init', '--json'])).code).toBe(0);
     const admin = new DynamoDBClient({ ...base(), credentials: sb.credentials });
     for (const t of ['alpha', 'bravo']) {
@@ -62,9 +63,10 @@ describe('isoctl user add|move|remove on an ABAC sandbox stack', () => {
     const pool = sb.config.userPoolId;
     const add = await cli(['user', 'add', 'alpha', 'alice', '--email', 'alice@example.com', '--json']);
     expect(add.code, add.stderr).toBe(0);
-    expect(add.json()).toMatchObject({ username: 'alice', tenant: 'alpha', status: 'created', group: 'isoctl-usr-read' });
+    expect(add.json()).toMatchObject({ username: 'alice', tenant: 'alpha', status: 'created', group: abac ? 'isoctl-usr-read' : 'alpha' });
     const attrs = (await idp.send(new AdminGetUserCommand({ UserPoolId: pool, Username: 'alice' }))).UserAttributes ?? [];
-    expect(attrs.find((a) => a.Name === 'custom:tenant')?.Value).toBe('alpha');
+    // ABAC: the claim; token mode: the tenant's group only.
+    expect(attrs.find((a) => a.Name === 'custom:tenant')?.Value).toBe(abac ? 'alpha' : undefined);
     const again = await cli(['user', 'add', 'alpha', 'alice', '--json']);
     expect(again.json()).toMatchObject({ status: 'unchanged', changes: [] });
     await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: pool, Username: 'alice', Password: PASSWORD, Permanent: true }));
@@ -79,11 +81,17 @@ describe('isoctl user add|move|remove on an ABAC sandbox stack', () => {
     expect(wrong.json().error.code).toBe('user_in_other_tenant');
     expect(wrong.stderr).toMatch(/isoctl user move alice bravo/);
 
-    const move = await cli(['user', 'move', 'alice', 'bravo', '--scope', 'write', '--json']);
+    const move = await cli(['user', 'move', 'alice', 'bravo', ...(abac ? ['--scope', 'write'] : []), '--json']);
     expect(move.code, move.stderr).toBe(0);
-    expect(move.json()).toMatchObject({ status: 'moved', tenant: 'bravo', previousTenant: 'alpha', group: 'isoctl-usr-write', signedOut: true });
+    expect(move.json()).toMatchObject({
+      status: 'moved',
+      tenant: 'bravo',
+      previousTenant: 'alpha',
+      group: abac ? 'isoctl-usr-write' : 'bravo',
+      signedOut: true,
+    });
     const groups = (await idp.send(new AdminListGroupsForUserCommand({ UserPoolId: pool, Username: 'alice' }))).Groups!.map((g) => g.GroupName);
-    expect(groups).toEqual(['isoctl-usr-write']);
+    expect(groups).toEqual([abac ? 'isoctl-usr-write' : 'bravo']);
     // The old refresh token no longer buys tokens (of the old tenant).
     const refresh = await new CognitoIdentityProviderClient(base())
       .send(
@@ -114,7 +122,7 @@ describe('isoctl user add|move|remove on an ABAC sandbox stack', () => {
     expect(none.json().error.code).toBe('tenant_not_found');
     const scope = await cli(['user', 'add', 'alpha', 'bob', '--scope', 'wrte', '--json']);
     expect(scope.code).toBe(2);
-    expect(scope.stderr).toMatch(/did you mean "?write"?/i);
+    expect(scope.stderr).toMatch(abac ? /did you mean "?write"?/i : /--scope applies to ABAC stacks only/);
     const probe = await cli(['user', 'add', 'alpha', 'isoctl-probe-alpha', '--json']);
     expect(probe.code).toBe(2);
     const moveMissing = await cli(['user', 'move', 'nobody', 'alpha', '--json']);
