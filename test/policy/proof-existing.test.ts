@@ -2,7 +2,9 @@
 // not only against a made-up neighbour (docs/security.md row 12a; #11 vector 3: "proves the new
 // tenant against every existing tenant of the stack").
 import { describe, expect, it, vi } from 'vitest';
+import { AwsCallError } from '../../src/aws/errors.js';
 import { validateConfig } from '../../src/config/load.js';
+import { RefusedError } from '../../src/errors.js';
 import type { StackConfig } from '../../src/config/schema.js';
 import { buildBoundaryPolicy, type PolicyDocument, type PolicyStatement } from '../../src/policy/index.js';
 import * as proof from '../../src/policy/proof.js';
@@ -94,5 +96,39 @@ describe('isolation proof against the existing tenants', () => {
     console.log(`proof of 1 new tenant against 1,000 existing: ${r.probes} probes in ${ms.toFixed(0)} ms`);
     expect(r.ok).toBe(true);
     expect(r.tenants).toBe(1002);
+  });
+});
+
+// docs/security.md row 4c: the operator policy has no SetPrincipalTagAttributeMap (it only applies
+// on "*"), so init as the operator with the map missing is refused with the admin step named.
+describe('init: the principal-tag map is the admin step', () => {
+  it('AccessDenied on SetPrincipalTagAttributeMap is exit 4 principal_tags_need_admin', async () => {
+    const cfg = validateConfig(
+      {
+        stack: 'test',
+        region: 'eu-central-1',
+        accountId: '123456789012',
+        userPoolId: 'eu-central-1_Pool1',
+        userPoolClientId: 'client1',
+        identityPoolId: 'eu-central-1:00000000-0000-0000-0000-000000000001',
+        mapping: 'token',
+        granularity: 'user',
+        tables: [{ name: 'Files', partitionKey: 'pk', model: 'silo' }],
+      },
+      'test',
+    );
+    const fake = new FakeAws(cfg);
+    fake.failOnce.set(
+      'SetPrincipalTagAttributeMap',
+      new AwsCallError('cognito-identity', 'SetPrincipalTagAttributeMap', Object.assign(new Error('not authorized to perform: cognito-identity:SetPrincipalTagAttributeMap'), { name: 'AccessDeniedException' })),
+    );
+    let t = 0;
+    const ctx: TenantContext = { config: fake.config, apis: fake.apis(), now: () => t, sleep: async (ms: number) => void (t += ms), purpose: 'test' };
+    const err = await initStack(ctx, { dryRun: false }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RefusedError);
+    expect((err as RefusedError).code).toBe('principal_tags_need_admin');
+    expect((err as Error).message).toMatch(/--kind admin/);
+    // The admin's run writes it.
+    expect((await initStack(ctx, { dryRun: false })).steps.map((s) => s.action)).toContain('put-principal-tag-map');
   });
 });
