@@ -47,6 +47,10 @@ describe('ABAC tenants in the registry, on the sandbox', () => {
     expect(l.alpha).toMatchObject({ status: 'ok', lifecycle: 'active', probeUser: 'isoctl-probe-alpha', drift: [] });
     expect(l.alpha!.siloTables?.every((s) => s.exists)).toBe(true);
     expect(list.json().registry).toMatchObject({ rows: 2, registryOnly: [], awsOnly: [] });
+    const human = await cli(['tenant', 'list']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/PROBE USER/);
+    expect(human.stdout).toMatch(/alpha\s.*active.*isoctl-probe-alpha/);
 
     const idp = new CognitoIdentityProviderClient({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials });
     // bravo's probe user deleted by hand: registry-only. A probe user carrying charlie's claim without a row: AWS-only.

@@ -51,7 +51,7 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
     color(t.status),
     life(t.lifecycle),
     t.drift.join(',') || '-',
-    t.role?.name ?? '-',
+    (r.mapping === 'abac' ? t.probeUser : t.role?.name) ?? '-',
     t.mapping ? t.mapping.kind : '-',
     t.role?.createDate?.slice(0, 19).replace('T', ' ') ?? '-',
   ]);
@@ -68,7 +68,8 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
   const details = r.tenants
     .filter((t) => t.fix !== undefined || (t.findings?.length ?? 0) > 0)
     .map((t) => [`${c.bold(t.tenant)}: ${t.status}`, ...(t.findings ?? []).map((f) => `  - ${f.aspect}: ${f.detail}`), ...(t.fix ? [`  fix: ${t.fix}`] : [])].join('\n'));
-  const table = formatTable(['tenant', 'status', 'lifecycle', 'drift', 'role', 'mapping', 'created'], rows, c);
+  // ABAC tenants have no role of their own: the probe user (carrying the tenant claim) is what AWS shows.
+  const table = formatTable(['tenant', 'status', 'lifecycle', 'drift', r.mapping === 'abac' ? 'probe user' : 'role', 'mapping', 'created'], rows, c);
   return `${table}${details.length > 0 ? `\n\n${details.join('\n')}` : ''}\n${registryLines(r, c)}${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'token' ? 'mapping entry' : 'rule'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
 }
 
