@@ -53,14 +53,20 @@ describe('apply, token mapping', () => {
     expect(ops.ListGroups).toBe(1);
     expect(ops.ListUsers).toBe(1);
     expect(ops.GetIdentityPoolRoles).toBe(1);
-    // The design's five writes per new tenant, and nothing more.
-    expect(lines.filter((l) => l.mutating).length).toBe(5 * 20);
-    for (const op of ['CreateRole', 'PutRolePolicy', 'CreateGroup', 'AdminCreateUser', 'AdminAddUserToGroup']) expect(ops[op]).toBe(20);
+    // The design's five writes per new tenant, its registry row, and the probe's sign-in that
+    // proves --wait cognito (its password, the identity GetId makes), and nothing more.
+    expect(byOp(lines.filter((l) => l.mutating))).toEqual(
+      Object.fromEntries(
+        ['PutItem', 'CreateRole', 'PutRolePolicy', 'CreateGroup', 'AdminCreateUser', 'AdminAddUserToGroup', 'AdminSetUserPassword', 'GetId'].map((op) => [op, 20]),
+      ),
+    );
     // No per-tenant read before a create (the scans said they do not exist); the wait reads each role once.
     expect(ops.GetRole).toBe(20);
     // A line per tenant on stderr (not a terminal).
     for (const t of tenants) expect(r.stderr).toMatch(new RegExp(`tenant ${t} created`));
-    const list = await cli(['tenant', 'list', '--json']);
+    // Registered too: --deep finds no registry-only or AWS-only tenant (it exits 1 on drift).
+    const list = await cli(['tenant', 'list', '--deep', '--json']);
+    expect(list.code, list.stderr).toBe(0);
     expect(list.json().counts.ok).toBe(20);
   });
 
@@ -103,8 +109,20 @@ describe('apply, token mapping', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json().counts).toEqual({ created: 0, updated: 2, unchanged: 13, deleted: 5, failed: 0, pending: 0 });
     const lines = sb.since(mark);
-    // Two scope changes (tag + policy each) and five deletes (group, probe user, inline policy, role each).
-    expect(lines.filter((l) => l.mutating).length).toBe(2 * 2 + 5 * 4);
+    // Two scope changes (tag, policy, registry row, the probe's sign-in) and five deletes (group,
+    // probe user, inline policy, role; the registry row marked deleting, then removed).
+    expect(byOp(lines.filter((l) => l.mutating))).toEqual({
+      TagRole: 2,
+      PutRolePolicy: 2,
+      AdminSetUserPassword: 2,
+      GetId: 2,
+      PutItem: 2 + 5,
+      DeleteGroup: 5,
+      AdminDeleteUser: 5,
+      DeleteRolePolicy: 5,
+      DeleteRole: 5,
+      DeleteItem: 5,
+    });
     const list = await cli(['tenant', 'list', '--json']);
     expect(list.json().tenants.map((t: { tenant: string }) => t.tenant)).toEqual(keep);
     const iam = await sb.clients.iam();

@@ -21,6 +21,7 @@ import { describeError, type RemovalContext, type RemovalOutcome, type RemovalSt
 import { NotYet, retryAfterSeconds, waitFor, type Check, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
 import { backoffMs } from '../../aws/retry.js';
 import type { ApplyPlan, PlanAction, TenantPlan } from './plan.js';
+import { registrySync, type RegistrySync } from './registry-sync.js';
 import { putRulesBatch } from './rules.js';
 
 export type TenantStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'failed' | 'pending';
@@ -128,12 +129,27 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
 
   // Refused tenants fail at once; unchanged ones are converged by the reads just made, up to
   // the cognito level (the same reads the wait would make).
+  // The registry: one scan; a row written only where it is missing or differs.
+  const registry = await registrySync(quiet);
   const work: TenantPlan[] = [];
+  const registerOnly: TenantPlan[] = [];
   for (const t of plan.tenants) {
     if (t.action === 'refused') finish({ tenant: t.tenant, status: 'failed', action: t.action, scopes: t.scopes, steps: [], detail: t.reason, code: t.code });
-    else if (t.action === 'unchanged' && (opts.wait !== 'data' || !t.desired)) finish({ tenant: t.tenant, status: 'unchanged', action: t.action, scopes: t.scopes, steps: [] });
-    else work.push(t);
+    else if (t.action === 'unchanged' && (opts.wait !== 'data' || !t.desired)) {
+      if (registry.needs(t)) registerOnly.push(t);
+      else finish({ tenant: t.tenant, status: 'unchanged', action: t.action, scopes: t.scopes, steps: [] });
+    } else work.push(t);
   }
+  // Converged in AWS but not (or not so) in the registry (a tenant made before the registry
+  // existed, or its scopes changed by hand in the registry): the row is written, nothing else.
+  await forEachLimit(registerOnly, opts.concurrency, aborted, async (t) => {
+    try {
+      await registry.ensure(t);
+      finish({ tenant: t.tenant, status: 'unchanged', action: t.action, scopes: t.scopes, steps: [] });
+    } catch (err) {
+      finish(failure(t, err, [], t.scopes));
+    }
+  });
 
   // Rules mode, removals first: the rules of every tenant to delete go in one write, so no rule
   // points at a role about to be deleted.
@@ -158,9 +174,9 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
   await forEachLimit(work, opts.concurrency, aborted, async (t) => {
     if (t.action === 'delete') {
       if (ruleRemovalFailed.has(t.tenant)) return finish({ tenant: t.tenant, status: 'failed', action: t.action, steps: [], detail: `removing its rule: ${ruleRemovalFailed.get(t.tenant)}` });
-      return finish(await deleteOne(quiet, t, opts, ruleRemoved.get(t.tenant)));
+      return finish(await deleteOne(quiet, t, opts, ruleRemoved.get(t.tenant), registry));
     }
-    const r = await createOne(quiet, t, config.mapping === 'rules');
+    const r = await createOne(quiet, t, config.mapping === 'rules', registry);
     if ('outcome' in r) return finish(r.outcome);
     if (config.mapping === 'rules') afterSteps.set(t.tenant, { plan: t, desired: r.desired, reports: r.reports });
     else finish(await waitOne(quiet, t, r.desired, r.reports, opts));
@@ -230,9 +246,16 @@ async function createOne(
   ctx: TenantContext,
   t: TenantPlan,
   rulesMode: boolean,
+  registry: RegistrySync,
 ): Promise<{ desired: DesiredTenant; reports: StepReport[] } | { outcome: TenantOutcome }> {
   const desired = t.desired!;
   const reports: StepReport[] = [];
+  // Registered before the AWS changes, as tenant create does.
+  try {
+    await registry.ensure(t);
+  } catch (err) {
+    return { outcome: failure(t, err, [], desired.scopes) };
+  }
   let steps = t.steps;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -307,10 +330,21 @@ function removalContext(ctx: TenantContext): RemovalContext {
 }
 
 /** A tenant's removals through the resource modules (the rule went with the batch). */
-async function deleteOne(ctx: TenantContext, t: TenantPlan, opts: ExecuteOptions, ruleOutcome: RemovalOutcome | undefined): Promise<TenantOutcome> {
+async function deleteOne(
+  ctx: TenantContext,
+  t: TenantPlan,
+  opts: ExecuteOptions,
+  ruleOutcome: RemovalOutcome | undefined,
+  registry: RegistrySync,
+): Promise<TenantOutcome> {
   const done: Array<Step & { state: RemovalState; detail?: string | undefined }> = [];
   let observed = t.observed!;
   let steps = t.steps;
+  try {
+    await registry.deleting(t.tenant);
+  } catch (err) {
+    return failure(t, err, []);
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       await removeSteps(ctx, steps, observed, ruleOutcome, (s, o) => done.push({ ...s, state: o.state, detail: o.detail }));
@@ -328,6 +362,13 @@ async function deleteOne(ctx: TenantContext, t: TenantPlan, opts: ExecuteOptions
     }
   }
   const base = { tenant: t.tenant, action: t.action, steps: toSteps(done) };
+  if (done.every((d) => d.state === 'removed' || d.state === 'skipped')) {
+    try {
+      await registry.removed(t.tenant);
+    } catch (err) {
+      return failure(t, err, base.steps);
+    }
+  }
   const roleStep = t.steps.find((s) => s.action === 'delete-role');
   if (opts.wait === 'none' || !roleStep) return { ...base, status: 'deleted' };
   let waited: WaitResult;
