@@ -43,7 +43,10 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
     plugins: { '@stylistic': stylistic },
     rules: {
-      '@stylistic/max-len': ['error', { code: 160, tabWidth: 2, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
+      '@stylistic/max-len': [
+        'error',
+        { code: 160, tabWidth: 2, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
+      ],
     },
   },
   {
@@ -51,7 +54,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: [sdk] }],
       // One JSON error code per meaning (README "Output and JSON"): a malformed flag value is bad_flag.
-      'no-restricted-syntax': ['error', { selector: "Literal[value='invalid_flag']", message: "error codes: a malformed flag value is 'bad_flag' (one code per meaning)." }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "Literal[value='invalid_flag']", message: "error codes: a malformed flag value is 'bad_flag' (one code per meaning)." },
+      ],
     },
   },
   {

@@ -37,7 +37,10 @@ export default async function run() {
       const f = specFile(dir, 'fleet.json', tenants);
       const mark = s.mark();
       const cpu0 = process.cpuUsage();
-      const r = await must(command('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, bin, '--sandbox', s.stateDir, 'apply', '-f', f, '--json']), `apply ${N}`);
+      const r = await must(
+        command('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, bin, '--sandbox', s.stateDir, 'apply', '-f', f, '--json']),
+        `apply ${N}`,
+      );
       const cpu = process.cpuUsage(cpu0);
       const lines = s.since(mark);
       const out = JSON.parse(r.stdout) as { counts: Record<string, number>; concurrency: number };
@@ -64,7 +67,12 @@ export default async function run() {
       const m2 = s.mark();
       const again = await must(isoctl(s.stateDir, ['apply', '-f', f, '--json']), 'apply again');
       const againLines = s.since(m2);
-      metrics.fleetAgain = { wallS: round(again.ms / 1000), calls: againLines.length, mutating: againLines.filter((l) => l.mutating).length, byOperation: countByOperation(againLines) };
+      metrics.fleetAgain = {
+        wallS: round(again.ms / 1000),
+        calls: againLines.length,
+        mutating: againLines.filter((l) => l.mutating).length,
+        byOperation: countByOperation(againLines),
+      };
     } finally {
       await s.close();
       s.remove();
@@ -95,7 +103,13 @@ export default async function run() {
       const r = await must(isoctl(q.stateDir, ['apply', '-f', f, '--json']), 'apply rules');
       const lines = q.since(mark);
       const ops = countByOperation(lines);
-      metrics.rules = { tenants: 25, wallS: round(r.ms / 1000), poolWrites: ops.SetIdentityPoolRoles ?? 0, calls: lines.length, mutating: lines.filter((l) => l.mutating).length };
+      metrics.rules = {
+        tenants: 25,
+        wallS: round(r.ms / 1000),
+        poolWrites: ops.SetIdentityPoolRoles ?? 0,
+        calls: lines.length,
+        mutating: lines.filter((l) => l.mutating).length,
+      };
     } finally {
       await q.close();
       q.remove();

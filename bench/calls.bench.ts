@@ -37,7 +37,15 @@ async function measure(s: BenchSandbox, args: string[], minimum: number, minimum
   const r = await must(isoctl(s.stateDir, args), args.join(' '));
   const lines = s.since(mark);
   const calls = lines.length;
-  return { calls, mutating: lines.filter((l) => l.mutating).length, minimum, minimumMutating, ratio: round(calls / minimum), ms: Math.round(r.ms), byOperation: countByOperation(lines) };
+  return {
+    calls,
+    mutating: lines.filter((l) => l.mutating).length,
+    minimum,
+    minimumMutating,
+    ratio: round(calls / minimum),
+    ms: Math.round(r.ms),
+    byOperation: countByOperation(lines),
+  };
 }
 
 export default async function run() {
@@ -65,7 +73,10 @@ export default async function run() {
     await must(isoctl(g.stateDir, ['init', '--json']), 'init');
     await seedTenants(g, ids(GC_ORPHANS, 'o'), { mapped: false });
     const listing = 2 + Math.ceil(GC_ORPHANS / 60);
-    metrics.gc = { ...(await measure(g, ['gc', '--apply', '--yes', '--min-age', '0s', '--json'], listing + 9 * GC_ORPHANS, 3 * GC_ORPHANS)), bareMinimum: listing + 5 * GC_ORPHANS };
+    metrics.gc = {
+      ...(await measure(g, ['gc', '--apply', '--yes', '--min-age', '0s', '--json'], listing + 9 * GC_ORPHANS, 3 * GC_ORPHANS)),
+      bareMinimum: listing + 5 * GC_ORPHANS,
+    };
     const left = await must(isoctl(g.stateDir, ['gc', '--min-age', '0s', '--json']), 'gc plan');
     if (JSON.parse(left.stdout).items.length !== 0) throw new Error(`gc left items: ${left.stdout.slice(0, 500)}`);
   } finally {

@@ -46,14 +46,18 @@ async function gcOn(template: string, faults: { throttle: number } | undefined, 
       byOperation: countByOperation(lines),
     };
     // Whatever the faults did, nothing may be left (a second run sees no garbage).
-    const again = JSON.parse((await must(isoctl(dir, ['gc', '--min-age', '0s', '--json']), 'gc plan')).stdout) as { items: Array<{ kind: string; tenant: string; reason: string }> };
+    const again = JSON.parse((await must(isoctl(dir, ['gc', '--min-age', '0s', '--json']), 'gc plan')).stdout) as {
+      items: Array<{ kind: string; tenant: string; reason: string }>;
+    };
     if (again.items.length !== 0) {
       const first = (doc as unknown as { items: Array<{ kind: string; tenant: string; state: string; detail?: string }> }).items;
       const left = again.items.slice(0, 5).map((i) => {
         const was = first.filter((f) => f.tenant === i.tenant).map((f) => `${f.kind} ${f.state}${f.detail ? ` (${f.detail})` : ''}`);
         return `${i.kind} ${i.tenant}: ${i.reason}; the --apply run said: ${was.join(', ') || 'nothing about it'}`;
       });
-      throw new Error(`gc --apply (exit ${r.code}, counts ${JSON.stringify(doc.counts)}, faults ${JSON.stringify(faults)}, --concurrency ${concurrency}) left ${again.items.length} item(s) of ${orphans} orphans:\n${left.join('\n')}`);
+      throw new Error(
+        `gc --apply (exit ${r.code}, counts ${JSON.stringify(doc.counts)}, faults ${JSON.stringify(faults)}, --concurrency ${concurrency}) left ${again.items.length} item(s) of ${orphans} orphans:\n${left.join('\n')}`,
+      );
     }
     return out;
   } finally {
@@ -97,9 +101,19 @@ export default async function run() {
     name: 'gc',
     metrics,
     targets: [
-      { metric: 'throttle20: removed / items (exit 0)', target: `= ${items}`, value: throttled.exit === 0 ? throttled.removed : -1, ok: throttled.exit === 0 && throttled.removed === items },
+      {
+        metric: 'throttle20: removed / items (exit 0)',
+        target: `= ${items}`,
+        value: throttled.exit === 0 ? throttled.removed : -1,
+        ok: throttled.exit === 0 && throttled.removed === items,
+      },
       { metric: 'throttle20 calls / no-fault calls', target: '<= 1.5', value: metrics.callsRatio, ok: metrics.callsRatio <= 1.5 },
-      { metric: 'throttle20 --concurrency 16: removed / items (exit 0)', target: `= ${items}`, value: throttled16.exit === 0 ? throttled16.removed : -1, ok: throttled16.exit === 0 && throttled16.removed === items },
+      {
+        metric: 'throttle20 --concurrency 16: removed / items (exit 0)',
+        target: `= ${items}`,
+        value: throttled16.exit === 0 ? throttled16.removed : -1,
+        ok: throttled16.exit === 0 && throttled16.removed === items,
+      },
     ],
   };
 }

@@ -76,7 +76,12 @@ function simulation(req: EvalRequest): Simulation {
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     ...(req.permissionsBoundary ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: req.permissionsBoundary }] } : {}),
-    request: { principal: `arn:aws:iam::${ACCOUNT}:role/isoctl/prod/x`, action: req.action, resource: { accountId: ACCOUNT, resource: req.resource }, contextVariables },
+    request: {
+      principal: `arn:aws:iam::${ACCOUNT}:role/isoctl/prod/x`,
+      action: req.action,
+      resource: { accountId: ACCOUNT, resource: req.resource },
+      contextVariables,
+    },
   };
 }
 
@@ -151,7 +156,12 @@ export default async function run() {
     targets: [
       { metric: 'evaluator_vs_iam_simulate_ratio', target: '>= 50', value: ratio, ok: ratio >= 50 },
       { metric: 'proof_1000_tenants_rich_ms', target: '< 2000', value: proofRich.ms, ok: proofRich.ms < 2000 && proofRich.ok },
-      { metric: 'sandbox_workload_disagreements', target: '= 0', value: sandbox.disagreements + generated.disagreements, ok: sandbox.disagreements + generated.disagreements === 0 },
+      {
+        metric: 'sandbox_workload_disagreements',
+        target: '= 0',
+        value: sandbox.disagreements + generated.disagreements,
+        ok: sandbox.disagreements + generated.disagreements === 0,
+      },
     ],
   };
 }

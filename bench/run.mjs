@@ -39,7 +39,13 @@ for (const file of benches) {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   process.stderr.write(`bench: ${name} ...\n`);
-  const r = spawnSync(process.execPath, [entry], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_PATH: join(root, 'node_modules') } });
+  const r = spawnSync(process.execPath, [entry], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+  });
   const marker = r.stdout.lastIndexOf('@@BENCH@@');
   if (r.status !== 0 || marker < 0) {
     process.stderr.write(`bench: ${name} failed (exit ${r.status})\n${r.stdout}\n`);

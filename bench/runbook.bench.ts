@@ -58,7 +58,9 @@ export default async function run() {
     const alist = await must(isoctl(s.stateDir, ['tenant', 'list', '--json']), 'list');
     if ((JSON.parse(alist.stdout) as { counts: { ok: number } }).counts.ok !== N) throw new Error(`isoctl list after apply: ${alist.stdout.slice(0, 300)}`);
     const aListed = performance.now();
-    const pruned = JSON.parse((await must(isoctl(s.stateDir, ['apply', '-f', emptyFile, '--prune', '--yes', '--json']), 'apply --prune')).stdout) as { counts: { deleted: number } };
+    const pruned = JSON.parse((await must(isoctl(s.stateDir, ['apply', '-f', emptyFile, '--prune', '--yes', '--json']), 'apply --prune')).stdout) as {
+      counts: { deleted: number };
+    };
     if (pruned.counts.deleted !== N) throw new Error(`apply --prune deleted ${pruned.counts.deleted} of ${N}`);
     const a1 = performance.now();
     metrics.apply = {
@@ -92,7 +94,9 @@ export default async function run() {
       const created = await must(command('sh', [script, 'create'], env), 'runbook-aws.sh create');
       const m1 = s.mark();
       // Not timed: the script made what isoctl makes (isoctl sees every tenant as ok, nothing drifted).
-      const deep = JSON.parse((await must(isoctl(s.stateDir, ['tenant', 'list', '--deep', '--json']), 'list --deep')).stdout) as { counts: Record<string, number> };
+      const deep = JSON.parse((await must(isoctl(s.stateDir, ['tenant', 'list', '--deep', '--json']), 'list --deep')).stdout) as {
+        counts: Record<string, number>;
+      };
       if (deep.counts.ok !== N) throw new Error(`after the AWS CLI script, isoctl sees ${JSON.stringify(deep.counts)}`);
       const m2 = s.mark();
       const listed = await must(command('sh', [script, 'list'], env), 'runbook-aws.sh list');
@@ -124,7 +128,12 @@ export default async function run() {
     metrics,
     targets: [
       { metric: 'isoctl wall / aws CLI script wall', target: '<= 1', value: ratio, ok: ratio !== null && ratio <= 1 },
-      { metric: 'isoctl apply + apply --prune wall / aws CLI script wall', target: '<= 0.067', value: applyRatio, ok: applyRatio !== null && applyRatio <= 0.067 },
+      {
+        metric: 'isoctl apply + apply --prune wall / aws CLI script wall',
+        target: '<= 0.067',
+        value: applyRatio,
+        ok: applyRatio !== null && applyRatio <= 0.067,
+      },
     ],
   };
 }

@@ -12,10 +12,20 @@ import { startSandbox } from '../src/sandbox/server.js';
 import { StateStore } from '../src/sandbox/state.js';
 import { round } from './scripts/lib.js';
 
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
 const POLICY = JSON.stringify({
   Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/Pooled', Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['t'] } } }],
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+      Resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/Pooled',
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['t'] } },
+    },
+  ],
 });
 const SAMPLE = 300;
 const SMALL = 100;

@@ -123,15 +123,25 @@ try {
   await ok('bootstrap a stack: user pool, app client, identity pool, pooled table, isoctl.json', [...sb, '--stack', 'demo', 'sandbox', 'bootstrap']);
   await ok('init (admin step): permissions boundary, lock table, identity-pool role mapping', [...sb, 'init']);
   // From here on isoctl runs as an IAM user holding exactly the rendered operator policy; the sandbox enforces it.
-  const op = JSON.parse((await ok('make the operator: an IAM user with exactly the operator policy', [...sb, 'sandbox', 'operator', '--json'], { capture: true })).out);
+  const op = JSON.parse(
+    (await ok('make the operator: an IAM user with exactly the operator policy', [...sb, 'sandbox', 'operator', '--json'], { capture: true })).out,
+  );
   const asOp = { capture: false, as: { ...env, AWS_ACCESS_KEY_ID: op.accessKeyId, AWS_SECRET_ACCESS_KEY: op.secretAccessKey, AWS_REGION: op.region } };
   const opArgs = ['--endpoint-url', op.endpoint, '--config', join(stateDir, 'isoctl.json')];
-  const acme = await ok('as the operator: create tenant acme and wait until DynamoDB lets its probe identity in', [...opArgs, 'tenant', 'create', 'acme', '--wait', 'data'], asOp);
+  const acme = await ok(
+    'as the operator: create tenant acme and wait until DynamoDB lets its probe identity in',
+    [...opArgs, 'tenant', 'create', 'acme', '--wait', 'data'],
+    asOp,
+  );
   const globex = await ok('create tenant globex the same way', [...opArgs, 'tenant', 'create', 'globex', '--wait', 'data'], asOp);
   const again = await ok('create acme again: nothing to change', [...opArgs, 'tenant', 'create', 'acme'], asOp);
   await ok('list the tenants', [...opArgs, 'tenant', 'list'], asOp);
   const beforeVerify = requestLog().length;
-  const verify = await ok("verify acme: its own partition is readable, globex's is denied", [...opArgs, 'tenant', 'verify', 'acme', '--against', 'globex'], asOp);
+  const verify = await ok(
+    "verify acme: its own partition is readable, globex's is denied",
+    [...opArgs, 'tenant', 'verify', 'acme', '--against', 'globex'],
+    asOp,
+  );
   await ok('delete globex', [...opArgs, 'tenant', 'delete', 'globex', '--yes'], asOp);
   await ok('list again', [...opArgs, 'tenant', 'list'], asOp);
 

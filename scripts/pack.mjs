@@ -27,7 +27,13 @@ const run = (cmd, cmdArgs, cwd = root) => {
 try {
   for (const f of ['package.json', 'README.md', 'LICENSE', 'bin', 'schema']) cpSync(join(root, f), join(stage, f), { recursive: true });
   run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--outdir', join(stage, 'dist'), '--clean']);
-  run(process.execPath, [join(root, 'node_modules', '@typescript', 'native', 'bin', 'tsc'), '-p', join(root, 'tsconfig.types.json'), '--declarationDir', join(stage, 'dist', 'types')]);
+  run(process.execPath, [
+    join(root, 'node_modules', '@typescript', 'native', 'bin', 'tsc'),
+    '-p',
+    join(root, 'tsconfig.types.json'),
+    '--declarationDir',
+    join(stage, 'dist', 'types'),
+  ]);
   const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', out], stage));
   const tarball = join(out, packed[0].filename);
   process.stdout.write(`${JSON.stringify({ tarball, bytes: statSync(tarball).size, unpackedSize: packed[0].unpackedSize, files: packed[0].entryCount })}\n`);

@@ -59,7 +59,7 @@ export function buildProgram(runner: CommandRunner): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('--config <file>', 'config file').env('ISOCTL_CONFIG'))
     .addOption(new Option('--stack <name>', 'stack name').env('ISOCTL_STACK'))
-    .option('--region <region>', 'AWS region (default: the config\'s region)')
+    .option('--region <region>', "AWS region (default: the config's region)")
     .option('--profile <name>', 'AWS shared-config profile')
     .addOption(new Option('--endpoint-url <url>', 'endpoint for every AWS service').env('AWS_ENDPOINT_URL'))
     .option('--sandbox [dir]', 'use the embedded local AWS sandbox, state kept in dir (default .isoctl/sandbox)')
@@ -142,7 +142,11 @@ export async function main(argv: string[], streams: IOStreams = processStreams()
 
   // A forced exit still says what happened, and with --json still leaves one document on stdout.
   const forceExit = (why: string): never => {
-    reportError(new InterruptedError(`interrupted: ${why}; exited without finishing cleanly, run the same command again to converge`), output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }), true);
+    reportError(
+      new InterruptedError(`interrupted: ${why}; exited without finishing cleanly, run the same command again to converge`),
+      output ?? new Output(streams, { json: wantsJson, quiet: false, verbose: false, noColor: true }),
+      true,
+    );
     process.exit(EXIT_CODES.interrupted);
   };
   const onSignal = (signal: NodeJS.Signals) => {

@@ -29,5 +29,7 @@ export function toIsoctlError(err: unknown, interrupted: boolean, context: Error
   }
   const e = err as Error | undefined;
   const stray = describeStrayAwsError(err);
-  return stray ? new FailedError(stray.message, stray.code, { retryable: stray.retryable, cause: err }) : new FailedError(e?.message ?? String(err), 'internal', { cause: err });
+  return stray
+    ? new FailedError(stray.message, stray.code, { retryable: stray.retryable, cause: err })
+    : new FailedError(e?.message ?? String(err), 'internal', { cause: err });
 }

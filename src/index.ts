@@ -177,7 +177,10 @@ export class Isoctl {
   deleteTenant(id: string, opts: DeleteTenantOptions = {}): Promise<DeleteTenantResult> {
     const timeoutMs = opts.timeoutMs === 0 ? undefined : (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     return this.call(async (deps) =>
-      (await import('./commands/tenant/delete.js')).runDeleteTenant({ tenant: id, dryRun: opts.dryRun === true, ignoreMissing: opts.ignoreMissing === true, timeoutMs }, deps),
+      (await import('./commands/tenant/delete.js')).runDeleteTenant(
+        { tenant: id, dryRun: opts.dryRun === true, ignoreMissing: opts.ignoreMissing === true, timeoutMs },
+        deps,
+      ),
     );
   }
 
@@ -207,8 +210,12 @@ export class Isoctl {
   gc(opts: GcOptions = {}): Promise<GcResult> {
     return this.call(async (deps) => {
       const concurrency = opts.concurrency ?? 4;
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new UsageError('gc concurrency: a whole number from 1 to 16', 'bad_flag');
-      return (await import('./commands/gc.js')).runGc({ apply: opts.apply === true, minAgeMs: opts.minAgeMs ?? 3_600_000, concurrency, timeoutMs: opts.timeoutMs ?? 60_000 }, deps);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
+        throw new UsageError('gc concurrency: a whole number from 1 to 16', 'bad_flag');
+      return (await import('./commands/gc.js')).runGc(
+        { apply: opts.apply === true, minAgeMs: opts.minAgeMs ?? 3_600_000, concurrency, timeoutMs: opts.timeoutMs ?? 60_000 },
+        deps,
+      );
     });
   }
 
@@ -263,7 +270,10 @@ export class Isoctl {
       yes: true,
       verbose: false,
     };
-    const io = new Output({ stdin: process.stdin, stdout: silent(), stderr: silent(), env: { ...process.env, CI: 'true', NO_COLOR: '1' } }, { json: false, quiet: true, verbose: false, noColor: true });
+    const io = new Output(
+      { stdin: process.stdin, stdout: silent(), stderr: silent(), env: { ...process.env, CI: 'true', NO_COLOR: '1' } },
+      { json: false, quiet: true, verbose: false, noColor: true },
+    );
     this.depsCache = createDeps({ io, prompter: noQuestions, globals, signal: this.signal, loadConfig: this.configLoader, credentials: o.credentials });
     return this.depsCache;
   }

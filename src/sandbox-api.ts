@@ -36,7 +36,6 @@ export interface BootstrapOptions {
   out?: string | undefined;
 }
 
-
 export interface Sandbox {
   endpoint: string;
   region: string;

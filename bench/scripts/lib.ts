@@ -47,10 +47,25 @@ export interface BenchSandboxOptions {
 
 export async function benchSandbox(opts: BenchSandboxOptions): Promise<BenchSandbox> {
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'isoctl-bench-'));
-  const sb = await startSandbox({ stateDir, lag: opts.lag ?? {}, faults: opts.faults ?? {}, seed: opts.seed ?? 1, rolesQuota: opts.rolesQuota ?? 5000, waitForAttached: false });
+  const sb = await startSandbox({
+    stateDir,
+    lag: opts.lag ?? {},
+    faults: opts.faults ?? {},
+    seed: opts.seed ?? 1,
+    rolesQuota: opts.rolesQuota ?? 5000,
+    waitForAttached: false,
+  });
   const configPath = join(stateDir, 'isoctl.json');
   if (!opts.stateDir)
-    await bootstrapSandbox({ endpoint: sb.endpoint, region: sb.region, credentials: sb.credentials, stack: opts.stack, mapping: opts.mapping ?? 'token', granularity: 'tenant', out: configPath });
+    await bootstrapSandbox({
+      endpoint: sb.endpoint,
+      region: sb.region,
+      credentials: sb.credentials,
+      stack: opts.stack,
+      mapping: opts.mapping ?? 'token',
+      granularity: 'tenant',
+      out: configPath,
+    });
   const config = await loadConfigFile(configPath);
   const clients = createAwsClients({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials, maxAttempts: 12 });
   const requests = (): RequestLogEntry[] =>
@@ -135,7 +150,14 @@ export async function seedTenants(s: BenchSandbox, tenants: string[], opts: { ma
     await iam.send(new PutRolePolicyCommand({ RoleName: d.role.name, PolicyName: d.dataPolicy.name, PolicyDocument: d.dataPolicy.json }));
     await idp.send(new AdminCreateUserCommand({ UserPoolId: s.config.userPoolId, Username: d.probe.username, MessageAction: 'SUPPRESS' }));
     if (opts.mapped && d.mapping.kind === 'group') {
-      await idp.send(new CreateGroupCommand({ UserPoolId: s.config.userPoolId, GroupName: d.mapping.groupName, RoleArn: d.mapping.roleArn, Description: d.mapping.description }));
+      await idp.send(
+        new CreateGroupCommand({
+          UserPoolId: s.config.userPoolId,
+          GroupName: d.mapping.groupName,
+          RoleArn: d.mapping.roleArn,
+          Description: d.mapping.description,
+        }),
+      );
       await idp.send(new AdminAddUserToGroupCommand({ UserPoolId: s.config.userPoolId, Username: d.probe.username, GroupName: d.mapping.groupName }));
     }
   });

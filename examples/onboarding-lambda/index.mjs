@@ -33,7 +33,11 @@ export function createHandler(isoctl, { waitMs = 10_000 } = {}) {
     const timeoutMs = Math.max(1_000, Math.min(waitMs, remaining));
     try {
       const result = await isoctl.createTenant(id, { wait: 'data', timeoutMs, scopes });
-      return reply(201, { tenant: result.tenant, status: result.status, scopes: result.scopes, role: result.role.arn }, { location: `/tenants/${result.tenant}` });
+      return reply(
+        201,
+        { tenant: result.tenant, status: result.status, scopes: result.scopes, role: result.role.arn },
+        { location: `/tenants/${result.tenant}` },
+      );
     } catch (err) {
       return fromError(err);
     }

@@ -88,10 +88,8 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     settings,
     iam: () => make('iam', async () => (await import('@aws-sdk/client-iam')).IAMClient),
     sts: () => make('sts', async () => (await import('@aws-sdk/client-sts')).STSClient),
-    cognitoIdentity: () =>
-      make('cognito-identity', async () => (await import('@aws-sdk/client-cognito-identity')).CognitoIdentityClient),
-    cognitoIdp: () =>
-      make('cognito-idp', async () => (await import('@aws-sdk/client-cognito-identity-provider')).CognitoIdentityProviderClient),
+    cognitoIdentity: () => make('cognito-identity', async () => (await import('@aws-sdk/client-cognito-identity')).CognitoIdentityClient),
+    cognitoIdp: () => make('cognito-idp', async () => (await import('@aws-sdk/client-cognito-identity-provider')).CognitoIdentityProviderClient),
     dynamodb: () => make('dynamodb', async () => (await import('@aws-sdk/client-dynamodb')).DynamoDBClient),
     // Path-style under an endpoint override: sandboxes and emulators serve no bucket subdomains.
     s3: () =>

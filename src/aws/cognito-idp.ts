@@ -278,13 +278,19 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
       }
       const secret = await secretP;
       const params: Record<string, string> = { USERNAME: username, PASSWORD: password };
-      if (secret) params.SECRET_HASH = createHmac('sha256', secret).update(username + clientId).digest('base64');
+      if (secret)
+        params.SECRET_HASH = createHmac('sha256', secret)
+          .update(username + clientId)
+          .digest('base64');
       return run('AdminInitiateAuth', async (m, c) => {
         const res = await c.send(
           new m.AdminInitiateAuthCommand({ UserPoolId: userPoolId, ClientId: clientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: params }),
         );
         const idToken = res.AuthenticationResult?.IdToken;
-        if (!idToken) throw Object.assign(new Error(`sign-in of ${username} returned no id token (challenge ${res.ChallengeName ?? 'none'})`), { name: 'NotAuthorizedException' });
+        if (!idToken)
+          throw Object.assign(new Error(`sign-in of ${username} returned no id token (challenge ${res.ChallengeName ?? 'none'})`), {
+            name: 'NotAuthorizedException',
+          });
         return { idToken };
       });
     },

@@ -91,7 +91,10 @@ export function dynamoApi(clients: AwsClients): DynamoApi {
       partitionKey: { name: hash, type: types.get(hash) ?? 'S' },
       sortKey: range ? { name: range, type: types.get(range) ?? 'S' } : undefined,
       indexPartitionKeys: Object.fromEntries(
-        [...(t?.GlobalSecondaryIndexes ?? []), ...(t?.LocalSecondaryIndexes ?? [])].map((i) => [i.IndexName ?? '', i.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '']),
+        [...(t?.GlobalSecondaryIndexes ?? []), ...(t?.LocalSecondaryIndexes ?? [])].map((i) => [
+          i.IndexName ?? '',
+          i.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '',
+        ]),
       ),
     };
   };
@@ -117,8 +120,7 @@ export function dynamoApi(clients: AwsClients): DynamoApi {
     });
 
   return {
-    describeTable: (name) =>
-      orUndefined(run('DescribeTable', async (m, c) => toTable((await c.send(new m.DescribeTableCommand({ TableName: name }))).Table))),
+    describeTable: (name) => orUndefined(run('DescribeTable', async (m, c) => toTable((await c.send(new m.DescribeTableCommand({ TableName: name }))).Table))),
     createTable: (input) =>
       run('CreateTable', async (m, c) => {
         const defs = [{ AttributeName: input.partitionKey.name, AttributeType: input.partitionKey.type }];

@@ -1,23 +1,8 @@
 // SDK errors are classified once, here. Callers branch on the class, never on error names.
 
-export type AwsErrorClass =
-  | 'not-found'
-  | 'already-exists'
-  | 'throttled'
-  | 'still-propagating'
-  | 'access-denied'
-  | 'invalid'
-  | 'conflict'
-  | 'limit'
-  | 'other';
+export type AwsErrorClass = 'not-found' | 'already-exists' | 'throttled' | 'still-propagating' | 'access-denied' | 'invalid' | 'conflict' | 'limit' | 'other';
 
-const NOT_FOUND = new Set([
-  'NoSuchEntity',
-  'NoSuchEntityException',
-  'ResourceNotFoundException',
-  'UserNotFoundException',
-  'NotFoundException',
-]);
+const NOT_FOUND = new Set(['NoSuchEntity', 'NoSuchEntityException', 'ResourceNotFoundException', 'UserNotFoundException', 'NotFoundException']);
 const ALREADY_EXISTS = new Set([
   'EntityAlreadyExists',
   'EntityAlreadyExistsException',
@@ -53,7 +38,13 @@ const INVALID = new Set([
   'InvalidIdentityPoolConfigurationException',
   'SerializationException',
 ]);
-const CONFLICT = new Set(['DeleteConflict', 'DeleteConflictException', 'ConditionalCheckFailedException', 'ConcurrentModificationException', 'ConcurrentModification']);
+const CONFLICT = new Set([
+  'DeleteConflict',
+  'DeleteConflictException',
+  'ConditionalCheckFailedException',
+  'ConcurrentModificationException',
+  'ConcurrentModification',
+]);
 const LIMIT = new Set(['LimitExceeded', 'LimitExceededException', 'ServiceQuotaExceededException']);
 
 /** Messages AWS gives while a new role is not yet visible to the service that uses it. */
@@ -90,8 +81,7 @@ export function classifyAwsError(err: unknown): AwsErrorClass {
   if (THROTTLED.has(name)) return 'throttled';
   if (LIMIT.has(name)) return 'limit';
   if (CONFLICT.has(name)) return 'conflict';
-  if (PROPAGATING_MESSAGES.some((re) => re.test(message)) && (INVALID.has(name) || ACCESS_DENIED.has(name)))
-    return 'still-propagating';
+  if (PROPAGATING_MESSAGES.some((re) => re.test(message)) && (INVALID.has(name) || ACCESS_DENIED.has(name))) return 'still-propagating';
   if (ACCESS_DENIED.has(name)) return 'access-denied';
   if (INVALID.has(name)) return 'invalid';
   const status = e.$metadata?.httpStatusCode;

@@ -145,7 +145,11 @@ export function iamApi(clients: AwsClients): IamApi {
       do {
         const res = await c.send(new m.ListPolicyVersionsCommand({ PolicyArn: arn, Marker: marker }));
         for (const v of res.Versions ?? [])
-          out.push({ versionId: v.VersionId ?? '', isDefault: v.IsDefaultVersion === true, createDate: v.CreateDate ? new Date(v.CreateDate).toISOString() : undefined });
+          out.push({
+            versionId: v.VersionId ?? '',
+            isDefault: v.IsDefaultVersion === true,
+            createDate: v.CreateDate ? new Date(v.CreateDate).toISOString() : undefined,
+          });
         marker = res.IsTruncated ? res.Marker : undefined;
       } while (marker);
       return out;
@@ -170,10 +174,7 @@ export function iamApi(clients: AwsClients): IamApi {
         );
         return toRole(res.Role);
       }),
-    getRole: (name) =>
-      orUndefined(
-        run('GetRole', async (m, c) => toRole((await c.send(new m.GetRoleCommand({ RoleName: name }))).Role)),
-      ),
+    getRole: (name) => orUndefined(run('GetRole', async (m, c) => toRole((await c.send(new m.GetRoleCommand({ RoleName: name }))).Role))),
     listStackRoles: (stack, opts) =>
       run('ListRoles', async (m, c) => {
         const pathPrefix = stackPath(stack);
@@ -281,8 +282,7 @@ export function iamApi(clients: AwsClients): IamApi {
         );
         return toPolicy(res.Policy);
       }),
-    getPolicy: (arn) =>
-      orUndefined(run('GetPolicy', async (m, c) => toPolicy((await c.send(new m.GetPolicyCommand({ PolicyArn: arn }))).Policy))),
+    getPolicy: (arn) => orUndefined(run('GetPolicy', async (m, c) => toPolicy((await c.send(new m.GetPolicyCommand({ PolicyArn: arn }))).Policy))),
     getPolicyVersion: (arn, versionId) =>
       run('GetPolicyVersion', async (m, c) => {
         const res = await c.send(new m.GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }));

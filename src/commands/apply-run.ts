@@ -43,7 +43,10 @@ export async function runApply(opts: ApplyCommandOptions, deps: Deps): Promise<P
 
   const cc = await commandContext(deps, opts.purpose);
   const { progressReporter } = await import('../io/progress-bar.js');
-  const bar = await progressReporter(deps.io, opts.purpose.split(' ')[0] === 'tenant' ? opts.purpose.split(' ').slice(0, 2).join(' ') : opts.purpose.split(' ')[0]!);
+  const bar = await progressReporter(
+    deps.io,
+    opts.purpose.split(' ')[0] === 'tenant' ? opts.purpose.split(' ').slice(0, 2).join(' ') : opts.purpose.split(' ')[0]!,
+  );
   const applyOpts: ApplyOptions = {
     prune: opts.prune,
     remove: opts.remove,
@@ -57,7 +60,10 @@ export async function runApply(opts: ApplyCommandOptions, deps: Deps): Promise<P
       cc.done(false);
       const shown = tenants.length > 10 ? `${tenants.slice(0, 10).join(', ')} and ${tenants.length - 10} more` : tenants.join(', ');
       const why = opts.prune ? ' (in the stack, not in the file)' : '';
-      await deps.prompter.confirmTyped(`Delete ${tenants.length} tenant(s) of stack ${config.stack}${why}: ${shown}?`, opts.prune ? config.stack : tenants.length === 1 ? tenants[0]! : `delete ${tenants.length}`);
+      await deps.prompter.confirmTyped(
+        `Delete ${tenants.length} tenant(s) of stack ${config.stack}${why}: ${shown}?`,
+        opts.prune ? config.stack : tenants.length === 1 ? tenants[0]! : `delete ${tenants.length}`,
+      );
     },
     onPlan: (p) => {
       cc.done(false);
@@ -86,8 +92,14 @@ export async function finishApply(result: PlannedApply | ApplyResult, deps: Deps
   const list = (xs: string[]) => (xs.length > 8 ? `${xs.slice(0, 8).join(', ')} and ${xs.length - 8} more` : xs.join(', '));
   const done = result.counts.created + result.counts.updated + result.counts.deleted;
   if (kind === 'interrupted')
-    throw new InterruptedError(`interrupted: ${done} ${what} changed, ${result.counts.unchanged} unchanged, ${result.counts.pending} not finished (${list(names('pending'))}); run the same command again to finish`);
-  if (kind === 'failed') throw new FailedError(`${result.counts.failed} of ${result.tenants.length} ${what} failed: ${list(names('failed'))}; the others were applied`, 'apply_failed');
+    throw new InterruptedError(
+      `interrupted: ${done} ${what} changed, ${result.counts.unchanged} unchanged, ${result.counts.pending} not finished (${list(names('pending'))}); run the same command again to finish`,
+    );
+  if (kind === 'failed')
+    throw new FailedError(
+      `${result.counts.failed} of ${result.tenants.length} ${what} failed: ${list(names('failed'))}; the others were applied`,
+      'apply_failed',
+    );
   if (kind === 'pending') {
     const after = Math.max(1, ...result.tenants.map((t) => t.retryAfterSeconds ?? 0));
     throw new PendingError(`${result.counts.pending} of ${result.tenants.length} ${what} not yet visible everywhere: ${list(names('pending'))}`, after);
@@ -103,11 +115,15 @@ const ACTION_MARK: Record<string, (c: ChalkInstance) => string> = {
 };
 
 export function renderPlan(p: PlannedApply, c: ChalkInstance): string {
-  const counts = Object.entries(p.counts).map(([k, v]) => `${v} ${k}`).join(', ');
+  const counts = Object.entries(p.counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   const lines = [`${c.bold('plan')} for stack ${p.stack} (${p.mapping} mapping${p.prune ? ', --prune' : ''}): ${counts}`];
   for (const t of p.tenants) {
     if (t.action === 'unchanged') continue;
-    lines.push(`${ACTION_MARK[t.action]!(c)} ${c.bold(t.tenant)} ${t.action}${t.scopes ? c.dim(` (scopes ${t.scopes.join(', ')})`) : ''}${t.reason ? `: ${t.reason}` : ''}`);
+    lines.push(
+      `${ACTION_MARK[t.action]!(c)} ${c.bold(t.tenant)} ${t.action}${t.scopes ? c.dim(` (scopes ${t.scopes.join(', ')})`) : ''}${t.reason ? `: ${t.reason}` : ''}`,
+    );
     for (const s of t.steps) lines.push(`    ${c.cyan('~')} ${s.action.padEnd(24)} ${s.target}${c.dim(`  (${s.reason})`)}`);
   }
   if (p.counts.unchanged > 0) lines.push(c.dim(`${p.counts.unchanged} tenant(s) unchanged`));
@@ -124,7 +140,10 @@ const STATUS_MARK: Record<string, (c: ChalkInstance, s: string) => string> = {
 };
 
 export function renderApply(r: ApplyResult, c: ChalkInstance): string {
-  const counts = Object.entries(r.counts).filter(([, v]) => v > 0).map(([k, v]) => STATUS_MARK[k]!(c, `${v} ${k}`)).join(', ');
+  const counts = Object.entries(r.counts)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => STATUS_MARK[k]!(c, `${v} ${k}`))
+    .join(', ');
   const lines = [`stack ${r.stack}: ${counts || 'nothing to do'} ${c.dim(`(${r.tenants.length} tenant(s) in ${(r.elapsedMs / 1000).toFixed(1)}s)`)}`];
   for (const t of r.tenants) {
     if (t.status === 'unchanged') continue;
@@ -137,6 +156,7 @@ export function renderApply(r: ApplyResult, c: ChalkInstance): string {
 
 export function parseConcurrency(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n)) throw new UsageError(`--concurrency must be a whole number (got ${JSON.stringify(value)})`, 'bad_flag');
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n))
+    throw new UsageError(`--concurrency must be a whole number (got ${JSON.stringify(value)})`, 'bad_flag');
   return n;
 }

@@ -10,7 +10,9 @@ export function registerApplyCommand(program: Command, runner: CommandRunner): v
   program
     .command('apply')
     .description('reconcile the stack to a tenants file: create missing tenants, update changed scopes, --prune deletes the others')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The file (.json, .yaml or .yml; - reads stdin):
   { "tenants": [ { "id": "acme", "scopes": ["read", "write"] }, { "id": "globex" } ] }
 A tenant without "scopes" gets every scope when new and keeps its scopes when it exists.
@@ -22,9 +24,10 @@ Examples:
   cat tenants.json | isoctl apply -f - --json     # one JSON document; exit 1 some failed, 75 some pending
 
 Exit codes: 0 all applied; 1 some tenants failed (the others were applied); 75 some not yet
-visible everywhere, none failed (run again); 2 bad file or flags (nothing changed); 130 interrupted.`)
+visible everywhere, none failed (run again); 2 bad file or flags (nothing changed); 130 interrupted.`,
+    )
     .requiredOption('-f, --file <file>', 'tenants file (.json, .yaml, .yml), or - for stdin')
-    .option('--prune', 'delete the stack\'s tenants that the file does not name (typed confirmation, or --yes)', false)
+    .option('--prune', "delete the stack's tenants that the file does not name (typed confirmation, or --yes)", false)
     .option('--dry-run', 'print the plan; change nothing', false)
     .option('--concurrency <n>', 'tenants worked on at once (default 8, at most 64)')
     .addOption(new Option('--wait <level>', 'wait until this service sees each tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))

@@ -50,7 +50,13 @@ export function registerDoctorCommand(program: Command, runner: CommandRunner): 
         const result = await runDoctor(deps);
         deps.io.result(result, (c) => renderDoctor(result, c));
         if (!result.healthy)
-          throw new FailedError(`doctor: ${result.counts.problem} problem(s): ${result.findings.filter((f) => f.status === 'problem').map((f) => f.check).join(', ')}`, 'doctor_problems');
+          throw new FailedError(
+            `doctor: ${result.counts.problem} problem(s): ${result.findings
+              .filter((f) => f.status === 'problem')
+              .map((f) => f.check)
+              .join(', ')}`,
+            'doctor_problems',
+          );
       }),
     );
 }

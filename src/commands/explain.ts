@@ -46,7 +46,8 @@ const FACT_FLAGS: Record<keyof FactFlags, string> = {
 };
 
 export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<ExplainResult> {
-  if (opts.noPrincipalTags && opts.principalTag && opts.principalTag.length > 0) throw new UsageError('--no-principal-tags and --principal-tag cannot be combined', 'flag_conflict');
+  if (opts.noPrincipalTags && opts.principalTag && opts.principalTag.length > 0)
+    throw new UsageError('--no-principal-tags and --principal-tag cannot be combined', 'flag_conflict');
   const text = opts.message ?? (await readStdin(deps));
   const { parseAccessDenied } = await import('../ops/explain/parse.js');
   const denial = parseAccessDenied(text);
@@ -63,7 +64,10 @@ export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<Expl
     deps.io.warn(`no usable config (${(err as Error).message.split('\n')[0]}); explaining without the stack's desired state`);
     return undefined;
   });
-  const [{ analyzeDenial, tenantOfRole }, { factsFromFlags, FactInputError }] = await Promise.all([import('../ops/explain/analyze.js'), import('../ops/explain/facts.js')]);
+  const [{ analyzeDenial, tenantOfRole }, { factsFromFlags, FactInputError }] = await Promise.all([
+    import('../ops/explain/analyze.js'),
+    import('../ops/explain/facts.js'),
+  ]);
   const tenantGuess = tenantOfRole(denial.roleName, undefined, config);
   let facts: RequestFacts;
   try {
@@ -105,7 +109,10 @@ export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<Expl
 
 function renderCause(c: Cause, color: ChalkInstance, lead: string): string[] {
   const mark = c.certainty === 'certain' ? color.red(c.certainty) : c.certainty === 'likely' ? color.yellow(c.certainty) : color.dim(c.certainty);
-  const lines = [`${lead}${color.bold(c.summary)} ${color.dim('[')}${mark}${color.dim(']')}${c.seedCause ? color.dim(` (common cause #${c.seedCause})`) : ''}`, `    ${c.detail}`];
+  const lines = [
+    `${lead}${color.bold(c.summary)} ${color.dim('[')}${mark}${color.dim(']')}${c.seedCause ? color.dim(` (common cause #${c.seedCause})`) : ''}`,
+    `    ${c.detail}`,
+  ];
   if (c.fix.command) lines.push(`    fix: ${color.cyan(c.fix.command)}`);
   lines.push(`    ${c.fix.action}`);
   return lines;
@@ -115,8 +122,14 @@ export function renderExplain(r: ExplainResult, c: ChalkInstance): string {
   const where = r.resource.replace(/^arn:[^:]*:dynamodb:[^:]*:[^:]*:/, '');
   const who = r.principal.roleName ? `role ${r.principal.roleName}${r.tenant ? ` (tenant ${r.tenant})` : ''}` : r.principal.arn;
   const lines = [`${c.bold('AccessDenied')}: ${r.action} on ${where} by ${who}`];
-  if (r.role) lines.push(c.dim(`  role created ${r.role.createDate ?? 'at an unknown time'}${r.role.ageSeconds !== null ? ` (${r.role.ageSeconds} s before the error)` : ''}; inline policies: ${r.role.inlinePolicies.join(', ') || 'none'}; boundary: ${r.role.boundaryArn ?? 'none'}`));
-  if (r.evaluation) lines.push(c.dim(`  evaluated now with the role's policies: ${r.evaluation.decision}${r.evaluation.reason ? ` (${r.evaluation.reason})` : ''}`));
+  if (r.role)
+    lines.push(
+      c.dim(
+        `  role created ${r.role.createDate ?? 'at an unknown time'}${r.role.ageSeconds !== null ? ` (${r.role.ageSeconds} s before the error)` : ''}; inline policies: ${r.role.inlinePolicies.join(', ') || 'none'}; boundary: ${r.role.boundaryArn ?? 'none'}`,
+      ),
+    );
+  if (r.evaluation)
+    lines.push(c.dim(`  evaluated now with the role's policies: ${r.evaluation.decision}${r.evaluation.reason ? ` (${r.evaluation.reason})` : ''}`));
   lines.push('', ...renderCause(r.cause, c, 'cause: '));
   const more = r.others.filter((o) => o.certainty !== 'possible');
   const possible = r.others.filter((o) => o.certainty === 'possible');
@@ -134,11 +147,14 @@ export function registerExplainCommand(program: Command, runner: CommandRunner):
   program
     .command('explain')
     .description('name the cause of an AccessDenied message and the command that fixes it (message as argument or on stdin)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl explain "$MSG" --key globex                              # the partition key the request used
   aws dynamodb query ... 2>&1 | isoctl explain --request @query.json
-  pbpaste | isoctl explain --id-token "$ID_TOKEN"                 # the signed-in user's claims`)
+  pbpaste | isoctl explain --id-token "$ID_TOKEN"                 # the signed-in user's claims`,
+    )
     .argument('[message...]', 'the AccessDenied message (reads stdin when omitted)')
     .option('--key <value>', 'a partition key value the request used (repeatable)', collect)
     .option('--attributes <list>', 'attributes the request named (ProjectionExpression / item), comma-separated')

@@ -110,16 +110,27 @@ function ageText(s: number | null): string {
 }
 
 function renderItems(items: GcItem[], c: ChalkInstance): string {
-  const color = (s: GcState) => (s === 'removed' ? c.green(s) : s === 'planned' ? c.cyan(s) : s === 'skipped' ? c.dim(s) : s === 'waiting' ? c.yellow(s) : c.red(s));
+  const color = (s: GcState) =>
+    s === 'removed' ? c.green(s) : s === 'planned' ? c.cyan(s) : s === 'skipped' ? c.dim(s) : s === 'waiting' ? c.yellow(s) : c.red(s);
   return formatTable(
     ['kind', 'tenant', 'target', 'state', 'age', 'why'],
-    items.map((i) => [i.kind, i.tenant, i.target, color(i.state), ageText(i.ageSeconds), i.detail && i.state !== 'removed' ? `${i.reason}; ${i.detail}` : i.reason]),
+    items.map((i) => [
+      i.kind,
+      i.tenant,
+      i.target,
+      color(i.state),
+      ageText(i.ageSeconds),
+      i.detail && i.state !== 'removed' ? `${i.reason}; ${i.detail}` : i.reason,
+    ]),
     c,
   );
 }
 
 export function renderGc(r: GcResult, c: ChalkInstance): string {
-  const counts = (Object.entries(r.counts) as Array<[GcState, number]>).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+  const counts = (Object.entries(r.counts) as Array<[GcState, number]>)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
   const scanned = `scanned ${r.scanned.roles} role(s), ${r.scanned.groups !== null ? `${r.scanned.groups} group(s)` : `${r.scanned.rules} rule(s)`}, ${r.scanned.probeUsers} probe user(s) in ${(r.elapsedMs / 1000).toFixed(1)}s`;
   if (r.items.length === 0) return `stack ${r.stack}: nothing to collect (${scanned})`;
   const head = r.dryRun
@@ -132,11 +143,14 @@ export function registerGcCommand(program: Command, runner: CommandRunner): void
   program
     .command('gc')
     .description("find the stack's orphaned roles, dangling groups/rules, stale probe users and half-created tenants; remove them with --apply")
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl gc                                      # the plan (a dry run)
   isoctl gc --apply                              # asks you to type the stack name
-  isoctl gc --apply --yes --min-age 6h --json    # from cron`)
+  isoctl gc --apply --yes --min-age 6h --json    # from cron`,
+    )
     .option('--apply', 'remove the planned items (asks on a terminal; --yes otherwise)', false)
     .option('--min-age <duration>', 'never touch anything younger (from CreateDate or the isoctl:created-at tag)', DEFAULT_MIN_AGE)
     .option('--concurrency <n>', 'tenants handled in parallel (1-16)', '4')
@@ -152,12 +166,16 @@ Examples:
         const timeoutMs = parseDuration(o.timeout);
         if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout: "${o.timeout}" is not a duration like 60s or 2m`, 'bad_flag');
         const concurrency = Number(o.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new UsageError('--concurrency: a whole number from 1 to 16', 'bad_flag');
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
+          throw new UsageError('--concurrency: a whole number from 1 to 16', 'bad_flag');
         const result = await runGc({ apply: o.apply === true, minAgeMs, concurrency, timeoutMs }, deps);
         deps.io.result(result, (c) => renderGc(result, c));
         if (result.dryRun) return;
         if (result.counts.failed > 0)
-          throw new FailedError(`gc: ${result.counts.failed} removal(s) failed (${result.counts.removed} removed, ${result.counts.waiting} waiting)`, 'gc_failed');
+          throw new FailedError(
+            `gc: ${result.counts.failed} removal(s) failed (${result.counts.removed} removed, ${result.counts.waiting} waiting)`,
+            'gc_failed',
+          );
         if (result.counts.waiting > 0)
           throw new PendingError(`gc: ${result.counts.waiting} removal(s) not yet confirmed by AWS (${result.counts.removed} removed)`, 30);
       }),

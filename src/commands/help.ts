@@ -72,7 +72,13 @@ export function resolveHelpCommand(argv: string[], program: Command): string[] {
     const next = cmd.commands.find((c) => c.name() === w || c.aliases().includes(w));
     if (!next) {
       const where = cmd === program ? '' : ` of "${commandPath(cmd).replace(/^\S+ /, '')}"`;
-      throw new UsageError(`unknown command "${w}"${where}${didYouMean(w, cmd.commands.map((c) => c.name()))}; run \`${commandPath(cmd)} --help\` for the list`, 'unknown_command');
+      throw new UsageError(
+        `unknown command "${w}"${where}${didYouMean(
+          w,
+          cmd.commands.map((c) => c.name()),
+        )}; run \`${commandPath(cmd)} --help\` for the list`,
+        'unknown_command',
+      );
     }
     cmd = next;
   }

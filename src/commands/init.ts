@@ -26,7 +26,8 @@ export function renderInit(r: InitResult, c: ChalkInstance): string {
       ? `${c.bold('plan')} for stack ${r.stack} (account ${r.accountId}): ${r.steps.length === 0 ? 'nothing to do' : `${r.steps.length} step(s)`}`
       : `stack ${c.bold(r.stack)} ${r.status === 'unchanged' ? c.dim('unchanged') : c.green(r.status)} (account ${r.accountId}, ${r.mapping.mode} mapping)`;
   const lines = [head];
-  for (const s of r.steps) lines.push(`  ${s.state === 'planned' ? c.cyan('~') : c.green('+')} ${s.action.padEnd(22)} ${s.target}${c.dim(`  (${s.detail ?? s.reason})`)}`);
+  for (const s of r.steps)
+    lines.push(`  ${s.state === 'planned' ? c.cyan('~') : c.green('+')} ${s.action.padEnd(22)} ${s.target}${c.dim(`  (${s.detail ?? s.reason})`)}`);
   lines.push(c.dim(`  boundary ${r.boundaryArn}`), c.dim(`  lock table ${r.lockTable}`));
   return lines.join('\n');
 }
@@ -34,11 +35,14 @@ export function renderInit(r: InitResult, c: ChalkInstance): string {
 export function registerInitCommand(program: Command, runner: CommandRunner): void {
   program
     .command('init')
-    .description('validate the config against AWS and create the stack\'s boundary, lock table and identity-pool mapping (idempotent)')
-    .addHelpText('after', `
+    .description("validate the config against AWS and create the stack's boundary, lock table and identity-pool mapping (idempotent)")
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl init --dry-run    # what would change; changes nothing
-  isoctl init              # idempotent: run it again after changing the config`)
+  isoctl init              # idempotent: run it again after changing the config`,
+    )
     .option('--dry-run', 'print what would change; change nothing', false)
     .action(async (o: { dryRun: boolean }, cmd: Command) =>
       runner.run(cmd, async (deps) => {

@@ -14,7 +14,10 @@ export function collectScope(value: string, previous: string[] | undefined): str
  */
 export function parseScopeFlag(values: string[] | undefined): string[] | undefined {
   if (values === undefined) return undefined;
-  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new UsageError('--scope needs at least one scope name (leave the flag out for the default)', 'bad_flag');
   return names;
 }

@@ -38,8 +38,7 @@ export function registerWhoamiCommand(program: Command, runner: CommandRunner): 
     .action(async (_opts: unknown, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const r = await runWhoami(deps);
-        if (r.matchesConfig === false)
-          deps.io.warn(`the config names account ${r.configAccountId}, but these credentials are for ${r.account}`);
+        if (r.matchesConfig === false) deps.io.warn(`the config names account ${r.configAccountId}, but these credentials are for ${r.account}`);
         deps.io.result(r, () => `account  ${r.account}\narn      ${r.arn}\nregion   ${r.region}${r.endpoint ? `\nendpoint ${r.endpoint}` : ''}`);
       }),
     );

@@ -16,7 +16,15 @@ export function snakeCase(field: string): string {
 }
 
 /** Output name (snake_case or camelCase) -> config field. */
-const BY_OUTPUT = new Map<string, string>(FIELDS.flatMap((f) => [[f, f], [snakeCase(f), f]] as Array<[string, string]>));
+const BY_OUTPUT = new Map<string, string>(
+  FIELDS.flatMap(
+    (f) =>
+      [
+        [f, f],
+        [snakeCase(f), f],
+      ] as Array<[string, string]>,
+  ),
+);
 
 export interface TerraformFields {
   /** Config field -> value, in the config's field order. */
@@ -38,7 +46,10 @@ export function fieldsFromTerraformOutput(text: string, source: string, opts: { 
     throw new UsageError(`${source} is not the JSON of \`terraform output -json\` (expected an object of outputs)`, 'terraform_output_invalid');
   const outputs = raw as Record<string, unknown>;
   if (Object.keys(outputs).length === 0)
-    throw new UsageError(`${source} has no outputs: run \`terraform apply\` first (a module such as examples/terraform declares them)`, 'terraform_output_missing');
+    throw new UsageError(
+      `${source} has no outputs: run \`terraform apply\` first (a module such as examples/terraform declares them)`,
+      'terraform_output_missing',
+    );
   const valueOf = (name: string): unknown => {
     const o = outputs[name];
     if (o === null || typeof o !== 'object' || !('value' in o))
@@ -52,7 +63,8 @@ export function fieldsFromTerraformOutput(text: string, source: string, opts: { 
   const whole = WHOLE_CONFIG_OUTPUTS.filter((n) => n in outputs);
   for (const name of whole) {
     const v = valueOf(name);
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(`${source}: output "${name}" must be an object of isoctl.json fields`, 'terraform_output_invalid');
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw new UsageError(`${source}: output "${name}" must be an object of isoctl.json fields`, 'terraform_output_invalid');
     for (const [k, val] of Object.entries(v)) {
       const field = BY_OUTPUT.get(k);
       if (!field) unknown.push(`${name}.${k}`);

@@ -7,5 +7,10 @@ import { stackConfigSchema } from './schema.js';
 
 export function configJsonSchema(): Record<string, unknown> {
   const { $schema, ...rest } = z.toJSONSchema(stackConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
-  return { $schema, title: 'isoctl.json', description: 'The isoctl stack config; see README "Config reference". isoctl config validate also checks the rules across fields.', ...rest };
+  return {
+    $schema,
+    title: 'isoctl.json',
+    description: 'The isoctl stack config; see README "Config reference". isoctl config validate also checks the rules across fields.',
+    ...rest,
+  };
 }

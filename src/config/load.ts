@@ -23,8 +23,7 @@ export async function loadConfigFile(path: string, overrides: ConfigOverrides = 
   let text: string;
   try {
     const buf = await readFile(path);
-    if (buf.length > MAX_CONFIG_BYTES)
-      throw new UsageError(`config file ${path} is ${buf.length} bytes; the limit is ${MAX_CONFIG_BYTES}`, 'config_too_large');
+    if (buf.length > MAX_CONFIG_BYTES) throw new UsageError(`config file ${path} is ${buf.length} bytes; the limit is ${MAX_CONFIG_BYTES}`, 'config_too_large');
     text = buf.toString('utf8');
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -112,13 +111,10 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   const found = `found ${describe(input)}`;
   switch (issue.code) {
     case 'invalid_type':
-      return input === undefined
-        ? `${where}: required field is missing (expected ${issue.expected})`
-        : `${where}: expected ${issue.expected}, ${found}`;
+      return input === undefined ? `${where}: required field is missing (expected ${issue.expected})` : `${where}: expected ${issue.expected}, ${found}`;
     case 'invalid_value':
       return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, ${found}`;
-    case 'unrecognized_keys':
-    {
+    case 'unrecognized_keys': {
       const known = knownKeysAt(issue.path);
       const named = issue.keys.map((k) => `${JSON.stringify(k)}${didYouMean(k, known)}`);
       const suggested = issue.keys.some((k) => didYouMean(k, known) !== '');

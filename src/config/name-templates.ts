@@ -114,7 +114,7 @@ function completion(nfa: Nfa, from: number, proper: boolean): Array<[string, num
         prev.set(t, [s, ch]);
         if (nfa.accepting.has(t)) {
           const out: Array<[string, number]> = [];
-          for (let c: number = t; c !== from; ) {
+          for (let c: number = t; c !== from;) {
             const [p, pc] = prev.get(c) as [number, string];
             out.unshift([pc, c]);
             c = p;
@@ -164,7 +164,7 @@ function intersect(a: Nfa, b: Nfa, mode: 'equal' | 'prefix' | 'proper-prefix'): 
     if (a.accepting.has(sa) && bGoal.has(sb)) {
       const pa: Array<[string, number]> = [];
       const pb: Array<[string, number]> = [];
-      for (let k = key(sa, sb), cur: [number, number] = [sa, sb]; prev.get(k); ) {
+      for (let k = key(sa, sb), cur: [number, number] = [sa, sb]; prev.get(k);) {
         const [pk, ch, x, y] = prev.get(k) as [number, string, number, number];
         pa.unshift([ch, cur[0]]);
         pb.unshift([ch, cur[1]]);
@@ -242,11 +242,7 @@ export function maxTenantIdLength(stack: string): number {
 }
 
 /** Every pair of table-name templates that can produce one name, and every pair of prefix templates of one bucket that can overlap. */
-export function findTemplateCollisions(
-  tables: NameTemplate[],
-  prefixesByBucket: Map<string, NameTemplate[]>,
-  maxIdLength: number,
-): TemplateCollision[] {
+export function findTemplateCollisions(tables: NameTemplate[], prefixesByBucket: Map<string, NameTemplate[]>, maxIdLength: number): TemplateCollision[] {
   const out: TemplateCollision[] = [];
   const nfa = new Map<NameTemplate, Nfa>();
   const of = (t: NameTemplate) => {

@@ -2,12 +2,14 @@
 import { z } from 'zod';
 import { findTemplateCollisions, maxTenantIdLength, templateParts, type NameTemplate } from './name-templates.js';
 
-const actionName = z
-  .string()
-  .regex(/^(dynamodb|s3):[A-Za-z]+$/, 'an action like "dynamodb:GetItem" or "s3:GetObject" (no wildcards)');
+const actionName = z.string().regex(/^(dynamodb|s3):[A-Za-z]+$/, 'an action like "dynamodb:GetItem" or "s3:GetObject" (no wildcards)');
 
 const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name: 3-255 of A-Z a-z 0-9 _ . -');
-const attributeName = z.string().min(1).max(255).regex(/^[^*?$]+$/, 'an attribute name without * ? or $');
+const attributeName = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^*?$]+$/, 'an attribute name without * ? or $');
 
 export const tableSchema = z
   .strictObject({
@@ -76,12 +78,13 @@ export const stackConfigSchema = z
     mapping: z.enum(['token', 'rules', 'abac']).default('token'),
     granularity: z.enum(['tenant', 'user']).default('tenant'),
     /** Token claim that carries the tenant id in rules and abac modes (only an administrator may write it). */
-    tenantClaim: z.string().regex(/^[\w:.-]{1,128}$/).default('custom:tenant'),
+    tenantClaim: z
+      .string()
+      .regex(/^[\w:.-]{1,128}$/)
+      .default('custom:tenant'),
     tables: z.array(tableSchema).min(1, 'at least one table'),
     buckets: z.array(bucketSchema).default([]),
-    scopes: z
-      .record(z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'a scope name: 1-16 of a-z 0-9 -'), z.array(actionName).min(1))
-      .default(DEFAULT_SCOPES),
+    scopes: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'a scope name: 1-16 of a-z 0-9 -'), z.array(actionName).min(1)).default(DEFAULT_SCOPES),
     /** Max trust policy size; accounts can raise the quota from 2,048 to 4,096. */
     trustPolicyMaxChars: z.union([z.literal(2048), z.literal(4096)]).default(2048),
     /** DynamoDB table used as a lease lock around identity-pool writes. */
@@ -100,15 +103,13 @@ export const stackConfigSchema = z
         });
       const indexNames = new Set<string>();
       t.indexes.forEach((name, j) => {
-        if (indexNames.has(name))
-          ctx.addIssue({ code: 'custom', path: ['tables', i, 'indexes', j], message: `duplicate index "${name}"` });
+        if (indexNames.has(name)) ctx.addIssue({ code: 'custom', path: ['tables', i, 'indexes', j], message: `duplicate index "${name}"` });
         indexNames.add(name);
       });
       if (t.attributes && t.sortKey && !t.attributes.includes(t.sortKey))
         ctx.addIssue({ code: 'custom', path: ['tables', i, 'attributes'], message: `must include the sort key "${t.sortKey}"` });
     });
-    if (Object.keys(cfg.scopes).length === 0)
-      ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'at least one scope' });
+    if (Object.keys(cfg.scopes).length === 0) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'at least one scope' });
     for (const c of templateCollisionsOf(cfg))
       ctx.addIssue({
         code: 'custom',

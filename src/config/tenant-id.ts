@@ -2,8 +2,7 @@
 import { UsageError } from '../errors.js';
 
 export const TENANT_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
-export const TENANT_ID_RULE =
-  'a tenant id is 1-32 characters of a-z, 0-9 and "-", starting and ending with a letter or digit';
+export const TENANT_ID_RULE = 'a tenant id is 1-32 characters of a-z, 0-9 and "-", starting and ending with a letter or digit';
 export const ROLE_NAME_MAX = 64;
 
 export function roleName(stack: string, tenant: string): string {

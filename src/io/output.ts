@@ -85,8 +85,19 @@ export class Output {
 export function formatTable(headers: string[], rows: string[][], c?: ChalkInstance): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
   const pad = (s: string, i: number) => s + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(s)));
-  const head = headers.map((h, i) => pad(h.toUpperCase(), i)).join('  ').trimEnd();
-  const lines = [c ? c.bold(head) : head, ...rows.map((r) => r.map((cell, i) => pad(cell, i)).join('  ').trimEnd())];
+  const head = headers
+    .map((h, i) => pad(h.toUpperCase(), i))
+    .join('  ')
+    .trimEnd();
+  const lines = [
+    c ? c.bold(head) : head,
+    ...rows.map((r) =>
+      r
+        .map((cell, i) => pad(cell, i))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
   return lines.join('\n');
 }
 

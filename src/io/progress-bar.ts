@@ -23,10 +23,14 @@ export interface ProgressReporter {
 export async function progressReporter(io: Output, label: string): Promise<ProgressReporter> {
   if (!spinnerEnabled(io.streams, io.opts.quiet, io.opts.noColor)) {
     const c = io.err;
-    const colour = (s: string) => (s === 'failed' ? c.red(s) : s === 'pending' ? c.yellow(s) : s === 'unchanged' ? c.dim(s) : s === 'deleted' ? c.red(s) : c.green(s));
+    const colour = (s: string) =>
+      s === 'failed' ? c.red(s) : s === 'pending' ? c.yellow(s) : s === 'unchanged' ? c.dim(s) : s === 'deleted' ? c.red(s) : c.green(s);
     return {
       start: () => undefined,
-      update: (e) => io.info(`${label}: [${e.done}/${e.total}] tenant ${e.tenant} ${colour(e.status)}${e.detail && (e.status === 'failed' || e.status === 'pending') ? `: ${e.detail}` : ''}`),
+      update: (e) =>
+        io.info(
+          `${label}: [${e.done}/${e.total}] tenant ${e.tenant} ${colour(e.status)}${e.detail && (e.status === 'failed' || e.status === 'pending') ? `: ${e.detail}` : ''}`,
+        ),
       stop: () => undefined,
     };
   }

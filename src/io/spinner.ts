@@ -58,10 +58,18 @@ export function startSpinner(text: string, opts: SpinnerOptions): Spinner {
       else lines?.update(t);
     },
     succeed(t) {
-      end((o) => o.succeed(fit(t ?? current)), t, (l) => l.succeed(t));
+      end(
+        (o) => o.succeed(fit(t ?? current)),
+        t,
+        (l) => l.succeed(t),
+      );
     },
     fail(t) {
-      end((o) => o.fail(fit(t ?? current)), t, (l) => l.fail(t));
+      end(
+        (o) => o.fail(fit(t ?? current)),
+        t,
+        (l) => l.fail(t),
+      );
     },
     stop() {
       end((o) => o.stop());

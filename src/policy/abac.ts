@@ -5,7 +5,17 @@
 import { stackPath, type StackConfig } from '../config/schema.js';
 import { roleName } from '../config/tenant-id.js';
 import { buildScopeDataPolicy, usesSessionTags } from './documents.js';
-import { COGNITO_IDENTITY_PRINCIPAL, INLINE_POLICY_NAME, MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_STACK, TENANT_PIN_TAG, USER_ID_TAG, arnPartition, boundaryPolicyArn } from './names.js';
+import {
+  COGNITO_IDENTITY_PRINCIPAL,
+  INLINE_POLICY_NAME,
+  MANAGED_BY_VALUE,
+  TAG_MANAGED_BY,
+  TAG_STACK,
+  TENANT_PIN_TAG,
+  USER_ID_TAG,
+  arnPartition,
+  boundaryPolicyArn,
+} from './names.js';
 import type { PolicyDocument } from './types.js';
 
 /** Tag on a scope role naming its scope (a scope role carries no tenant tag). */
@@ -41,7 +51,13 @@ export function buildAbacTrustPolicy(config: StackConfig): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'CognitoAuthenticated', Effect: 'Allow', Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: cognito },
+      {
+        Sid: 'CognitoAuthenticated',
+        Effect: 'Allow',
+        Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: cognito,
+      },
       {
         Sid: 'CognitoTenantSessionTags',
         Effect: 'Allow',
@@ -101,7 +117,15 @@ export function buildTombstonePolicy(tenants: string[]): PolicyDocument | undefi
   if (ids.length === 0) return undefined;
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'DeletedTenants', Effect: 'Deny', Action: ['dynamodb:*', 's3:*'], Resource: '*', Condition: { StringEquals: { [`aws:PrincipalTag/${TENANT_PIN_TAG}`]: ids } } }],
+    Statement: [
+      {
+        Sid: 'DeletedTenants',
+        Effect: 'Deny',
+        Action: ['dynamodb:*', 's3:*'],
+        Resource: '*',
+        Condition: { StringEquals: { [`aws:PrincipalTag/${TENANT_PIN_TAG}`]: ids } },
+      },
+    ],
   };
 }
 

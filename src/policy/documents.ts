@@ -256,9 +256,7 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
   const lockArn = tableArn(config, lockTableName(config));
   const managedTags = { [`aws:ResourceTag/${TAG_MANAGED_BY}`]: MANAGED_BY_VALUE, [`aws:ResourceTag/${TAG_STACK}`]: config.stack };
   const requestTags = { [`aws:RequestTag/${TAG_MANAGED_BY}`]: MANAGED_BY_VALUE, [`aws:RequestTag/${TAG_STACK}`]: config.stack };
-  const dataTables = uniqueSorted(
-    config.tables.map((t) => (t.model === 'silo' ? tableArn(config, `${t.name}-*`) : tableArn(config, t.name))),
-  );
+  const dataTables = uniqueSorted(config.tables.map((t) => (t.model === 'silo' ? tableArn(config, `${t.name}-*`) : tableArn(config, t.name))));
   const siloTables = uniqueSorted(config.tables.filter((t) => t.model === 'silo').map((t) => tableArn(config, `${t.name}-*`)));
 
   const statements: PolicyStatement[] = [
@@ -419,11 +417,7 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
     {
       Sid: 'IdentityPoolMappings',
       Effect: 'Allow',
-      Action: [
-        'cognito-identity:DescribeIdentityPool',
-        'cognito-identity:GetIdentityPoolRoles',
-        'cognito-identity:GetPrincipalTagAttributeMap',
-      ],
+      Action: ['cognito-identity:DescribeIdentityPool', 'cognito-identity:GetIdentityPoolRoles', 'cognito-identity:GetPrincipalTagAttributeMap'],
       Resource: identityPoolArn(config),
     },
     // SetIdentityPoolRoles has no resource type and no condition key (Service Authorization
@@ -447,7 +441,15 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
     {
       Sid: 'LockTable',
       Effect: 'Allow',
-      Action: ['dynamodb:CreateTable', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      Action: [
+        'dynamodb:CreateTable',
+        'dynamodb:DeleteItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+      ],
       Resource: lockArn,
     },
     {
@@ -492,19 +494,41 @@ export function buildBoundaryAdminPolicy(config: StackConfig): PolicyDocument {
       {
         Sid: 'WriteStackBoundary',
         Effect: 'Allow',
-        Action: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:TagPolicy'],
+        Action: [
+          'iam:CreatePolicy',
+          'iam:CreatePolicyVersion',
+          'iam:DeletePolicyVersion',
+          'iam:GetPolicy',
+          'iam:GetPolicyVersion',
+          'iam:ListPolicyVersions',
+          'iam:TagPolicy',
+        ],
         Resource: boundary,
       },
       // Token mode: the pool's one Token mapping entry is written here, not by the operator
       // (SetIdentityPoolRoles only works on "*"; see buildOperatorPolicy).
       ...(config.mapping === 'token'
-        ? [{ Sid: 'WriteTokenMapping', Effect: 'Allow' as const, Action: ['cognito-identity:GetIdentityPoolRoles', 'cognito-identity:SetIdentityPoolRoles'], Resource: '*' }]
+        ? [
+            {
+              Sid: 'WriteTokenMapping',
+              Effect: 'Allow' as const,
+              Action: ['cognito-identity:GetIdentityPoolRoles', 'cognito-identity:SetIdentityPoolRoles'],
+              Resource: '*',
+            },
+          ]
         : []),
       // The principal-tag map (granularity "user", ABAC) is written once, here: SetPrincipalTagAttributeMap
       // has no resource type (Service Authorization Reference), so only Resource "*" applies and the
       // operator policy has none of it (docs/security.md row 4c).
       ...(Object.keys(principalTagAttributeMap(config)).length > 0
-        ? [{ Sid: 'WritePrincipalTagMap', Effect: 'Allow' as const, Action: ['cognito-identity:GetPrincipalTagAttributeMap', 'cognito-identity:SetPrincipalTagAttributeMap'], Resource: '*' }]
+        ? [
+            {
+              Sid: 'WritePrincipalTagMap',
+              Effect: 'Allow' as const,
+              Action: ['cognito-identity:GetPrincipalTagAttributeMap', 'cognito-identity:SetPrincipalTagAttributeMap'],
+              Resource: '*',
+            },
+          ]
         : []),
     ],
   };

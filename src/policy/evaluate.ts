@@ -16,16 +16,7 @@
 //   `Null {dynamodb:LeadingKeys: false}` refuses an empty key list as it refuses a missing one.
 // Anything else (BinaryEquals, IpAddress, NotPrincipal, a malformed statement) makes the
 // result CannotEvaluate unless an explicit deny already decided: it never becomes Allow.
-import {
-  QMARK,
-  STAR,
-  UnsupportedConstruct,
-  matchResolved,
-  parseTemplate,
-  resolveTemplate,
-  type ContextMap,
-  type Template,
-} from './pattern.js';
+import { QMARK, STAR, UnsupportedConstruct, matchResolved, parseTemplate, resolveTemplate, type ContextMap, type Template } from './pattern.js';
 import type { ContextValue, DecidingStatement, EvalRequest, EvalResult, PolicyDocument, PolicyStatement } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -381,7 +372,8 @@ function compileStatement(raw: unknown, index: number, kind: PolicyKind, variabl
     st.actions = compileActions(s.Action ?? s.NotAction);
     if (kind === 'identity') {
       if (s.Principal !== undefined || s.NotPrincipal !== undefined) throw new UnsupportedConstruct('Principal in an identity-based policy');
-      if ((s.Resource === undefined) === (s.NotResource === undefined)) throw new UnsupportedConstruct('a statement without exactly one of Resource and NotResource');
+      if ((s.Resource === undefined) === (s.NotResource === undefined))
+        throw new UnsupportedConstruct('a statement without exactly one of Resource and NotResource');
       st.notResource = s.Resource === undefined;
       const list = asArray(s.Resource ?? s.NotResource);
       if (list.length === 0 || !list.every((r) => typeof r === 'string')) throw new UnsupportedConstruct('a malformed Resource');
@@ -416,7 +408,8 @@ function compile(doc: PolicyDocument, kind: PolicyKind): CompiledPolicy {
     const variables = doc.Version === '2012-10-17';
     compiled = {
       statements: asArray(doc.Statement).map((s, i) => compileStatement(s, i, kind, variables)),
-      unsupported: doc.Version !== '2012-10-17' && doc.Version !== '2008-10-17' && doc.Version !== undefined ? `Version ${JSON.stringify(doc.Version)}` : undefined,
+      unsupported:
+        doc.Version !== '2012-10-17' && doc.Version !== '2008-10-17' && doc.Version !== undefined ? `Version ${JSON.stringify(doc.Version)}` : undefined,
       byAction: new Map(),
     };
   }
@@ -640,14 +633,12 @@ export function evaluateNormalized(req: Omit<EvalRequest, 'context'>, ctx: Conte
     boundary = { allows: [], denies: [], unsupported: undefined };
     scanPolicy(compile(req.permissionsBoundary, 'identity'), 'boundary', action, resource, undefined, ctx, boundary);
   }
-  if (identity.denies.length > 0)
-    return { decision: 'ExplicitDeny', decidedBy: identity.denies, reason: 'explicit deny in an identity-based policy' };
+  if (identity.denies.length > 0) return { decision: 'ExplicitDeny', decidedBy: identity.denies, reason: 'explicit deny in an identity-based policy' };
   if (boundary && boundary.denies.length > 0)
     return { decision: 'ExplicitDeny', decidedBy: boundary.denies, reason: 'explicit deny in a permissions boundary' };
   const unsupported = identity.unsupported ?? boundary?.unsupported;
   if (unsupported) return cannotEvaluate(unsupported);
-  if (identity.allows.length === 0)
-    return { decision: 'ImplicitDeny', decidedBy: [], reason: `no identity-based policy allows the ${req.action} action` };
+  if (identity.allows.length === 0) return { decision: 'ImplicitDeny', decidedBy: [], reason: `no identity-based policy allows the ${req.action} action` };
   if (boundary && boundary.allows.length === 0)
     return { decision: 'ImplicitDeny', decidedBy: [], reason: `no permissions boundary allows the ${req.action} action` };
   return { decision: 'Allow', decidedBy: [...identity.allows, ...(boundary?.allows ?? [])] };
@@ -685,4 +676,3 @@ export function accessDeniedMessage(principalArn: string, action: string, resour
   if (result.decision === 'CannotEvaluate') return `${head} because the policy could not be evaluated (${result.unsupported ?? 'unsupported construct'})`;
   return `${head} because ${result.reason ?? `no identity-based policy allows the ${action} action`}`;
 }
-

@@ -45,53 +45,131 @@ export function checkTenantLimits(config: StackConfig, tenant: string, scopes?: 
   const f: LimitFinding[] = [];
   const role = buildTenantRole(config, tenant, scopes);
 
-  over(f, 'role-name-length', role.roleName.length, LIMITS.roleNameChars,
-    `role name "${role.roleName}" is ${role.roleName.length} characters; IAM allows ${LIMITS.roleNameChars}: use a shorter tenant id or stack name`);
+  over(
+    f,
+    'role-name-length',
+    role.roleName.length,
+    LIMITS.roleNameChars,
+    `role name "${role.roleName}" is ${role.roleName.length} characters; IAM allows ${LIMITS.roleNameChars}: use a shorter tenant id or stack name`,
+  );
   const badChars = [...role.roleName].filter((c) => !ROLE_NAME_CHARS.test(c)).length;
-  over(f, 'role-name-characters', badChars, 0,
-    `role name "${role.roleName}" has ${badChars} character(s) outside [A-Za-z0-9+=,.@_-]; use a tenant id of a-z, 0-9 and "-"`);
-  over(f, 'role-path-length', role.path.length, LIMITS.pathChars,
-    `role path "${role.path}" is ${role.path.length} characters; IAM allows ${LIMITS.pathChars}: use a shorter stack name`);
+  over(
+    f,
+    'role-name-characters',
+    badChars,
+    0,
+    `role name "${role.roleName}" has ${badChars} character(s) outside [A-Za-z0-9+=,.@_-]; use a tenant id of a-z, 0-9 and "-"`,
+  );
+  over(
+    f,
+    'role-path-length',
+    role.path.length,
+    LIMITS.pathChars,
+    `role path "${role.path}" is ${role.path.length} characters; IAM allows ${LIMITS.pathChars}: use a shorter stack name`,
+  );
   if (!PATH_FORMAT.test(role.path))
     f.push({ limit: 'role-path-format', value: 1, max: 0, message: `role path "${role.path}" must start and end with "/" and use printable ASCII` });
 
   let inline = 0;
   for (const [name, doc] of Object.entries(role.inlinePolicies)) {
     inline += policySize(doc);
-    over(f, 'policy-name-length', name.length, LIMITS.policyNameChars, `inline policy name "${name}" is ${name.length} characters; IAM allows ${LIMITS.policyNameChars}`);
+    over(
+      f,
+      'policy-name-length',
+      name.length,
+      LIMITS.policyNameChars,
+      `inline policy name "${name}" is ${name.length} characters; IAM allows ${LIMITS.policyNameChars}`,
+    );
   }
-  over(f, 'inline-policy-size', inline, LIMITS.inlinePolicyCharsPerRole,
+  over(
+    f,
+    'inline-policy-size',
+    inline,
+    LIMITS.inlinePolicyCharsPerRole,
     `inline policies of role ${role.roleName} are ${n(inline)} characters (whitespace not counted); IAM allows ${n(LIMITS.inlinePolicyCharsPerRole)} per role: ` +
-      'reduce the tables, indexes, attributes or buckets in the config, or give the tenant fewer scopes (--scope)');
+      'reduce the tables, indexes, attributes or buckets in the config, or give the tenant fewer scopes (--scope)',
+  );
 
   const boundary = policySize(buildBoundaryPolicy(config));
-  over(f, 'boundary-policy-size', boundary, LIMITS.managedPolicyChars,
+  over(
+    f,
+    'boundary-policy-size',
+    boundary,
+    LIMITS.managedPolicyChars,
     `permissions boundary of stack ${config.stack} is ${n(boundary)} characters; IAM allows ${n(LIMITS.managedPolicyChars)} for a managed policy: ` +
-      'reduce the tables, indexes, attributes, buckets or scope actions in the config');
+      'reduce the tables, indexes, attributes, buckets or scope actions in the config',
+  );
 
   const trust = policySize(role.assumeRolePolicy);
   const trustMax = config.trustPolicyMaxChars;
-  over(f, 'trust-policy-size', trust, trustMax,
+  over(
+    f,
+    'trust-policy-size',
+    trust,
+    trustMax,
     `trust policy of role ${role.roleName} is ${n(trust)} characters; the account allows ${n(trustMax)}` +
-      (trustMax < LIMITS.trustPolicyCharsRaised ? `: ask AWS to raise "Role trust policy length" to ${n(LIMITS.trustPolicyCharsRaised)} and set "trustPolicyMaxChars": ${LIMITS.trustPolicyCharsRaised}` : ''));
+      (trustMax < LIMITS.trustPolicyCharsRaised
+        ? `: ask AWS to raise "Role trust policy length" to ${n(LIMITS.trustPolicyCharsRaised)} and set "trustPolicyMaxChars": ${LIMITS.trustPolicyCharsRaised}`
+        : ''),
+  );
 
-  over(f, 'tags-per-role', role.tags.length, LIMITS.tagsPerRole, `role ${role.roleName} would carry ${role.tags.length} tags; IAM allows ${LIMITS.tagsPerRole}`);
+  over(
+    f,
+    'tags-per-role',
+    role.tags.length,
+    LIMITS.tagsPerRole,
+    `role ${role.roleName} would carry ${role.tags.length} tags; IAM allows ${LIMITS.tagsPerRole}`,
+  );
   for (const t of role.tags) {
     over(f, 'tag-key-length', t.Key.length, LIMITS.tagKeyChars, `tag key "${t.Key}" is ${t.Key.length} characters; IAM allows ${LIMITS.tagKeyChars}`);
-    over(f, 'tag-value-length', t.Value.length, LIMITS.tagValueChars, `value of tag ${t.Key} is ${t.Value.length} characters; IAM allows ${LIMITS.tagValueChars}`);
+    over(
+      f,
+      'tag-value-length',
+      t.Value.length,
+      LIMITS.tagValueChars,
+      `value of tag ${t.Key} is ${t.Value.length} characters; IAM allows ${LIMITS.tagValueChars}`,
+    );
   }
 
   if (config.mapping === 'rules') {
-    over(f, 'rule-claim-length', config.tenantClaim.length, LIMITS.ruleClaimChars,
-      `identity pool rule claim "${config.tenantClaim}" is ${config.tenantClaim.length} characters; Cognito allows ${LIMITS.ruleClaimChars}: choose a shorter "tenantClaim"`);
-    over(f, 'rule-value-length', tenant.length, LIMITS.ruleValueChars, `identity pool rule value "${tenant}" is ${tenant.length} characters; Cognito allows ${LIMITS.ruleValueChars}`);
+    over(
+      f,
+      'rule-claim-length',
+      config.tenantClaim.length,
+      LIMITS.ruleClaimChars,
+      `identity pool rule claim "${config.tenantClaim}" is ${config.tenantClaim.length} characters; Cognito allows ${LIMITS.ruleClaimChars}: choose a shorter "tenantClaim"`,
+    );
+    over(
+      f,
+      'rule-value-length',
+      tenant.length,
+      LIMITS.ruleValueChars,
+      `identity pool rule value "${tenant}" is ${tenant.length} characters; Cognito allows ${LIMITS.ruleValueChars}`,
+    );
   }
   const tagMap = Object.entries(principalTagAttributeMap(config));
-  over(f, 'principal-tags', tagMap.length, LIMITS.principalTagsPerProvider,
-    `principal-tag attribute map has ${tagMap.length} entries; Cognito allows ${LIMITS.principalTagsPerProvider}`);
+  over(
+    f,
+    'principal-tags',
+    tagMap.length,
+    LIMITS.principalTagsPerProvider,
+    `principal-tag attribute map has ${tagMap.length} entries; Cognito allows ${LIMITS.principalTagsPerProvider}`,
+  );
   for (const [k, v] of tagMap) {
-    over(f, 'principal-tag-key-length', k.length, LIMITS.principalTagKeyChars, `principal tag "${k}" is ${k.length} characters; Cognito allows ${LIMITS.principalTagKeyChars}`);
-    over(f, 'principal-tag-claim-length', v.length, LIMITS.principalTagValueChars, `claim "${v}" of principal tag ${k} is ${v.length} characters; Cognito allows ${LIMITS.principalTagValueChars}`);
+    over(
+      f,
+      'principal-tag-key-length',
+      k.length,
+      LIMITS.principalTagKeyChars,
+      `principal tag "${k}" is ${k.length} characters; Cognito allows ${LIMITS.principalTagKeyChars}`,
+    );
+    over(
+      f,
+      'principal-tag-claim-length',
+      v.length,
+      LIMITS.principalTagValueChars,
+      `claim "${v}" of principal tag ${k} is ${v.length} characters; Cognito allows ${LIMITS.principalTagValueChars}`,
+    );
   }
   return f;
 }
@@ -101,28 +179,53 @@ export function assertTenantWithinLimits(config: StackConfig, tenant: string, sc
   const findings = checkTenantLimits(config, tenant, scopes);
   if (findings.length === 0) return;
   const list = findings.map((x) => `  - ${x.limit}: ${x.message}`).join('\n');
-  throw new PolicyError(`tenant "${tenant}" exceeds ${findings.length === 1 ? 'a limit' : `${findings.length} limits`}; nothing was changed:\n${list}`, 'over-limit', 'limit_exceeded', {
-    tenant,
-    findings,
-  });
+  throw new PolicyError(
+    `tenant "${tenant}" exceeds ${findings.length === 1 ? 'a limit' : `${findings.length} limits`}; nothing was changed:\n${list}`,
+    'over-limit',
+    'limit_exceeded',
+    {
+      tenant,
+      findings,
+    },
+  );
 }
 
 /** Stack-wide quotas: rules per identity-pool provider (rules mapping), providers, the operator policy size. */
 export function checkStackLimits(config: StackConfig, counts: { rules?: number; providers?: number } = {}): LimitFinding[] {
   const f: LimitFinding[] = [];
   if (counts.rules !== undefined)
-    over(f, 'identity-pool-rules', counts.rules, LIMITS.identityPoolRulesPerProvider,
+    over(
+      f,
+      'identity-pool-rules',
+      counts.rules,
+      LIMITS.identityPoolRulesPerProvider,
       `the identity pool would have ${counts.rules} rules for the user pool provider; Cognito allows ${LIMITS.identityPoolRulesPerProvider}: ` +
-        'switch the stack to "mapping": "token" (one user pool group per tenant) or split tenants across stacks');
+        'switch the stack to "mapping": "token" (one user pool group per tenant) or split tenants across stacks',
+    );
   if (counts.providers !== undefined)
-    over(f, 'role-mapping-providers', counts.providers, LIMITS.roleMappingProviders,
-      `the identity pool would have role mappings for ${counts.providers} providers; Cognito allows ${LIMITS.roleMappingProviders}`);
+    over(
+      f,
+      'role-mapping-providers',
+      counts.providers,
+      LIMITS.roleMappingProviders,
+      `the identity pool would have role mappings for ${counts.providers} providers; Cognito allows ${LIMITS.roleMappingProviders}`,
+    );
   const operator = policySize(buildOperatorPolicy(config));
-  over(f, 'operator-policy-size', operator, LIMITS.managedPolicyChars,
-    `operator policy is ${n(operator)} characters; IAM allows ${n(LIMITS.managedPolicyChars)} for a managed policy: split it into two managed policies`);
+  over(
+    f,
+    'operator-policy-size',
+    operator,
+    LIMITS.managedPolicyChars,
+    `operator policy is ${n(operator)} characters; IAM allows ${n(LIMITS.managedPolicyChars)} for a managed policy: split it into two managed policies`,
+  );
   const boundary = policySize(buildBoundaryPolicy(config));
-  over(f, 'boundary-policy-size', boundary, LIMITS.managedPolicyChars,
-    `permissions boundary of stack ${config.stack} is ${n(boundary)} characters; IAM allows ${n(LIMITS.managedPolicyChars)}: reduce the tables, indexes, attributes, buckets or scope actions in the config`);
+  over(
+    f,
+    'boundary-policy-size',
+    boundary,
+    LIMITS.managedPolicyChars,
+    `permissions boundary of stack ${config.stack} is ${n(boundary)} characters; IAM allows ${n(LIMITS.managedPolicyChars)}: reduce the tables, indexes, attributes, buckets or scope actions in the config`,
+  );
   if (stackPath(config.stack).length > LIMITS.pathChars)
     f.push({ limit: 'role-path-length', value: stackPath(config.stack).length, max: LIMITS.pathChars, message: 'stack path too long' });
   return f;

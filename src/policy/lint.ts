@@ -45,7 +45,8 @@ interface LabelledDocument {
 
 const statementsOf = (d: PolicyDocument): PolicyStatement[] => (Array.isArray(d.Statement) ? d.Statement : d.Statement ? [d.Statement] : []);
 const listOf = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
-const where = (d: LabelledDocument, i: number, s: PolicyStatement, tail = '') => `${d.label} > Statement[${i}]${s.Sid ? ` ${s.Sid}` : ''}${tail ? ` > ${tail}` : ''}`;
+const where = (d: LabelledDocument, i: number, s: PolicyStatement, tail = '') =>
+  `${d.label} > Statement[${i}]${s.Sid ? ` ${s.Sid}` : ''}${tail ? ` > ${tail}` : ''}`;
 
 function actionPatternMatches(pattern: string, action: string): boolean {
   if (pattern === '*') return true;
@@ -117,7 +118,11 @@ function lintStatements(d: LabelledDocument, f: LintFinding[]): void {
     if (s.Effect !== 'Allow') return;
     const actions = statementActions(s);
     const cond = s.Condition ?? {};
-    const nullGuards = new Set(Object.keys(cond.Null ?? {}).filter((k) => String(cond.Null?.[k]).toLowerCase() === 'false').map((k) => k.toLowerCase()));
+    const nullGuards = new Set(
+      Object.keys(cond.Null ?? {})
+        .filter((k) => String(cond.Null?.[k]).toLowerCase() === 'false')
+        .map((k) => k.toLowerCase()),
+    );
     for (const [op, block] of Object.entries(cond)) {
       if (!op.toLowerCase().startsWith('forallvalues:')) continue;
       for (const k of Object.keys(block))
@@ -137,7 +142,7 @@ function lintStatements(d: LabelledDocument, f: LintFinding[]): void {
         severity: 'error',
         location: where(d, i, s, 'Action'),
         why: 'Scan reads every partition and carries no dynamodb:LeadingKeys, so a LeadingKeys condition cannot confine it to the tenant',
-        fix: 'remove dynamodb:Scan (and wildcards matching it) from the statement; use Query on the tenant\'s partition instead',
+        fix: "remove dynamodb:Scan (and wildcards matching it) from the statement; use Query on the tenant's partition instead",
       });
     const dataActions = s.NotAction !== undefined || actions.some((a) => a === '*' || ['dynamodb', 's3'].includes(serviceOf(a)));
     if (dataActions && (s.NotResource !== undefined || listOf(s.Resource).includes('*')))
@@ -221,7 +226,7 @@ function lintCrossTenant(config: StackConfig, docs: LabelledDocument[], tenants:
               severity: 'error',
               location: where(d, i, s, `Resource ${pattern}`),
               why: `the pattern also matches ${r}, which belongs to tenant "${u}"${all.has(u) ? '' : ' (a tenant id that could be created later)'}`,
-              fix: 'name the tenant\'s resources exactly (table/<name>-<tenant>, <bucket>/<prefix>/*) so no other tenant id fits',
+              fix: "name the tenant's resources exactly (table/<name>-<tenant>, <bucket>/<prefix>/*) so no other tenant id fits",
             });
             break;
           }
@@ -238,7 +243,11 @@ function lintTrust(d: LabelledDocument, f: LintFinding[]): void {
     const keyValues = (op: string, key: string) =>
       Object.entries(cond)
         .filter(([o]) => o.toLowerCase() === op.toLowerCase())
-        .flatMap(([, block]) => Object.entries(block).filter(([k]) => k.toLowerCase() === key.toLowerCase()).flatMap(([, v]) => listOf(v)));
+        .flatMap(([, block]) =>
+          Object.entries(block)
+            .filter(([k]) => k.toLowerCase() === key.toLowerCase())
+            .flatMap(([, v]) => listOf(v)),
+        );
     if (actions.some((a) => actionPatternMatches(a, 'sts:AssumeRoleWithWebIdentity'))) {
       const hasAud = Object.values(cond).some((b) => Object.keys(b).some((k) => k.toLowerCase() === 'cognito-identity.amazonaws.com:aud'));
       const hasAmr = Object.values(cond).some((b) => Object.keys(b).some((k) => k.toLowerCase() === 'cognito-identity.amazonaws.com:amr'));
@@ -341,7 +350,7 @@ export function lintPolicies(config: StackConfig, tenants: string[], options: Li
         rule: d.kind === 'data' ? 'empty-data-policy' : 'empty-boundary',
         severity: 'error',
         location: d.label,
-        why: `the ${d.kind === 'data' ? 'tenant\'s scopes grant' : 'configured scopes grant'} no action isoctl can confine to a tenant, and IAM rejects a policy without statements`,
+        why: `the ${d.kind === 'data' ? "tenant's scopes grant" : 'configured scopes grant'} no action isoctl can confine to a tenant, and IAM rejects a policy without statements`,
         fix: 'give the scopes at least one item action (e.g. dynamodb:GetItem, dynamodb:Query) or an S3 object action',
       });
   }
@@ -360,10 +369,17 @@ export function lintPolicies(config: StackConfig, tenants: string[], options: Li
         fix: `set the boundary: aws iam put-role-permissions-boundary --role-name ${role.roleName} --permissions-boundary ${expectedBoundary} (isoctl tenant create repairs it)`,
       });
     for (const l of checkTenantLimits(config, role.tenant, role.scopes))
-      f.push({ rule: `limit:${l.limit}`, severity: 'error', location: `tenant ${role.tenant} > role ${role.roleName}`, why: l.message, fix: 'see the message: the documents must fit before any AWS call' });
+      f.push({
+        rule: `limit:${l.limit}`,
+        severity: 'error',
+        location: `tenant ${role.tenant} > role ${role.roleName}`,
+        why: l.message,
+        fix: 'see the message: the documents must fit before any AWS call',
+      });
   }
   for (const l of checkStackLimits(config))
-    if (!f.some((x) => x.rule === `limit:${l.limit}`)) f.push({ rule: `limit:${l.limit}`, severity: 'error', location: `stack ${config.stack}`, why: l.message, fix: 'see the message' });
+    if (!f.some((x) => x.rule === `limit:${l.limit}`))
+      f.push({ rule: `limit:${l.limit}`, severity: 'error', location: `stack ${config.stack}`, why: l.message, fix: 'see the message' });
   lintConfig(config, resolveScopes(config), f, options.catalog);
   // One finding per (rule, location).
   const seen = new Set<string>();

@@ -17,6 +17,7 @@ export function reachBeyondTenant(config: StackConfig, tenant: string, doc: Poli
   const found = new Set<string>();
   for (const tenants of pairs)
     for (const f of proveIsolation(config, tenants, { dataPolicy }).failures)
-      if (f.tenant === tenant && f.expected === 'Deny' && f.rule === undefined && !f.probe.startsWith('mutation') && !f.probe.includes('write-outside-scope')) found.add(f.probe);
+      if (f.tenant === tenant && f.expected === 'Deny' && f.rule === undefined && !f.probe.startsWith('mutation') && !f.probe.includes('write-outside-scope'))
+        found.add(f.probe);
   return [...found];
 }

@@ -166,15 +166,15 @@ function tableProbes(config: StackConfig, table: TableConfig, tenant: string, ot
           add(`planted-row-in-index ${index}`, action, indexArn, itemContext('read', [ownKey]), 'Deny');
         }
       }
-      if (table.model === 'silo') add('other-tenant-index', action, `${tableArn(config, tenantTableName(table, other))}/index/${ANY_INDEX}`, itemContext('read', [ownKey]), 'Deny');
+      if (table.model === 'silo')
+        add('other-tenant-index', action, `${tableArn(config, tenantTableName(table, other))}/index/${ANY_INDEX}`, itemContext('read', [ownKey]), 'Deny');
       else add('unlisted-index', action, `${own}/index/${UNLISTED_INDEX}`, itemContext('read', [ownKey]), 'Deny');
     }
   }
   if (partitioned && !ddb.some((a) => dynamoActionKind(a) === 'scan'))
     add('scan-reads-every-partition', 'dynamodb:Scan', own, itemContext('read', undefined), 'Deny');
   // A scope without writes must not write (the boundary allows the union of scopes, so this is the inline policy's job).
-  for (const w of DDB_WRITE_PROBES)
-    if (!ddb.includes(w)) add('write-outside-scope', w, own, itemContext('write', [ownKey]), 'Deny', false);
+  for (const w of DDB_WRITE_PROBES) if (!ddb.includes(w)) add('write-outside-scope', w, own, itemContext('write', [ownKey]), 'Deny', false);
 }
 
 function bucketProbes(config: StackConfig, bucket: BucketConfig, tenant: string, other: string, actions: string[], out: Probe[]): void {
@@ -201,7 +201,10 @@ function bucketProbes(config: StackConfig, bucket: BucketConfig, tenant: string,
 }
 
 function detailOf(p: Probe, r: EvalResult, policy: string): string {
-  const why = r.decision === 'Allow' ? `allowed by ${r.decidedBy.map((d) => `${d.policy} Statement[${d.index}]${d.sid ? ` (${d.sid})` : ''}`).join(', ')}` : (r.reason ?? r.decision);
+  const why =
+    r.decision === 'Allow'
+      ? `allowed by ${r.decidedBy.map((d) => `${d.policy} Statement[${d.index}]${d.sid ? ` (${d.sid})` : ''}`).join(', ')}`
+      : (r.reason ?? r.decision);
   return `${policy}: ${p.action} on ${p.resource} with ${JSON.stringify(p.context)}: ${why}`;
 }
 
@@ -220,7 +223,7 @@ export interface ProofOptions {
   boundary?: PolicyDocument;
   trust?: PolicyDocument;
   /** Probe every tenant against every other one (policy check), not only against its neighbour in the list. */
-  allPairs?: boolean;  /**
+  allPairs?: boolean; /**
    * Probe this tenant against every other tenant of the list and every other one against it, both
    * directions, but not the others among themselves (tenant create: the new tenant next to the
    * stack's existing ones; linear in their number).
@@ -232,8 +235,24 @@ function probesFor(config: StackConfig, tenant: string, other: string, actions: 
   const matrix: Probe[] = [];
   for (const t of config.tables) tableProbes(config, t, tenant, other, actions, matrix);
   for (const b of config.buckets) bucketProbes(config, b, tenant, other, actions, matrix);
-  matrix.push({ kind: 'no-iam', target: '', action: 'iam:PassRole', resource: tenantRoleArn(config, other), context: {}, expected: 'Deny', boundaryHolds: true });
-  matrix.push({ kind: 'no-sts', target: '', action: 'sts:AssumeRole', resource: tenantRoleArn(config, other), context: {}, expected: 'Deny', boundaryHolds: true });
+  matrix.push({
+    kind: 'no-iam',
+    target: '',
+    action: 'iam:PassRole',
+    resource: tenantRoleArn(config, other),
+    context: {},
+    expected: 'Deny',
+    boundaryHolds: true,
+  });
+  matrix.push({
+    kind: 'no-sts',
+    target: '',
+    action: 'sts:AssumeRole',
+    resource: tenantRoleArn(config, other),
+    context: {},
+    expected: 'Deny',
+    boundaryHolds: true,
+  });
   return matrix;
 }
 
@@ -252,7 +271,14 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
     ctx.over = p.context;
     const r = evaluateNormalized({ action: p.action, resource: p.resource, identityPolicies: identity, permissionsBoundary: boundary }, ctx);
     const ok = p.expected === 'Allow' ? r.decision === 'Allow' : r.decision === 'ImplicitDeny' || r.decision === 'ExplicitDeny';
-    if (!ok) failures.push({ tenant, probe: `${label}${probeName(p)}`, expected: p.expected, got: r.decision, detail: detailOf(p, r, label.replace(/: $/, '') || 'inline policy + boundary') });
+    if (!ok)
+      failures.push({
+        tenant,
+        probe: `${label}${probeName(p)}`,
+        expected: p.expected,
+        got: r.decision,
+        detail: detailOf(p, r, label.replace(/: $/, '') || 'inline policy + boundary'),
+      });
   };
 
   list.forEach((tenant, i) => {
@@ -279,14 +305,16 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
       const data = [options.dataPolicy ? options.dataPolicy(tenant, scope) : built];
       others.forEach((other, j) => {
         // Own access does not depend on the other tenant: with a subject's many others, once.
-        for (const p of probesFor(config, tenant, other, scopeActions(config, [scope]))) if (j === 0 || !repeatOwn || p.expected !== 'Allow') check(tenant, p, data, `scope ${scope}: `, ctx);
+        for (const p of probesFor(config, tenant, other, scopeActions(config, [scope])))
+          if (j === 0 || !repeatOwn || p.expected !== 'Allow') check(tenant, p, data, `scope ${scope}: `, ctx);
       });
     }
     // The mutation check: with the inline policy widened to everything, the boundary alone
     // must still refuse every cross-tenant probe and still allow the tenant's own data.
     others.forEach((other, j) => {
       for (const p of probesFor(config, tenant, other, allActions))
-        if (p.boundaryHolds && (j === 0 || !repeatOwn || p.expected !== 'Allow')) check(tenant, p, widened, 'mutation (inline policy widened to dynamodb:*, s3:*, iam:*, sts:* on *): ', ctx);
+        if (p.boundaryHolds && (j === 0 || !repeatOwn || p.expected !== 'Allow'))
+          check(tenant, p, widened, 'mutation (inline policy widened to dynamodb:*, s3:*, iam:*, sts:* on *): ', ctx);
     });
   });
 
@@ -298,7 +326,12 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
   const trustProbes: Array<[string, string, Record<string, ContextValue>, 'Allow' | 'Deny']> = [
     ['authenticated identity of the pool', 'sts:AssumeRoleWithWebIdentity', signedIn, 'Allow'],
     ['unauthenticated identity', 'sts:AssumeRoleWithWebIdentity', { ...signedIn, [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: ['unauthenticated'] }, 'Deny'],
-    ['identity of another pool', 'sts:AssumeRoleWithWebIdentity', { ...signedIn, [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: `${config.region}:00000000-0000-0000-0000-000000000000` }, 'Deny'],
+    [
+      'identity of another pool',
+      'sts:AssumeRoleWithWebIdentity',
+      { ...signedIn, [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: `${config.region}:00000000-0000-0000-0000-000000000000` },
+      'Deny',
+    ],
     ['session tag overriding isoctl:tenant', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [TAG_TENANT] }, 'Deny'],
     [`session tag overriding ${TENANT_PIN_TAG}`, 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [TENANT_PIN_TAG] }, 'Deny'],
     ['session tag overriding isoctl:stack', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG, TAG_STACK] }, 'Deny'],
@@ -306,8 +339,13 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
   if (config.mapping === 'abac') {
     const keys = abacSessionTagKeys(config);
     const tagged = { ...signedIn, 'aws:TagKeys': keys, [`aws:RequestTag/${TENANT_PIN_TAG}`]: list[0] ?? 'acme', [`aws:RequestTag/${USER_ID_TAG}`]: 'sub' };
-    trustProbes.push(['abac: the pool\'s tenant tag (and userid)', 'sts:TagSession', tagged, 'Allow']);
-    trustProbes.push(['abac: a session without a tenant tag', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG], [`aws:RequestTag/${USER_ID_TAG}`]: 'sub' }, 'Deny']);
+    trustProbes.push(["abac: the pool's tenant tag (and userid)", 'sts:TagSession', tagged, 'Allow']);
+    trustProbes.push([
+      'abac: a session without a tenant tag',
+      'sts:TagSession',
+      { ...signedIn, 'aws:TagKeys': [USER_ID_TAG], [`aws:RequestTag/${USER_ID_TAG}`]: 'sub' },
+      'Deny',
+    ]);
     trustProbes.push(['abac: an empty tenant tag', 'sts:TagSession', { ...tagged, [`aws:RequestTag/${TENANT_PIN_TAG}`]: '' }, 'Deny']);
     trustProbes.push(['abac: an extra session tag', 'sts:TagSession', { ...tagged, 'aws:TagKeys': [...keys, 'isoctl:stack'] }, 'Deny']);
   } else if (usesSessionTags(config)) trustProbes.push(['userid session tag', 'sts:TagSession', { ...signedIn, 'aws:TagKeys': [USER_ID_TAG] }, 'Allow']);
@@ -315,14 +353,29 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
     probes++;
     const r = evaluateTrust(trust, { action, principal: cognito, context });
     const ok = expected === 'Allow' ? r.decision === 'Allow' : r.decision === 'ImplicitDeny' || r.decision === 'ExplicitDeny';
-    if (!ok) failures.push({ tenant: '(stack)', probe: `trust: ${name}`, expected, got: r.decision, detail: `trust policy: ${action} with ${JSON.stringify(context)}: ${r.reason ?? r.decision}` });
+    if (!ok)
+      failures.push({
+        tenant: '(stack)',
+        probe: `trust: ${name}`,
+        expected,
+        got: r.decision,
+        detail: `trust policy: ${action} with ${JSON.stringify(context)}: ${r.reason ?? r.decision}`,
+      });
   }
 
   // An index the config declares with another partition key is refused outright, even though
   // the documents leave it out: the operator asked for access isoctl cannot confine.
   for (const p of indexProblems(config))
     if (p.severity === 'error')
-      failures.push({ tenant: '(stack)', probe: `index ${p.index} of ${p.table}`, expected: 'Deny', got: `partition key ${p.partitionKey}`, detail: p.message, rule: 'index-not-tenant-keyed', fix: p.fix });
+      failures.push({
+        tenant: '(stack)',
+        probe: `index ${p.index} of ${p.table}`,
+        expected: 'Deny',
+        got: `partition key ${p.partitionKey}`,
+        detail: p.message,
+        rule: 'index-not-tenant-keyed',
+        fix: p.fix,
+      });
 
   return { ok: failures.length === 0, tenants: list.length, probes, failures };
 }

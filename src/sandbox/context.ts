@@ -26,9 +26,7 @@ export interface StsSection {
   sessions: Record<string, SessionRecord>;
 }
 
-export type CallerLookup =
-  | { ok: true; caller: Exclude<Caller, { kind: 'anonymous' }>; secret: string }
-  | { ok: false; reason: 'unknown' | 'expired' };
+export type CallerLookup = { ok: true; caller: Exclude<Caller, { kind: 'anonymous' }>; secret: string } | { ok: false; reason: 'unknown' | 'expired' };
 
 export const ADMIN_USER_NAME = 'isoctl-sandbox-admin';
 

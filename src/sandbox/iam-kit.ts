@@ -1,7 +1,20 @@
 // What every IAM handler shares: the service's dependencies, the awsQuery field rules of
 // botocore's IAM model, and the lookups with and without the `iam` lag.
 import { SandboxError, type Caller } from './contract.js';
-import { fresh, latest, parsePolicyArn, visible, write, type IamState, type PolicyMeta, type PolicyRecord, type RoleCore, type RoleRecord, type Tag, type UserRecord } from './iam-store.js';
+import {
+  fresh,
+  latest,
+  parsePolicyArn,
+  visible,
+  write,
+  type IamState,
+  type PolicyMeta,
+  type PolicyRecord,
+  type RoleCore,
+  type RoleRecord,
+  type Tag,
+  type UserRecord,
+} from './iam-store.js';
 import type { Versioned } from './versioned.js';
 import { checkString, memberStructs, validationError, type QueryParams, type XmlObject } from './query.js';
 import { readOnly } from './state.js';
@@ -103,8 +116,7 @@ export class IamKit {
       checkString(`tags.${i + 1}.member.key`, t.Key, TAG_KEY);
       checkString(`tags.${i + 1}.member.value`, t.Value, TAG_VALUE);
       if (t.Key.toLowerCase().startsWith('aws:')) throw new SandboxError('InvalidInput', `User-provided tag keys cannot start with 'aws:'`);
-      if (seen.has(t.Key.toLowerCase()))
-        throw new SandboxError('InvalidInput', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+      if (seen.has(t.Key.toLowerCase())) throw new SandboxError('InvalidInput', 'Duplicate tag keys found. Please note that Tag keys are case insensitive.');
       seen.add(t.Key.toLowerCase());
       return { Key: t.Key, Value: t.Value };
     });
@@ -132,8 +144,7 @@ export class IamKit {
   /** Roles and users a managed policy is attached to, as `view` sees them. */
   attachmentCount(arn: string, view: 'live' | 'visible'): number {
     let n = 0;
-    for (const rec of Object.values(this.state.roles))
-      if (this.read(rec.core, view) && (this.read(rec.attached, view) ?? []).includes(arn)) n++;
+    for (const rec of Object.values(this.state.roles)) if (this.read(rec.core, view) && (this.read(rec.attached, view) ?? []).includes(arn)) n++;
     for (const user of Object.values(this.users)) if (user.attached.includes(arn)) n++;
     return n;
   }

@@ -2,9 +2,32 @@
 import { SandboxError } from './contract.js';
 import { iamUniqueId } from './ids.js';
 import { fresh, latest, visible, type PolicyMeta, type PolicyRecord } from './iam-store.js';
-import { ARN, MARKER, MAX_ITEMS, MAX_POLICY_VERSIONS, POLICY_DOCUMENT, POLICY_NAME, POLICY_PATH, VERSION_ID, cmp, type Handler, type IamKit } from './iam-kit.js';
+import {
+  ARN,
+  MARKER,
+  MAX_ITEMS,
+  MAX_POLICY_VERSIONS,
+  POLICY_DOCUMENT,
+  POLICY_NAME,
+  POLICY_PATH,
+  VERSION_ID,
+  cmp,
+  type Handler,
+  type IamKit,
+} from './iam-kit.js';
 import { INLINE_ROLE_POLICY_QUOTA, MANAGED_POLICY_QUOTA, TRUST_POLICY_QUOTA, policySize, validatePolicyDocument } from './policy-validate.js';
-import { XmlMap, encodePolicy, optionalBool, optionalInt, optionalString, paginate, requiredString, validationError, type QueryParams, type XmlObject } from './query.js';
+import {
+  XmlMap,
+  encodePolicy,
+  optionalBool,
+  optionalInt,
+  optionalString,
+  paginate,
+  requiredString,
+  validationError,
+  type QueryParams,
+  type XmlObject,
+} from './query.js';
 
 export function policyHandlers(k: IamKit): Record<string, Handler> {
   const policyXml = (rec: PolicyRecord, meta: PolicyMeta, view: 'live' | 'visible', full: boolean): XmlObject => {
@@ -76,7 +99,8 @@ export function policyHandlers(k: IamKit): Record<string, Handler> {
   const deletePolicy = (p: QueryParams): undefined => {
     const arn = requiredString(p, 'PolicyArn', ARN);
     const { rec } = k.policyByArn(arn, 'live');
-    if (k.boundaryUsage(arn, 'live') > 0 || k.attachmentCount(arn, 'live') > 0) throw new SandboxError('DeleteConflict', 'Cannot delete a policy attached to entities.', 409);
+    if (k.boundaryUsage(arn, 'live') > 0 || k.attachmentCount(arn, 'live') > 0)
+      throw new SandboxError('DeleteConflict', 'Cannot delete a policy attached to entities.', 409);
     const live = Object.values(rec.versions).filter((v) => v.deletedAt === undefined);
     if (live.length > 1)
       throw new SandboxError(
@@ -93,8 +117,7 @@ export function policyHandlers(k: IamKit): Record<string, Handler> {
 
   const listPolicies = (p: QueryParams): XmlObject => {
     const scope = optionalString(p, 'Scope') ?? 'All';
-    if (!['All', 'AWS', 'Local'].includes(scope))
-      throw validationError('Scope', scope, 'Member must satisfy enum value set: [All, AWS, Local]');
+    if (!['All', 'AWS', 'Local'].includes(scope)) throw validationError('Scope', scope, 'Member must satisfy enum value set: [All, AWS, Local]');
     const onlyAttached = optionalBool(p, 'OnlyAttached') ?? false;
     const prefix = optionalString(p, 'PathPrefix', POLICY_PATH) ?? '/';
     const usage = optionalString(p, 'PolicyUsageFilter');
@@ -126,8 +149,7 @@ export function policyHandlers(k: IamKit): Record<string, Handler> {
     const versionId = requiredString(p, 'VersionId', VERSION_ID);
     const { rec } = k.policyByArn(arn, 'visible');
     const v = rec.versions[versionId];
-    if (!v || v.deletedAt !== undefined)
-      throw new SandboxError('NoSuchEntity', `Policy ${arn} version ${versionId} does not exist or is not attachable.`, 404);
+    if (!v || v.deletedAt !== undefined) throw new SandboxError('NoSuchEntity', `Policy ${arn} version ${versionId} does not exist or is not attachable.`, 404);
     return {
       PolicyVersion: {
         Document: encodePolicy(v.document),
@@ -166,8 +188,7 @@ export function policyHandlers(k: IamKit): Record<string, Handler> {
     const versionId = requiredString(p, 'VersionId', VERSION_ID);
     const { rec } = k.policyByArn(arn, 'live');
     const v = rec.versions[versionId];
-    if (!v || v.deletedAt !== undefined)
-      throw new SandboxError('NoSuchEntity', `Policy ${arn} version ${versionId} does not exist or is not attachable.`, 404);
+    if (!v || v.deletedAt !== undefined) throw new SandboxError('NoSuchEntity', `Policy ${arn} version ${versionId} does not exist or is not attachable.`, 404);
     if (latest(rec.defaultVersion) === versionId) throw new SandboxError('DeleteConflict', 'Cannot delete the default version of a policy.', 409);
     v.deletedAt = k.now();
     return undefined;

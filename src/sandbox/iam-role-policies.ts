@@ -39,9 +39,7 @@ export function listAttached(arns: string[], p: QueryParams): XmlObject {
   const prefix = optionalString(p, 'PathPrefix', POLICY_PATH) ?? '/';
   const marker = optionalString(p, 'Marker', MARKER);
   const maxItems = optionalInt(p, 'MaxItems', ...MAX_ITEMS);
-  const items = arns
-    .filter((arn) => (parsePolicyArn(arn)?.path ?? '/').startsWith(prefix))
-    .sort((a, b) => cmp(a.toLowerCase(), b.toLowerCase()));
+  const items = arns.filter((arn) => (parsePolicyArn(arn)?.path ?? '/').startsWith(prefix)).sort((a, b) => cmp(a.toLowerCase(), b.toLowerCase()));
   const page = paginate(items, (arn) => arn.toLowerCase(), marker, maxItems);
   return { AttachedPolicies: page.page.map(attachedPolicyXml), IsTruncated: page.isTruncated, Marker: page.marker };
 }

@@ -19,7 +19,18 @@ import {
   type IamKit,
 } from './iam-kit.js';
 import { TRUST_POLICY_QUOTA, policySize, validatePolicyDocument } from './policy-validate.js';
-import { checkString, encodePolicy, memberList, optionalInt, optionalString, paginate, requiredString, validationError, type QueryParams, type XmlObject } from './query.js';
+import {
+  checkString,
+  encodePolicy,
+  memberList,
+  optionalInt,
+  optionalString,
+  paginate,
+  requiredString,
+  validationError,
+  type QueryParams,
+  type XmlObject,
+} from './query.js';
 import { readOnly } from './state.js';
 
 export function roleXml(k: IamKit, rec: RoleRecord, core: RoleCore, view: 'live' | 'visible', full: boolean): XmlObject {

@@ -41,7 +41,12 @@ function principalPolicies(k: IamKit, arn: string): { identity: SourcedPolicy[];
   if (account !== k.d.accountId) throw new SandboxError('NoSuchEntity', `The ${kind} with name ${name} cannot be found.`, 404);
   // The sandbox's admin keys act as the account's administrator: simulated as AdministratorAccess.
   if (kind === 'user' && name === ADMIN_USER_NAME)
-    return { identity: [{ id: 'AdministratorAccess', type: 'aws-managed', doc: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }], boundary: undefined };
+    return {
+      identity: [
+        { id: 'AdministratorAccess', type: 'aws-managed', doc: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } },
+      ],
+      boundary: undefined,
+    };
   if (kind === 'user') {
     const user = k.users[name.toLowerCase()];
     if (!user || user.arn !== arn) throw new SandboxError('NoSuchEntity', `The user with name ${name} cannot be found.`, 404);
@@ -82,7 +87,11 @@ function contextEntries(p: QueryParams): Record<string, ContextValue> {
     const values = memberList(p, `${prefix}.ContextKeyValues`);
     if (type === undefined) throw new SandboxError('InvalidInput', `ContextKeyType must be specified for context key ${key}.`, 400);
     if (!/^(string|numeric|boolean|ip|binary|date)(List)?$/.test(type))
-      throw new SandboxError('ValidationError', `1 validation error detected: Value '${type}' at 'contextEntries.${i}.member.contextKeyType' failed to satisfy constraint: Member must satisfy enum value set: [string, stringList, numeric, numericList, boolean, booleanList, ip, ipList, binary, binaryList, date, dateList]`, 400);
+      throw new SandboxError(
+        'ValidationError',
+        `1 validation error detected: Value '${type}' at 'contextEntries.${i}.member.contextKeyType' failed to satisfy constraint: Member must satisfy enum value set: [string, stringList, numeric, numericList, boolean, booleanList, ip, ipList, binary, binaryList, date, dateList]`,
+        400,
+      );
     out[key] = type.endsWith('List') ? values : (values[0] ?? '');
   }
   return out;
@@ -105,8 +114,14 @@ export function simulateHandlers(k: IamKit, evaluate = policyEvaluate): Record<s
   const simulatePrincipalPolicy = (p: QueryParams): XmlObject => {
     const source = requiredString(p, 'PolicySourceArn', ARN);
     const actions = memberList(p, 'ActionNames');
-    if (actions.length === 0) throw new SandboxError('ValidationError', "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null", 400);
-    if (optionalString(p, 'ResourcePolicy') !== undefined) throw new SandboxError('InvalidInput', 'The isoctl sandbox does not simulate resource-based policies (ResourcePolicy).', 400);
+    if (actions.length === 0)
+      throw new SandboxError(
+        'ValidationError',
+        "1 validation error detected: Value null at 'actionNames' failed to satisfy constraint: Member must not be null",
+        400,
+      );
+    if (optionalString(p, 'ResourcePolicy') !== undefined)
+      throw new SandboxError('InvalidInput', 'The isoctl sandbox does not simulate resource-based policies (ResourcePolicy).', 400);
     const given = memberList(p, 'ResourceArns');
     const resources = given.length > 0 ? given : ['*'];
     const marker = optionalString(p, 'Marker', MARKER);

@@ -59,7 +59,13 @@ export async function provisionOperator(opts: OperatorOptions): Promise<Operator
         .PolicyVersion!.VersionId!;
     } catch (err) {
       if ((err as Error).name !== 'NoSuchEntityException') throw err;
-      await iam.send(new sdk.CreatePolicyCommand({ PolicyName: operatorPolicyName(opts.config.stack), PolicyDocument: document, Description: `isoctl operator policy of stack ${opts.config.stack}` }));
+      await iam.send(
+        new sdk.CreatePolicyCommand({
+          PolicyName: operatorPolicyName(opts.config.stack),
+          PolicyDocument: document,
+          Description: `isoctl operator policy of stack ${opts.config.stack}`,
+        }),
+      );
     }
     await iam.send(new sdk.AttachUserPolicyCommand({ UserName: opts.userName, PolicyArn: policyArn }));
     // Exactly the operator policy: nothing else attached, nothing inline.

@@ -73,8 +73,7 @@ export function validatePolicyDocument(text: string, kind: PolicyKind): PolicyDo
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw malformed('Syntax errors in policy.');
   const top = doc as Record<string, unknown>;
   for (const k of Object.keys(top)) if (!['Version', 'Id', 'Statement'].includes(k)) throw malformed('Syntax errors in policy.');
-  if (top.Version !== undefined && top.Version !== '2012-10-17' && top.Version !== '2008-10-17')
-    throw malformed('The policy failed legacy parsing');
+  if (top.Version !== undefined && top.Version !== '2012-10-17' && top.Version !== '2008-10-17') throw malformed('The policy failed legacy parsing');
   if (top.Statement === undefined) throw malformed('Syntax errors in policy.');
   const statements = Array.isArray(top.Statement) ? top.Statement : [top.Statement];
   if (statements.length === 0) throw malformed('Syntax errors in policy.');

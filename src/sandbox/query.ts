@@ -106,10 +106,8 @@ export interface StringRule {
 }
 
 export function checkString(field: string, value: string, rule: StringRule): string {
-  if (rule.min !== undefined && value.length < rule.min)
-    throw validationError(field, value, `Member must have length greater than or equal to ${rule.min}`);
-  if (rule.max !== undefined && value.length > rule.max)
-    throw validationError(field, value, `Member must have length less than or equal to ${rule.max}`);
+  if (rule.min !== undefined && value.length < rule.min) throw validationError(field, value, `Member must have length greater than or equal to ${rule.min}`);
+  if (rule.max !== undefined && value.length > rule.max) throw validationError(field, value, `Member must have length less than or equal to ${rule.max}`);
   if (rule.pattern !== undefined && !new RegExp(`^(?:${rule.pattern})$`, 'u').test(value))
     throw validationError(field, value, `Member must satisfy regular expression pattern: ${rule.pattern}`);
   return value;
@@ -146,7 +144,12 @@ export function optionalBool(params: QueryParams, field: string): boolean | unde
 
 // ---- pagination (Marker / MaxItems / IsTruncated) ----
 
-export function paginate<T>(items: T[], keyOf: (t: T) => string, marker: string | undefined, maxItems: number | undefined): {
+export function paginate<T>(
+  items: T[],
+  keyOf: (t: T) => string,
+  marker: string | undefined,
+  maxItems: number | undefined,
+): {
   page: T[];
   isTruncated: boolean;
   marker: string | undefined;

@@ -96,11 +96,9 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<RunningSa
   mkdirSync(stateDir, { recursive: true });
   const lock = StateDirLock.tryAcquire(stateDir);
   if (!(lock instanceof StateDirLock))
-    throw new RefusedError(
-      `the sandbox state dir ${stateDir} is in use by another process${lock.heldBy ? ` (pid ${lock.heldBy})` : ''}`,
-      'sandbox_locked',
-      { pid: lock.heldBy },
-    );
+    throw new RefusedError(`the sandbox state dir ${stateDir} is in use by another process${lock.heldBy ? ` (pid ${lock.heldBy})` : ''}`, 'sandbox_locked', {
+      pid: lock.heldBy,
+    });
   try {
     const server = new SandboxServer(stateDir, lock, opts);
     return await server.start();

@@ -43,8 +43,7 @@ export function parseLagSpec(spec: string, flag = '--lag'): LagConfig {
 export function parseFaultSpec(spec: string, flag = '--faults'): FaultConfig {
   const faults: FaultConfig = { ...NO_FAULTS };
   for (const [k, v] of pairs(spec, flag)) {
-    if (k !== 'throttle' && k !== '5xx' && k !== 'reset')
-      throw new UsageError(`${flag}: unknown fault "${k}" (expected throttle, 5xx or reset)`, 'bad_flag');
+    if (k !== 'throttle' && k !== '5xx' && k !== 'reset') throw new UsageError(`${flag}: unknown fault "${k}" (expected throttle, 5xx or reset)`, 'bad_flag');
     const n = Number(v);
     if (!/^\d*\.?\d+$/.test(v) || !(n >= 0 && n <= 1)) throw new UsageError(`${flag}: ${k}=${v} is not a rate between 0 and 1`, 'bad_flag');
     faults[k] = n;

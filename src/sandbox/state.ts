@@ -100,7 +100,9 @@ export class StateStore {
       } catch (err) {
         // Only the last line can be cut short (a kill during the append): that flush never finished.
         if (lines.slice(i + 1).every((l) => l === '')) break;
-        throw new Error(`sandbox journal ${this.journalFile} line ${i + 1} is not valid JSON (${(err as Error).message}); move it away to start from the snapshot`);
+        throw new Error(
+          `sandbox journal ${this.journalFile} line ${i + 1} is not valid JSON (${(err as Error).message}); move it away to start from the snapshot`,
+        );
       }
       for (const op of entry.ops ?? []) this.apply(op);
       replayed++;

@@ -15,7 +15,8 @@ export function defaultJsonServices(stateDir: string): Record<JsonServiceName, (
     'cognito-idp': (ctx) => createCognitoIdpService(ctx),
     'cognito-identity': (ctx) => createCognitoIdentityService(ctx),
     // ISOCTL_SANDBOX_TABLE_CREATING_MS: how long new tables stay CREATING (default DEFAULT_TABLE_CREATING_MS; 0 turns the phase off).
-    dynamodb: (ctx) => createDynamoService(ctx, { dataDir: join(stateDir, 'dynamodb'), tableCreatingMs: tableCreatingMsFromEnv(process.env.ISOCTL_SANDBOX_TABLE_CREATING_MS) }),
+    dynamodb: (ctx) =>
+      createDynamoService(ctx, { dataDir: join(stateDir, 'dynamodb'), tableCreatingMs: tableCreatingMsFromEnv(process.env.ISOCTL_SANDBOX_TABLE_CREATING_MS) }),
   };
 }
 

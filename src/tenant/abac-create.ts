@@ -38,7 +38,8 @@ export async function createAbacTenant(ctx: TenantContext, input: CreateTenantIn
   const { config, apis } = ctx;
   const scopes = resolveScopes(config, input.scopes);
   // A tenant named like a scope would share the name isoctl-<stack>-<scope> with the scope role.
-  if (input.tenant in config.scopes) throw new UsageError(`tenant id ${JSON.stringify(input.tenant)} is a scope name of this ABAC stack; pick another id`, 'invalid_tenant_id');
+  if (input.tenant in config.scopes)
+    throw new UsageError(`tenant id ${JSON.stringify(input.tenant)} is a scope name of this ABAC stack; pick another id`, 'invalid_tenant_id');
   const desired = desiredTenant(config, input.tenant, scopes);
   // Offline, before any AWS call: the scope policies keep this tenant apart from a neighbour.
   assertIsolationProof(config, desired.tenant);
@@ -53,7 +54,8 @@ export async function createAbacTenant(ctx: TenantContext, input: CreateTenantIn
     ...observed.siloTables.filter((t) => t.table).map((t) => siloTable.owned(config, { name: t.name, tags: t.tags }, desired.tenant)),
     ...(observed.probe.user ? [probeUser.owned(config, observed.probe.user, desired.tenant)] : []),
   ].flatMap((o) => (o.owned ? [] : [o.reason]));
-  if (refusals.length > 0) throw new RefusedError(`tenant ${desired.tenant}: not isoctl's, nothing was changed:\n${refusals.map((r) => `  - ${r}`).join('\n')}`, 'not_owned');
+  if (refusals.length > 0)
+    throw new RefusedError(`tenant ${desired.tenant}: not isoctl's, nothing was changed:\n${refusals.map((r) => `  - ${r}`).join('\n')}`, 'not_owned');
   const steps = [...siloTable.plan(desired, observed.siloTables), ...probeUser.plan(desired, observed.probe)];
   const base = { tenant: desired.tenant, stack: config.stack, scopes, role };
   if (input.dryRun) return { ...base, status: 'planned', dryRun: true, steps: steps.map((s) => ({ ...s, state: 'planned' as const })) };
@@ -100,10 +102,14 @@ export async function createAbacTenant(ctx: TenantContext, input: CreateTenantIn
   result.wait = { level: input.wait, ...waited };
   if (waited.timedOut) {
     const pending = waited.checks.filter((c) => c.state === 'pending').map((c) => c.name);
-    throw new PendingError(`tenant ${desired.tenant}: not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`, retryAfterSeconds(waited), {
-      result,
-      pending,
-    });
+    throw new PendingError(
+      `tenant ${desired.tenant}: not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`,
+      retryAfterSeconds(waited),
+      {
+        result,
+        pending,
+      },
+    );
   }
   if (!waited.ok) {
     const failed = waited.checks.find((c) => c.state === 'failed');

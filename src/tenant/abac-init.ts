@@ -38,13 +38,21 @@ export async function planAbacInit(apis: AwsApis, config: StackConfig): Promise<
       const [policyName, doc] = Object.entries(spec.inlinePolicies)[0] ?? ['', {}];
       const have = await apis.iam.getRolePolicy(spec.roleName, policyName);
       if (have === undefined || !policiesEqual(doc as PolicyDocument, have as PolicyDocument))
-        steps.push({ action: 'put-scope-policy', target: `${spec.roleName}/${policyName}`, reason: have === undefined ? 'inline data policy missing' : 'inline data policy differs from the config', spec });
+        steps.push({
+          action: 'put-scope-policy',
+          target: `${spec.roleName}/${policyName}`,
+          reason: have === undefined ? 'inline data policy missing' : 'inline data policy differs from the config',
+          spec,
+        });
     } else {
       steps.push({ action: 'create-scope-role', target: spec.roleName, reason: 'scope role does not exist', spec });
       steps.push({ action: 'put-scope-policy', target: `${spec.roleName}/${Object.keys(spec.inlinePolicies)[0]}`, reason: 'new role', spec });
     }
     if (group && group.description !== groupDescriptionOf(config, spec.scope))
-      throw new RefusedError(`user-pool group ${spec.roleName} exists without isoctl's mark for stack ${config.stack} scope ${spec.scope}; nothing was changed`, 'not_owned');
+      throw new RefusedError(
+        `user-pool group ${spec.roleName} exists without isoctl's mark for stack ${config.stack} scope ${spec.scope}; nothing was changed`,
+        'not_owned',
+      );
     if (!group || group.roleArn !== spec.arn || group.precedence !== spec.precedence)
       steps.push({ action: 'put-scope-group', target: spec.roleName, reason: group ? 'group role or precedence differs' : 'group does not exist', spec });
   }

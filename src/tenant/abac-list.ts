@@ -44,7 +44,8 @@ export async function listAbacTenants(ctx: TenantContext, opts: { deep: boolean 
     let siloTables: Array<{ name: string; exists: boolean }> | undefined;
     const desired = desiredTenant(config, tenant, row?.scopes.length ? row.scopes : defaultScopes);
     if (!probe) findings.push({ aspect: 'probe', detail: `no probe user ${desired.probe.username} carrying ${config.tenantClaim}=${tenant}` });
-    else if (probe.attributes[config.tenantClaim] !== tenant) findings.push({ aspect: 'probe', detail: `the probe user does not carry ${config.tenantClaim}=${tenant}` });
+    else if (probe.attributes[config.tenantClaim] !== tenant)
+      findings.push({ aspect: 'probe', detail: `the probe user does not carry ${config.tenantClaim}=${tenant}` });
     if (opts.deep) {
       const observed = await observeTenant(ctx.apis, config, tenant);
       siloTables = observed.siloTables.map((s) => ({ name: s.name, exists: s.table !== undefined }));

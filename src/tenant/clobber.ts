@@ -22,14 +22,15 @@ export interface Clobber {
 }
 
 export const CLOBBER_CAUSE =
-  'another writer of SetIdentityPoolRoles replaced the identity pool\'s whole role configuration without isoctl\'s entries, most likely an infrastructure-as-code tool re-applying its own: Terraform\'s aws_cognito_identity_pool_roles_attachment or CDK\'s IdentityPoolRoleAttachment (AWS::Cognito::IdentityPoolRoleAttachment)';
+  "another writer of SetIdentityPoolRoles replaced the identity pool's whole role configuration without isoctl's entries, most likely an infrastructure-as-code tool re-applying its own: Terraform's aws_cognito_identity_pool_roles_attachment or CDK's IdentityPoolRoleAttachment (AWS::Cognito::IdentityPoolRoleAttachment)";
 
 const STOP_IT =
   'Then stop the other writer from undoing it: drop the role attachment from Terraform/CDK, or keep it with `lifecycle { ignore_changes = [role_mapping] }` (examples/terraform/README.md).';
 
 function describeEntry(roles: IdentityPoolRoles, key: string): string {
   const entry = roles.RoleMappings[key];
-  if (!entry) return `no role mapping for ${key} (${Object.keys(roles.RoleMappings).length} other entr${Object.keys(roles.RoleMappings).length === 1 ? 'y' : 'ies'})`;
+  if (!entry)
+    return `no role mapping for ${key} (${Object.keys(roles.RoleMappings).length} other entr${Object.keys(roles.RoleMappings).length === 1 ? 'y' : 'ies'})`;
   return `a ${entry.Type} mapping for ${key}${entry.Type === 'Rules' ? ` with ${rulesOf(roles, key).length} rule(s)` : ''}`;
 }
 
@@ -57,7 +58,11 @@ export function detectClobber(config: StackConfig, poolRoles: IdentityPoolRoles,
       action: `Run init: it writes the Token entry (AmbiguousRoleResolution Deny) back, keeping every other entry; until then no user of any tenant gets credentials. ${STOP_IT}`,
     };
   }
-  const ruled = new Set(rulesOf(poolRoles, key).filter((r) => ruleResource.owned(config, r).owned).map((r) => r.Value));
+  const ruled = new Set(
+    rulesOf(poolRoles, key)
+      .filter((r) => ruleResource.owned(config, r).owned)
+      .map((r) => r.Value),
+  );
   const missing = withRole.filter((x) => !ruled.has(x.tenant));
   if (missing.length === 0) return undefined;
   // The whole Rules entry gone, or none of isoctl's rules left: a wholesale replacement, whatever

@@ -57,7 +57,10 @@ export async function createTenant(ctx: TenantContext, input: CreateTenantInput)
   if (!boundary)
     throw new FailedError(`the stack's permissions boundary ${desired.role.boundaryArn} does not exist; run \`isoctl init\` first`, 'not_initialized');
   if (observed.mapping.kind === 'rule' && observed.mapping.entryType === undefined)
-    throw new FailedError(`the identity pool ${config.identityPoolId} has no role mapping for ${observed.mapping.mappingKey}; run \`isoctl init\` first`, 'not_initialized');
+    throw new FailedError(
+      `the identity pool ${config.identityPoolId} has no role mapping for ${observed.mapping.mappingKey}; run \`isoctl init\` first`,
+      'not_initialized',
+    );
 
   // Without --scope, an existing tenant keeps the scopes recorded on its role.
   if (input.scopes === undefined && observed.role?.tags) {

@@ -52,7 +52,8 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
   const { config } = ctx;
   const tenant = assertTenantId(input.tenant, config.stack);
   // ABAC: isoctl-<stack>-<scope> is the shared scope role, never a tenant's.
-  if (config.mapping === 'abac' && tenant in config.scopes) throw new UsageError(`tenant id ${JSON.stringify(tenant)} is a scope name of this ABAC stack`, 'invalid_tenant_id');
+  if (config.mapping === 'abac' && tenant in config.scopes)
+    throw new UsageError(`tenant id ${JSON.stringify(tenant)} is a scope name of this ABAC stack`, 'invalid_tenant_id');
   ctx.progress?.(`reading tenant ${tenant}`);
   const observed = await observeTenant(ctx.apis, config, tenant);
   const kept = observed.siloTables.filter((s) => s.table).map((s) => s.name);
@@ -66,7 +67,10 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
       return { tenant, stack: config.stack, status: 'deleted', dryRun: false, items: [], kept, counts: counts([]), registry: 'removed' };
     }
     if (input.ignoreMissing) return { tenant, stack: config.stack, status: 'absent', dryRun: input.dryRun, items: [], kept, counts: counts([]) };
-    throw new NotFoundError(`tenant ${JSON.stringify(tenant)} does not exist in stack ${config.stack} (no role, mapping or probe user); pass --ignore-missing to treat that as success`, 'tenant_not_found');
+    throw new NotFoundError(
+      `tenant ${JSON.stringify(tenant)} does not exist in stack ${config.stack} (no role, mapping or probe user); pass --ignore-missing to treat that as success`,
+      'tenant_not_found',
+    );
   }
   const steps = planDelete(config, observed);
   if (input.dryRun) {
@@ -103,7 +107,8 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
     registry: 'deleting',
     ...(lockout ? { lockout } : {}),
   };
-  if (items.every((i) => i.state === 'removed' || i.state === 'skipped')) result.registry = (await unregisterTenant(ctx, tenant)) === 'removed' ? 'removed' : 'absent';
+  if (items.every((i) => i.state === 'removed' || i.state === 'skipped'))
+    result.registry = (await unregisterTenant(ctx, tenant)) === 'removed' ? 'removed' : 'absent';
   if (input.waitMs !== undefined && roleStep) {
     const waited = await waitFor(
       [
@@ -121,7 +126,10 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
     );
     result.wait = waited;
     if (waited.timedOut)
-      throw new PendingError(`tenant ${tenant} deleted, but IAM still shows its role after ${Math.round(input.waitMs / 1000)}s`, retryAfterSeconds(waited), { result, pending: ['iam:role-gone'] });
+      throw new PendingError(`tenant ${tenant} deleted, but IAM still shows its role after ${Math.round(input.waitMs / 1000)}s`, retryAfterSeconds(waited), {
+        result,
+        pending: ['iam:role-gone'],
+      });
   }
   return result;
 }

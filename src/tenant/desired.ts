@@ -22,8 +22,7 @@ import { scopeGroupName, scopeRoleArn } from '../policy/abac.js';
 import { groupDescription, probeUsername, SCOPES_SEPARATOR, TAG_SCOPES, tenantGroupName } from './names.js';
 
 export type DesiredMapping =
-  | { kind: 'group'; groupName: string; roleArn: string; description: string }
-  | { kind: 'rule'; claim: string; value: string; roleArn: string };
+  { kind: 'group'; groupName: string; roleArn: string; description: string } | { kind: 'rule'; claim: string; value: string; roleArn: string };
 
 export interface DesiredSiloTable {
   name: string;
@@ -52,7 +51,10 @@ export interface DesiredTenant {
 
 /** Resolves `--scope` values (comma lists or repeats) against the config; undefined -> every scope. Sorted. */
 export function resolveScopes(config: StackConfig, requested: string[] | undefined): string[] {
-  const wanted = requested?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const wanted = requested
+    ?.flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   return policyResolveScopes(config, wanted && wanted.length > 0 ? wanted : undefined);
 }
 
@@ -85,8 +87,8 @@ export function desiredTenant(config: StackConfig, tenantId: string, scopes: str
     config.mapping === 'abac'
       ? { kind: 'group', groupName: scopeGroupName(config, abacScope), roleArn: scopeRoleArn(config, abacScope), description: groupDescription(config, tenant) }
       : config.mapping === 'rules'
-      ? { kind: 'rule', claim: config.tenantClaim, value: tenant, roleArn }
-      : { kind: 'group', groupName: tenantGroupName(tenant), roleArn, description: groupDescription(config, tenant) };
+        ? { kind: 'rule', claim: config.tenantClaim, value: tenant, roleArn }
+        : { kind: 'group', groupName: tenantGroupName(tenant), roleArn, description: groupDescription(config, tenant) };
   const probeAttributes: Record<string, string> = {};
   if (config.mapping === 'rules' || config.mapping === 'abac') probeAttributes[config.tenantClaim] = tenant;
   return {

@@ -91,7 +91,8 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
   const { apis, config } = ctx;
   ctx.progress?.('listing roles and mappings');
   // Rules mode reads the pool's configuration anyway; --deep reads it in token mode too, for the clobber check.
-  const poolRolesP = config.mapping === 'rules' || (opts.deep && config.mapping === 'token') ? apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId) : undefined;
+  const poolRolesP =
+    config.mapping === 'rules' || (opts.deep && config.mapping === 'token') ? apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId) : undefined;
   const [roles, mappings, probes, poolRolesRead] = await Promise.all([
     apis.iam.listStackRoles(config.stack),
     (async (): Promise<Map<string, { roleArn: string | undefined; kind: 'group' | 'rule'; createdAt: number | undefined }>> => {
@@ -116,7 +117,19 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
   const clobbered = new Set(clobber?.tenants ?? []);
   const trust = buildTrustPolicy(config);
   const checked: DriftAspect[] = opts.deep
-    ? ['trust', 'mapping', 'probe', 'policy', 'boundary', 'tags', 'extra-policies', 'attached-policies', 'reach', 'ownership', ...(poolRolesP ? (['mapping-removed'] as const) : [])]
+    ? [
+        'trust',
+        'mapping',
+        'probe',
+        'policy',
+        'boundary',
+        'tags',
+        'extra-policies',
+        'attached-policies',
+        'reach',
+        'ownership',
+        ...(poolRolesP ? (['mapping-removed'] as const) : []),
+      ]
     : ['trust', 'mapping', 'probe', ...(poolRolesP ? (['mapping-removed'] as const) : [])];
   const byTenant = new Map<string, RoleInfo>();
   for (const r of roles) {
@@ -174,7 +187,10 @@ export async function listTenants(ctx: TenantContext, opts: { deep: boolean }): 
   }
   const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 0 };
   for (const t of tenants) counts[t.status]++;
-  const { report, rows } = await reconcileRegistry(ctx, tenants.map((t) => ({ tenant: t.tenant, roleName: t.role?.name })));
+  const { report, rows } = await reconcileRegistry(
+    ctx,
+    tenants.map((t) => ({ tenant: t.tenant, roleName: t.role?.name })),
+  );
   for (const t of tenants) t.lifecycle = rows.get(t.tenant)?.status ?? null;
   return { stack: config.stack, mapping: config.mapping, checked, tenants, counts, registry: report, ...(clobber ? { clobber } : {}) };
 }
@@ -201,11 +217,13 @@ function probeIncomplete(config: StackConfig, tenant: string, user: DatedUser | 
 
 /** The way out for a tenant that is not ok. */
 function fixOf(tenant: string, status: TenantStatus, drift: DriftAspect[]): string | undefined {
-  if (status === 'orphan' || status === 'dangling')
-    return `isoctl tenant create ${tenant} (finish it) or isoctl tenant delete ${tenant} (remove what is left)`;
+  if (status === 'orphan' || status === 'dangling') return `isoctl tenant create ${tenant} (finish it) or isoctl tenant delete ${tenant} (remove what is left)`;
   if (status !== 'drift') return undefined;
-  if (drift.includes('ownership')) return `the role is not isoctl's for tenant ${tenant} (its tags name another stack or tenant): inspect it by hand; isoctl will not change it`;
-  const byHand = drift.includes('attached-policies') ? `detach the managed policies by hand (aws iam detach-role-policy --role-name <role> --policy-arn <arn>), then ` : '';
+  if (drift.includes('ownership'))
+    return `the role is not isoctl's for tenant ${tenant} (its tags name another stack or tenant): inspect it by hand; isoctl will not change it`;
+  const byHand = drift.includes('attached-policies')
+    ? `detach the managed policies by hand (aws iam detach-role-policy --role-name <role> --policy-arn <arn>), then `
+    : '';
   return `${byHand}isoctl tenant create ${tenant} (rewrites trust, data policy, boundary, tags and mapping from the config and removes extra inline policies)`;
 }
 
@@ -215,12 +233,19 @@ async function deepDrift(ctx: TenantContext, tenant: string, stackTenants: strin
   const findings = describeDrift(tenant, observed, driftOf(ctx, tenant, observed));
   if (observed.role && roleResource.owned(ctx.config, observed.role, tenant).owned) {
     const attached = await ctx.apis.iam.listAttachedRolePolicies(observed.role.name);
-    if (attached.length > 0) findings.push({ aspect: 'attached-policies', detail: `attached managed polic${attached.length === 1 ? 'y' : 'ies'} ${attached.join(', ')} (isoctl attaches none)` });
+    if (attached.length > 0)
+      findings.push({
+        aspect: 'attached-policies',
+        detail: `attached managed polic${attached.length === 1 ? 'y' : 'ies'} ${attached.join(', ')} (isoctl attaches none)`,
+      });
     // Proven against every existing tenant of the stack, only for a document that differs from the config's.
     const doc = findings.some((f) => f.aspect === 'policy') ? readDocument(observed.dataPolicy) : undefined;
     const reach = doc ? reachBeyondTenant(ctx.config, tenant, doc, stackTenants) : [];
     if (reach.length > 0)
-      findings.push({ aspect: 'reach', detail: `the data policy reaches beyond tenant ${tenant}: ${reach.length} cross-tenant probe(s) allowed, e.g. ${reach[0]}` });
+      findings.push({
+        aspect: 'reach',
+        detail: `the data policy reaches beyond tenant ${tenant}: ${reach.length} cross-tenant probe(s) allowed, e.g. ${reach[0]}`,
+      });
   }
   return findings;
 }
@@ -255,7 +280,8 @@ function describeDrift(tenant: string, observed: ObservedTenant, aspects: DriftA
       const extra = observed.inlinePolicyNames.filter((n) => n !== INLINE_POLICY_NAME);
       return { aspect, detail: `extra inline polic${extra.length === 1 ? 'y' : 'ies'} ${extra.join(', ')} beside isoctl-data` };
     }
-    if (aspect === 'policy' && observed.dataPolicy === undefined) return { aspect, detail: `no isoctl-data policy on ${observed.role?.name ?? tenant} (its users are denied everything)` };
+    if (aspect === 'policy' && observed.dataPolicy === undefined)
+      return { aspect, detail: `no isoctl-data policy on ${observed.role?.name ?? tenant} (its users are denied everything)` };
     return { aspect, detail: DRIFT_WORDS[aspect] };
   });
 }
@@ -321,7 +347,8 @@ export async function showTenant(ctx: TenantContext, tenantId: string): Promise<
   if (observed.mapping.kind === 'rule') {
     const rules = observed.mapping.rules;
     const rule = findTenantRule(rules, config.tenantClaim, tenant);
-    if (rule) mapping = { kind: 'rule', claim: rule.Claim, value: rule.Value, roleArn: rule.RoleArn, position: rules.indexOf(rule) + 1, ruleCount: rules.length };
+    if (rule)
+      mapping = { kind: 'rule', claim: rule.Claim, value: rule.Value, roleArn: rule.RoleArn, position: rules.indexOf(rule) + 1, ruleCount: rules.length };
   }
   const drift = driftOf(ctx, tenant, observed);
   const group = observed.mapping.kind === 'group' ? observed.mapping.group : undefined;
@@ -358,4 +385,3 @@ export async function showTenant(ctx: TenantContext, tenantId: string): Promise<
     siloTables: observed.siloTables.map((s) => ({ name: s.name, exists: s.table !== undefined })),
   };
 }
-

@@ -39,12 +39,21 @@ export interface SuspendResult {
 export async function requireTenantRole(ctx: TenantContext, tenant: string, verb: string): Promise<{ role: RoleInfo; row: RegistryRow | undefined }> {
   const [role, row] = await Promise.all([ctx.apis.iam.getRole(tenantRoleName(ctx.config, tenant)), getTenantRow(ctx, tenant)]);
   if (!role) {
-    const why = row?.status === 'deleting' ? ' (its registry row says it is being deleted)' : row ? ' (it has a registry row but no role: `isoctl tenant list --deep` shows the drift)' : '';
+    const why =
+      row?.status === 'deleting'
+        ? ' (its registry row says it is being deleted)'
+        : row
+          ? ' (it has a registry row but no role: `isoctl tenant list --deep` shows the drift)'
+          : '';
     throw new NotFoundError(`cannot ${verb} tenant ${JSON.stringify(tenant)}: it does not exist in stack ${ctx.config.stack}${why}`, 'tenant_not_found');
   }
   const own = roleResource.owned(ctx.config, role, tenant);
   if (!own.owned) throw new RefusedError(`cannot ${verb} tenant ${tenant}: ${own.reason}`, 'not_owned');
-  if (row?.status === 'deleting') throw new RefusedError(`cannot ${verb} tenant ${tenant}: it is being deleted (registry status deleting); finish with \`isoctl tenant delete ${tenant}\``, 'tenant_deleting');
+  if (row?.status === 'deleting')
+    throw new RefusedError(
+      `cannot ${verb} tenant ${tenant}: it is being deleted (registry status deleting); finish with \`isoctl tenant delete ${tenant}\``,
+      'tenant_deleting',
+    );
   return { role, row };
 }
 
@@ -71,10 +80,14 @@ export async function setSuspended(ctx: TenantContext, input: SuspendInput, susp
   const waited = await waitFor(checks, { timeoutMs: input.timeoutMs, signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) });
   result.wait = { level: input.wait, ...waited };
   if (waited.timedOut)
-    throw new PendingError(`tenant ${tenant} ${suspended ? 'suspended' : 'resumed'}, but not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s`, retryAfterSeconds(waited), {
-      result,
-      pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
-    });
+    throw new PendingError(
+      `tenant ${tenant} ${suspended ? 'suspended' : 'resumed'}, but not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s`,
+      retryAfterSeconds(waited),
+      {
+        result,
+        pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
+      },
+    );
   if (!waited.ok) {
     const failed = waited.checks.find((c) => c.state === 'failed');
     throw new FailedError(`tenant ${tenant}: check ${failed?.name} failed: ${failed?.detail}`, 'check_failed', { details: { result } });

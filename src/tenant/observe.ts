@@ -8,8 +8,7 @@ import { roleName } from '../config/tenant-id.js';
 import { probeUsername, tenantGroupName } from './names.js';
 
 export type ObservedMapping =
-  | { kind: 'group'; group: GroupInfo | undefined }
-  | { kind: 'rule'; rules: MappingRule[]; entryType: 'Token' | 'Rules' | undefined; mappingKey: string };
+  { kind: 'group'; group: GroupInfo | undefined } | { kind: 'rule'; rules: MappingRule[]; entryType: 'Token' | 'Rules' | undefined; mappingKey: string };
 
 export interface ObservedTenant {
   tenant: string;

@@ -23,7 +23,14 @@ export interface S3Check {
   detail?: string | undefined;
 }
 
-async function attempt(name: S3Check['name'], action: string, bucket: string, key: string, expect: S3Check['expect'], fn: () => Promise<unknown>): Promise<S3Check> {
+async function attempt(
+  name: S3Check['name'],
+  action: string,
+  bucket: string,
+  key: string,
+  expect: S3Check['expect'],
+  fn: () => Promise<unknown>,
+): Promise<S3Check> {
   const base = { name, action, table: bucket, bucket, keys: [key], expect };
   try {
     await fn();
@@ -53,11 +60,16 @@ async function bucketChecks(s3: AwsApis['s3'], bucket: BucketConfig, tenant: str
         }
       }),
     );
-  else if (canList) out.push(await attempt('own-prefix', 's3:ListBucket', bucket.name, own, 'allow', () => s3.listObjects({ bucket: bucket.name, prefix: own, maxKeys: 1 })));
-  if (actions.has('s3:GetObject'))
-    out.push(await attempt('other-prefix', 's3:GetObject', bucket.name, `${other}isoctl-probe`, 'deny', () => s3.getObject(bucket.name, `${other}isoctl-probe`)));
   else if (canList)
-    out.push(await attempt('other-prefix', 's3:ListBucket', bucket.name, other, 'deny', () => s3.listObjects({ bucket: bucket.name, prefix: other, maxKeys: 1 })));
+    out.push(await attempt('own-prefix', 's3:ListBucket', bucket.name, own, 'allow', () => s3.listObjects({ bucket: bucket.name, prefix: own, maxKeys: 1 })));
+  if (actions.has('s3:GetObject'))
+    out.push(
+      await attempt('other-prefix', 's3:GetObject', bucket.name, `${other}isoctl-probe`, 'deny', () => s3.getObject(bucket.name, `${other}isoctl-probe`)),
+    );
+  else if (canList)
+    out.push(
+      await attempt('other-prefix', 's3:ListBucket', bucket.name, other, 'deny', () => s3.listObjects({ bucket: bucket.name, prefix: other, maxKeys: 1 })),
+    );
   if (canList) out.push(await attempt('bucket-root-list', 's3:ListBucket', bucket.name, '', 'deny', () => s3.listObjects({ bucket: bucket.name, maxKeys: 1 })));
   return out;
 }

@@ -239,7 +239,16 @@ export class ProbeSession {
     const pooled = this.config.tables.find((t) => t.model === 'pooled');
     const silo = this.config.tables.find((t) => t.model === 'silo');
     if (!action) {
-      checks.push({ name: 'own-partition', action: 'dynamodb:Query', table: pooled?.name ?? silo?.name ?? '', keys: [], expect: 'allow', outcome: 'skipped', ok: false, detail: `the scopes ${this.scopes.join(', ')} allow no DynamoDB read (Query or GetItem)` });
+      checks.push({
+        name: 'own-partition',
+        action: 'dynamodb:Query',
+        table: pooled?.name ?? silo?.name ?? '',
+        keys: [],
+        expect: 'allow',
+        outcome: 'skipped',
+        ok: false,
+        detail: `the scopes ${this.scopes.join(', ')} allow no DynamoDB read (Query or GetItem)`,
+      });
       return checks;
     }
     if (pooled) {
@@ -302,8 +311,7 @@ export class ProbeSession {
       else await probeApis.dynamodb.batchGetItem(tableName, keys.map(fullKey), attributes);
       return { ...base, outcome: 'allowed', ok: expect === 'allow', detail: expect === 'allow' ? undefined : 'ALLOWED: isolation does not hold' };
     } catch (err) {
-      if (err instanceof AwsCallError && err.kind === 'access-denied')
-        return { ...base, outcome: 'denied', ok: expect === 'deny', detail: err.awsMessage };
+      if (err instanceof AwsCallError && err.kind === 'access-denied') return { ...base, outcome: 'denied', ok: expect === 'deny', detail: err.awsMessage };
       if (err instanceof AwsCallError) return { ...base, outcome: 'error', ok: false, detail: err.summary };
       throw err;
     }

@@ -71,7 +71,10 @@ export async function updateTenantRow(
     if (await ctx.apis.registry.put(table, key, row, current ? { version: current.version } : { absent: true }))
       return { change: current ? 'updated' : 'created', row };
   }
-  throw new RefusedError(`the registry row of tenant ${tenant} kept changing under this command (${MAX_RACES} tries); another operator is changing it: try again`, 'registry_conflict');
+  throw new RefusedError(
+    `the registry row of tenant ${tenant} kept changing under this command (${MAX_RACES} tries); another operator is changing it: try again`,
+    'registry_conflict',
+  );
 }
 
 /** `tenant create`: the tenant is registered active with these scopes; no write when it already is. */

@@ -95,7 +95,10 @@ async function tenantUsers(ctx: TenantContext, tenant: string, scopes: string[])
     return (members ?? []).map((u) => u.username).sort();
   }
   const users = await ctx.apis.cognitoIdp.listUsers(config.userPoolId);
-  return users.filter((u) => u.attributes[config.tenantClaim] === tenant).map((u) => u.username).sort();
+  return users
+    .filter((u) => u.attributes[config.tenantClaim] === tenant)
+    .map((u) => u.username)
+    .sort();
 }
 
 export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Promise<RevokeResult> {
@@ -113,7 +116,11 @@ export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Pr
     try {
       held = { session, creds: await session.holdCredentials() };
     } catch (err) {
-      throw new FailedError(`tenant ${tenant}: the probe identity could not get credentials before the revocation: ${(err as Error).message}; nothing was changed`, 'probe_failed', { cause: err });
+      throw new FailedError(
+        `tenant ${tenant}: the probe identity could not get credentials before the revocation: ${(err as Error).message}; nothing was changed`,
+        'probe_failed',
+        { cause: err },
+      );
     }
   }
 
@@ -155,10 +162,14 @@ export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Pr
   const waited = await waitFor(checks, { timeoutMs: input.timeoutMs, signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) });
   result.wait = { level: input.wait, ...waited };
   if (waited.timedOut)
-    throw new PendingError(`tenant ${tenant}'s sessions revoked, but not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s`, retryAfterSeconds(waited), {
-      result,
-      pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
-    });
+    throw new PendingError(
+      `tenant ${tenant}'s sessions revoked, but not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s`,
+      retryAfterSeconds(waited),
+      {
+        result,
+        pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
+      },
+    );
   if (!waited.ok) {
     const failed = waited.checks.find((c) => c.state === 'failed');
     throw new FailedError(`tenant ${tenant}: check ${failed?.name} failed: ${failed?.detail}`, 'check_failed', { details: { result } });

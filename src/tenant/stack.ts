@@ -30,13 +30,7 @@ import { applyAbacInitStep, planAbacInit, type AbacInitAction, type AbacInitStep
 import { scopeRoleName } from '../policy/index.js';
 import { waitForTableActive } from './table-active.js';
 
-export type InitAction =
-  | 'create-boundary'
-  | 'update-boundary'
-  | 'create-lock-table'
-  | 'put-role-mapping'
-  | 'put-principal-tag-map'
-  | AbacInitAction;
+export type InitAction = 'create-boundary' | 'update-boundary' | 'create-lock-table' | 'put-role-mapping' | 'put-principal-tag-map' | AbacInitAction;
 
 export interface InitStep {
   action: InitAction;
@@ -80,23 +74,35 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
   if (who.account !== config.accountId) problems.push(`accountId is ${config.accountId}, but the credentials are for account ${who.account} (${who.arn})`);
   if (!pool) problems.push(`userPoolId ${config.userPoolId}: no such user pool in ${config.region}`);
   else if (config.mapping === 'rules' && config.tenantClaim.startsWith('custom:') && !pool.attributeNames.includes(config.tenantClaim))
-    problems.push(`mapping "rules" needs the user attribute ${config.tenantClaim} in user pool ${config.userPoolId}; add it as a custom attribute (it cannot be added to the token otherwise)`);
+    problems.push(
+      `mapping "rules" needs the user attribute ${config.tenantClaim} in user pool ${config.userPoolId}; add it as a custom attribute (it cannot be added to the token otherwise)`,
+    );
   if (pool && !client) problems.push(`userPoolClientId ${config.userPoolClientId}: no such app client in user pool ${config.userPoolId}`);
   if (!idPool) problems.push(`identityPoolId ${config.identityPoolId}: no such identity pool in ${config.region}`);
   else if (!idPool.cognitoProviders.some((p) => p.providerName === provider && p.clientId === config.userPoolClientId))
-    problems.push(`identity pool ${config.identityPoolId} does not list the provider ${provider} with client ${config.userPoolClientId}; add it under "Authentication providers" (GetCredentialsForIdentity would refuse every token)`);
+    problems.push(
+      `identity pool ${config.identityPoolId} does not list the provider ${provider} with client ${config.userPoolClientId}; add it under "Authentication providers" (GetCredentialsForIdentity would refuse every token)`,
+    );
   if (problems.length > 0)
-    throw new UsageError(`the config does not match the account; nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'config_mismatch', { problems });
+    throw new UsageError(`the config does not match the account; nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'config_mismatch', {
+      problems,
+    });
   if (client && !client.explicitAuthFlows.includes('ALLOW_ADMIN_USER_PASSWORD_AUTH'))
-    warnings.push(`app client ${config.userPoolClientId} does not allow ALLOW_ADMIN_USER_PASSWORD_AUTH: the probe identity (tenant verify, --wait data) cannot sign in`);
-  const tables = await Promise.all(config.tables.filter((t) => t.model === 'pooled').map(async (t) => ({ t, info: await apis.dynamodb.describeTable(t.name) })));
+    warnings.push(
+      `app client ${config.userPoolClientId} does not allow ALLOW_ADMIN_USER_PASSWORD_AUTH: the probe identity (tenant verify, --wait data) cannot sign in`,
+    );
+  const tables = await Promise.all(
+    config.tables.filter((t) => t.model === 'pooled').map(async (t) => ({ t, info: await apis.dynamodb.describeTable(t.name) })),
+  );
   for (const { t, info } of tables) {
     if (!info) warnings.push(`pooled table ${t.name} does not exist yet; tenants cannot read or write until it does`);
     else if (info.partitionKey.name !== t.partitionKey)
       problems.push(`table ${t.name} has partition key ${info.partitionKey.name}, the config says ${t.partitionKey}`);
   }
   if (problems.length > 0)
-    throw new UsageError(`the config does not match the account; nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'config_mismatch', { problems });
+    throw new UsageError(`the config does not match the account; nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'config_mismatch', {
+      problems,
+    });
   // #11: what the documents cannot make up for - the basic flow, a claim users can write (or the
   // client cannot read), an index keyed on another attribute. Refused before any change.
   const unsafe: AccountProblem[] = [
@@ -128,7 +134,12 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
       throw new RefusedError(`policy ${boundaryArn} exists without the tag isoctl:managed-by=isoctl; isoctl will not change it`, 'not_owned');
     boundaryCurrent = await apis.iam.getPolicyVersion(boundaryArn, boundary.defaultVersionId);
     if (!policiesEqual(boundaryDoc, boundaryCurrent as PolicyDocument))
-      plan({ action: 'update-boundary', target: boundaryArn, reason: `default version ${boundary.defaultVersionId} differs from the config`, document: boundaryDoc });
+      plan({
+        action: 'update-boundary',
+        target: boundaryArn,
+        reason: `default version ${boundary.defaultVersionId} differs from the config`,
+        document: boundaryDoc,
+      });
   }
   const lock = await apis.dynamodb.describeTable(lockTable);
   if (!lock) plan({ action: 'create-lock-table', target: lockTable, reason: 'lock table does not exist' });
@@ -147,12 +158,15 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
     plan({
       action: 'put-role-mapping',
       target: `${config.identityPoolId} ${key}`,
-      reason: entry ? `entry is ${entry.Type} with AmbiguousRoleResolution ${entry.AmbiguousRoleResolution ?? 'unset'}` : 'no role mapping for the user pool client',
+      reason: entry
+        ? `entry is ${entry.Type} with AmbiguousRoleResolution ${entry.AmbiguousRoleResolution ?? 'unset'}`
+        : 'no role mapping for the user pool client',
     });
   await refuseMappingModeChange(ctx);
   if (config.mapping === 'abac')
     for (const s of await planAbacInit(apis, config)) {
-      const document = s.action === 'put-scope-policy' ? Object.values(s.spec.inlinePolicies)[0] : s.action === 'create-scope-role' ? s.spec.assumeRolePolicy : undefined;
+      const document =
+        s.action === 'put-scope-policy' ? Object.values(s.spec.inlinePolicies)[0] : s.action === 'create-scope-role' ? s.spec.assumeRolePolicy : undefined;
       plan({ action: s.action, target: s.target, reason: s.reason, document, abac: s });
     }
   const wantTags = principalTagAttributeMap(config);
@@ -172,7 +186,13 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
     switch (step.action) {
       case 'create-boundary':
         await apis.iam
-          .createPolicy({ name: boundaryPolicyName(config.stack), path: stackPath(config.stack), document: serializePolicy(boundaryDoc), description: `isoctl permissions boundary of stack ${config.stack}`, tags: stackTags })
+          .createPolicy({
+            name: boundaryPolicyName(config.stack),
+            path: stackPath(config.stack),
+            document: serializePolicy(boundaryDoc),
+            description: `isoctl permissions boundary of stack ${config.stack}`,
+            tags: stackTags,
+          })
           .catch((err: unknown) => {
             if ((err as { kind?: string }).kind === 'access-denied') throw boundaryNeedsAdmin(config.stack, boundaryArn, 'create');
             if ((err as { kind?: string }).kind !== 'already-exists') throw err;
@@ -239,7 +259,12 @@ async function refuseMappingModeChange(ctx: TenantContext): Promise<void> {
     const tenantRoles = (await apis.iam.listStackRoles(config.stack)).filter((r) => isStackRoleArn(config, r.arn) && !scopeNames.has(r.name));
     if (tenantRoles.length > 0)
       throw new RefusedError(
-        `the config says "mapping": "abac", but stack ${config.stack} has ${tenantRoles.length} tenant role(s) of role mode (${tenantRoles.slice(0, 3).map((r) => r.name).join(', ')}${tenantRoles.length > 3 ? ', ...' : ''}); changing the mapping mode of a stack with tenants is refused. Delete those tenants first, or keep the old mode.`,
+        `the config says "mapping": "abac", but stack ${config.stack} has ${tenantRoles.length} tenant role(s) of role mode (${tenantRoles
+          .slice(0, 3)
+          .map((r) => r.name)
+          .join(
+            ', ',
+          )}${tenantRoles.length > 3 ? ', ...' : ''}); changing the mapping mode of a stack with tenants is refused. Delete those tenants first, or keep the old mode.`,
         'mapping_mode_change',
         { tenantRoles: tenantRoles.length },
       );

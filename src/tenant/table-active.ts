@@ -25,7 +25,11 @@ export async function waitForTableActive(
     { until: ctx.now() + timeoutMs, retryOn: (err) => err instanceof NotYet, onRetry: () => ctx.progress?.(`waiting for DynamoDB to make ${table} ACTIVE`) },
   ).catch((err: unknown) => {
     if (err instanceof NotYet)
-      throw new FailedError(`${what} ${table} is not ACTIVE after ${Math.round(timeoutMs / 1000)}s (status ${status ?? 'missing'}); run the same command again once DescribeTable shows it ACTIVE`, 'table_not_active', { retryable: true });
+      throw new FailedError(
+        `${what} ${table} is not ACTIVE after ${Math.round(timeoutMs / 1000)}s (status ${status ?? 'missing'}); run the same command again once DescribeTable shows it ACTIVE`,
+        'table_not_active',
+        { retryable: true },
+      );
     throw err;
   });
 }

@@ -27,15 +27,22 @@ export async function verifyTenant(ctx: TenantContext, tenantId: string, opts: {
     opts.against ? Promise.resolve([]) : apis.iam.listStackRoles(config.stack),
     againstId === undefined ? Promise.resolve(undefined) : apis.iam.getRole(roleName(config.stack, againstId)),
   ]);
-  if (!role) throw new NotFoundError(`tenant ${JSON.stringify(tenant)} has no role ${roleName(config.stack, tenant)} in stack ${config.stack}`, 'tenant_not_found');
+  if (!role)
+    throw new NotFoundError(`tenant ${JSON.stringify(tenant)} has no role ${roleName(config.stack, tenant)} in stack ${config.stack}`, 'tenant_not_found');
   // A denied read of a tenant that does not exist proves nothing about isolation from a real one.
   if (againstId !== undefined && !againstRole)
-    throw new NotFoundError(`--against: tenant ${JSON.stringify(againstId)} has no role ${roleName(config.stack, againstId)} in stack ${config.stack}`, 'against_not_found');
+    throw new NotFoundError(
+      `--against: tenant ${JSON.stringify(againstId)} has no role ${roleName(config.stack, againstId)} in stack ${config.stack}`,
+      'against_not_found',
+    );
   const scopes = scopesFromTag(config, role.tags?.[TAG_SCOPES]) ?? resolveScopes(config, undefined);
   const prefix = roleName(config.stack, '');
   const against =
     againstId ??
-    roles.map((r) => r.name.slice(prefix.length)).filter((t) => t !== tenant && tenantIdProblem(t) === undefined).sort()[0] ??
+    roles
+      .map((r) => r.name.slice(prefix.length))
+      .filter((t) => t !== tenant && tenantIdProblem(t) === undefined)
+      .sort()[0] ??
     neighbourTenant(tenant);
   ctx.progress?.(`probing tenant ${tenant} (sign in, credentials, reads of ${tenant} and ${against})`);
   const session = new ProbeSession(apis, config, tenant, scopes, ctx);
@@ -45,7 +52,10 @@ export async function verifyTenant(ctx: TenantContext, tenantId: string, opts: {
     return { ...result, stack: config.stack, elapsedMs: ctx.now() - started };
   } catch (err) {
     if (err instanceof ProbeError) throw new FailedError(`probe of ${tenant} failed at ${err.stage}: ${err.message}`, 'probe_failed');
-    if (err instanceof AwsCallError) throw new FailedError(`probe of ${tenant} failed: ${err.message}`, 'probe_failed', { retryable: err.kind === 'throttled' || err.kind === 'still-propagating' });
+    if (err instanceof AwsCallError)
+      throw new FailedError(`probe of ${tenant} failed: ${err.message}`, 'probe_failed', {
+        retryable: err.kind === 'throttled' || err.kind === 'still-propagating',
+      });
     throw err;
   }
 }
@@ -55,9 +65,14 @@ async function verifyAbacTenant(ctx: TenantContext, tenant: string, againstId: s
   const { apis, config } = ctx;
   const probe = await apis.cognitoIdp.adminGetUser(config.userPoolId, probeUsername(tenant));
   if (!probe || probe.attributes[config.tenantClaim] !== tenant)
-    throw new NotFoundError(`tenant ${JSON.stringify(tenant)} has no probe user with ${config.tenantClaim}=${tenant} in stack ${config.stack}`, 'tenant_not_found');
+    throw new NotFoundError(
+      `tenant ${JSON.stringify(tenant)} has no probe user with ${config.tenantClaim}=${tenant} in stack ${config.stack}`,
+      'tenant_not_found',
+    );
   const groups = await apis.cognitoIdp.adminListGroupsForUser(config.userPoolId, probe.username);
-  const scopes = Object.keys(config.scopes).filter((s) => groups.includes(scopeGroupName(config, s))).sort();
+  const scopes = Object.keys(config.scopes)
+    .filter((s) => groups.includes(scopeGroupName(config, s)))
+    .sort();
   const scope = scopes[0] ?? Object.keys(config.scopes).sort()[0] ?? '';
   const against = againstId ?? neighbourTenant(tenant);
   ctx.progress?.(`probing tenant ${tenant} (sign in, credentials of ${scopeRoleName(config, scope)}, reads of ${tenant} and ${against})`);
@@ -68,7 +83,10 @@ async function verifyAbacTenant(ctx: TenantContext, tenant: string, againstId: s
     return { ...result, stack: config.stack, elapsedMs: ctx.now() - started };
   } catch (err) {
     if (err instanceof ProbeError) throw new FailedError(`probe of ${tenant} failed at ${err.stage}: ${err.message}`, 'probe_failed');
-    if (err instanceof AwsCallError) throw new FailedError(`probe of ${tenant} failed: ${err.message}`, 'probe_failed', { retryable: err.kind === 'throttled' || err.kind === 'still-propagating' });
+    if (err instanceof AwsCallError)
+      throw new FailedError(`probe of ${tenant} failed: ${err.message}`, 'probe_failed', {
+        retryable: err.kind === 'throttled' || err.kind === 'still-propagating',
+      });
     throw err;
   }
 }

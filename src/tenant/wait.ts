@@ -88,7 +88,14 @@ export async function waitFor(checks: Check[], opts: WaitOptions): Promise<WaitR
     // Past the deadline no further check is started (a slow apply or sign-in used the window up).
     if (!timedOut && !failed && checks.indexOf(check) > 0 && now() >= deadline) timedOut = true;
     if (timedOut || failed) {
-      results.push({ name: check.name, service: check.service, state: 'pending', attempts: 0, elapsedMs: 0, detail: failed ? 'not checked (an earlier check failed)' : 'not checked before the timeout' });
+      results.push({
+        name: check.name,
+        service: check.service,
+        state: 'pending',
+        attempts: 0,
+        elapsedMs: 0,
+        detail: failed ? 'not checked (an earlier check failed)' : 'not checked before the timeout',
+      });
       continue;
     }
     const checkStart = now();

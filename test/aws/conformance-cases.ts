@@ -62,7 +62,8 @@ async function expectAwsError(p: Promise<unknown>, kind: AwsCallError['kind']): 
 }
 
 /** What the cases need of a target: its ids, and the adapters (built from SDK clients, or given directly: the in-memory fake). */
-export type ConformanceTarget = Pick<AwsTarget, 'region' | 'accountId' | 'userPoolId' | 'clientId' | 'identityPoolId'> & ({ clients: AwsTarget['clients'] } | { apis: AwsApis });
+export type ConformanceTarget = Pick<AwsTarget, 'region' | 'accountId' | 'userPoolId' | 'clientId' | 'identityPoolId'> &
+  ({ clients: AwsTarget['clients'] } | { apis: AwsApis });
 
 export function conformanceSuite(name: string, getTarget: () => ConformanceTarget, differences: ReadonlySet<Difference>): void {
   let apis: AwsApis;
@@ -127,7 +128,13 @@ export function conformanceSuite(name: string, getTarget: () => ConformanceTarge
 
     it('createRole with a malformed trust policy is invalid', async () => {
       const err = await api()
-        .iam.createRole({ name: `isoctl-${stack}-bad`, path, trustPolicy: '{"Version":"2012-10-17","Statement":', permissionsBoundaryArn: boundaryArn, tags: {} })
+        .iam.createRole({
+          name: `isoctl-${stack}-bad`,
+          path,
+          trustPolicy: '{"Version":"2012-10-17","Statement":',
+          permissionsBoundaryArn: boundaryArn,
+          tags: {},
+        })
         .then(
           () => undefined,
           (e: unknown) => e as AwsCallError,
@@ -143,8 +150,20 @@ export function conformanceSuite(name: string, getTarget: () => ConformanceTarge
 
     it('listStackRoles pages through ListRoles and keeps only the exact stack path', async () => {
       for (const tenant of ['b1', 'b2', 'b3'])
-        await api().iam.createRole({ name: `isoctl-${stack}-${tenant}`, path, trustPolicy: TRUST, permissionsBoundaryArn: boundaryArn, tags: { 'isoctl:tenant': tenant } });
-      await api().iam.createRole({ name: `isoctl-${stack}x-other`, path: `/isoctl/${stack}x/`, trustPolicy: TRUST, permissionsBoundaryArn: boundaryArn, tags: {} });
+        await api().iam.createRole({
+          name: `isoctl-${stack}-${tenant}`,
+          path,
+          trustPolicy: TRUST,
+          permissionsBoundaryArn: boundaryArn,
+          tags: { 'isoctl:tenant': tenant },
+        });
+      await api().iam.createRole({
+        name: `isoctl-${stack}x-other`,
+        path: `/isoctl/${stack}x/`,
+        trustPolicy: TRUST,
+        permissionsBoundaryArn: boundaryArn,
+        tags: {},
+      });
       await api().iam.createRole({ name: `isoctl-${stack}-nested`, path: `${path}nested/`, trustPolicy: TRUST, permissionsBoundaryArn: boundaryArn, tags: {} });
       await api().iam.createRole({ name: `isoctl-${stack}-root`, path: '/', trustPolicy: TRUST, permissionsBoundaryArn: boundaryArn, tags: {} });
       const roles = await api().iam.listStackRoles(stack, { pageSize: 2 });

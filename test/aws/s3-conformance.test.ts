@@ -59,7 +59,14 @@ function cases(name: string, start: () => Promise<Target>, responses?: SandboxRe
         },
         { step: 'finalizeRequest', name: 'seeHeaders', priority: 'low' },
       );
-      await client.send(new PutObjectCommand({ Bucket: 'adapter-files', Key: 'tenants/acme/stream', Body: Readable.from([body.subarray(0, 70_000), body.subarray(70_000)]), ContentLength: body.length }));
+      await client.send(
+        new PutObjectCommand({
+          Bucket: 'adapter-files',
+          Key: 'tenants/acme/stream',
+          Body: Readable.from([body.subarray(0, 70_000), body.subarray(70_000)]),
+          ContentLength: body.length,
+        }),
+      );
       expect(sent[0]).toMatch(/^STREAMING-UNSIGNED-PAYLOAD-TRAILER aws-chunked/);
       expect((await s3.getObject('adapter-files', 'tenants/acme/stream'))?.equals(body)).toBe(true);
       await s3.deleteObject('adapter-files', 'tenants/acme/stream');
@@ -78,7 +85,13 @@ function cases(name: string, start: () => Promise<Target>, responses?: SandboxRe
 
     if (responses)
       it("every answer of the run fits botocore's S3 model (element names of the output shapes, error documents)", () => {
-        expect(new Set(responses.map((r) => r.operation))).toEqual(new Set(['CreateBucket', 'HeadBucket', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject', 'ListObjectsV2', 'DeleteObjects'].filter((op) => responses.some((r) => r.operation === op))));
+        expect(new Set(responses.map((r) => r.operation))).toEqual(
+          new Set(
+            ['CreateBucket', 'HeadBucket', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject', 'ListObjectsV2', 'DeleteObjects'].filter((op) =>
+              responses.some((r) => r.operation === op),
+            ),
+          ),
+        );
         expect(responses.some((r) => r.operation === 'ListObjectsV2')).toBe(true);
         expect(responses.flatMap((r) => responseProblems(r))).toEqual([]);
       });

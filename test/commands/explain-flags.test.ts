@@ -34,6 +34,9 @@ describe('explain: malformed facts are usage errors naming their flag', () => {
 
   it('--no-principal-tags with --principal-tag is a flag conflict, refused before anything is read', async () => {
     const r = await explain(DENIED, '--no-principal-tags', '--principal-tag', 'userid=u1');
-    expect(r).toEqual({ code: 2, error: expect.objectContaining({ code: 'flag_conflict', message: '--no-principal-tags and --principal-tag cannot be combined' }) });
+    expect(r).toEqual({
+      code: 2,
+      error: expect.objectContaining({ code: 'flag_conflict', message: '--no-principal-tags and --principal-tag cannot be combined' }),
+    });
   });
 });

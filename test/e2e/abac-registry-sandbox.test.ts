@@ -62,7 +62,12 @@ describe('ABAC tenants in the registry, on the sandbox', () => {
     const old = new Date(Date.now() - 3_600_000).toISOString();
     expect(await apis.registry.put(lockTable, 'tenant#bravo', { ...row!, updatedAt: old, version: row!.version + 1 }, { version: row!.version })).toBe(true);
     await idp.send(
-      new AdminCreateUserCommand({ UserPoolId: sb.config.userPoolId, Username: 'isoctl-probe-charlie', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'custom:tenant', Value: 'charlie' }] }),
+      new AdminCreateUserCommand({
+        UserPoolId: sb.config.userPoolId,
+        Username: 'isoctl-probe-charlie',
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [{ Name: 'custom:tenant', Value: 'charlie' }],
+      }),
     );
     const shallow = await cli(['tenant', 'list', '--json']);
     expect(shallow.code, shallow.stderr).toBe(0);

@@ -48,7 +48,10 @@ describe('ABAC mode on the sandbox', () => {
       ]),
     );
     const map = await new CognitoIdentityClient({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials }).send(
-      new GetPrincipalTagAttributeMapCommand({ IdentityPoolId: sb.config.identityPoolId, IdentityProviderName: `cognito-idp.${sb.region}.amazonaws.com/${sb.config.userPoolId}` }),
+      new GetPrincipalTagAttributeMapCommand({
+        IdentityPoolId: sb.config.identityPoolId,
+        IdentityProviderName: `cognito-idp.${sb.region}.amazonaws.com/${sb.config.userPoolId}`,
+      }),
     );
     expect(map.PrincipalTags).toEqual({ 'isoctl-tenant': 'custom:tenant' });
     const again = await cli(['init', '--json']);
@@ -82,10 +85,19 @@ describe('ABAC mode on the sandbox', () => {
     for (const t of ['alpha', 'bravo']) {
       await admin.send(new PutItemCommand({ TableName: table, Item: { tenantId: { S: t }, sk: { S: 'row' }, v: { S: `${t}-data` } } }));
       const user = `user-${t}`;
-      await idp.send(new AdminCreateUserCommand({ UserPoolId: sb.config.userPoolId, Username: user, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'custom:tenant', Value: t }] }));
+      await idp.send(
+        new AdminCreateUserCommand({
+          UserPoolId: sb.config.userPoolId,
+          Username: user,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: [{ Name: 'custom:tenant', Value: t }],
+        }),
+      );
       await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: sb.config.userPoolId, Username: user, Password: PASSWORD, Permanent: true }));
       await idp.send(new AdminAddUserToGroupCommand({ UserPoolId: sb.config.userPoolId, Username: user, GroupName: 'isoctl-abac-write' }));
-      const auth = await anon.send(new InitiateAuthCommand({ ClientId: sb.config.userPoolClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user, PASSWORD } }));
+      const auth = await anon.send(
+        new InitiateAuthCommand({ ClientId: sb.config.userPoolClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user, PASSWORD } }),
+      );
       const logins = { [provider]: auth.AuthenticationResult!.IdToken! };
       const { IdentityId } = await identity.send(new GetIdCommand({ IdentityPoolId: sb.config.identityPoolId, Logins: logins }));
       const c = (await identity.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: logins }))).Credentials!;
@@ -120,7 +132,9 @@ describe('ABAC mode on the sandbox', () => {
     const base = { region: sb.region, endpoint: sb.endpoint, maxAttempts: 1 };
     const table = sb.config.tables[0]!.name;
     const own = (creds: Creds, t: string) =>
-      new DynamoDBClient({ ...base, credentials: creds }).send(new GetItemCommand({ TableName: table, Key: { tenantId: { S: t }, sk: { S: 'row' } } })).catch((e: Error) => e);
+      new DynamoDBClient({ ...base, credentials: creds })
+        .send(new GetItemCommand({ TableName: table, Key: { tenantId: { S: t }, sk: { S: 'row' } } }))
+        .catch((e: Error) => e);
     const del = await cli(['tenant', 'delete', 'alpha', '--yes', '--json']);
     expect(del.code, del.stderr).toBe(0);
     const old = await own(signedIn.alpha!.creds, 'alpha');
@@ -134,7 +148,10 @@ describe('ABAC mode on the sandbox', () => {
       const r = await own({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, 'alpha');
       expect((r as Error).name).toBe('AccessDeniedException');
     }
-    expect(del.json().lockout).toEqual({ roles: ['isoctl-abac-read', 'isoctl-abac-write'], disabledUsers: expect.arrayContaining(['user-alpha', 'isoctl-probe-alpha']) });
+    expect(del.json().lockout).toEqual({
+      roles: ['isoctl-abac-read', 'isoctl-abac-write'],
+      disabledUsers: expect.arrayContaining(['user-alpha', 'isoctl-probe-alpha']),
+    });
     const bravo = await own(signedIn.bravo!.creds, 'bravo');
     expect(bravo).not.toBeInstanceOf(Error);
     const again = await cli(['tenant', 'delete', 'alpha', '--yes', '--json']);

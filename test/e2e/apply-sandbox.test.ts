@@ -57,7 +57,10 @@ describe('apply, token mapping', () => {
     // proves --wait cognito (its password, the identity GetId makes), and nothing more.
     expect(byOp(lines.filter((l) => l.mutating))).toEqual(
       Object.fromEntries(
-        ['PutItem', 'CreateRole', 'PutRolePolicy', 'CreateGroup', 'AdminCreateUser', 'AdminAddUserToGroup', 'AdminSetUserPassword', 'GetId'].map((op) => [op, 20]),
+        ['PutItem', 'CreateRole', 'PutRolePolicy', 'CreateGroup', 'AdminCreateUser', 'AdminAddUserToGroup', 'AdminSetUserPassword', 'GetId'].map((op) => [
+          op,
+          20,
+        ]),
       ),
     );
     // No per-tenant read before a create (the scans said they do not exist); the wait reads each role once.
@@ -81,8 +84,14 @@ describe('apply, token mapping', () => {
     expect(byOp(lines).ListRoles).toBe(1);
   });
 
-  it('--dry-run prints the plan (counts per action, each tenant\'s steps) and changes nothing', async () => {
-    const f = file('dry.yaml', `tenants:\n${tenants.slice(0, 18).map((t, i) => `  - id: ${t}${i < 2 ? '\n    scopes: [read]' : ''}`).join('\n')}\n  - id: newone\n`);
+  it("--dry-run prints the plan (counts per action, each tenant's steps) and changes nothing", async () => {
+    const f = file(
+      'dry.yaml',
+      `tenants:\n${tenants
+        .slice(0, 18)
+        .map((t, i) => `  - id: ${t}${i < 2 ? '\n    scopes: [read]' : ''}`)
+        .join('\n')}\n  - id: newone\n`,
+    );
     const mark = sb.mark();
     const r = await cli(['apply', '-f', f, '--prune', '--dry-run', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -180,7 +189,11 @@ describe('apply, token mapping', () => {
     ['unknown.json', '{"tenants":[{"id":"a1","scope":["read"]}]}', /tenants\[0\]: unknown field "scope" \(did you mean "scopes"\?\)/],
     ['badid.json', '{"tenants":[{"id":"Acme"}]}', /tenants\[0\]\.id: expected a tenant id .*did you mean "acme".*found "Acme"/],
     ['dup.yaml', 'tenants:\n  - id: a1\n  - id: a1\n', /tenants\[1\]\.id: "a1" is already listed at tenants\[0\]/],
-    ['scope.yaml', 'tenants:\n  - id: a1\n    scopes: [raed]\n', /tenants\[0\]\.scopes: expected one of the config's scopes .*found "raed" \(did you mean "read"\?\)/],
+    [
+      'scope.yaml',
+      'tenants:\n  - id: a1\n    scopes: [raed]\n',
+      /tenants\[0\]\.scopes: expected one of the config's scopes .*found "raed" \(did you mean "read"\?\)/,
+    ],
     ['type.json', '{"tenants":{"id":"a1"}}', /tenants: expected array, found an object/],
     ['syntax.json', '{"tenants":[{"id":"a1",}]}', /is not valid JSON at line 1, column 24/],
     ['syntax.yaml', 'tenants:\n  - id: a1\n   scopes: [read\n', /is not valid YAML at line \d+/],

@@ -19,7 +19,9 @@ function bashComplete(script: string, cases: string[][]): string[] {
       `source ${JSON.stringify(join(dir, 'c.bash'))}`,
       // The function bash would call for "isoctl", as `complete -p` reports it.
       'fn=$(complete -p isoctl | sed -E "s/.*-F ([^ ]+).*/\\1/")',
-      ...cases.map((words) => `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); "$fn"; echo "\${COMPREPLY[*]}"`),
+      ...cases.map(
+        (words) => `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); "$fn"; echo "\${COMPREPLY[*]}"`,
+      ),
     ].join('\n');
     const r = spawnSync('bash', ['--noprofile', '--norc', '-c', driver], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

@@ -89,7 +89,14 @@ describe('doctor checks the caller against every action of the operator policy',
     expect(p.status).toBe('problem');
     expect(p.message).toBe('the caller may not call iam:PassRole (all part of the operator policy)');
     expect(p.fix?.command).toBe('isoctl policy render <any-tenant> --kind operator --json');
-    expect(p.details?.missing).toEqual([{ action: 'iam:PassRole', resource: `arn:aws:iam::${sb.accountId}:role/isoctl/dop/isoctl-doctor-sample`, decision: 'implicitDeny', statement: 'PassRolesToCognitoOnly' }]);
+    expect(p.details?.missing).toEqual([
+      {
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${sb.accountId}:role/isoctl/dop/isoctl-doctor-sample`,
+        decision: 'implicitDeny',
+        statement: 'PassRolesToCognitoOnly',
+      },
+    ]);
     expect(r.stderr).toMatch(/doctor: 1 problem\(s\): permissions/);
   });
 
@@ -98,7 +105,9 @@ describe('doctor checks the caller against every action of the operator policy',
     expect(r.code, r.stderr).toBe(1);
     const p = permissions(r);
     expect(p.status).toBe('problem');
-    expect(p.message).toMatch(/^could not check the caller's permissions: iam:SimulatePrincipalPolicy is denied \(.*is not authorized to perform: iam:SimulatePrincipalPolicy/);
+    expect(p.message).toMatch(
+      /^could not check the caller's permissions: iam:SimulatePrincipalPolicy is denied \(.*is not authorized to perform: iam:SimulatePrincipalPolicy/,
+    );
     expect(r.json().healthy).toBe(false);
   });
 
@@ -106,7 +115,9 @@ describe('doctor checks the caller against every action of the operator policy',
     const opApis = awsApis(createAwsClients({ region: sb.region, endpoint: sb.endpoint, credentials: operator, maxAttempts: 1 }));
     const own = await opApis.iam.simulatePrincipalPolicy({ principalArn: operator.arn, actions: ['iam:GetAccountSummary'] });
     expect(own.map((o) => o.decision)).toEqual(['allowed']);
-    const err = await opApis.iam.simulatePrincipalPolicy({ principalArn: users['no-passrole']!.arn, actions: ['iam:GetAccountSummary'] }).catch((e: unknown) => e);
+    const err = await opApis.iam
+      .simulatePrincipalPolicy({ principalArn: users['no-passrole']!.arn, actions: ['iam:GetAccountSummary'] })
+      .catch((e: unknown) => e);
     expect((err as AwsCallError).kind).toBe('access-denied');
     expect((err as AwsCallError).awsMessage).toBe(
       `User: ${operator.arn} is not authorized to perform: iam:SimulatePrincipalPolicy on resource: ${users['no-passrole']!.arn} because no identity-based policy allows the iam:SimulatePrincipalPolicy action`,
@@ -117,8 +128,16 @@ describe('doctor checks the caller against every action of the operator policy',
     const role = `arn:aws:iam::${sb.accountId}:role/isoctl/dop/isoctl-dop-acme`;
     const ask = (service: string) =>
       awsCli(sb.endpoint, operator, [
-        'iam', 'simulate-principal-policy', '--policy-source-arn', operator.arn, '--action-names', 'iam:PassRole', '--resource-arns', role,
-        '--context-entries', `ContextKeyName=iam:PassedToService,ContextKeyValues=${service},ContextKeyType=string`,
+        'iam',
+        'simulate-principal-policy',
+        '--policy-source-arn',
+        operator.arn,
+        '--action-names',
+        'iam:PassRole',
+        '--resource-arns',
+        role,
+        '--context-entries',
+        `ContextKeyName=iam:PassedToService,ContextKeyValues=${service},ContextKeyType=string`,
       ]);
     const services = ['cognito-identity.amazonaws.com', 'ec2.amazonaws.com', 'lambda.amazonaws.com', 'cognito-idp.amazonaws.com'];
     const answers: Record<string, string> = {};
@@ -147,12 +166,48 @@ describe('doctor checks the caller against every action of the operator policy',
     const acct = sb.accountId;
     const boundary = `arn:aws:iam::${acct}:policy/isoctl/dop/isoctl-dop-boundary`;
     const cases: Array<{ user: string; action: string; resource: string; context: Record<string, string | string[]>; expected: string }> = [
-      { user: 'no-simulate', action: 'iam:PassRole', resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-acme`, context: { 'iam:PassedToService': 'cognito-identity.amazonaws.com' }, expected: 'allowed' },
-      { user: 'no-simulate', action: 'iam:PassRole', resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-acme`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' }, expected: 'implicitDeny' },
-      { user: 'no-passrole', action: 'iam:PassRole', resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-acme`, context: { 'iam:PassedToService': 'cognito-identity.amazonaws.com' }, expected: 'implicitDeny' },
-      { user: 'no-simulate', action: 'iam:CreateRole', resource: `arn:aws:iam::${acct}:role/isoctl/dop/deeper/isoctl-dop-x`, context: { 'iam:PermissionsBoundary': boundary, 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'dop' }, expected: 'explicitDeny' },
-      { user: 'no-simulate', action: 'iam:CreateRole', resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-x`, context: { 'iam:PermissionsBoundary': boundary, 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'dop' }, expected: 'allowed' },
-      { user: 'no-passrole', action: 'iam:TagRole', resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-x`, context: { 'aws:TagKeys': ['isoctl:stack', 'owner'], 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'dop' }, expected: 'implicitDeny' },
+      {
+        user: 'no-simulate',
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-acme`,
+        context: { 'iam:PassedToService': 'cognito-identity.amazonaws.com' },
+        expected: 'allowed',
+      },
+      {
+        user: 'no-simulate',
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-acme`,
+        context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
+        expected: 'implicitDeny',
+      },
+      {
+        user: 'no-passrole',
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-acme`,
+        context: { 'iam:PassedToService': 'cognito-identity.amazonaws.com' },
+        expected: 'implicitDeny',
+      },
+      {
+        user: 'no-simulate',
+        action: 'iam:CreateRole',
+        resource: `arn:aws:iam::${acct}:role/isoctl/dop/deeper/isoctl-dop-x`,
+        context: { 'iam:PermissionsBoundary': boundary, 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'dop' },
+        expected: 'explicitDeny',
+      },
+      {
+        user: 'no-simulate',
+        action: 'iam:CreateRole',
+        resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-x`,
+        context: { 'iam:PermissionsBoundary': boundary, 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'dop' },
+        expected: 'allowed',
+      },
+      {
+        user: 'no-passrole',
+        action: 'iam:TagRole',
+        resource: `arn:aws:iam::${acct}:role/isoctl/dop/isoctl-dop-x`,
+        context: { 'aws:TagKeys': ['isoctl:stack', 'owner'], 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'dop' },
+        expected: 'implicitDeny',
+      },
       { user: 'no-passrole', action: 'iam:CreatePolicyVersion', resource: boundary, context: {}, expected: 'explicitDeny' },
     ];
     const toSim: Record<string, string> = { Allow: 'allowed', ImplicitDeny: 'implicitDeny', ExplicitDeny: 'explicitDeny' };
@@ -160,7 +215,14 @@ describe('doctor checks the caller against every action of the operator policy',
       const u = users[c.user]!;
       const [answer] = await apis.iam.simulatePrincipalPolicy({ principalArn: u.arn, actions: [c.action], resources: [c.resource], context: c.context });
       expect(answer?.decision, `${c.user} ${c.action} ${c.resource}`).toBe(c.expected);
-      const logged: ControlDecision = { t: '', principal: u.arn, service: 'iam', operation: 'SimulatePrincipalPolicy', decision: 'Allow', request: { action: c.action, resource: c.resource, context: c.context, identityPolicies: [u.doc] } };
+      const logged: ControlDecision = {
+        t: '',
+        principal: u.arn,
+        service: 'iam',
+        operation: 'SimulatePrincipalPolicy',
+        decision: 'Allow',
+        request: { action: c.action, resource: c.resource, context: c.context, identityPolicies: [u.doc] },
+      };
       expect(toSim[await simulateDecision(logged, acct)], `iam-simulate: ${c.user} ${c.action}`).toBe(c.expected);
     }
   });

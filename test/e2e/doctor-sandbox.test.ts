@@ -17,7 +17,8 @@ import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 let sb: TestSandbox;
 let apis: AwsApis;
 
-const cli = (args: string[], env?: Record<string, string | undefined>): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000, env });
+const cli = (args: string[], env?: Record<string, string | undefined>): Promise<CliResult> =>
+  runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000, env });
 
 interface Doc {
   healthy: boolean;
@@ -111,7 +112,10 @@ describe('doctor on the sandbox (token mapping, granularity user)', () => {
   });
 
   it('a boundary version widened by hand: boundary, fixed by `isoctl init`', async () => {
-    await apis.iam.createPolicyVersion(boundaryPolicyArn(sb.config), serializePolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }));
+    await apis.iam.createPolicyVersion(
+      boundaryPolicyArn(sb.config),
+      serializePolicy({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }),
+    );
     const { code, doc } = await doctor();
     expect(code).toBe(1);
     expect(problems(doc)).toEqual(['boundary']);

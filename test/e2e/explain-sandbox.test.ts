@@ -63,8 +63,8 @@ afterAll(async () => {
   await sb?.stop();
 });
 
-describe('explain on the sandbox\'s own AccessDenied messages', () => {
-  it('another tenant\'s key (the message on stdin, the key as a flag): other-tenant-key, exit 0', async () => {
+describe("explain on the sandbox's own AccessDenied messages", () => {
+  it("another tenant's key (the message on stdin, the key as a flag): other-tenant-key, exit 0", async () => {
     const ddb = await tenantSession('acme', 'jane');
     const msg = await deniedMessage(
       ddb.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': { S: 'globex' } } })),
@@ -183,6 +183,8 @@ describe('explain for a per-user stack', () => {
     expect((await ucli(['init'])).code).toBe(0);
     const fresh = await ua.cognitoIdentity.getCredentialsForIdentity(id, logins);
     const creds2 = { accessKeyId: fresh.accessKeyId, secretAccessKey: fresh.secretAccessKey, sessionToken: fresh.sessionToken };
-    await expect(ua.withCredentials(creds2).dynamodb.query({ table: us.config.tables[0]!.name, keyName: 'tenantId', keyValue: { S: user.sub! } })).resolves.toBe(0);
+    await expect(
+      ua.withCredentials(creds2).dynamodb.query({ table: us.config.tables[0]!.name, keyName: 'tenantId', keyValue: { S: user.sub! } }),
+    ).resolves.toBe(0);
   });
 });

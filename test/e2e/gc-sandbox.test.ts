@@ -107,7 +107,9 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
     const doc = r.json();
     expect(doc.dryRun).toBe(true);
     expect(doc.items.map((i: { state: string; kind: string; target: string }) => `${i.state} ${i.kind} ${i.target}`)).toEqual(expected);
-    const reason = Object.fromEntries(doc.items.map((i: { target: string; reason: string; detail?: string }) => [i.target, `${i.reason}${i.detail ? ` | ${i.detail}` : ''}`]));
+    const reason = Object.fromEntries(
+      doc.items.map((i: { target: string; reason: string; detail?: string }) => [i.target, `${i.reason}${i.detail ? ` | ${i.detail}` : ''}`]),
+    );
     expect(reason['isoctl-gce-half']).toMatch(/^half-created tenant: role without its inline policy isoctl-data/);
     expect(reason['isoctl-gce-orphan1']).toMatch(/^orphaned role: no user pool group maps it/);
     expect(reason.gone).toMatch(/^group maps to arn:aws:iam::000000000000:role\/isoctl\/gce\/isoctl-gce-gone, which no longer exists/);
@@ -172,7 +174,8 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
     expect(roles).toEqual(['isoctl-gce-keep', 'isoctl-gce-untagged', 'isoctl-gce-young']);
     expect(await apis.iam.getRole('isoctl-gce-outside')).toBeDefined();
     expect((await apis.cognitoIdp.listGroups(config.userPoolId)).map((g) => g.name).sort()).toEqual(['admins', 'keep']);
-    for (const u of ['isoctl-probe-orphan1', 'isoctl-probe-gone', 'isoctl-probe-ghost']) expect(await apis.cognitoIdp.adminGetUser(config.userPoolId, u)).toBeUndefined();
+    for (const u of ['isoctl-probe-orphan1', 'isoctl-probe-gone', 'isoctl-probe-ghost'])
+      expect(await apis.cognitoIdp.adminGetUser(config.userPoolId, u)).toBeUndefined();
     expect(await apis.cognitoIdp.adminGetUser(config.userPoolId, 'isoctl-probe-keep')).toBeDefined();
     // The healthy tenant still converges end to end.
     const verify = await cli(['tenant', 'verify', 'keep', '--json']);
@@ -220,10 +223,19 @@ describe('gc under throttling faults (rules mapping; the run ends in the right s
     // Cognito refuses a rule whose role IAM does not show it: both roles exist when the rules are
     // written (after the lag), then the tenant's role goes, leaving its rule dangling.
     const iam = await sb.clients.iam();
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
     await iam.send(new CreateRoleCommand({ RoleName: 'ops', Path: '/', AssumeRolePolicyDocument: trust }));
     const dead = tenantRoleArn(config, 'dead');
-    await iam.send(new CreateRoleCommand({ RoleName: dead.slice(dead.lastIndexOf('/') + 1), Path: dead.slice(dead.indexOf(':role') + 5, dead.lastIndexOf('/') + 1), AssumeRolePolicyDocument: trust }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: dead.slice(dead.lastIndexOf('/') + 1),
+        Path: dead.slice(dead.indexOf(':role') + 5, dead.lastIndexOf('/') + 1),
+        AssumeRolePolicyDocument: trust,
+      }),
+    );
     await sleep(400);
     await apis.cognitoIdentity.setIdentityPoolRoles(config.identityPoolId, roles);
     await iam.send(new DeleteRoleCommand({ RoleName: dead.slice(dead.lastIndexOf('/') + 1) }));
@@ -251,7 +263,11 @@ describe('gc under throttling faults (rules mapping; the run ends in the right s
       'removed role isoctl-gcr-o3',
       'removed role isoctl-gcr-o4',
     ]);
-    const log = readFileSync(faulty.requestLogPath, 'utf8').split('\n').filter(Boolean).slice(logBefore).map((l) => JSON.parse(l) as RequestLogLine & { fault?: string });
+    const log = readFileSync(faulty.requestLogPath, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(logBefore)
+      .map((l) => JSON.parse(l) as RequestLogLine & { fault?: string });
     expect(log.filter((l) => l.fault === 'throttle').length).toBeGreaterThan(5);
     await faulty.close();
     faulty = undefined;

@@ -66,7 +66,10 @@ describe('a stale probe user (its role and mapping gone)', () => {
     await awsApis(sb.clients).cognitoIdp.adminCreateUser(sb.config.userPoolId, 'isoctl-probe-ghost', {});
     const listed = await cli(['tenant', 'list', '--json']);
     expect(listed.json().tenants).toContainEqual(expect.objectContaining({ tenant: 'ghost', status: 'propagating', role: null, mapping: null }));
-    for (const args of [['gc', '--json', '--min-age', '0s'], ['gc', '--apply', '--yes', '--json', '--min-age', '0s']]) {
+    for (const args of [
+      ['gc', '--json', '--min-age', '0s'],
+      ['gc', '--apply', '--yes', '--json', '--min-age', '0s'],
+    ]) {
       const r = await cli(args);
       expect(r.code, r.stderr).toBe(0);
       const items = r.json().items as Array<Record<string, unknown>>;
@@ -77,4 +80,3 @@ describe('a stale probe user (its role and mapping gone)', () => {
     }
   });
 });
-

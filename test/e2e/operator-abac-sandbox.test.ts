@@ -22,7 +22,10 @@ describe('the lifecycle as the operator, ABAC mapping', () => {
       env: { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_REGION: sb.region },
     });
   const decisions = () => readDecisions(join(sb.stateDir, CONTROL_PLANE_LOG));
-  const denied = () => decisions().filter((d) => d.decision !== 'Allow').map((d) => `${d.request.action} ${d.request.resource} ${d.decision}`);
+  const denied = () =>
+    decisions()
+      .filter((d) => d.decision !== 'Allow')
+      .map((d) => `${d.request.action} ${d.request.resource} ${d.decision}`);
 
   beforeAll(async () => {
     sb = await startTestSandbox({ stack: 'opa', mapping: 'abac', granularity: 'tenant' });
@@ -36,28 +39,32 @@ describe('the lifecycle as the operator, ABAC mapping', () => {
     await sb?.stop();
   });
 
-  it('init again, create (data, none, iam), list --deep, show, verify, delete as the operator: zero AccessDenied, iam-simulate agrees', { timeout: 600_000 }, async () => {
-    const steps: string[][] = [
-      ['init'],
-      ['tenant', 'create', 'acme', '--wait', 'data'],
-      ['tenant', 'create', 'globex', '--wait', 'none'],
-      ['tenant', 'create', 'initech', '--wait', 'iam'],
-      ['tenant', 'list', '--deep'],
-      ['tenant', 'show', 'acme'],
-      ['tenant', 'verify', 'acme', '--against', 'globex'],
-      ['tenant', 'delete', 'initech', '--yes'],
-      ['tenant', 'delete', 'globex', '--yes'],
-    ];
-    const failures: string[] = [];
-    for (const args of steps) {
-      const r = await asOperator([...args, '--json']);
-      if (r.code !== 0) failures.push(`${args.join(' ')}: exit ${r.code} ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-      const d = denied();
-      if (d.length) failures.push(`${args.join(' ')}: denied ${d.join(', ')}`);
-    }
-    expect(failures).toEqual([]);
-    const all = decisions();
-    expect(all.length).toBeGreaterThan(30);
-    expect(await disagreements(all, sb.accountId)).toEqual([]);
-  });
+  it(
+    'init again, create (data, none, iam), list --deep, show, verify, delete as the operator: zero AccessDenied, iam-simulate agrees',
+    { timeout: 600_000 },
+    async () => {
+      const steps: string[][] = [
+        ['init'],
+        ['tenant', 'create', 'acme', '--wait', 'data'],
+        ['tenant', 'create', 'globex', '--wait', 'none'],
+        ['tenant', 'create', 'initech', '--wait', 'iam'],
+        ['tenant', 'list', '--deep'],
+        ['tenant', 'show', 'acme'],
+        ['tenant', 'verify', 'acme', '--against', 'globex'],
+        ['tenant', 'delete', 'initech', '--yes'],
+        ['tenant', 'delete', 'globex', '--yes'],
+      ];
+      const failures: string[] = [];
+      for (const args of steps) {
+        const r = await asOperator([...args, '--json']);
+        if (r.code !== 0) failures.push(`${args.join(' ')}: exit ${r.code} ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        const d = denied();
+        if (d.length) failures.push(`${args.join(' ')}: denied ${d.join(', ')}`);
+      }
+      expect(failures).toEqual([]);
+      const all = decisions();
+      expect(all.length).toBeGreaterThan(30);
+      expect(await disagreements(all, sb.accountId)).toEqual([]);
+    },
+  );
 });

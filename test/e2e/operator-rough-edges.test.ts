@@ -72,7 +72,10 @@ describe('--scope', () => {
   });
 
   it("--scope '' is an error (exit 2), not every scope", async () => {
-    for (const args of [['policy', 'render', 'acme', '--scope', ''], ['tenant', 'create', 'empty', '--scope', '', '--dry-run']]) {
+    for (const args of [
+      ['policy', 'render', 'acme', '--scope', ''],
+      ['tenant', 'create', 'empty', '--scope', '', '--dry-run'],
+    ]) {
       const r = await cli(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/--scope needs at least one scope name/);
@@ -188,7 +191,7 @@ describe('tenant list --status', () => {
   });
 });
 
-describe('narrowing a tenant\'s scopes', () => {
+describe("narrowing a tenant's scopes", () => {
   it('the plan says the scopes change, not "edited by hand?"', async () => {
     const r = await cli(['tenant', 'create', 'acme', '--scope', 'read', '--dry-run', '--json']);
     expect(r.code, r.stderr).toBe(0);

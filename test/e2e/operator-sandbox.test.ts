@@ -47,7 +47,10 @@ function asOperator(run: Run, args: string[]): Promise<CliResult> {
 }
 
 const decisions = (run: Run) => readDecisions(join(run.sb.stateDir, CONTROL_PLANE_LOG));
-const denied = (run: Run) => decisions(run).filter((d) => d.decision !== 'Allow').map((d) => `${d.request.action} ${d.request.resource} ${d.decision}`);
+const denied = (run: Run) =>
+  decisions(run)
+    .filter((d) => d.decision !== 'Allow')
+    .map((d) => `${d.request.action} ${d.request.resource} ${d.decision}`);
 
 async function lifecycle(run: Run): Promise<void> {
   const steps: string[][] = [
@@ -67,7 +70,11 @@ async function lifecycle(run: Run): Promise<void> {
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     expect(denied(run), `after ${args.join(' ')}`).toEqual([]);
   }
-  const who = await asOperator(run, ['explain', '--json', `User: arn:aws:sts::${run.sb.accountId}:assumed-role/isoctl-${run.sb.config.stack}-acme/CognitoIdentityCredentials is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:${run.sb.region}:${run.sb.accountId}:table/${run.sb.config.tables[0]!.name} because no identity-based policy allows the dynamodb:GetItem action`]);
+  const who = await asOperator(run, [
+    'explain',
+    '--json',
+    `User: arn:aws:sts::${run.sb.accountId}:assumed-role/isoctl-${run.sb.config.stack}-acme/CognitoIdentityCredentials is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:${run.sb.region}:${run.sb.accountId}:table/${run.sb.config.tables[0]!.name} because no identity-based policy allows the dynamodb:GetItem action`,
+  ]);
   expect(who.code, who.stderr).toBe(0);
   expect(denied(run)).toEqual([]);
   const services = new Set(decisions(run).map((d) => d.service));
@@ -87,7 +94,7 @@ describe('the lifecycle as the operator, token mapping', () => {
     await lifecycle(run);
   });
 
-  it('escalation attempts with the AWS CLI as the operator are AccessDenied in AWS\'s wording', { timeout: 600_000 }, async () => {
+  it("escalation attempts with the AWS CLI as the operator are AccessDenied in AWS's wording", { timeout: 600_000 }, async () => {
     const { sb } = run;
     const admin = (args: string[]) => awsCli(sb.endpoint, sb.credentials, args);
     const op = (args: string[]) => awsCli(sb.endpoint, run.keys, args);
@@ -98,29 +105,133 @@ describe('the lifecycle as the operator, token mapping', () => {
     // (The AWS CLI starts slowly: independent calls run concurrently.)
     const [policy, otherRole, outside, pool, table] = await Promise.all([
       admin(['iam', 'create-policy', '--policy-name', 'other-boundary', '--policy-document', ANY]),
-      admin(['iam', 'create-role', '--role-name', 'isoctl-other-x', '--path', '/isoctl/other/', '--assume-role-policy-document', TRUST, '--tags', 'Key=isoctl:managed-by,Value=isoctl', 'Key=isoctl:stack,Value=other']),
+      admin([
+        'iam',
+        'create-role',
+        '--role-name',
+        'isoctl-other-x',
+        '--path',
+        '/isoctl/other/',
+        '--assume-role-policy-document',
+        TRUST,
+        '--tags',
+        'Key=isoctl:managed-by,Value=isoctl',
+        'Key=isoctl:stack,Value=other',
+      ]),
       admin(['iam', 'create-role', '--role-name', 'outside', '--path', '/elsewhere/', '--assume-role-policy-document', TRUST]),
       admin(['cognito-idp', 'create-user-pool', '--pool-name', 'other-pool']),
-      admin(['dynamodb', 'create-table', '--table-name', 'isoctl-other-lock', '--attribute-definitions', 'AttributeName=pk,AttributeType=S', '--key-schema', 'AttributeName=pk,KeyType=HASH', '--billing-mode', 'PAY_PER_REQUEST']),
+      admin([
+        'dynamodb',
+        'create-table',
+        '--table-name',
+        'isoctl-other-lock',
+        '--attribute-definitions',
+        'AttributeName=pk,AttributeType=S',
+        '--key-schema',
+        'AttributeName=pk,KeyType=HASH',
+        '--billing-mode',
+        'PAY_PER_REQUEST',
+      ]),
     ]);
     for (const r of [policy, otherRole, outside, pool, table]) expect(r.code, r.stderr).toBe(0);
     const otherBoundary = policy.json.Policy.Arn as string;
     const otherPool = pool.json.UserPool.Id as string;
 
     const denials: Array<[string, string[], string, RegExp]> = [
-      ['create a role outside the stack path', ['iam', 'create-role', '--role-name', 'isoctl-op-evil', '--path', '/admin/', '--assume-role-policy-document', TRUST, '--permissions-boundary', boundary, '--tags', ...stackTags], 'iam:CreateRole', /role\/admin\/isoctl-op-evil because no identity-based policy allows/],
-      ['create a role without the boundary', ['iam', 'create-role', '--role-name', 'isoctl-op-evil', '--path', '/isoctl/op/', '--assume-role-policy-document', TRUST, '--tags', ...stackTags], 'iam:CreateRole', /with an explicit deny in an identity-based policy/],
-      ['create a role with another boundary', ['iam', 'create-role', '--role-name', 'isoctl-op-evil', '--path', '/isoctl/op/', '--assume-role-policy-document', TRUST, '--permissions-boundary', otherBoundary, '--tags', ...stackTags], 'iam:CreateRole', /with an explicit deny in an identity-based policy/],
-      ['version the boundary policy', ['iam', 'create-policy-version', '--policy-arn', boundary, '--policy-document', ANY, '--set-as-default'], 'iam:CreatePolicyVersion', /with an explicit deny/],
+      [
+        'create a role outside the stack path',
+        [
+          'iam',
+          'create-role',
+          '--role-name',
+          'isoctl-op-evil',
+          '--path',
+          '/admin/',
+          '--assume-role-policy-document',
+          TRUST,
+          '--permissions-boundary',
+          boundary,
+          '--tags',
+          ...stackTags,
+        ],
+        'iam:CreateRole',
+        /role\/admin\/isoctl-op-evil because no identity-based policy allows/,
+      ],
+      [
+        'create a role without the boundary',
+        ['iam', 'create-role', '--role-name', 'isoctl-op-evil', '--path', '/isoctl/op/', '--assume-role-policy-document', TRUST, '--tags', ...stackTags],
+        'iam:CreateRole',
+        /with an explicit deny in an identity-based policy/,
+      ],
+      [
+        'create a role with another boundary',
+        [
+          'iam',
+          'create-role',
+          '--role-name',
+          'isoctl-op-evil',
+          '--path',
+          '/isoctl/op/',
+          '--assume-role-policy-document',
+          TRUST,
+          '--permissions-boundary',
+          otherBoundary,
+          '--tags',
+          ...stackTags,
+        ],
+        'iam:CreateRole',
+        /with an explicit deny in an identity-based policy/,
+      ],
+      [
+        'version the boundary policy',
+        ['iam', 'create-policy-version', '--policy-arn', boundary, '--policy-document', ANY, '--set-as-default'],
+        'iam:CreatePolicyVersion',
+        /with an explicit deny/,
+      ],
       ['delete the boundary policy', ['iam', 'delete-policy', '--policy-arn', boundary], 'iam:DeletePolicy', /with an explicit deny/],
-      ['delete a boundary from a role', ['iam', 'delete-role-permissions-boundary', '--role-name', 'isoctl-op-acme'], 'iam:DeleteRolePermissionsBoundary', /with an explicit deny/],
-      ['put an inline policy on a role outside the path', ['iam', 'put-role-policy', '--role-name', 'outside', '--policy-name', 'p', '--policy-document', ANY], 'iam:PutRolePolicy', /because no identity-based policy allows/],
-      ["write another stack's role", ['iam', 'put-role-policy', '--role-name', 'isoctl-other-x', '--policy-name', 'p', '--policy-document', ANY], 'iam:PutRolePolicy', /because no identity-based policy allows/],
+      [
+        'delete a boundary from a role',
+        ['iam', 'delete-role-permissions-boundary', '--role-name', 'isoctl-op-acme'],
+        'iam:DeleteRolePermissionsBoundary',
+        /with an explicit deny/,
+      ],
+      [
+        'put an inline policy on a role outside the path',
+        ['iam', 'put-role-policy', '--role-name', 'outside', '--policy-name', 'p', '--policy-document', ANY],
+        'iam:PutRolePolicy',
+        /because no identity-based policy allows/,
+      ],
+      [
+        "write another stack's role",
+        ['iam', 'put-role-policy', '--role-name', 'isoctl-other-x', '--policy-name', 'p', '--policy-document', ANY],
+        'iam:PutRolePolicy',
+        /because no identity-based policy allows/,
+      ],
       ["delete another stack's role", ['iam', 'delete-role', '--role-name', 'isoctl-other-x'], 'iam:DeleteRole', /because no identity-based policy allows/],
-      ["create a group in another stack's user pool", ['cognito-idp', 'create-group', '--user-pool-id', otherPool, '--group-name', 'acme'], 'cognito-idp:CreateGroup', /because no identity-based policy allows/],
-      ["write another stack's lock table", ['dynamodb', 'put-item', '--table-name', 'isoctl-other-lock', '--item', '{"pk":{"S":"lock"}}'], 'dynamodb:PutItem', /because no identity-based policy allows/],
-      ["read a tenant table's items", ['dynamodb', 'get-item', '--table-name', sb.config.tables[0]!.name, '--key', '{"tenantId":{"S":"acme"},"sk":{"S":"x"}}'], 'dynamodb:GetItem', /because no identity-based policy allows/],
-      ["write a tenant table's items", ['dynamodb', 'put-item', '--table-name', sb.config.tables[0]!.name, '--item', '{"tenantId":{"S":"acme"},"sk":{"S":"x"}}'], 'dynamodb:PutItem', /because no identity-based policy allows/],
+      [
+        "create a group in another stack's user pool",
+        ['cognito-idp', 'create-group', '--user-pool-id', otherPool, '--group-name', 'acme'],
+        'cognito-idp:CreateGroup',
+        /because no identity-based policy allows/,
+      ],
+      [
+        "write another stack's lock table",
+        ['dynamodb', 'put-item', '--table-name', 'isoctl-other-lock', '--item', '{"pk":{"S":"lock"}}'],
+        'dynamodb:PutItem',
+        /because no identity-based policy allows/,
+      ],
+      [
+        "read a tenant table's items",
+        ['dynamodb', 'get-item', '--table-name', sb.config.tables[0]!.name, '--key', '{"tenantId":{"S":"acme"},"sk":{"S":"x"}}'],
+        'dynamodb:GetItem',
+        /because no identity-based policy allows/,
+      ],
+      [
+        "write a tenant table's items",
+        ['dynamodb', 'put-item', '--table-name', sb.config.tables[0]!.name, '--item', '{"tenantId":{"S":"acme"},"sk":{"S":"x"}}'],
+        'dynamodb:PutItem',
+        /because no identity-based policy allows/,
+      ],
     ];
     const answers = await Promise.all(denials.map(([, args]) => op(args)));
     const failures: string[] = [];

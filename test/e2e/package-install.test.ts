@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baseEnv, repoRoot } from '../helpers/cli.js';
 
-const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string; exports: Record<string, { types: string; default: string }> };
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  version: string;
+  exports: Record<string, { types: string; default: string }>;
+};
 let work: string;
 let prefix: string;
 let installed: string;
@@ -99,7 +102,16 @@ try {
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(repoRoot, 'node_modules', '@types')] },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(repoRoot, 'node_modules', '@types')],
+        },
         files: ['app.mts'],
       }),
     );
@@ -107,7 +119,10 @@ try {
     timings.tsc = tsc.ms;
     expect(tsc.status, `${tsc.stdout}${tsc.stderr}`).toBe(0);
     // The same program without its type annotations, run by node.
-    writeFileSync(join(app, 'app.mjs'), source.replace(', type CreateTenantResult', '').replace(': CreateTenantResult', '').replace(': number', '').replace('(e: unknown)', '(e)'));
+    writeFileSync(
+      join(app, 'app.mjs'),
+      source.replace(', type CreateTenantResult', '').replace(': CreateTenantResult', '').replace(': number', '').replace('(e: unknown)', '(e)'),
+    );
     const run = sh(process.execPath, [join(app, 'app.mjs')], app, 60_000);
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ status: 'created', code: 3, tenants: ['acme'] });

@@ -19,7 +19,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function loadedBy(args: string[]): { code: number | null; stdout: string; files: string[] } {
   const log = join(dir, `${args.join('_').replace(/\W/g, '')}.log`);
   const r = spawnSync(process.execPath, ['--import', register, binPath, ...args], { env: baseEnv({ ISOCTL_TEST_LOAD_LOG: log }), encoding: 'utf8' });
-  const urls = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:'));
+  const urls = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((u) => u.startsWith('file:'));
   return { code: r.status, stdout: r.stdout, files: urls.map((u) => fileURLToPath(u)) };
 }
 

@@ -67,7 +67,7 @@ describe(`tables are CREATING for ${DEFAULT_TABLE_CREATING_MS} ms by default; is
     expect(await status('tc-files-acme')).toBe('ACTIVE');
   });
 
-  it('tenant create --wait data: the probe reads its own silo table and is denied the neighbour\'s', async () => {
+  it("tenant create --wait data: the probe reads its own silo table and is denied the neighbour's", async () => {
     const r = await cli(['tenant', 'create', 'globex', '--wait', 'data', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(await status('tc-files-globex')).toBe('ACTIVE');

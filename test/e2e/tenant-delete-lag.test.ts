@@ -31,8 +31,15 @@ describe('tenant delete right after create, inside the IAM lag', () => {
     const deleted = await cli(['tenant', 'delete', 'quick', '--yes', '--json']);
     expect(deleted.code, deleted.stderr).toBe(0);
     const actions = deleted.json().items.map((i: { action: string; state: string }) => `${i.action}:${i.state}`);
-    expect(actions).toEqual(expect.arrayContaining(['delete-group:removed', 'delete-probe-user:removed', 'delete-inline-policy:removed', 'delete-role:removed']));
-    expect(sb.since(mark).filter((l) => l.mutating).map((l) => l.operation)).toContain('DeleteRole');
+    expect(actions).toEqual(
+      expect.arrayContaining(['delete-group:removed', 'delete-probe-user:removed', 'delete-inline-policy:removed', 'delete-role:removed']),
+    );
+    expect(
+      sb
+        .since(mark)
+        .filter((l) => l.mutating)
+        .map((l) => l.operation),
+    ).toContain('DeleteRole');
     // Once IAM's lag has passed, nothing of the tenant is left for gc to find.
     await new Promise((r) => setTimeout(r, LAG.iam + 200));
     expect(await apis.iam.getRole('isoctl-late-quick')).toBeUndefined();

@@ -30,7 +30,11 @@ describe.each(MODES)('tenant lifecycle, $mapping mapping, $granularity granulari
     const init = await cli(['init', '--json']);
     expect(init.code, init.stderr).toBe(0);
     const actions = init.json().steps.map((s: { action: string }) => s.action);
-    expect(actions).toEqual(granularity === 'user' ? ['create-boundary', 'create-lock-table', 'put-role-mapping', 'put-principal-tag-map'] : ['create-boundary', 'create-lock-table', 'put-role-mapping']);
+    expect(actions).toEqual(
+      granularity === 'user'
+        ? ['create-boundary', 'create-lock-table', 'put-role-mapping', 'put-principal-tag-map']
+        : ['create-boundary', 'create-lock-table', 'put-role-mapping'],
+    );
     for (const t of ['alpha', 'bravo']) {
       const r = await cli(['tenant', 'create', t, '--wait', 'data', '--json']);
       expect(r.code, r.stderr).toBe(0);
@@ -93,7 +97,10 @@ describe.each(MODES)('tenant lifecycle, $mapping mapping, $granularity granulari
       const rules = roles.RoleMappings[key]!.RulesConfiguration!.Rules;
       // Cognito refuses a rule whose role IAM does not show it: the fillers are real roles, outside the stack.
       const iam = await sb.clients.iam();
-      const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }] });
+      const trust = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }],
+      });
       for (let i = rules.length; i < 25; i++) {
         const made = await iam.send(new CreateRoleCommand({ RoleName: `filler-${sb.config.stack}-${i}`, Path: '/filler/', AssumeRolePolicyDocument: trust }));
         rules.push({ Claim: 'custom:tenant', MatchType: 'Equals', Value: `filler-${i}`, RoleArn: made.Role!.Arn! });

@@ -66,7 +66,12 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
     expect(boundary).toBeUndefined();
     // Make the boundary the way init would.
     const config = validateConfig(JSON.parse((await import('node:fs')).readFileSync(configPath, 'utf8')), configPath);
-    await apis.iam.createPolicy({ name: `isoctl-${STACK}-boundary`, path: `/isoctl/${STACK}/`, document: serializePolicy(buildBoundaryPolicy(config)), tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': STACK } });
+    await apis.iam.createPolicy({
+      name: `isoctl-${STACK}-boundary`,
+      path: `/isoctl/${STACK}/`,
+      document: serializePolicy(buildBoundaryPolicy(config)),
+      tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': STACK },
+    });
   });
 
   it('create makes role, inline policy, group and probe user; a re-run makes zero mutating calls', async () => {
@@ -74,12 +79,24 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
     expect(first.code, first.stderr).toBe(0);
     const doc = first.json();
     expect(doc.status).toBe('created');
-    expect(doc.steps.map((s: { action: string }) => s.action)).toEqual(['create-role', 'put-data-policy', 'create-group', 'create-probe-user', 'add-probe-to-group']);
+    expect(doc.steps.map((s: { action: string }) => s.action)).toEqual([
+      'create-role',
+      'put-data-policy',
+      'create-group',
+      'create-probe-user',
+      'add-probe-to-group',
+    ]);
     expect(doc.wait.checks.map((c: { name: string; state: string }) => [c.name, c.state])).toEqual([
       ['iam:role', 'ok'],
       ['iam:inline-policy', 'ok'],
     ]);
-    expect(mutatingCalls(first)).toEqual(['iam CreateRole', 'iam PutRolePolicy', 'cognito-idp CreateGroup', 'cognito-idp AdminCreateUser', 'cognito-idp AdminAddUserToGroup']);
+    expect(mutatingCalls(first)).toEqual([
+      'iam CreateRole',
+      'iam PutRolePolicy',
+      'cognito-idp CreateGroup',
+      'cognito-idp AdminCreateUser',
+      'cognito-idp AdminAddUserToGroup',
+    ]);
     const role = await apis.iam.getRole(`isoctl-${STACK}-acme`);
     expect(role?.path).toBe(`/isoctl/${STACK}/`);
     expect(role?.tags).toMatchObject({ 'isoctl:managed-by': 'isoctl', 'isoctl:stack': STACK, 'isoctl:tenant': 'acme' });
@@ -95,7 +112,12 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
     const list = await cli(['tenant', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
     expect(list.json().tenants).toEqual([
-      expect.objectContaining({ tenant: 'acme', status: 'ok', drift: [], mapping: { kind: 'group', roleArn: `arn:aws:iam::${target.accountId}:role/isoctl/${STACK}/isoctl-${STACK}-acme` } }),
+      expect.objectContaining({
+        tenant: 'acme',
+        status: 'ok',
+        drift: [],
+        mapping: { kind: 'group', roleArn: `arn:aws:iam::${target.accountId}:role/isoctl/${STACK}/isoctl-${STACK}-acme` },
+      }),
     ]);
     const show = await cli(['tenant', 'show', 'acme', '--json']);
     expect(show.code, show.stderr).toBe(0);
@@ -104,7 +126,11 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
   });
 
   it('a hand-edited inline policy is reported by list --deep and repaired by create', async () => {
-    await apis.iam.putRolePolicy(`isoctl-${STACK}-acme`, 'isoctl-data', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }));
+    await apis.iam.putRolePolicy(
+      `isoctl-${STACK}-acme`,
+      'isoctl-data',
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }),
+    );
     const deep = await cli(['tenant', 'list', '--deep', '--json']);
     expect(deep.code).toBe(1);
     expect(deep.json().tenants[0]).toMatchObject({ tenant: 'acme', status: 'drift', drift: ['policy'] });
@@ -116,7 +142,13 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
   });
 
   it('refuses (exit 4) a same-named role outside the stack path, for create and delete', async () => {
-    await apis.iam.createRole({ name: `isoctl-${STACK}-evil`, path: '/', trustPolicy: '{"Version":"2012-10-17","Statement":[]}', permissionsBoundaryArn: `arn:aws:iam::${target.accountId}:policy/isoctl/${STACK}/isoctl-${STACK}-boundary`, tags: {} });
+    await apis.iam.createRole({
+      name: `isoctl-${STACK}-evil`,
+      path: '/',
+      trustPolicy: '{"Version":"2012-10-17","Statement":[]}',
+      permissionsBoundaryArn: `arn:aws:iam::${target.accountId}:policy/isoctl/${STACK}/isoctl-${STACK}-boundary`,
+      tags: {},
+    });
     const del = await cli(['tenant', 'delete', 'evil', '--yes', '--json']);
     expect(del.code).toBe(4);
     expect(del.json().error.code).toBe('not_owned');

@@ -40,7 +40,11 @@ async function poolTokens(username: string): Promise<{ refresh: string; access: 
   const { UserPoolId, ClientId } = { UserPoolId: sb.config.userPoolId, ClientId: sb.config.userPoolClientId };
   await idp.send(new AdminSetUserPasswordCommand({ UserPoolId, Username: username, Password: password, Permanent: true }));
   const secret = (await idp.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId }))).UserPoolClient?.ClientSecret;
-  const secretHash = secret ? createHmac('sha256', secret).update(username + ClientId).digest('base64') : undefined;
+  const secretHash = secret
+    ? createHmac('sha256', secret)
+        .update(username + ClientId)
+        .digest('base64')
+    : undefined;
   const res = await idp.send(
     new AdminInitiateAuthCommand({
       UserPoolId,

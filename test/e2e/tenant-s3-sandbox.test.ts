@@ -53,7 +53,10 @@ describe('tenant prefixes in S3, probed through the identity pool', () => {
   it('a role widened by hand to the whole bucket is held by the boundary; without the boundary, verify fails (exit 1)', async () => {
     const apis = awsApis(sb.clients);
     await apis.s3.putObject(BUCKET, 'tenants/bravo/isoctl-probe', 'bravo data');
-    const wide = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }] };
+    const wide = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }],
+    };
     await apis.iam.putRolePolicy('isoctl-s3e-alpha', 'hand-widened', JSON.stringify(wide));
     await new Promise((r) => setTimeout(r, 400));
     const held = await cli(['tenant', 'verify', 'alpha', '--against', 'bravo', '--json']);

@@ -32,7 +32,10 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
     expect(r.code, r.stderr).toBe(0);
     expect(r.json().steps.map((s: { action: string }) => s.action)).toEqual(['create-boundary', 'create-lock-table', 'put-role-mapping']);
     const key = `cognito-idp.${sb.region}.amazonaws.com/${sb.config.userPoolId}:${sb.config.userPoolClientId}`;
-    expect((await apis.cognitoIdentity.getIdentityPoolRoles(sb.config.identityPoolId)).RoleMappings[key]).toEqual({ Type: 'Token', AmbiguousRoleResolution: 'Deny' });
+    expect((await apis.cognitoIdentity.getIdentityPoolRoles(sb.config.identityPoolId)).RoleMappings[key]).toEqual({
+      Type: 'Token',
+      AmbiguousRoleResolution: 'Deny',
+    });
     const mark = sb.mark();
     const again = await cli(['init', '--json']);
     expect(again.code, again.stderr).toBe(0);
@@ -96,7 +99,7 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
     expect(human.stdout).toMatch(/^acme\s+ok/m);
   });
 
-  it('verify: own partition allowed, the other tenant\'s partition and mixed keys denied (exit 0)', async () => {
+  it("verify: own partition allowed, the other tenant's partition and mixed keys denied (exit 0)", async () => {
     const r = await cli(['tenant', 'verify', 'acme', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = r.json();
@@ -137,7 +140,11 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
   });
 
   it('a hand-edited inline policy is found (list --deep) and repaired by create', async () => {
-    await apis.iam.putRolePolicy('isoctl-e2e-beta', 'isoctl-data', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }));
+    await apis.iam.putRolePolicy(
+      'isoctl-e2e-beta',
+      'isoctl-data',
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }),
+    );
     await new Promise((r) => setTimeout(r, LAG.iam + 100));
     const deep = await cli(['tenant', 'list', '--deep', '--json']);
     // --deep is the drift check: exit 1, and the entry says what drifted and the fix.
@@ -178,7 +185,16 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
   });
 
   it('refuses (exit 4) to delete or create over a same-named role outside the stack path', async () => {
-    await apis.iam.createRole({ name: 'isoctl-e2e-mallory', path: '/', trustPolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }), permissionsBoundaryArn: `arn:aws:iam::${sb.accountId}:policy/isoctl/e2e/isoctl-e2e-boundary`, tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'e2e' } });
+    await apis.iam.createRole({
+      name: 'isoctl-e2e-mallory',
+      path: '/',
+      trustPolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+      permissionsBoundaryArn: `arn:aws:iam::${sb.accountId}:policy/isoctl/e2e/isoctl-e2e-boundary`,
+      tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'e2e' },
+    });
     await new Promise((r) => setTimeout(r, LAG.iam + 100));
     const mark = sb.mark();
     const del = await cli(['tenant', 'delete', 'mallory', '--yes', '--json']);

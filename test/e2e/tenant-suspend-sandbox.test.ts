@@ -136,10 +136,13 @@ describe('tenant suspend / resume (sandbox, token mapping, lag)', () => {
     expect((await cli(['tenant', 'suspend', 'globex', '--wait', 'none'])).code).toBe(0);
     const del = await cli(['tenant', 'delete', 'globex', '--yes', '--json']);
     expect(del.code, del.stderr).toBe(0);
-    expect(del.json().items.filter((i: { action: string }) => i.action === 'delete-inline-policy').map((i: { target: string }) => i.target).sort()).toEqual([
-      'isoctl-sus-globex/isoctl-data',
-      'isoctl-sus-globex/isoctl-suspended',
-    ]);
+    expect(
+      del
+        .json()
+        .items.filter((i: { action: string }) => i.action === 'delete-inline-policy')
+        .map((i: { target: string }) => i.target)
+        .sort(),
+    ).toEqual(['isoctl-sus-globex/isoctl-data', 'isoctl-sus-globex/isoctl-suspended']);
     expect(del.json().registry).toBe('removed');
     const gone = await cli(['tenant', 'suspend', 'globex']);
     expect(gone.code).toBe(3);

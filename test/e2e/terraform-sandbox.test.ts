@@ -73,7 +73,9 @@ async function setUp(): Promise<void> {
   });
   expect(version.stdout).toMatch(/Terraform v1\./);
   if (!existsSync(join(PLUGIN_DIR, 'registry.terraform.io', 'hashicorp', 'aws')))
-    throw new Error(`the AWS provider is required in a local plugin mirror at ${PLUGIN_DIR} (registry.terraform.io/hashicorp/aws/<version>/<os_arch>/); set TF_PLUGIN_DIR`);
+    throw new Error(
+      `the AWS provider is required in a local plugin mirror at ${PLUGIN_DIR} (registry.terraform.io/hashicorp/aws/<version>/<os_arch>/); set TF_PLUGIN_DIR`,
+    );
   work = mkdtempSync(join(tmpdir(), 'isoctl-tf-'));
   const rc = join(work, 'terraformrc');
   writeFileSync(rc, '');
@@ -154,7 +156,9 @@ describe.concurrent('Terraform and isoctl on one sandbox', () => {
 
     const doctor = await isoctl(dir, ['doctor', '--json']);
     expect(doctor.code).toBe(1);
-    const f = doctor.json<{ findings: Array<{ check: string; status: string; message: string; fix?: { command?: string } }> }>().findings.find((x) => x.check === 'clobber')!;
+    const f = doctor
+      .json<{ findings: Array<{ check: string; status: string; message: string; fix?: { command?: string } }> }>()
+      .findings.find((x) => x.check === 'clobber')!;
     expect(f.status).toBe('problem');
     expect(f.message).toContain('acme, globex');
     expect(f.message).toContain('aws_cognito_identity_pool_roles_attachment');

@@ -55,6 +55,11 @@ describe.each(['token', 'rules'] as const)('--wait cognito with lag (%s mapping)
     const rerun = await cli(['tenant', 'create', 'acme', '--wait', 'cognito', '--json']);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.json().status).toBe('unchanged');
-    expect(sb.since(again).filter((l) => l.mutating).map((l) => l.operation)).toEqual([]);
+    expect(
+      sb
+        .since(again)
+        .filter((l) => l.mutating)
+        .map((l) => l.operation),
+    ).toEqual([]);
   });
 });

@@ -32,14 +32,25 @@ export interface Model {
   shapes: Record<string, Shape>;
 }
 
-const MODEL_NAME: Record<string, string> = { iam: 'iam', sts: 'sts', 'cognito-idp': 'cognito-idp', 'cognito-identity': 'cognito-identity', dynamodb: 'dynamodb', s3: 's3' };
+const MODEL_NAME: Record<string, string> = {
+  iam: 'iam',
+  sts: 'sts',
+  'cognito-idp': 'cognito-idp',
+  'cognito-identity': 'cognito-identity',
+  dynamodb: 'dynamodb',
+  s3: 's3',
+};
 const cache = new Map<string, Model>();
 
 export function loadModel(service: string): Model {
   const name = MODEL_NAME[service] ?? service;
   let m = cache.get(name);
   if (!m) {
-    const text = execFileSync('python3', ['-c', "import botocore.loaders,json,sys;print(json.dumps(botocore.loaders.Loader().load_service_model(sys.argv[1],'service-2')))", name], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const text = execFileSync(
+      'python3',
+      ['-c', "import botocore.loaders,json,sys;print(json.dumps(botocore.loaders.Loader().load_service_model(sys.argv[1],'service-2')))", name],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
     m = JSON.parse(text) as Model;
     cache.set(name, m);
   }
@@ -109,7 +120,12 @@ export function parseXml(text: string): XmlEl {
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const top = stack[stack.length - 1]!;
     if (m[4] !== undefined) {
-      top.text += m[4].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+      top.text += m[4]
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, '&');
       continue;
     }
     if (m[2] === undefined) continue;

@@ -29,26 +29,45 @@ function fakeFor(mapping: 'token' | 'rules' = 'token'): FakeAws {
       'test',
     ),
   );
-  fake.tables.set('Orders', { name: 'Orders', arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders', status: 'ACTIVE', partitionKey: { name: 'tenantId', type: 'S' }, sortKey: { name: 'sk', type: 'S' } });
+  fake.tables.set('Orders', {
+    name: 'Orders',
+    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders',
+    status: 'ACTIVE',
+    partitionKey: { name: 'tenantId', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  });
   return fake;
 }
 
 async function initialised(mapping: 'token' | 'rules' = 'token', signal?: AbortSignal): Promise<{ fake: FakeAws; ctx: TenantContext }> {
   const fake = fakeFor(mapping);
-  const ctx: TenantContext = { config: fake.config, apis: fake.apis(), now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))), signal, purpose: 'test' };
+  const ctx: TenantContext = {
+    config: fake.config,
+    apis: fake.apis(),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
+    signal,
+    purpose: 'test',
+  };
   await initStack(ctx, { dryRun: false });
   fake.calls.length = 0;
   return { fake, ctx };
 }
 
 const spec = (ids: string[]) => ({ tenants: ids.map((id) => ({ id })) });
-const run = (ctx: TenantContext, ids: string[], opts: Parameters<typeof applyTenants>[2] = {}) => applyTenants(ctx, spec(ids), { wait: 'none', ...opts }) as Promise<ApplyResult>;
+const run = (ctx: TenantContext, ids: string[], opts: Parameters<typeof applyTenants>[2] = {}) =>
+  applyTenants(ctx, spec(ids), { wait: 'none', ...opts }) as Promise<ApplyResult>;
 
 describe('apply engine', () => {
-  it('a tenant whose role is not isoctl\'s fails alone (refused in the plan); the others are created', async () => {
+  it("a tenant whose role is not isoctl's fails alone (refused in the plan); the others are created", async () => {
     const { fake, ctx } = await initialised();
     // A role of the tenant's name at the stack path, without isoctl's tags.
-    await ctx.apis.iam.createRole({ name: 'isoctl-test-bad', path: '/isoctl/test/', trustPolicy: '{"Version":"2012-10-17","Statement":[]}', tags: {} } as never);
+    await ctx.apis.iam.createRole({
+      name: 'isoctl-test-bad',
+      path: '/isoctl/test/',
+      trustPolicy: '{"Version":"2012-10-17","Statement":[]}',
+      tags: {},
+    } as never);
     fake.calls.length = 0;
     const dry = (await applyTenants(ctx, spec(['a1', 'bad', 'a2']), { dryRun: true })) as PlannedApply;
     expect(dry.counts).toMatchObject({ create: 2, refused: 1 });
@@ -60,10 +79,15 @@ describe('apply engine', () => {
     expect(fake.roles.get('isoctl-test-bad')?.tags ?? {}).toEqual({});
   });
 
-  it('--prune leaves a name-alike that is not isoctl\'s alone (no tenant of the stack); a named delete of it is refused', async () => {
+  it("--prune leaves a name-alike that is not isoctl's alone (no tenant of the stack); a named delete of it is refused", async () => {
     const { fake, ctx } = await initialised();
     await run(ctx, ['p1', 'p2']);
-    await ctx.apis.iam.createRole({ name: 'isoctl-test-alien', path: '/isoctl/test/', trustPolicy: '{"Version":"2012-10-17","Statement":[]}', tags: {} } as never);
+    await ctx.apis.iam.createRole({
+      name: 'isoctl-test-alien',
+      path: '/isoctl/test/',
+      trustPolicy: '{"Version":"2012-10-17","Statement":[]}',
+      tags: {},
+    } as never);
     fake.calls.length = 0;
     const r = await run(ctx, ['p1'], { prune: true });
     expect(r.tenants.map((t) => [t.tenant, t.status])).toEqual([
@@ -80,14 +104,24 @@ describe('apply engine', () => {
     const { fake, ctx } = await initialised();
     // ConcurrentModification is not retried inside a step (src/tenant/apply.ts retries "not yet"
     // and throttling only): only the engine's re-plan gets past it.
-    fake.failOnce.set('CreateGroup', new AwsCallError('cognito-idp', 'CreateGroup', Object.assign(new Error('busy'), { name: 'ConcurrentModificationException', $metadata: { httpStatusCode: 400 } })));
+    fake.failOnce.set(
+      'CreateGroup',
+      new AwsCallError(
+        'cognito-idp',
+        'CreateGroup',
+        Object.assign(new Error('busy'), { name: 'ConcurrentModificationException', $metadata: { httpStatusCode: 400 } }),
+      ),
+    );
     const r = await run(ctx, ['r1'], { concurrency: 1 });
     expect(r.tenants[0]).toMatchObject({ tenant: 'r1', status: 'created' });
     expect(fake.calls.filter((c) => c.operation === 'CreateGroup').length).toBe(2);
     // Re-planned: the role made before the error is not made again.
     expect(fake.calls.filter((c) => c.operation === 'CreateRole').length).toBe(1);
 
-    fake.failOnce.set('PutRolePolicy', new AwsCallError('iam', 'PutRolePolicy', Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })));
+    fake.failOnce.set(
+      'PutRolePolicy',
+      new AwsCallError('iam', 'PutRolePolicy', Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })),
+    );
     const s = await run(ctx, ['r2', 'r3'], { concurrency: 1 });
     expect(s.counts).toMatchObject({ created: 1, failed: 1 });
     expect(s.tenants.find((t) => t.status === 'failed')?.code).toBe('AccessDenied');

@@ -32,11 +32,39 @@ function config(overrides: Partial<StackConfigInput> = {}): StackConfig {
 function healthy(cfg: StackConfig): FakeAws {
   const fake = new FakeAws(cfg);
   const arn = boundaryPolicyArn(cfg);
-  fake.policies.set(arn, { arn, name: `isoctl-${cfg.stack}-boundary`, path: `/isoctl/${cfg.stack}/`, tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': cfg.stack }, versions: [{ id: 'v1', doc: serializePolicy(buildBoundaryPolicy(cfg)), isDefault: true, created: Date.now() }], next: 2 });
-  fake.tables.set(lockTableName(cfg), { name: lockTableName(cfg), arn: 'arn:lock', status: 'ACTIVE', partitionKey: { name: LOCK_KEY, type: 'S' }, sortKey: undefined });
-  fake.tables.set('Orders', { name: 'Orders', arn: 'arn:orders', status: 'ACTIVE', partitionKey: { name: 'tenantId', type: 'S' }, sortKey: { name: 'sk', type: 'S' } });
-  const rules = cfg.mapping === 'rules' ? [{ Claim: 'custom:tenant', MatchType: 'Equals' as const, Value: 'acme', RoleArn: buildTenantRole(cfg, 'acme').arn }] : [];
-  fake.poolRoles = { Roles: {}, RoleMappings: { [mappingKeyOf(cfg)]: cfg.mapping === 'token' ? { Type: 'Token', AmbiguousRoleResolution: 'Deny' } : { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: rules } } } };
+  fake.policies.set(arn, {
+    arn,
+    name: `isoctl-${cfg.stack}-boundary`,
+    path: `/isoctl/${cfg.stack}/`,
+    tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': cfg.stack },
+    versions: [{ id: 'v1', doc: serializePolicy(buildBoundaryPolicy(cfg)), isDefault: true, created: Date.now() }],
+    next: 2,
+  });
+  fake.tables.set(lockTableName(cfg), {
+    name: lockTableName(cfg),
+    arn: 'arn:lock',
+    status: 'ACTIVE',
+    partitionKey: { name: LOCK_KEY, type: 'S' },
+    sortKey: undefined,
+  });
+  fake.tables.set('Orders', {
+    name: 'Orders',
+    arn: 'arn:orders',
+    status: 'ACTIVE',
+    partitionKey: { name: 'tenantId', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  });
+  const rules =
+    cfg.mapping === 'rules' ? [{ Claim: 'custom:tenant', MatchType: 'Equals' as const, Value: 'acme', RoleArn: buildTenantRole(cfg, 'acme').arn }] : [];
+  fake.poolRoles = {
+    Roles: {},
+    RoleMappings: {
+      [mappingKeyOf(cfg)]:
+        cfg.mapping === 'token'
+          ? { Type: 'Token', AmbiguousRoleResolution: 'Deny' }
+          : { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: rules } },
+    },
+  };
   if (cfg.granularity === 'user') fake.tagMaps.set(cognitoProviderName(cfg.region, cfg.userPoolId), { useDefaults: false, principalTags: { userid: 'sub' } });
   const spec = buildTenantRole(cfg, 'acme');
   fake.roles.set(spec.roleName, {
@@ -50,7 +78,8 @@ function healthy(cfg: StackConfig): FakeAws {
     tags: Object.fromEntries(spec.tags.map((t) => [t.Key, t.Value])),
     policies: new Map([['isoctl-data', serializePolicy(spec.inlinePolicies['isoctl-data']!)]]),
   });
-  if (cfg.mapping === 'token') fake.groups.set('acme', { name: 'acme', roleArn: spec.arn, description: `managed by isoctl: stack=${cfg.stack} tenant=acme`, precedence: undefined });
+  if (cfg.mapping === 'token')
+    fake.groups.set('acme', { name: 'acme', roleArn: spec.arn, description: `managed by isoctl: stack=${cfg.stack} tenant=acme`, precedence: undefined });
   return fake;
 }
 
@@ -79,7 +108,22 @@ describe('doctor', () => {
     const r = await doctor();
     expect(r.healthy).toBe(true);
     expect(r.findings.filter((f) => f.status !== 'ok')).toEqual([]);
-    expect(r.findings.map((f) => f.check)).toEqual(['account', 'user-pool', 'app-client', 'identity-pool', 'role-mapping', 'clobber', 'boundary', 'trust', 'tenant-policies', 'tables', 'lock-table', 'quota-roles', 'quota-groups', 'permissions']);
+    expect(r.findings.map((f) => f.check)).toEqual([
+      'account',
+      'user-pool',
+      'app-client',
+      'identity-pool',
+      'role-mapping',
+      'clobber',
+      'boundary',
+      'trust',
+      'tenant-policies',
+      'tables',
+      'lock-table',
+      'quota-roles',
+      'quota-groups',
+      'permissions',
+    ]);
     expect(fake.mutatingCalls().filter((c) => c.operation !== 'PutItem')).toEqual([]);
   });
 
@@ -93,13 +137,22 @@ describe('doctor', () => {
 
   it('no mapping entry for the provider, or the wrong type, is a problem', async () => {
     fake.poolRoles.RoleMappings = {};
-    expect(one(await doctor(), 'role-mapping').message).toMatch(/has no role mapping for cognito-idp\.eu-central-1\.amazonaws\.com\/eu-central-1_AbC123:client123/);
-    fake.poolRoles.RoleMappings[mappingKeyOf(cfg)] = { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: [{ Claim: 'x', MatchType: 'Equals', Value: 'y', RoleArn: 'arn:aws:iam::123456789012:role/r' }] } };
+    expect(one(await doctor(), 'role-mapping').message).toMatch(
+      /has no role mapping for cognito-idp\.eu-central-1\.amazonaws\.com\/eu-central-1_AbC123:client123/,
+    );
+    fake.poolRoles.RoleMappings[mappingKeyOf(cfg)] = {
+      Type: 'Rules',
+      AmbiguousRoleResolution: 'Deny',
+      RulesConfiguration: { Rules: [{ Claim: 'x', MatchType: 'Equals', Value: 'y', RoleArn: 'arn:aws:iam::123456789012:role/r' }] },
+    };
     expect(one(await doctor(), 'role-mapping').message).toMatch(/the config says "mapping": "token", the identity pool maps .* with Rules/);
   });
 
   it('an edited boundary, a missing boundary', async () => {
-    fake.policies.get(boundaryPolicyArn(cfg))!.versions[0]!.doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] });
+    fake.policies.get(boundaryPolicyArn(cfg))!.versions[0]!.doc = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }],
+    });
     expect(one(await doctor(), 'boundary')).toMatchObject({ status: 'problem', fix: { command: 'isoctl init' } });
     fake.policies.clear();
     expect(one(await doctor(), 'boundary').message).toMatch(/does not exist: tenant create refuses to run/);
@@ -142,7 +195,12 @@ describe('doctor', () => {
     fake = healthy(cfg);
     ops = new FakeOps(fake);
     const entry = fake.poolRoles.RoleMappings[mappingKeyOf(cfg)]!;
-    const rule = (i: number) => ({ Claim: 'custom:tenant', MatchType: 'Equals' as const, Value: `t${i}`, RoleArn: `arn:aws:iam::123456789012:role/isoctl/prod/isoctl-prod-t${i}` });
+    const rule = (i: number) => ({
+      Claim: 'custom:tenant',
+      MatchType: 'Equals' as const,
+      Value: `t${i}`,
+      RoleArn: `arn:aws:iam::123456789012:role/isoctl/prod/isoctl-prod-t${i}`,
+    });
     entry.RulesConfiguration!.Rules = Array.from({ length: 20 }, (_, i) => rule(i));
     expect(one(await doctor(), 'quota-rules')).toMatchObject({ status: 'warning', details: { used: 20, limit: 25 } });
     entry.RulesConfiguration!.Rules = Array.from({ length: 25 }, (_, i) => rule(i));
@@ -150,7 +208,12 @@ describe('doctor', () => {
   });
 
   it('the lock table: missing is a problem, a held lease a warning', async () => {
-    fake.leases.set(identityPoolLockId(cfg.identityPoolId), { lockId: identityPoolLockId(cfg.identityPoolId), owner: 'x', expiresAt: Date.now() + 20_000, holder: 'ci-runner pid 7 (tenant create)' });
+    fake.leases.set(identityPoolLockId(cfg.identityPoolId), {
+      lockId: identityPoolLockId(cfg.identityPoolId),
+      owner: 'x',
+      expiresAt: Date.now() + 20_000,
+      holder: 'ci-runner pid 7 (tenant create)',
+    });
     expect(one(await doctor(), 'lock-table')).toMatchObject({ status: 'warning' });
     expect(one(await doctor(), 'lock-table').message).toMatch(/held by ci-runner pid 7/);
     fake.tables.delete(lockTableName(cfg));
@@ -172,7 +235,10 @@ describe('doctor', () => {
   });
 
   it('an access-denied read is reported under permissions with the operator policy command; the check it blocked is skipped', async () => {
-    fake.failOnce.set('GetPolicy', new AwsCallError('iam', 'GetPolicy', Object.assign(new Error('User: x is not authorized to perform: iam:GetPolicy'), { name: 'AccessDenied' })));
+    fake.failOnce.set(
+      'GetPolicy',
+      new AwsCallError('iam', 'GetPolicy', Object.assign(new Error('User: x is not authorized to perform: iam:GetPolicy'), { name: 'AccessDenied' })),
+    );
     const r = await doctor();
     expect(r.healthy).toBe(false);
     expect(one(r, 'boundary').status).toBe('skipped');

@@ -49,11 +49,16 @@ function roleOf(cfg: StackConfig, tenant: string, edit: (r: RoleSnapshot) => voi
 }
 
 function message(action: string, table: string, role = 'isoctl-prod-acme'): string {
-  return accessDeniedMessage(`arn:aws:sts::${ACCOUNT}:assumed-role/${role}/CognitoIdentityCredentials`, action, `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`, {
-    decision: 'ImplicitDeny',
-    decidedBy: [],
-    reason: `no identity-based policy allows the ${action} action`,
-  });
+  return accessDeniedMessage(
+    `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/CognitoIdentityCredentials`,
+    action,
+    `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`,
+    {
+      decision: 'ImplicitDeny',
+      decidedBy: [],
+      reason: `no identity-based policy allows the ${action} action`,
+    },
+  );
 }
 
 function explain(opts: {
@@ -95,7 +100,7 @@ function jwt(claims: Record<string, unknown>): string {
 }
 
 describe('parseAccessDenied', () => {
-  it('reads the seed\'s message with its shell continuations and the space inside the ARN', () => {
+  it("reads the seed's message with its shell continuations and the space inside the ARN", () => {
     const seed = `arn:aws:sts::123456789012:assumed-role/TasksAutheticatedUserRole/ \\
 CognitoIdentityCredentials is not authorized to perform: dynamodb:Query \\
 on resource: arn:aws:dynamodb:eu-central-1:123456789012:table/AgentsTable \\
@@ -128,7 +133,9 @@ because no identity-based policy allows the dynamodb:Query action`;
   it('reads the message the sandbox and AWS produce (accessDeniedMessage) and S3 object resources', () => {
     const d = parseAccessDenied(message('dynamodb:GetItem', 'Orders'));
     expect(d.roleName).toBe('isoctl-prod-acme');
-    const s3 = parseAccessDenied(`User: arn:aws:sts::${ACCOUNT}:assumed-role/isoctl-prod-acme/x is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::files/globex/a.txt" because no identity-based policy allows the s3:GetObject action`);
+    const s3 = parseAccessDenied(
+      `User: arn:aws:sts::${ACCOUNT}:assumed-role/isoctl-prod-acme/x is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::files/globex/a.txt" because no identity-based policy allows the s3:GetObject action`,
+    );
     expect(s3).toMatchObject({ bucket: 'files', objectKey: 'globex/a.txt', action: 's3:GetObject' });
   });
 
@@ -146,7 +153,7 @@ because no identity-based policy allows the dynamodb:Query action`;
   });
 });
 
-describe('explain: the seed\'s causes (section 7)', () => {
+describe("explain: the seed's causes (section 7)", () => {
   const user = () => config({ granularity: 'user' });
   const sub = '7d4e2f10-1111-2222-3333-444455556666';
   const otherSub = '0a0a0a0a-9999-8888-7777-666655554444';
@@ -171,8 +178,12 @@ describe('explain: the seed\'s causes (section 7)', () => {
     expect(r.cause.detail).toMatch(/no "sub" claim/);
   });
 
-  it('#1 the principal tag has a wrong value (not the token\'s sub)', () => {
-    const r = explain({ cfg: user(), msg: message('dynamodb:Query', 'Orders'), flags: { key: [sub], idToken: jwt({ sub }), principalTag: [`userid=${otherSub}`] } });
+  it("#1 the principal tag has a wrong value (not the token's sub)", () => {
+    const r = explain({
+      cfg: user(),
+      msg: message('dynamodb:Query', 'Orders'),
+      flags: { key: [sub], idToken: jwt({ sub }), principalTag: [`userid=${otherSub}`] },
+    });
     expect(r.cause.id).toBe('principal-tag-wrong');
     expect(r.cause.summary).toContain(otherSub);
   });
@@ -189,7 +200,12 @@ describe('explain: the seed\'s causes (section 7)', () => {
   });
 
   it('#2 a forbidden attribute in the projection', () => {
-    const request = JSON.stringify({ TableName: 'Agents', KeyConditionExpression: 'userId = :u', ProjectionExpression: 'userId,realName', ExpressionAttributeValues: { ':u': { S: 'acme' } } });
+    const request = JSON.stringify({
+      TableName: 'Agents',
+      KeyConditionExpression: 'userId = :u',
+      ProjectionExpression: 'userId,realName',
+      ExpressionAttributeValues: { ':u': { S: 'acme' } },
+    });
     const r = explain({ msg: message('dynamodb:Query', 'Agents'), flags: { request } });
     expect(r.cause.id).toBe('forbidden-attribute');
     expect(r.cause.summary).toContain('realName');
@@ -198,7 +214,9 @@ describe('explain: the seed\'s causes (section 7)', () => {
   it('#3 ${cognito-identity.amazonaws.com:sub} used for the user pool sub', () => {
     const cfg = user();
     const role = roleOf(cfg, 'acme', (r) => {
-      r.inlinePolicies[INLINE_POLICY_NAME] = JSON.parse(JSON.stringify(r.inlinePolicies[INLINE_POLICY_NAME]).replaceAll('${aws:PrincipalTag/userid}', '${cognito-identity.amazonaws.com:sub}'));
+      r.inlinePolicies[INLINE_POLICY_NAME] = JSON.parse(
+        JSON.stringify(r.inlinePolicies[INLINE_POLICY_NAME]).replaceAll('${aws:PrincipalTag/userid}', '${cognito-identity.amazonaws.com:sub}'),
+      );
     });
     const r = explain({ cfg, msg: message('dynamodb:Query', 'Orders'), role, flags: { key: [sub], idToken: jwt({ sub }) } });
     expect(r.cause.id).toBe('cognito-sub-variable');
@@ -207,8 +225,8 @@ describe('explain: the seed\'s causes (section 7)', () => {
   });
 });
 
-describe('explain: isoctl\'s other causes', () => {
-  it('another tenant\'s key', () => {
+describe("explain: isoctl's other causes", () => {
+  it("another tenant's key", () => {
     const r = explain({ msg: message('dynamodb:GetItem', 'Orders'), flags: { key: ['globex'] } });
     expect(r.cause.id).toBe('other-tenant-key');
     expect(r.cause.certainty).toBe('certain');
@@ -244,7 +262,12 @@ describe('explain: isoctl\'s other causes', () => {
 
   it('the boundary: the config grew an attribute, `init` was not re-run', () => {
     const before = config();
-    const after = config({ tables: [before.tables[0]!, { name: 'Agents', partitionKey: 'userId', sortKey: 'fieldName', attributes: ['userId', 'fieldName', 'isOnAssignment', 'codeName'] }] });
+    const after = config({
+      tables: [
+        before.tables[0]!,
+        { name: 'Agents', partitionKey: 'userId', sortKey: 'fieldName', attributes: ['userId', 'fieldName', 'isOnAssignment', 'codeName'] },
+      ],
+    });
     const role = roleOf(after, 'acme', (r) => (r.boundaryDocument = buildBoundaryPolicy(before)));
     const r = explain({ cfg: after, msg: message('dynamodb:Query', 'Agents'), role, flags: { key: ['acme'], attributes: 'userId,codeName' } });
     expect(r.cause.id).toBe('boundary-outdated');
@@ -275,7 +298,7 @@ describe('explain: isoctl\'s other causes', () => {
     expect(r.cause.summary).toContain('NoReads');
   });
 
-  it('an action outside the tenant\'s scopes', () => {
+  it("an action outside the tenant's scopes", () => {
     const cfg = config();
     const role = roleOf(cfg, 'acme', (r) => {
       r.tags['isoctl:scopes'] = 'read';
@@ -286,7 +309,7 @@ describe('explain: isoctl\'s other causes', () => {
     expect(r.cause.fix.command).toBe('isoctl tenant create acme --scope read,write');
   });
 
-  it('a table that is not the stack\'s', () => {
+  it("a table that is not the stack's", () => {
     const r = explain({ msg: message('dynamodb:GetItem', 'Payroll') });
     expect(r.cause.id).toBe('table-not-configured');
   });
@@ -298,7 +321,9 @@ describe('explain: isoctl\'s other causes', () => {
   });
 
   it('an IAM user, not a role session', () => {
-    const r = explain({ msg: `User: arn:aws:iam::${ACCOUNT}:user/bob is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Orders` });
+    const r = explain({
+      msg: `User: arn:aws:iam::${ACCOUNT}:user/bob is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Orders`,
+    });
     expect(r.cause.id).toBe('not-a-role-session');
   });
 
@@ -316,9 +341,13 @@ describe('explain: isoctl\'s other causes', () => {
     expect(r.cause.id).toBe('allowed-now');
   });
 
-  it('another tenant\'s S3 prefix', () => {
+  it("another tenant's S3 prefix", () => {
     const cfg = config({ buckets: [{ name: 'files' }] });
-    const r = explain({ cfg, role: roleOf(cfg, 'acme'), msg: `User: arn:aws:sts::${ACCOUNT}:assumed-role/isoctl-prod-acme/x is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::files/globex/a.txt because no identity-based policy allows the s3:GetObject action` });
+    const r = explain({
+      cfg,
+      role: roleOf(cfg, 'acme'),
+      msg: `User: arn:aws:sts::${ACCOUNT}:assumed-role/isoctl-prod-acme/x is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::files/globex/a.txt because no identity-based policy allows the s3:GetObject action`,
+    });
     expect(r.cause.id).toBe('other-tenant-prefix');
   });
 });

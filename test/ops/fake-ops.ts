@@ -51,4 +51,3 @@ export class FakeOps implements AccountScansApi {
     return { ...this.summary, Roles: this.summary.Roles || this.fake.roles.size };
   }
 }
-

@@ -61,7 +61,8 @@ function make(fake: FakeAws, cfg: StackConfig, tenant: string, m: Made = {}): vo
     });
   }
   if (m.group) fake.groups.set(tenant, { name: tenant, roleArn: spec.arn, description: groupDescription(cfg, tenant), precedence: undefined });
-  if (m.probe) fake.users.set(`isoctl-probe-${tenant}`, { sub: `sub-${tenant}`, attributes: {}, groups: new Set(m.group ? [tenant] : []), status: 'CONFIRMED' });
+  if (m.probe)
+    fake.users.set(`isoctl-probe-${tenant}`, { sub: `sub-${tenant}`, attributes: {}, groups: new Set(m.group ? [tenant] : []), status: 'CONFIRMED' });
 }
 
 let cfg: StackConfig;
@@ -107,13 +108,18 @@ describe('gc plan (token mapping)', () => {
     expect(items.every((i) => i.ageSeconds !== null && i.ageSeconds >= 7000)).toBe(true);
   });
 
-  it('never lists a role outside the stack path, an untagged role, another stack\'s role, or a group without isoctl\'s mark', async () => {
+  it("never lists a role outside the stack path, an untagged role, another stack's role, or a group without isoctl's mark", async () => {
     make(fake, cfg, 'outside', { path: '/other/' });
     fake.roles.get('isoctl-prod-outside')!.name = 'isoctl-prod-outside';
     make(fake, cfg, 'untagged', { tags: null });
     make(fake, cfg, 'wrongstack', { tags: { 'isoctl:stack': 'staging' } });
     make(fake, cfg, 'other', { stack: 'staging' });
-    fake.groups.set('handmade', { name: 'handmade', roleArn: 'arn:aws:iam::123456789012:role/isoctl/prod/isoctl-prod-handmade', description: 'made by hand', precedence: undefined });
+    fake.groups.set('handmade', {
+      name: 'handmade',
+      roleArn: 'arn:aws:iam::123456789012:role/isoctl/prod/isoctl-prod-handmade',
+      description: 'made by hand',
+      precedence: undefined,
+    });
     expect(await plan()).toEqual([]);
   });
 
@@ -162,7 +168,20 @@ describe('gc plan (token mapping)', () => {
 
   it('gcCandidates asks GetRole to confirm a role the listing does not show', () => {
     make(fake, cfg, 'gone', { role: false, group: true });
-    const c = gcCandidates(cfg, { roles: [], groups: [{ name: 'gone', roleArn: 'arn:aws:iam::123456789012:role/isoctl/prod/isoctl-prod-gone', description: groupDescription(cfg, 'gone'), precedence: undefined, createDate: undefined }], rules: undefined, probeUsers: [] });
+    const c = gcCandidates(cfg, {
+      roles: [],
+      groups: [
+        {
+          name: 'gone',
+          roleArn: 'arn:aws:iam::123456789012:role/isoctl/prod/isoctl-prod-gone',
+          description: groupDescription(cfg, 'gone'),
+          precedence: undefined,
+          createDate: undefined,
+        },
+      ],
+      rules: undefined,
+      probeUsers: [],
+    });
     expect(c).toEqual({ detailRoles: [], confirmAbsent: ['isoctl-prod-gone'] });
   });
 });
@@ -180,7 +199,12 @@ describe('gc apply', () => {
     expect([...fake.roles.keys()].sort()).toEqual(['isoctl-prod-healthy', 'isoctl-prod-young']);
     expect([...fake.groups.keys()]).toEqual(['healthy']);
     expect([...fake.users.keys()]).toEqual(['isoctl-probe-healthy']);
-    expect(fake.mutatingCalls().map((c) => c.operation).sort()).toEqual(['AdminDeleteUser', 'AdminDeleteUser', 'DeleteGroup', 'DeleteRole', 'DeleteRolePolicy']);
+    expect(
+      fake
+        .mutatingCalls()
+        .map((c) => c.operation)
+        .sort(),
+    ).toEqual(['AdminDeleteUser', 'AdminDeleteUser', 'DeleteGroup', 'DeleteRole', 'DeleteRolePolicy']);
     expect(items.find((i) => i.kind === 'role')!.detail).toBe('inline policies isoctl-data and the role deleted');
   });
 
@@ -209,7 +233,11 @@ describe('gc apply', () => {
     make(fake, cfg, 'a');
     make(fake, cfg, 'b');
     const items = await plan();
-    const denied = new AwsCallError('iam', 'DeleteRolePolicy', Object.assign(new Error('User is not authorized to perform: iam:DeleteRolePolicy'), { name: 'AccessDenied' }));
+    const denied = new AwsCallError(
+      'iam',
+      'DeleteRolePolicy',
+      Object.assign(new Error('User is not authorized to perform: iam:DeleteRolePolicy'), { name: 'AccessDenied' }),
+    );
     fake.failOnce.set('DeleteRolePolicy', denied);
     await applyGc({ ...clock, apis, config: cfg }, items, { concurrency: 1, timeoutMs: 5_000, minAgeMs: HOUR });
     expect(items.map((i) => i.state)).toEqual(['failed', 'removed']);
@@ -220,7 +248,26 @@ describe('gc apply', () => {
     make(fake, cfg, 'slow');
     const items = await plan();
     const stale = { ...fake.roles.get('isoctl-prod-slow')! };
-    const lagging: AwsApis = { ...apis, iam: { ...apis.iam, getRole: async (n) => (n === stale.name && !fake.roles.has(n) ? { name: n, arn: stale.arn, path: stale.path, roleId: '', createDate: stale.createDate, description: undefined, trustPolicy: {}, permissionsBoundaryArn: undefined, tags: stale.tags } : apis.iam.getRole(n)) } };
+    const lagging: AwsApis = {
+      ...apis,
+      iam: {
+        ...apis.iam,
+        getRole: async (n) =>
+          n === stale.name && !fake.roles.has(n)
+            ? {
+                name: n,
+                arn: stale.arn,
+                path: stale.path,
+                roleId: '',
+                createDate: stale.createDate,
+                description: undefined,
+                trustPolicy: {},
+                permissionsBoundaryArn: undefined,
+                tags: stale.tags,
+              }
+            : apis.iam.getRole(n),
+      },
+    };
     await applyGc({ ...clock, apis: lagging, config: cfg }, items, { concurrency: 1, timeoutMs: 600, minAgeMs: HOUR });
     expect(items[0]!.state).toBe('waiting');
     expect(items[0]!.detail).toMatch(/IAM still shows the role/);
@@ -233,7 +280,13 @@ describe('gc with rules mapping', () => {
     fake = new FakeAws(cfg);
     ops = new Ops(fake);
     apis = fake.apis();
-    fake.tables.set('isoctl-prod-lock', { name: 'isoctl-prod-lock', arn: 'arn', status: 'ACTIVE', partitionKey: { name: LOCK_KEY, type: 'S' }, sortKey: undefined });
+    fake.tables.set('isoctl-prod-lock', {
+      name: 'isoctl-prod-lock',
+      arn: 'arn',
+      status: 'ACTIVE',
+      partitionKey: { name: LOCK_KEY, type: 'S' },
+      sortKey: undefined,
+    });
   });
 
   it('removes a dangling rule under the lock and keeps every other rule and entry', async () => {
@@ -269,7 +322,15 @@ describe('gc with rules mapping', () => {
   it('a rule mapping to a role outside the stack is never listed', async () => {
     fake.poolRoles = {
       Roles: {},
-      RoleMappings: { [mappingKeyOf(cfg)]: { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleArn: 'arn:aws:iam::123456789012:role/elsewhere/isoctl-prod-acme' }] } } },
+      RoleMappings: {
+        [mappingKeyOf(cfg)]: {
+          Type: 'Rules',
+          AmbiguousRoleResolution: 'Deny',
+          RulesConfiguration: {
+            Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleArn: 'arn:aws:iam::123456789012:role/elsewhere/isoctl-prod-acme' }],
+          },
+        },
+      },
     };
     expect(await plan()).toEqual([]);
   });
@@ -277,7 +338,10 @@ describe('gc with rules mapping', () => {
     make(fake, cfg, 'acme', { probe: true });
     make(fake, cfg, 'globex');
     make(fake, cfg, 'half', { policy: false });
-    fake.poolRoles = { Roles: { authenticated: 'arn:aws:iam::123456789012:role/auth' }, RoleMappings: { [mappingKeyOf(cfg)]: { Type: 'Token', AmbiguousRoleResolution: 'Deny' } } };
+    fake.poolRoles = {
+      Roles: { authenticated: 'arn:aws:iam::123456789012:role/auth' },
+      RoleMappings: { [mappingKeyOf(cfg)]: { Type: 'Token', AmbiguousRoleResolution: 'Deny' } },
+    };
     const items = await plan();
     expect(brief(items)).toEqual(['skipped role isoctl-prod-acme', 'skipped role isoctl-prod-globex', 'planned role isoctl-prod-half']);
     expect(items[0]!.detail).toMatch(/aws_cognito_identity_pool_roles_attachment.*isoctl tenant create acme/);

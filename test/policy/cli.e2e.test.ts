@@ -20,7 +20,15 @@ const base = {
   userPoolClientId: 'client123',
   identityPoolId: 'eu-central-1:11111111-2222-3333-4444-555555555555',
   tables: [
-    { name: 'Orders', partitionKey: 'tenantId', sortKey: 'sk', indexes: [{ name: 'byDate', partitionKey: 'tenantId' }, { name: 'byStatus', partitionKey: 'tenantId' }] },
+    {
+      name: 'Orders',
+      partitionKey: 'tenantId',
+      sortKey: 'sk',
+      indexes: [
+        { name: 'byDate', partitionKey: 'tenantId' },
+        { name: 'byStatus', partitionKey: 'tenantId' },
+      ],
+    },
     { name: 'Agents', partitionKey: 'userId', sortKey: 'fieldName', attributes: ['userId', 'fieldName', 'isOnAssignment'] },
     { name: 'ledger', partitionKey: 'pk', model: 'silo' },
   ],
@@ -49,7 +57,12 @@ describe('isoctl policy render', () => {
   it('without --kind prints every document with its size (human) or one JSON document', async () => {
     const human = await runCli(['--config', good, 'policy', 'render', 'acme']);
     expect(human.code).toBe(0);
-    for (const title of ['# trust policy of isoctl-prod-acme', '# inline data-access policy isoctl-data of isoctl-prod-acme', '# permissions boundary arn:aws:iam::123456789012:policy/isoctl/prod/isoctl-prod-boundary', '# operator policy'])
+    for (const title of [
+      '# trust policy of isoctl-prod-acme',
+      '# inline data-access policy isoctl-data of isoctl-prod-acme',
+      '# permissions boundary arn:aws:iam::123456789012:policy/isoctl/prod/isoctl-prod-boundary',
+      '# operator policy',
+    ])
       expect(human.stdout).toContain(title);
     expect(human.stdout).toMatch(/\(\d[\d,]* of 10,240 characters\)/);
     const json = await runCli(['--config', good, 'policy', 'render', 'acme', '--json']);

@@ -18,8 +18,7 @@ describe('differential: evaluate() vs iam-simulate', () => {
       const ours = evaluate(c.req).decision;
       const theirs = await simulate(c.req);
       tally[ours] = (tally[ours] ?? 0) + 1;
-      if (ours !== theirs)
-        disagreements.push(`case ${c.id} (seed ${SEED}): isoctl=${ours} iam-simulate=${theirs}\n${JSON.stringify(c.req, null, 2)}`);
+      if (ours !== theirs) disagreements.push(`case ${c.id} (seed ${SEED}): isoctl=${ours} iam-simulate=${theirs}\n${JSON.stringify(c.req, null, 2)}`);
     }
     expect(disagreements.slice(0, 5).join('\n\n'), `${disagreements.length} of ${cases.length} cases disagree`).toBe('');
     // The generator must exercise every outcome, or agreement means little.
@@ -65,17 +64,25 @@ describe('differential: evaluate() vs iam-simulate', () => {
     }
   });
 
-  it('agrees on generated trust policies (AssumeRoleWithWebIdentity) and on isoctl\'s trust policies', async () => {
+  it("agrees on generated trust policies (AssumeRoleWithWebIdentity) and on isoctl's trust policies", async () => {
     const r = prng(SEED + 1);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
     const AUD = 'cognito-identity.amazonaws.com:aud';
     const AMR = 'cognito-identity.amazonaws.com:amr';
     const SUB = 'cognito-identity.amazonaws.com:sub';
     const conditions: Array<() => [string, string, unknown]> = [
-      () => [pick(['StringEquals', 'StringNotEquals', 'StringLike', 'StringEqualsIfExists']), AUD, pick(['eu-central-1:pool-1', 'eu-central-1:pool-*', ['eu-central-1:pool-1', 'eu-central-1:pool-2']])],
+      () => [
+        pick(['StringEquals', 'StringNotEquals', 'StringLike', 'StringEqualsIfExists']),
+        AUD,
+        pick(['eu-central-1:pool-1', 'eu-central-1:pool-*', ['eu-central-1:pool-1', 'eu-central-1:pool-2']]),
+      ],
       // iam-data types amr as a single String, so iam-simulate does not see the whole list:
       // ForAllValues over amr is left out (ForAnyValue, as AWS documents it, is compared).
-      () => [pick(['ForAnyValue:StringLike', 'ForAnyValue:StringEquals']), AMR, pick(['authenticated', 'unauthenticated', 'auth*', ['authenticated', 'cognito-idp*']])],
+      () => [
+        pick(['ForAnyValue:StringLike', 'ForAnyValue:StringEquals']),
+        AMR,
+        pick(['authenticated', 'unauthenticated', 'auth*', ['authenticated', 'cognito-idp*']]),
+      ],
       () => [pick(['StringEquals', 'StringNotEquals', 'StringLike']), SUB, pick(['eu-central-1:id-1', 'eu-central-1:*'])],
       () => ['Null', pick([SUB, AUD]), pick(['true', 'false'])],
     ];
@@ -91,20 +98,28 @@ describe('differential: evaluate() vs iam-simulate', () => {
         }
         return {
           Effect: r() < 0.85 ? 'Allow' : 'Deny',
-          Principal: pick([{ Federated: 'cognito-identity.amazonaws.com' }, { Federated: 'accounts.google.com' }, { Federated: ['accounts.google.com', 'cognito-identity.amazonaws.com'] }]),
+          Principal: pick([
+            { Federated: 'cognito-identity.amazonaws.com' },
+            { Federated: 'accounts.google.com' },
+            { Federated: ['accounts.google.com', 'cognito-identity.amazonaws.com'] },
+          ]),
           Action: pick(['sts:AssumeRoleWithWebIdentity', 'sts:AssumeRole*', ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'], 'sts:TagSession']),
           ...(Object.keys(c).length > 0 ? { Condition: c } : {}),
         };
       });
       const trust: PolicyDocument = { Version: '2012-10-17', Statement: statements };
-      const context: Record<string, string | string[]> = { [AUD]: pick(['eu-central-1:pool-1', 'eu-central-1:pool-2']), [AMR]: pick([['authenticated', 'cognito-idp.eu-central-1.amazonaws.com/p'], ['unauthenticated']]) };
+      const context: Record<string, string | string[]> = {
+        [AUD]: pick(['eu-central-1:pool-1', 'eu-central-1:pool-2']),
+        [AMR]: pick([['authenticated', 'cognito-idp.eu-central-1.amazonaws.com/p'], ['unauthenticated']]),
+      };
       if (r() < 0.7) context[SUB] = pick(['eu-central-1:id-1', 'eu-central-1:id-2']);
       // iam-simulate does not model accounts.google.com as a request principal; it stays a non-matching policy principal.
       const federated = 'cognito-identity.amazonaws.com';
       const ours = evaluateTrust(trust, { action: 'sts:AssumeRoleWithWebIdentity', principal: { Federated: federated }, context }).decision;
       if (ours === 'Allow') allowed++;
       const theirs = await simulateTrust(trust, 'sts:AssumeRoleWithWebIdentity', federated, context);
-      if (ours !== theirs) disagreements.push(`trust case ${i}: isoctl=${ours} iam-simulate=${theirs}\n${JSON.stringify({ trust, federated, context }, null, 2)}`);
+      if (ours !== theirs)
+        disagreements.push(`trust case ${i}: isoctl=${ours} iam-simulate=${theirs}\n${JSON.stringify({ trust, federated, context }, null, 2)}`);
     }
     expect(disagreements.slice(0, 3).join('\n\n'), `${disagreements.length} of ${cases} trust cases disagree`).toBe('');
     expect(allowed).toBeGreaterThan(cases * 0.1);
@@ -119,7 +134,11 @@ describe('differential: evaluate() vs iam-simulate', () => {
         [['authenticated'], 'eu-central-1:other'],
       ] as const) {
         const context = { [AUD]: aud, [AMR]: [...amr] };
-        const ours = evaluateTrust(trust, { action: 'sts:AssumeRoleWithWebIdentity', principal: { Federated: 'cognito-identity.amazonaws.com' }, context }).decision;
+        const ours = evaluateTrust(trust, {
+          action: 'sts:AssumeRoleWithWebIdentity',
+          principal: { Federated: 'cognito-identity.amazonaws.com' },
+          context,
+        }).decision;
         expect(await simulateTrust(trust, 'sts:AssumeRoleWithWebIdentity', 'cognito-identity.amazonaws.com', context)).toBe(ours);
       }
     }

@@ -3,7 +3,14 @@
 // widening it to another tenant's rows each make doctor report a problem (exit 1) with its fix;
 // before, doctor said "healthy". The built CLI against the sandbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttachRolePolicyCommand, CreatePolicyCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  AttachRolePolicyCommand,
+  CreatePolicyCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { buildDataPolicy, serializePolicy } from '../../src/policy/index.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -43,7 +50,7 @@ afterAll(async () => {
   await sb?.stop();
 });
 
-describe('doctor checks every tenant role\'s policies', () => {
+describe("doctor checks every tenant role's policies", () => {
   it('a stack as tenant create leaves it: ok', async () => {
     const { code, f } = await tenantPolicies();
     expect(f?.status).toBe('ok');
@@ -55,7 +62,13 @@ describe('doctor checks every tenant role\'s policies', () => {
   });
 
   it('an inline dynamodb:* policy added by hand: problem naming the role and the policy', async () => {
-    await iam.send(new PutRolePolicyCommand({ RoleName: ROLE, PolicyName: 'hand-made', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }) }));
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: ROLE,
+        PolicyName: 'hand-made',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }),
+      }),
+    );
     const { code, f } = await tenantPolicies();
     expect(code).toBe(1);
     expect(f?.status).toBe('problem');
@@ -71,7 +84,12 @@ describe('doctor checks every tenant role\'s policies', () => {
   });
 
   it('an attached managed policy: problem', async () => {
-    const created = await iam.send(new CreatePolicyCommand({ PolicyName: 'wide-open', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }) }));
+    const created = await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: 'wide-open',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }),
+      }),
+    );
     const arn = created.Policy!.Arn!;
     await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE, PolicyArn: arn }));
     const { code, f } = await tenantPolicies();
@@ -84,7 +102,7 @@ describe('doctor checks every tenant role\'s policies', () => {
     await iam.send(new DetachRolePolicyCommand({ RoleName: ROLE, PolicyArn: arn }));
   });
 
-  it('the data policy deleted, or widened to globex\'s rows: problem; restored: ok', async () => {
+  it("the data policy deleted, or widened to globex's rows: problem; restored: ok", async () => {
     const config = sb.config;
     await iam.send(new DeleteRolePolicyCommand({ RoleName: ROLE, PolicyName: 'isoctl-data' }));
     let r = await tenantPolicies();
@@ -110,5 +128,4 @@ describe('doctor checks every tenant role\'s policies', () => {
     expect(r.f?.status).toBe('ok');
     expect((await deepList()).code).toBe(0);
   });
-
 });

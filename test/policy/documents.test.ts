@@ -120,8 +120,7 @@ describe('data policy properties', () => {
 
   it('silo resources name exactly the tenant table: no wildcard a longer tenant id could match', () => {
     for (const s of statements(doc))
-      for (const r of list(s.Resource as string[]))
-        if (r.includes(':table/ledger')) expect(r).toMatch(/:table\/ledger-acme(\/index\/\*)?$/);
+      for (const r of list(s.Resource as string[])) if (r.includes(':table/ledger')) expect(r).toMatch(/:table\/ledger-acme(\/index\/\*)?$/);
     const longer = evaluate({
       action: 'dynamodb:GetItem',
       resource: 'arn:aws:dynamodb:eu-central-1:123456789012:table/ledger-acme-corp',
@@ -175,8 +174,12 @@ describe('boundary and trust properties', () => {
     const base = { 'cognito-identity.amazonaws.com:aud': cfg.identityPoolId, 'cognito-identity.amazonaws.com:amr': ['authenticated'] };
     const p = { Federated: 'cognito-identity.amazonaws.com' };
     expect(evaluateTrust(trust, { action: 'sts:TagSession', principal: p, context: { ...base, 'aws:TagKeys': ['userid'] } }).decision).toBe('Allow');
-    expect(evaluateTrust(trust, { action: 'sts:TagSession', principal: p, context: { ...base, 'aws:TagKeys': ['userid', 'isoctl:tenant'] } }).decision).toBe('ImplicitDeny');
-    expect(evaluateTrust(trust, { action: 'sts:TagSession', principal: p, context: { ...base, 'aws:TagKeys': ['isoctl:tenant'] } }).decision).toBe('ImplicitDeny');
+    expect(evaluateTrust(trust, { action: 'sts:TagSession', principal: p, context: { ...base, 'aws:TagKeys': ['userid', 'isoctl:tenant'] } }).decision).toBe(
+      'ImplicitDeny',
+    );
+    expect(evaluateTrust(trust, { action: 'sts:TagSession', principal: p, context: { ...base, 'aws:TagKeys': ['isoctl:tenant'] } }).decision).toBe(
+      'ImplicitDeny',
+    );
   });
 
   it('operator policy: roles only under the stack path, with the boundary, PassRole only to Cognito', () => {
@@ -201,11 +204,19 @@ describe('boundary and trust properties', () => {
     expect(ev('iam:CreatePolicy', boundaryPolicyArn(cfg), {})).toBe('ExplicitDeny');
     expect(ev('iam:TagPolicy', boundaryPolicyArn(cfg), {})).toBe('ExplicitDeny');
     expect(ev('iam:GetPolicyVersion', boundaryPolicyArn(cfg), {})).toBe('Allow');
-    expect(ev('iam:UpdateAssumeRolePolicy', roles, { 'iam:PermissionsBoundary': boundaryPolicyArn(cfg), 'aws:ResourceTag/isoctl:managed-by': 'isoctl', 'aws:ResourceTag/isoctl:stack': 'prod' })).toBe('ExplicitDeny');
+    expect(
+      ev('iam:UpdateAssumeRolePolicy', roles, {
+        'iam:PermissionsBoundary': boundaryPolicyArn(cfg),
+        'aws:ResourceTag/isoctl:managed-by': 'isoctl',
+        'aws:ResourceTag/isoctl:stack': 'prod',
+      }),
+    ).toBe('ExplicitDeny');
     const admin = buildBoundaryAdminPolicy(cfg);
     for (const a of ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:TagPolicy'])
       expect(evaluate({ action: a, resource: boundaryPolicyArn(cfg), context: {}, identityPolicies: [admin] }).decision, a).toBe('Allow');
-    expect(evaluate({ action: 'iam:CreatePolicy', resource: 'arn:aws:iam::123456789012:policy/isoctl/prod/other', context: {}, identityPolicies: [admin] }).decision).toBe('ImplicitDeny');
+    expect(
+      evaluate({ action: 'iam:CreatePolicy', resource: 'arn:aws:iam::123456789012:policy/isoctl/prod/other', context: {}, identityPolicies: [admin] }).decision,
+    ).toBe('ImplicitDeny');
     expect(ev('dynamodb:PutItem', 'arn:aws:dynamodb:eu-central-1:123456789012:table/isoctl-prod-lock', {})).toBe('Allow');
     expect(ev('dynamodb:PutItem', 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders', {})).toBe('ImplicitDeny');
     // SetIdentityPoolRoles has no resource type: AWS authorises it against "*" (Service Authorization
@@ -218,9 +229,15 @@ describe('boundary and trust properties', () => {
     expect(evIn(rules, 'cognito-identity:SetIdentityPoolRoles')).toBe('Allow');
     const token = { ...cfg, mapping: 'token' as const };
     expect(evIn(token, 'cognito-identity:SetIdentityPoolRoles')).toBe('ImplicitDeny');
-    expect(evaluate({ action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {}, identityPolicies: [buildBoundaryAdminPolicy(token)] }).decision).toBe('Allow');
-    expect(evaluate({ action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {}, identityPolicies: [buildBoundaryAdminPolicy(rules)] }).decision).toBe('ImplicitDeny');
-    expect(ev('iam:PassRole', 'arn:aws:iam::123456789012:role/isoctl/other/isoctl-other-acme', { 'iam:PassedToService': 'cognito-identity.amazonaws.com' })).toBe('ImplicitDeny');
+    expect(
+      evaluate({ action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {}, identityPolicies: [buildBoundaryAdminPolicy(token)] }).decision,
+    ).toBe('Allow');
+    expect(
+      evaluate({ action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {}, identityPolicies: [buildBoundaryAdminPolicy(rules)] }).decision,
+    ).toBe('ImplicitDeny');
+    expect(
+      ev('iam:PassRole', 'arn:aws:iam::123456789012:role/isoctl/other/isoctl-other-acme', { 'iam:PassedToService': 'cognito-identity.amazonaws.com' }),
+    ).toBe('ImplicitDeny');
   });
 
   // docs/security.md row 4c: an action with no resource type (Service Authorization Reference, as
@@ -248,7 +265,8 @@ describe('boundary and trust properties', () => {
         }
     expect(dead).toEqual([]);
     const user = makeConfig({ granularity: 'user' });
-    const onStar = (doc: PolicyDocument) => evaluate({ action: 'cognito-identity:SetPrincipalTagAttributeMap', resource: '*', context: {}, identityPolicies: [doc] }).decision;
+    const onStar = (doc: PolicyDocument) =>
+      evaluate({ action: 'cognito-identity:SetPrincipalTagAttributeMap', resource: '*', context: {}, identityPolicies: [doc] }).decision;
     expect(onStar(buildOperatorPolicy(user))).toBe('ImplicitDeny');
     expect(onStar(buildBoundaryAdminPolicy(user))).toBe('Allow');
     // Granularity "tenant" in role mode has no principal-tag map: the admin step gets no grant for it.

@@ -14,13 +14,17 @@ const req = (identity: PolicyDocument, context: EvalRequest['context'] = {}, ove
   identityPolicies: [identity],
   ...over,
 });
-const decide = (identity: PolicyDocument, context: EvalRequest['context'] = {}, over: Partial<EvalRequest> = {}) => evaluate(req(identity, context, over)).decision;
+const decide = (identity: PolicyDocument, context: EvalRequest['context'] = {}, over: Partial<EvalRequest> = {}) =>
+  evaluate(req(identity, context, over)).decision;
 
 describe('decisions', () => {
   it('explicit deny wins over any allow, in identity policies and in the boundary', () => {
     const deny = doc({ Effect: 'Deny', Action: 'dynamodb:*', Resource: '*' });
     expect(decide(doc(allow()), {}, { identityPolicies: [doc(allow()), deny] })).toBe('ExplicitDeny');
-    expect(evaluate(req(doc(allow()), {}, { permissionsBoundary: deny }))).toMatchObject({ decision: 'ExplicitDeny', reason: 'explicit deny in a permissions boundary' });
+    expect(evaluate(req(doc(allow()), {}, { permissionsBoundary: deny }))).toMatchObject({
+      decision: 'ExplicitDeny',
+      reason: 'explicit deny in a permissions boundary',
+    });
   });
 
   it('the boundary intersects: both must allow', () => {
@@ -193,7 +197,13 @@ describe('fail closed: CannotEvaluate, never Allow', () => {
     expect(decide(doc(allow({ Principal: '*' })))).toBe('CannotEvaluate');
     expect(decide(doc(allow({ Resource: 'Orders' })))).toBe('CannotEvaluate');
     expect(decide({ Version: '2012-10-17' } as PolicyDocument)).toBe('CannotEvaluate');
-    expect(evaluateTrust(doc({ Effect: 'Allow', NotPrincipal: { AWS: '*' }, Action: 'sts:AssumeRoleWithWebIdentity' }), { action: 'sts:AssumeRoleWithWebIdentity', principal: {}, context: {} }).decision).toBe('CannotEvaluate');
+    expect(
+      evaluateTrust(doc({ Effect: 'Allow', NotPrincipal: { AWS: '*' }, Action: 'sts:AssumeRoleWithWebIdentity' }), {
+        action: 'sts:AssumeRoleWithWebIdentity',
+        principal: {},
+        context: {},
+      }).decision,
+    ).toBe('CannotEvaluate');
   });
 });
 
@@ -211,7 +221,8 @@ describe('evaluateTrust', () => {
     Principal: { Federated: 'cognito-identity.amazonaws.com', AWS: ['123456789012', 'arn:aws:iam::999999999999:role/ci'] },
     Action: 'sts:AssumeRoleWithWebIdentity',
   });
-  const t = (principal: { Federated?: string; AWS?: string }) => evaluateTrust(trust, { action: 'sts:AssumeRoleWithWebIdentity', principal, context: {} }).decision;
+  const t = (principal: { Federated?: string; AWS?: string }) =>
+    evaluateTrust(trust, { action: 'sts:AssumeRoleWithWebIdentity', principal, context: {} }).decision;
   it('matches Federated, account ids and exact ARNs', () => {
     expect(t({ Federated: 'cognito-identity.amazonaws.com' })).toBe('Allow');
     expect(t({ AWS: 'arn:aws:iam::123456789012:role/anything' })).toBe('Allow');

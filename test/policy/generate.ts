@@ -16,8 +16,26 @@ export const prng = mulberry32;
 const ACCT = '123456789012';
 const REGION = 'eu-central-1';
 const TABLES = ['Orders', 'Orders-acme', 'Orders-acme-corp', 'ledger', 'Agents'];
-const ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem', 'dynamodb:Scan'];
-const ACTION_PATTERNS = [...ACTIONS, 'dynamodb:*', 'dynamodb:Get*', 'dynamodb:*Item', 'dynamodb:?etItem', 'dynamodb:Batch*', '*', 'dynamodb:query', 'DynamoDB:PutItem'];
+const ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Scan',
+];
+const ACTION_PATTERNS = [
+  ...ACTIONS,
+  'dynamodb:*',
+  'dynamodb:Get*',
+  'dynamodb:*Item',
+  'dynamodb:?etItem',
+  'dynamodb:Batch*',
+  '*',
+  'dynamodb:query',
+  'DynamoDB:PutItem',
+];
 const TENANTS = ['acme', 'globex', 'acme-corp', 'u-1', 'u-2'];
 const ATTRS = ['userId', 'fieldName', 'isOnAssignment', 'realName', 'sk'];
 const TAG_KEYS = ['userid', 'team', 'isoctl:tenant'];
@@ -96,12 +114,32 @@ export function generateCases(seed: number, count: number): Case[] {
       const op = pick(['StringEquals', 'StringNotEquals', 'StringLike']);
       return [`${set}${op}`, 'dynamodb:Attributes', some(ATTRS, 4).map((a) => (op === 'StringLike' && chance(0.3) ? `${a.slice(0, 3)}*` : a))];
     },
-    () => [pick(['StringEquals', 'StringEqualsIfExists', 'StringNotEquals', 'StringNotEqualsIfExists']), 'dynamodb:Select', pick(['SPECIFIC_ATTRIBUTES', 'ALL_ATTRIBUTES', ['SPECIFIC_ATTRIBUTES', 'COUNT']])],
-    () => [pick(['StringEquals', 'StringLike', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotLike']), `aws:PrincipalTag/${pick(TAG_KEYS)}`, likeValue(TENANTS)],
-    () => ['Null', pick(['dynamodb:LeadingKeys', 'dynamodb:Attributes', 'dynamodb:Select', `aws:PrincipalTag/${pick(TAG_KEYS)}`]), pick(['true', 'false', true, false])],
+    () => [
+      pick(['StringEquals', 'StringEqualsIfExists', 'StringNotEquals', 'StringNotEqualsIfExists']),
+      'dynamodb:Select',
+      pick(['SPECIFIC_ATTRIBUTES', 'ALL_ATTRIBUTES', ['SPECIFIC_ATTRIBUTES', 'COUNT']]),
+    ],
+    () => [
+      pick(['StringEquals', 'StringLike', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotLike']),
+      `aws:PrincipalTag/${pick(TAG_KEYS)}`,
+      likeValue(TENANTS),
+    ],
+    () => [
+      'Null',
+      pick(['dynamodb:LeadingKeys', 'dynamodb:Attributes', 'dynamodb:Select', `aws:PrincipalTag/${pick(TAG_KEYS)}`]),
+      pick(['true', 'false', true, false]),
+    ],
     () => [pick(['Bool', 'BoolIfExists']), 'aws:SecureTransport', pick(['true', 'false', true])],
     () => [
-      pick(['NumericLessThan', 'NumericGreaterThanEquals', 'NumericEquals', 'NumericNotEquals', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericLessThanIfExists']),
+      pick([
+        'NumericLessThan',
+        'NumericGreaterThanEquals',
+        'NumericEquals',
+        'NumericNotEquals',
+        'NumericLessThanEquals',
+        'NumericGreaterThan',
+        'NumericLessThanIfExists',
+      ]),
       'aws:MultiFactorAuthAge',
       pick(['300', '3600', '0', '1.5', ['60', '600']]),
     ],
@@ -121,7 +159,11 @@ export function generateCases(seed: number, count: number): Case[] {
         `arn:aws:iam::${ACCT}:role/other`,
       ]),
     ],
-    () => [pick(['StringEquals', 'StringNotEqualsIfExists', 'ForAnyValue:StringEquals']), 'dynamodb:ReturnValues', pick(['NONE', 'ALL_OLD', ['NONE', 'UPDATED_NEW']])],
+    () => [
+      pick(['StringEquals', 'StringNotEqualsIfExists', 'ForAnyValue:StringEquals']),
+      'dynamodb:ReturnValues',
+      pick(['NONE', 'ALL_OLD', ['NONE', 'UPDATED_NEW']]),
+    ],
   ];
 
   const statement = (): PolicyStatement => {

@@ -53,10 +53,20 @@ beforeAll(async () => {
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'status', AttributeType: 'S' },
       ],
-      KeySchema: [{ AttributeName: 'tenantId', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      KeySchema: [
+        { AttributeName: 'tenantId', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
       GlobalSecondaryIndexes: [
         { IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-        { IndexName: 'byTenantStatus', KeySchema: [{ AttributeName: 'tenantId', KeyType: 'HASH' }, { AttributeName: 'status', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+        {
+          IndexName: 'byTenantStatus',
+          KeySchema: [
+            { AttributeName: 'tenantId', KeyType: 'HASH' },
+            { AttributeName: 'status', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
     }),
   );
@@ -85,19 +95,26 @@ afterAll(async () => {
 });
 
 describe('an index keyed on another attribute, through the identity pool', () => {
-  it('isoctl\'s policy: byStatus is denied, byTenantStatus returns acme\'s row only', async () => {
+  it("isoctl's policy: byStatus is denied, byTenantStatus returns acme's row only", async () => {
     await expect(acme.send(statusQuery('byStatus'))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     const own = await acme.send(statusQuery('byTenantStatus'));
     expect(own.Items?.map((i) => i.tenantId?.S)).toEqual(['acme']);
   });
 
-  it('the pre-fix documents (byStatus granted under the same LeadingKeys condition, inline and boundary) leak globex\'s row to acme', async () => {
+  it("the pre-fix documents (byStatus granted under the same LeadingKeys condition, inline and boundary) leak globex's row to acme", async () => {
     const iam = new IAMClient({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials });
     const role = 'isoctl-idx-acme';
     const table = `arn:aws:dynamodb:${sb.region}:${sb.accountId}:table/Tickets`;
     const old = {
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [table, `${table}/index/byStatus`], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['acme'] }, Null: { 'dynamodb:LeadingKeys': 'false' } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:Query'],
+          Resource: [table, `${table}/index/byStatus`],
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['acme'] }, Null: { 'dynamodb:LeadingKeys': 'false' } },
+        },
+      ],
     };
     await iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: 'pre-fix', PolicyDocument: JSON.stringify(old) }));
     iam.destroy();

@@ -3,14 +3,7 @@
 // under granularity `user`); the proof plants another tenant's row with the index key set to
 // this tenant's id and requires the query for it to be denied.
 import { describe, expect, it } from 'vitest';
-import {
-  buildBoundaryPolicy,
-  buildDataPolicy,
-  indexProblems,
-  lintPolicies,
-  proveIsolation,
-  type PolicyDocument,
-} from '../../src/policy/index.js';
+import { buildBoundaryPolicy, buildDataPolicy, indexProblems, lintPolicies, proveIsolation, type PolicyDocument } from '../../src/policy/index.js';
 import { makeConfig } from './helpers.js';
 
 const resources = (doc: PolicyDocument): string[] =>
@@ -67,13 +60,26 @@ describe('secondary indexes', () => {
   });
 
   it('granularity user: a silo table no longer grants index/*; a listed index must be keyed on the user key', () => {
-    const config = makeConfig({ granularity: 'user', tables: [{ name: 'ledger', partitionKey: 'userId', model: 'silo', indexes: [{ name: 'byOwner', partitionKey: 'userId' }, { name: 'byStatus', partitionKey: 'status' }] }] });
+    const config = makeConfig({
+      granularity: 'user',
+      tables: [
+        {
+          name: 'ledger',
+          partitionKey: 'userId',
+          model: 'silo',
+          indexes: [
+            { name: 'byOwner', partitionKey: 'userId' },
+            { name: 'byStatus', partitionKey: 'status' },
+          ],
+        },
+      ],
+    });
     const granted = resources(buildDataPolicy(config, 'acme')).filter((r) => r.includes('/index/'));
     expect(granted).toEqual(['arn:aws:dynamodb:eu-central-1:123456789012:table/ledger-acme/index/byOwner']);
     expect(indexProblems(config).map((p) => `${p.index}:${p.severity}`)).toEqual(['byStatus:error']);
   });
 
-  it('silo tables under granularity tenant keep index/* (the whole table is the tenant\'s)', () => {
+  it("silo tables under granularity tenant keep index/* (the whole table is the tenant's)", () => {
     const config = makeConfig({ tables: [{ name: 'ledger', partitionKey: 'pk', model: 'silo', indexes: ['byStatus'] }] });
     expect(resources(buildDataPolicy(config, 'acme'))).toContain('arn:aws:dynamodb:eu-central-1:123456789012:table/ledger-acme/index/*');
     expect(indexProblems(config)).toEqual([]);
@@ -82,6 +88,8 @@ describe('secondary indexes', () => {
   it('the config accepts both forms and refuses a duplicate index', () => {
     expect(statusIndexConfig('byStatus').tables[0]?.indexes).toEqual(['byStatus']);
     expect(statusIndexConfig({ name: 'byStatus', partitionKey: 'status' }).tables[0]?.indexKeys).toEqual({ byStatus: 'status' });
-    expect(() => makeConfig({ tables: [{ name: 'Orders', partitionKey: 'tenantId', indexes: ['byStatus', { name: 'byStatus', partitionKey: 'tenantId' }] }] })).toThrow(/duplicate index \\"byStatus\\"/);
+    expect(() =>
+      makeConfig({ tables: [{ name: 'Orders', partitionKey: 'tenantId', indexes: ['byStatus', { name: 'byStatus', partitionKey: 'tenantId' }] }] }),
+    ).toThrow(/duplicate index \\"byStatus\\"/);
   });
 });

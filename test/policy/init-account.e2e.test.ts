@@ -33,7 +33,7 @@ async function refusal(args: string[] = ['init', '--json']): Promise<{ code: num
 }
 
 describe('init refuses an account that would let one tenant reach another', () => {
-  it('the identity pool\'s basic flow on: exit 4, nothing changed; off again: init passes', async () => {
+  it("the identity pool's basic flow on: exit 4, nothing changed; off again: init passes", async () => {
     const ci = client(CognitoIdentityClient);
     const pool = await ci.send(new DescribeIdentityPoolCommand({ IdentityPoolId: sb.config.identityPoolId }));
     const { $metadata: _m, ...input } = pool;
@@ -125,14 +125,24 @@ describe('init refuses an account that would let one tenant reach another', () =
         KeySchema: [{ AttributeName: pk, KeyType: 'HASH' }],
         GlobalSecondaryIndexes: [
           { IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-          { IndexName: 'byTenantStatus', KeySchema: [{ AttributeName: pk, KeyType: 'HASH' }, { AttributeName: 'status', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } },
+          {
+            IndexName: 'byTenantStatus',
+            KeySchema: [
+              { AttributeName: pk, KeyType: 'HASH' },
+              { AttributeName: 'status', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
         ],
       }),
     );
     ddb.destroy();
     const withIndexes = (indexes: string[]) => {
       const path = join(sb.stateDir, `isoctl-${indexes.join('-')}.json`);
-      writeFileSync(path, JSON.stringify({ ...sb.config, tables: [...sb.config.tables.map(({ indexKeys: _k, ...t }) => t), { name: 'Tickets', partitionKey: pk, indexes }] }));
+      writeFileSync(
+        path,
+        JSON.stringify({ ...sb.config, tables: [...sb.config.tables.map(({ indexKeys: _k, ...t }) => t), { name: 'Tickets', partitionKey: pk, indexes }] }),
+      );
       return path;
     };
     statusIndexConfig = withIndexes(['byStatus']);
@@ -145,7 +155,16 @@ describe('init refuses an account that would let one tenant reach another', () =
     expect(good.code, good.stderr).toBe(0);
     // A declaration that says tenant-keyed while DescribeTable says status: tenant create believes the table.
     const lying = join(sb.stateDir, 'isoctl-lying.json');
-    writeFileSync(lying, JSON.stringify({ ...sb.config, tables: [...sb.config.tables.map(({ indexKeys: _k, ...t }) => t), { name: 'Tickets', partitionKey: pk, indexes: [{ name: 'byStatus', partitionKey: pk }] }] }));
+    writeFileSync(
+      lying,
+      JSON.stringify({
+        ...sb.config,
+        tables: [
+          ...sb.config.tables.map(({ indexKeys: _k, ...t }) => t),
+          { name: 'Tickets', partitionKey: pk, indexes: [{ name: 'byStatus', partitionKey: pk }] },
+        ],
+      }),
+    );
     const create = await refusal(['--config', lying, 'tenant', 'create', 'acme', '--json']);
     expect(create.code).toBe(4);
     expect(create.message).toContain('index byStatus of table Tickets is partitioned on status');

@@ -47,7 +47,9 @@ describe('limits', () => {
     const inline = f[0];
     expect(inline?.value).toBe(policySize(buildDataPolicy(cfg, 'acme')));
     expect(inline?.value).toBeGreaterThan(10_240);
-    expect(inline?.message).toMatch(/^inline policies of role isoctl-prod-acme are [\d,]+ characters \(whitespace not counted\); IAM allows 10,240 per role: reduce/);
+    expect(inline?.message).toMatch(
+      /^inline policies of role isoctl-prod-acme are [\d,]+ characters \(whitespace not counted\); IAM allows 10,240 per role: reduce/,
+    );
     let err: unknown;
     try {
       assertTenantWithinLimits(cfg, 'acme');
@@ -57,7 +59,9 @@ describe('limits', () => {
     expect(err).toBeInstanceOf(PolicyError);
     expect((err as PolicyError).reason).toBe('over-limit');
     expect((err as PolicyError).code).toBe('limit_exceeded');
-    expect((err as PolicyError).message).toMatch(/^tenant "acme" exceeds 2 limits; nothing was changed:\n {2}- inline-policy-size: .*\n {2}- boundary-policy-size: /);
+    expect((err as PolicyError).message).toMatch(
+      /^tenant "acme" exceeds 2 limits; nothing was changed:\n {2}- inline-policy-size: .*\n {2}- boundary-policy-size: /,
+    );
     expect((err as PolicyError).details).toEqual({ tenant: 'acme', findings: f });
   });
 
@@ -73,7 +77,9 @@ describe('limits', () => {
     const cfg = makeConfig({ granularity: 'user', identityPoolId });
     const f = checkTenantLimits(cfg, 'acme');
     expect(f.map((x) => [x.limit, x.max])).toEqual([['trust-policy-size', 2048]]);
-    expect(f[0]?.message).toMatch(/^trust policy of role isoctl-prod-acme is [\d,]+ characters; the account allows 2,048: ask AWS to raise "Role trust policy length" to 4,096 and set "trustPolicyMaxChars": 4096$/);
+    expect(f[0]?.message).toMatch(
+      /^trust policy of role isoctl-prod-acme is [\d,]+ characters; the account allows 2,048: ask AWS to raise "Role trust policy length" to 4,096 and set "trustPolicyMaxChars": 4096$/,
+    );
     expect(checkTenantLimits(makeConfig({ granularity: 'user', identityPoolId, trustPolicyMaxChars: 4096 }), 'acme')).toEqual([]);
   });
 

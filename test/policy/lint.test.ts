@@ -54,14 +54,18 @@ describe('lintPolicies', () => {
       severity: 'error',
       location: 'tenant acme > role isoctl-prod-acme > PermissionsBoundary',
       why: expect.stringContaining('nothing caps the role'),
-      fix: expect.stringContaining('put-role-permissions-boundary --role-name isoctl-prod-acme --permissions-boundary arn:aws:iam::123456789012:policy/isoctl/prod/isoctl-prod-boundary'),
+      fix: expect.stringContaining(
+        'put-role-permissions-boundary --role-name isoctl-prod-acme --permissions-boundary arn:aws:iam::123456789012:policy/isoctl/prod/isoctl-prod-boundary',
+      ),
     });
   });
 
   it('unknown actions and condition keys (catalog)', async () => {
     const cfg = makeConfig();
     const role = buildTenantRole(cfg, 'acme');
-    const bad = edited(role.inlinePolicies['isoctl-data'] as PolicyDocument, (s) => s.replace('dynamodb:GetItem', 'dynamodb:GetItems').replace('"dynamodb:LeadingKeys":["acme"]', '"dynamodb:LeadingKey":["acme"]'));
+    const bad = edited(role.inlinePolicies['isoctl-data'] as PolicyDocument, (s) =>
+      s.replace('dynamodb:GetItem', 'dynamodb:GetItems').replace('"dynamodb:LeadingKeys":["acme"]', '"dynamodb:LeadingKey":["acme"]'),
+    );
     const roles = [withInline(role, bad)];
     const catalog = await loadIamCatalog(policyVocabulary(cfg, ['acme'], roles));
     const f = lintPolicies(cfg, ['acme'], { catalog, roles });
@@ -91,7 +95,9 @@ describe('lintPolicies', () => {
   it('Scan (or a wildcard covering it) in a LeadingKeys statement', () => {
     const cfg = makeConfig();
     const role = buildTenantRole(cfg, 'acme');
-    const bad = edited(role.inlinePolicies['isoctl-data'] as PolicyDocument, (s) => s.replace('"dynamodb:BatchGetItem",', '"dynamodb:BatchGetItem","dynamodb:Sc*",'));
+    const bad = edited(role.inlinePolicies['isoctl-data'] as PolicyDocument, (s) =>
+      s.replace('"dynamodb:BatchGetItem",', '"dynamodb:BatchGetItem","dynamodb:Sc*",'),
+    );
     expect(rules(lintPolicies(cfg, ['acme'], { roles: [withInline(role, bad)] }))).toEqual(['scan-in-leading-keys-statement']);
   });
 
@@ -107,7 +113,9 @@ describe('lintPolicies', () => {
     const cfg = richConfig();
     const role = buildTenantRole(cfg, 'acme');
     const bad = edited(role.inlinePolicies['isoctl-data'] as PolicyDocument, (s) =>
-      s.replace('"arn:aws:dynamodb:eu-central-1:123456789012:table/ledger-acme"', '"arn:aws:dynamodb:eu-central-1:123456789012:table/ledger-acme*"').replace('"acme/*"', '"acme*"'),
+      s
+        .replace('"arn:aws:dynamodb:eu-central-1:123456789012:table/ledger-acme"', '"arn:aws:dynamodb:eu-central-1:123456789012:table/ledger-acme*"')
+        .replace('"acme/*"', '"acme*"'),
     );
     const f = lintPolicies(cfg, TENANTS, { roles: [withInline(role, bad), buildTenantRole(cfg, 'acme-corp'), buildTenantRole(cfg, 'globex')] });
     expect(rules(f)).toEqual(['resource-matches-another-tenant', 'wildcard-next-to-tenant-value', 'write-returns-hidden-attributes']);
@@ -136,7 +144,9 @@ describe('lintPolicies', () => {
     const cfg = makeConfig({ tables: [{ name: 'Orders', partitionKey: 'attribute_number_0', attributes }], buckets: [] });
     const f = lintPolicies(cfg, ['acme']);
     expect(rules(f)).toEqual(expect.arrayContaining(['limit:inline-policy-size', 'limit:boundary-policy-size']));
-    expect(f.find((x) => x.rule === 'limit:inline-policy-size')?.why).toMatch(/inline policies of role isoctl-prod-acme are [\d,]+ characters \(whitespace not counted\); IAM allows 10,240 per role/);
+    expect(f.find((x) => x.rule === 'limit:inline-policy-size')?.why).toMatch(
+      /inline policies of role isoctl-prod-acme are [\d,]+ characters \(whitespace not counted\); IAM allows 10,240 per role/,
+    );
   });
 
   it('scopes that cannot be confined: Scan on a pooled table (warning) and an empty policy (error)', () => {

@@ -63,7 +63,7 @@ describe('resource templates that collide are refused', () => {
     expect(problems({ tables: [silo('Locks')], lockTable: 'Locks-main' }).join('\n')).toMatch(/tenant "main"/);
   });
 
-  it('a prefix with no delimiter after the tenant id gives one tenant a prefix of a longer id\'s', () => {
+  it("a prefix with no delimiter after the tenant id gives one tenant a prefix of a longer id's", () => {
     expect(problems({ buckets: [bucket('bkt', '{tenant}-x/')] })).toHaveLength(0); // '-x/' ends every id: no id's prefix is a prefix of another's
     expect(problems({ buckets: [bucket('bkt', 'x{tenant}/')] })).toHaveLength(0);
     // Not reachable through the schema (prefixes end with "/"), but the automaton must see it.
@@ -148,7 +148,7 @@ describe('resource templates that collide are refused', () => {
 });
 
 describe('cost of the check on every config load', () => {
-  it('a sound config of the README\'s shape validates in a few milliseconds', () => {
+  it("a sound config of the README's shape validates in a few milliseconds", () => {
     const cfg = { ...base, tables: [pooled('Orders'), pooled('Agents'), silo('Ledger')], buckets: [bucket('acme-saas-uploads', '{tenant}/')] };
     stackConfigSchema.parse(cfg);
     const started = performance.now();

@@ -48,20 +48,29 @@ describe('isolation proof against the existing tenants', () => {
     // Before: the new tenant next to a made-up neighbour only.
     expect(proof.proveIsolation(config, ['globex', 'isoctl-proof-neighbour'], { boundary: holeInto(config, 'acme', 'globex') }).ok).toBe(true);
     // The existing tenants acme and b: acme's documents reach globex's table and prefix.
-    const into = proof.proveIsolation(config, ['globex', 'isoctl-proof-neighbour', 'b', 'acme'], { boundary: holeInto(config, 'acme', 'globex'), subject: 'globex' });
+    const into = proof.proveIsolation(config, ['globex', 'isoctl-proof-neighbour', 'b', 'acme'], {
+      boundary: holeInto(config, 'acme', 'globex'),
+      subject: 'globex',
+    });
     expect(into.ok).toBe(false);
     expect(new Set(into.failures.map((f) => f.tenant))).toEqual(new Set(['acme']));
     expect(into.failures.some((f) => f.probe.includes('other-tenant-table'))).toBe(true);
     // The other direction: the new tenant's documents reach an existing tenant's data.
-    const out = proof.proveIsolation(config, ['globex', 'isoctl-proof-neighbour', 'b', 'acme'], { boundary: holeInto(config, 'globex', 'b'), subject: 'globex' });
+    const out = proof.proveIsolation(config, ['globex', 'isoctl-proof-neighbour', 'b', 'acme'], {
+      boundary: holeInto(config, 'globex', 'b'),
+      subject: 'globex',
+    });
     expect(out.ok).toBe(false);
     expect(new Set(out.failures.map((f) => f.tenant))).toEqual(new Set(['globex']));
     // The subject mode is linear: the existing tenants are not paired among themselves.
-    const fine = proof.proveIsolation(config, ['globex', 'isoctl-proof-neighbour', 'b', 'acme'], { boundary: holeInto(config, 'acme', 'b'), subject: 'globex' });
+    const fine = proof.proveIsolation(config, ['globex', 'isoctl-proof-neighbour', 'b', 'acme'], {
+      boundary: holeInto(config, 'acme', 'b'),
+      subject: 'globex',
+    });
     expect(fine.ok).toBe(true);
   });
 
-  it('tenant create passes the registry\'s existing tenant ids to the proof, with the new tenant as subject', async () => {
+  it("tenant create passes the registry's existing tenant ids to the proof, with the new tenant as subject", async () => {
     const cfg = validateConfig(
       {
         stack: 'test',
@@ -120,11 +129,18 @@ describe('init: the principal-tag map is the admin step', () => {
     const fake = new FakeAws(cfg);
     fake.failOnce.set(
       'SetPrincipalTagAttributeMap',
-      new AwsCallError('cognito-identity', 'SetPrincipalTagAttributeMap', Object.assign(new Error('not authorized to perform: cognito-identity:SetPrincipalTagAttributeMap'), { name: 'AccessDeniedException' })),
+      new AwsCallError(
+        'cognito-identity',
+        'SetPrincipalTagAttributeMap',
+        Object.assign(new Error('not authorized to perform: cognito-identity:SetPrincipalTagAttributeMap'), { name: 'AccessDeniedException' }),
+      ),
     );
     let t = 0;
     const ctx: TenantContext = { config: fake.config, apis: fake.apis(), now: () => t, sleep: async (ms: number) => void (t += ms), purpose: 'test' };
-    const err = await initStack(ctx, { dryRun: false }).then(() => undefined, (e: unknown) => e);
+    const err = await initStack(ctx, { dryRun: false }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RefusedError);
     expect((err as RefusedError).code).toBe('principal_tags_need_admin');
     expect((err as Error).message).toMatch(/--kind admin/);

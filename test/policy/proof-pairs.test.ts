@@ -6,7 +6,7 @@ import { buildBoundaryPolicy, proveIsolation, type PolicyDocument, type PolicySt
 import { makeConfig } from './helpers.js';
 
 describe('proof over every pair of tenants', () => {
-  it('a boundary hole onto globex\'s silo table is caught for acme only when pairs are all checked', () => {
+  it("a boundary hole onto globex's silo table is caught for acme only when pairs are all checked", () => {
     const config = makeConfig({ tables: [{ name: 'ledger', partitionKey: 'pk', model: 'silo' }], buckets: [] });
     const boundary = buildBoundaryPolicy(config);
     // A hole for one pair: acme (by its role tag) onto globex's table.
@@ -22,6 +22,8 @@ describe('proof over every pair of tenants', () => {
     expect(proveIsolation(config, tenants, { boundary: holed }).ok).toBe(true);
     const all = proveIsolation(config, tenants, { boundary: holed, allPairs: true });
     expect(all.ok).toBe(false);
-    expect(all.failures.map((f) => `${f.tenant}: ${f.probe}`)).toContain('acme: mutation (inline policy widened to dynamodb:*, s3:*, iam:*, sts:* on *): other-tenant-table dynamodb:GetItem ledger');
+    expect(all.failures.map((f) => `${f.tenant}: ${f.probe}`)).toContain(
+      'acme: mutation (inline policy widened to dynamodb:*, s3:*, iam:*, sts:* on *): other-tenant-table dynamodb:GetItem ledger',
+    );
   });
 });

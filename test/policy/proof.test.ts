@@ -17,7 +17,10 @@ describe('proveIsolation', () => {
     ['pooled + silo + attributes + two buckets', richConfig()],
     ['granularity user', richConfig({ granularity: 'user' })],
     ['rules mapping', richConfig({ mapping: 'rules' })],
-    ['scan scope on pooled and silo tables', richConfig({ scopes: { read: ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable'], write: ['dynamodb:PutItem'] } })],
+    [
+      'scan scope on pooled and silo tables',
+      richConfig({ scopes: { read: ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable'], write: ['dynamodb:PutItem'] } }),
+    ],
   ] as const)
     it(`holds for isoctl's documents: ${name}`, () => {
       const proof = proveIsolation(cfg, TENANTS);
@@ -36,7 +39,9 @@ describe('proveIsolation', () => {
     const cfg = richConfig();
     const proof = proveIsolation(cfg, TENANTS, {
       dataPolicy: (t, scope) => mutate(buildDataPolicy(cfg, t, [scope]), (s) => s.split(`table/ledger-${t}"`).join(`table/ledger-${t}*"`)),
-      boundary: mutate(buildBoundaryPolicy(cfg), (s) => s.split('table/ledger-${aws:PrincipalTag/isoctl-tenant}"').join('table/ledger-${aws:PrincipalTag/isoctl-tenant}*"')),
+      boundary: mutate(buildBoundaryPolicy(cfg), (s) =>
+        s.split('table/ledger-${aws:PrincipalTag/isoctl-tenant}"').join('table/ledger-${aws:PrincipalTag/isoctl-tenant}*"'),
+      ),
     });
     expect(proof.ok).toBe(false);
     const probe = proof.failures.find((f) => f.tenant === 'acme' && f.probe.includes('longer-tenant-id-table'));

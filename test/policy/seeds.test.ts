@@ -67,11 +67,16 @@ async function expectDecision(req: EvalRequest, decision: string) {
 
 describe('seed 2: trust policy with sts:TagSession', () => {
   const cognito = { Federated: 'cognito-identity.amazonaws.com' };
-  const signedIn = { 'cognito-identity.amazonaws.com:aud': 'IDENTITY_POOL_ID', 'cognito-identity.amazonaws.com:amr': ['authenticated', 'cognito-idp.eu-central-1.amazonaws.com/eu-central-1_x'] };
+  const signedIn = {
+    'cognito-identity.amazonaws.com:aud': 'IDENTITY_POOL_ID',
+    'cognito-identity.amazonaws.com:amr': ['authenticated', 'cognito-idp.eu-central-1.amazonaws.com/eu-central-1_x'],
+  };
 
   it('lets the identity pool assume the role for an authenticated user, and tag the session', () => {
     expect(evaluateTrust(seedTrust, { action: 'sts:AssumeRoleWithWebIdentity', principal: cognito, context: signedIn }).decision).toBe('Allow');
-    expect(evaluateTrust(seedTrust, { action: 'sts:TagSession', principal: cognito, context: { ...signedIn, 'aws:TagKeys': ['userid'] } }).decision).toBe('Allow');
+    expect(evaluateTrust(seedTrust, { action: 'sts:TagSession', principal: cognito, context: { ...signedIn, 'aws:TagKeys': ['userid'] } }).decision).toBe(
+      'Allow',
+    );
   });
 
   it('refuses unauthenticated identities, another identity pool and another provider', () => {
@@ -164,7 +169,10 @@ describe('seed 2: attribute restriction', () => {
   });
 
   it('isoctl also refuses a GetItem without a projection (no dynamodb:Attributes at all)', async () => {
-    const cfg = makeConfig({ tables: [{ name: 'AgentsTable', partitionKey: 'userId', sortKey: 'fieldName', attributes: ['userId', 'fieldName', 'isOnAssignment'] }], buckets: [] });
+    const cfg = makeConfig({
+      tables: [{ name: 'AgentsTable', partitionKey: 'userId', sortKey: 'fieldName', attributes: ['userId', 'fieldName', 'isOnAssignment'] }],
+      buckets: [],
+    });
     const policy = buildDataPolicy(cfg, 'acme', ['read']);
     const base: EvalRequest = { action: 'dynamodb:GetItem', resource: AGENTS, context: { 'dynamodb:LeadingKeys': ['acme'] }, identityPolicies: [policy] };
     await expectDecision(base, 'ImplicitDeny');
@@ -178,7 +186,9 @@ describe('the reasons read like AWS', () => {
     const onlyGet: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }] };
     const r = evaluate({ action: 'dynamodb:Query', resource: AGENTS, context: {}, identityPolicies: [allowAll], permissionsBoundary: onlyGet });
     expect(r).toMatchObject({ decision: 'ImplicitDeny', reason: 'no permissions boundary allows the dynamodb:Query action' });
-    expect(accessDeniedMessage('arn:aws:sts::1:assumed-role/r/s', 'dynamodb:Query', AGENTS, r)).toMatch(/ because no permissions boundary allows the dynamodb:Query action$/);
+    expect(accessDeniedMessage('arn:aws:sts::1:assumed-role/r/s', 'dynamodb:Query', AGENTS, r)).toMatch(
+      / because no permissions boundary allows the dynamodb:Query action$/,
+    );
   });
 
   it('an explicit deny is reported "with an explicit deny in an identity-based policy"', () => {
@@ -190,7 +200,11 @@ describe('the reasons read like AWS', () => {
       ],
     };
     const r = evaluate({ action: 'dynamodb:Query', resource: AGENTS, context: {}, identityPolicies: [deny] });
-    expect(r).toEqual({ decision: 'ExplicitDeny', decidedBy: [{ policy: 'identity[0]', index: 1, sid: 'NoQuery', effect: 'Deny' }], reason: 'explicit deny in an identity-based policy' });
+    expect(r).toEqual({
+      decision: 'ExplicitDeny',
+      decidedBy: [{ policy: 'identity[0]', index: 1, sid: 'NoQuery', effect: 'Deny' }],
+      reason: 'explicit deny in an identity-based policy',
+    });
     expect(accessDeniedMessage('arn:aws:sts::1:assumed-role/r/s', 'dynamodb:Query', AGENTS, r)).toMatch(/ with an explicit deny in an identity-based policy$/);
   });
 });

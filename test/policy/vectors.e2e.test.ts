@@ -56,7 +56,13 @@ describe('policy check on the #11 vectors', () => {
   });
 
   it('vector 3: silo Vault beside silo Vault-archive is a config error (exit 2) naming both and a colliding pair of ids', async () => {
-    const cfg = { ...base, tables: [{ name: 'Vault', partitionKey: 'pk', model: 'silo' }, { name: 'Vault-archive', partitionKey: 'pk', model: 'silo' }] };
+    const cfg = {
+      ...base,
+      tables: [
+        { name: 'Vault', partitionKey: 'pk', model: 'silo' },
+        { name: 'Vault-archive', partitionKey: 'pk', model: 'silo' },
+      ],
+    };
     const r = await runCli(['--config', file('vault.json', cfg), 'policy', 'check', '--all', '--json']);
     expect(r.code).toBe(2);
     expect(r.json().error.code).toBe('config_invalid');
@@ -64,7 +70,14 @@ describe('policy check on the #11 vectors', () => {
   });
 
   it('vector 3: bucket prefixes {tenant}/ and t/{tenant}/ of one bucket are a config error (exit 2)', async () => {
-    const cfg = { ...base, tables: [{ name: 'Orders', partitionKey: 'tenantId' }], buckets: [{ name: 'files', prefix: '{tenant}/' }, { name: 'files', prefix: 't/{tenant}/' }] };
+    const cfg = {
+      ...base,
+      tables: [{ name: 'Orders', partitionKey: 'tenantId' }],
+      buckets: [
+        { name: 'files', prefix: '{tenant}/' },
+        { name: 'files', prefix: 't/{tenant}/' },
+      ],
+    };
     const r = await runCli(['--config', file('prefixes.json', cfg), 'config', 'validate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('"t/" (tenant "t" of bucket "files" prefix "{tenant}/") is a prefix of "t/');

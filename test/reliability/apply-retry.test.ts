@@ -32,8 +32,20 @@ async function rulesStack(): Promise<{ fake: FakeAws; ctx: TenantContext }> {
     'test',
   );
   const fake = new FakeAws(config);
-  fake.tables.set('Orders', { name: 'Orders', arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders', status: 'ACTIVE', partitionKey: { name: 'tenantId', type: 'S' }, sortKey: undefined });
-  const ctx: TenantContext = { config, apis: fake.apis(), now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))), purpose: 'test' };
+  fake.tables.set('Orders', {
+    name: 'Orders',
+    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders',
+    status: 'ACTIVE',
+    partitionKey: { name: 'tenantId', type: 'S' },
+    sortKey: undefined,
+  });
+  const ctx: TenantContext = {
+    config,
+    apis: fake.apis(),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
+    purpose: 'test',
+  };
   await initStack(ctx, { dryRun: false });
   fake.calls.length = 0;
   return { fake, ctx };

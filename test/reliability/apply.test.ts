@@ -55,39 +55,43 @@ describe.each(['token', 'rules'] as const)('apply under faults (20%% throttling,
 });
 
 describe('apply killed part-way (token mapping)', () => {
-  it.each([1, 38, 77])('SIGKILL after mutating call %i of 100: the same apply converges, and then changes nothing', async (k) => {
-    const target = { pid: 0, seen: 0 };
-    const s = await startStack({
-      from: templates.token!.dir,
-      onRequestLogged: (e) => {
-        if (!e.mutating || target.pid === 0) return;
-        if (++target.seen === k) {
-          process.kill(target.pid, 'SIGKILL');
-          target.pid = 0;
-        }
-      },
-    });
-    try {
-      const base = await snapshot(s);
-      const all = ids(20, 'k');
-      const f = writeTemp(files, `kill-${k}.json`, spec(all));
-      const child = spawnCli(['--sandbox', s.stateDir, 'apply', '-f', f, '--json']);
-      target.pid = child.pid;
-      const killed = await child.done;
-      expect(killed.signal, killed.stderr).toBe('SIGKILL');
-      const again = await s.cli(['apply', '-f', f, '--json']);
-      expect(again.code, again.stderr).toBe(0);
-      const counts = again.json().counts;
-      expect(counts.created + counts.updated + counts.unchanged).toBe(20);
-      expect(diffState(s.config, base, all, await snapshot(s))).toEqual([]);
-      const mark = s.mark();
-      const third = await s.cli(['apply', '-f', f, '--json']);
-      expect(third.json().counts.unchanged).toBe(20);
-      expect(mutatingCalls(s.since(mark))).toEqual([]);
-    } finally {
-      await s.stop();
-    }
-  }, 60_000);
+  it.each([1, 38, 77])(
+    'SIGKILL after mutating call %i of 100: the same apply converges, and then changes nothing',
+    async (k) => {
+      const target = { pid: 0, seen: 0 };
+      const s = await startStack({
+        from: templates.token!.dir,
+        onRequestLogged: (e) => {
+          if (!e.mutating || target.pid === 0) return;
+          if (++target.seen === k) {
+            process.kill(target.pid, 'SIGKILL');
+            target.pid = 0;
+          }
+        },
+      });
+      try {
+        const base = await snapshot(s);
+        const all = ids(20, 'k');
+        const f = writeTemp(files, `kill-${k}.json`, spec(all));
+        const child = spawnCli(['--sandbox', s.stateDir, 'apply', '-f', f, '--json']);
+        target.pid = child.pid;
+        const killed = await child.done;
+        expect(killed.signal, killed.stderr).toBe('SIGKILL');
+        const again = await s.cli(['apply', '-f', f, '--json']);
+        expect(again.code, again.stderr).toBe(0);
+        const counts = again.json().counts;
+        expect(counts.created + counts.updated + counts.unchanged).toBe(20);
+        expect(diffState(s.config, base, all, await snapshot(s))).toEqual([]);
+        const mark = s.mark();
+        const third = await s.cli(['apply', '-f', f, '--json']);
+        expect(third.json().counts.unchanged).toBe(20);
+        expect(mutatingCalls(s.since(mark))).toEqual([]);
+      } finally {
+        await s.stop();
+      }
+    },
+    60_000,
+  );
 
   it('SIGINT part-way: exit 130, the result says what was done, a re-run converges', async () => {
     const target = { pid: 0, seen: 0 };

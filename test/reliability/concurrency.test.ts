@@ -59,7 +59,10 @@ describe('tenant create racing gc --apply', () => {
       expect((await sb0.cli(['tenant', 'create', 'keep', '--json'])).code).toBe(0);
       // Old garbage: half-created roles (no inline policy, no mapping).
       const iam = await sb0.clients.iam();
-      const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }] });
+      const trust = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }],
+      });
       for (const t of garbage)
         await iam.send(
           new CreateRoleCommand({
@@ -80,10 +83,20 @@ describe('tenant create racing gc --apply', () => {
         await idp.send(new DeleteGroupCommand({ UserPoolId: sb0.config.userPoolId, GroupName: t }));
       }
       await sb0.stop({ keep: true });
-      backdateRoles(sb0.stateDir, [...garbage, ...revive, 'keep'].map((t) => `isoctl-race-${t}`), 2 * 3600_000);
+      backdateRoles(
+        sb0.stateDir,
+        [...garbage, ...revive, 'keep'].map((t) => `isoctl-race-${t}`),
+        2 * 3600_000,
+      );
       sb = await serveSandbox({ stack: 'race', mapping: 'token', stateDir: sb0.stateDir });
       const plan = await sb.cli(['gc', '--json']);
-      expect(plan.json().items.filter((i: { kind: string }) => i.kind === 'role').map((i: { tenant: string }) => i.tenant).sort()).toEqual([...garbage, ...revive].sort());
+      expect(
+        plan
+          .json()
+          .items.filter((i: { kind: string }) => i.kind === 'role')
+          .map((i: { tenant: string }) => i.tenant)
+          .sort(),
+      ).toEqual([...garbage, ...revive].sort());
       const base = await snapshot(sb);
 
       const rand = prng(7);
@@ -140,7 +153,9 @@ describe.each(['token', 'rules'] as const)('two init at once (%s mapping)', (map
         expect(roles.RoleMappings?.[key]).toEqual({ Type: 'Token', AmbiguousRoleResolution: 'Deny' });
         const tables = (await (await s.clients.dynamodb()).send(new ListTablesCommand({}))).TableNames ?? [];
         expect(tables.filter((t) => t === 'isoctl-twin-lock')).toHaveLength(1);
-        const writes = mutatingCalls(s.since(mark)).filter((e) => e.status === 200).map((e) => e.operation);
+        const writes = mutatingCalls(s.since(mark))
+          .filter((e) => e.status === 200)
+          .map((e) => e.operation);
         expect(writes.filter((o) => o === 'CreatePolicy')).toHaveLength(1);
         expect(writes.filter((o) => o === 'CreatePolicyVersion')).toHaveLength(0);
         // A third init finds everything in place.

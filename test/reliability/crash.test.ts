@@ -59,7 +59,10 @@ function printMatrix(): void {
   const order = (c: Cell) => `${c.mode} ${c.command} ${String(c.k).padStart(2, '0')}`;
   const rows = [...matrix]
     .sort((a, b) => order(a).localeCompare(order(b)))
-    .map((c) => `${c.mode.padEnd(6)} ${c.command.padEnd(30)} k=${String(c.k).padEnd(2)} after ${c.killedAfter.padEnd(38)} ${c.outcome}${c.problems.length ? `  PROBLEMS: ${c.problems.join('; ')}` : ''}`);
+    .map(
+      (c) =>
+        `${c.mode.padEnd(6)} ${c.command.padEnd(30)} k=${String(c.k).padEnd(2)} after ${c.killedAfter.padEnd(38)} ${c.outcome}${c.problems.length ? `  PROBLEMS: ${c.problems.join('; ')}` : ''}`,
+    );
   process.stdout.write(`\ncrash matrix (${matrix.length} cells)\n${rows.join('\n')}\n`);
 }
 
@@ -131,7 +134,14 @@ for (const v of VARIANTS) {
           const again = await s.cli(createArgs);
           const problems = diffState(s.config, base, ['keep', 'victim'], await snapshot(s), { staleLeaseOk: true });
           if (again.code !== 0) problems.unshift(`re-run exit ${again.code}: ${again.stderr.trim().split('\n').pop()}`);
-          matrix.push({ mode: label, command: `${createArgs.slice(0, 2).join(' ')} re-run`, k, killedAfter, outcome: `re-run exit ${again.code} in ${Date.now() - t0} ms, ${again.code === 0 ? again.json().status : '-'}`, problems });
+          matrix.push({
+            mode: label,
+            command: `${createArgs.slice(0, 2).join(' ')} re-run`,
+            k,
+            killedAfter,
+            outcome: `re-run exit ${again.code} in ${Date.now() - t0} ms, ${again.code === 0 ? again.json().status : '-'}`,
+            problems,
+          });
           if (problems.length) failures.push(`k=${k} (${killedAfter}): ${problems.join('; ')}`);
         } finally {
           await s.stop();
@@ -155,7 +165,8 @@ for (const v of VARIANTS) {
           if (gc.code !== 0) problems.push(`gc exit ${gc.code}: ${gc.stderr.trim().split('\n').pop()}`);
           const items = gc.code === 0 ? (gc.json().items as Array<{ tenant: string; kind: string; state: string }>) : [];
           const removed = items.filter((i) => i.tenant === 'victim' && i.state === 'removed').map((i) => i.kind);
-          if (items.some((i) => i.tenant !== 'victim')) problems.push(`gc touched other tenants: ${JSON.stringify(items.filter((i) => i.tenant !== 'victim'))}`);
+          if (items.some((i) => i.tenant !== 'victim'))
+            problems.push(`gc touched other tenants: ${JSON.stringify(items.filter((i) => i.tenant !== 'victim'))}`);
           // Whatever is left of victim must be a mapped tenant (a re-run completes it), not garbage.
           const left = Object.keys(after.roles).includes('isoctl-crash-victim');
           const mapped = v.mapping === 'token' ? after.groups.victim !== undefined : JSON.stringify(after.roleMappings).includes('isoctl-crash-victim');
@@ -199,7 +210,14 @@ for (const v of VARIANTS) {
             const again = await s.cli(deleteArgs);
             const problems = diffState(s.config, base, ['keep'], await snapshot(s), { staleLeaseOk: true });
             if (again.code !== 0) problems.unshift(`re-run exit ${again.code}: ${again.stderr.trim().split('\n').pop()}`);
-            matrix.push({ mode: label, command: 'tenant delete re-run', k, killedAfter, outcome: `re-run exit ${again.code} in ${Date.now() - t0} ms, ${again.code === 0 ? again.json().status : '-'}`, problems });
+            matrix.push({
+              mode: label,
+              command: 'tenant delete re-run',
+              k,
+              killedAfter,
+              outcome: `re-run exit ${again.code} in ${Date.now() - t0} ms, ${again.code === 0 ? again.json().status : '-'}`,
+              problems,
+            });
             if (problems.length) failures.push(`k=${k} (${killedAfter}): ${problems.join('; ')}`);
           } finally {
             await s.stop();

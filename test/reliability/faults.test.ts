@@ -51,14 +51,30 @@ async function makeFaultTemplate(mapping: 'token' | 'rules') {
     expect((await s.cli(['init', '--json'])).code).toBe(0);
     for (const t of ['keep1', 'keep2']) expect((await s.cli(['tenant', 'create', t, '--json'])).code).toBe(0);
     const iam = await s.clients.iam();
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
     const isoctlTags = [
       { Key: 'isoctl:managed-by', Value: 'isoctl' },
       { Key: 'isoctl:stack', Value: 'flt' },
     ];
     // Same names as tenants gc and delete could reach, but not the stack's: outside the path, or without the tags.
-    await iam.send(new CreateRoleCommand({ RoleName: 'isoctl-flt-alien', Path: '/', AssumeRolePolicyDocument: trust, Tags: [...isoctlTags, { Key: 'isoctl:tenant', Value: 'alien' }] }));
-    await iam.send(new PutRolePolicyCommand({ RoleName: 'isoctl-flt-alien', PolicyName: 'isoctl-data', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }] }) }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'isoctl-flt-alien',
+        Path: '/',
+        AssumeRolePolicyDocument: trust,
+        Tags: [...isoctlTags, { Key: 'isoctl:tenant', Value: 'alien' }],
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'isoctl-flt-alien',
+        PolicyName: 'isoctl-data',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }] }),
+      }),
+    );
     await iam.send(new CreateRoleCommand({ RoleName: 'isoctl-flt-untagged', Path: '/isoctl/flt/', AssumeRolePolicyDocument: trust }));
     const idp = await s.clients.cognitoIdp();
     await idp.send(new CreateGroupCommand({ UserPoolId: s.config.userPoolId, GroupName: 'handmade', Description: 'made by a person' }));
@@ -71,7 +87,12 @@ async function makeFaultTemplate(mapping: 'token' | 'rules') {
       const entry = roles.RoleMappings![key]!;
       // Cognito refuses a role IAM does not show it (yet): the partner role exists, outside the stack.
       await iam.send(new CreateRoleCommand({ RoleName: 'partner-access', Path: '/', AssumeRolePolicyDocument: trust }));
-      entry.RulesConfiguration!.Rules!.push({ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'partner', RoleARN: `arn:aws:iam::${s.sb.accountId}:role/partner-access` });
+      entry.RulesConfiguration!.Rules!.push({
+        Claim: 'custom:tenant',
+        MatchType: 'Equals',
+        Value: 'partner',
+        RoleARN: `arn:aws:iam::${s.sb.accountId}:role/partner-access`,
+      });
       const set = () =>
         ci.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: s.config.identityPoolId, Roles: roles.Roles ?? {}, RoleMappings: roles.RoleMappings }));
       for (let i = 0; ; i++) {

@@ -8,7 +8,8 @@ import { AwsCallError } from '../../src/aws/errors.js';
 import { withRetry } from '../../src/ops/retry.js';
 
 const throttled = () => new AwsCallError('iam', 'GetRole', Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
-const propagating = () => new AwsCallError('iam', 'DeleteRole', Object.assign(new Error('Cannot delete entity, must delete policies first.'), { name: 'DeleteConflict' }));
+const propagating = () =>
+  new AwsCallError('iam', 'DeleteRole', Object.assign(new Error('Cannot delete entity, must delete policies first.'), { name: 'DeleteConflict' }));
 
 /** A clock that only moves when someone sleeps. */
 function fakeClock() {
@@ -48,7 +49,9 @@ describe('gc retry layer (src/ops/retry.ts)', () => {
   it('throttling stays bounded when a call also retries other errors for up to 1000 attempts', async () => {
     const clock = fakeClock();
     const f = failing(100, throttled);
-    await expect(withRetry(clock, f.fn, { deadline: clock.now() + 3600_000, attempts: 1000, also: (e) => e.kind === 'conflict' })).rejects.toThrow(/Rate exceeded/);
+    await expect(withRetry(clock, f.fn, { deadline: clock.now() + 3600_000, attempts: 1000, also: (e) => e.kind === 'conflict' })).rejects.toThrow(
+      /Rate exceeded/,
+    );
     expect(f.calls).toBe(8);
   });
 
@@ -56,7 +59,9 @@ describe('gc retry layer (src/ops/retry.ts)', () => {
     const clock = fakeClock();
     const f = failing(1000, propagating);
     const start = clock.now();
-    await expect(withRetry(clock, f.fn, { deadline: start + 10_000, attempts: 1000, also: (e) => e.kind === 'conflict' })).rejects.toThrow(/must delete policies/);
+    await expect(withRetry(clock, f.fn, { deadline: start + 10_000, attempts: 1000, also: (e) => e.kind === 'conflict' })).rejects.toThrow(
+      /must delete policies/,
+    );
     expect(clock.now() - start).toBeLessThanOrEqual(10_000);
   });
 });

@@ -5,13 +5,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  ListPoliciesCommand,
-  ListRolePoliciesCommand,
-  ListRolesCommand,
-} from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetRolePolicyCommand, ListPoliciesCommand, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { AdminListGroupsForUserCommand, ListGroupsCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetIdentityPoolRolesCommand } from '@aws-sdk/client-cognito-identity';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -270,7 +264,8 @@ export function diffState(config: StackConfig, base: Snapshot, tenants: Iterable
   // What belongs to the stack (isoctl may make or remove it): roles under the stack path with the
   // stack's tags, groups carrying the stack's description mark, probe users. Everything else must
   // be exactly as it was (same RoleId: not deleted and made again).
-  const stackRole = (r: RoleSnap | undefined) => r !== undefined && r.path === `/isoctl/${config.stack}/` && r.tags['isoctl:stack'] === config.stack && r.tags['isoctl:managed-by'] === 'isoctl';
+  const stackRole = (r: RoleSnap | undefined) =>
+    r !== undefined && r.path === `/isoctl/${config.stack}/` && r.tags['isoctl:stack'] === config.stack && r.tags['isoctl:managed-by'] === 'isoctl';
   /** A role ARN that names a role of the stack: exactly at the stack path, and (if the role exists) tagged as the stack's. */
   const stackRoleArn = (arn: string | undefined) => {
     const m = arn ? new RegExp(`^arn:aws:iam::\\d{12}:role/isoctl/${config.stack}/([^/]+)$`).exec(arn) : null;
@@ -344,7 +339,8 @@ export function diffState(config: StackConfig, base: Snapshot, tenants: Iterable
       problems.push(`tenant ${d.tenant}: probe user missing`);
       continue;
     }
-    for (const [k, v] of Object.entries(d.probe.attributes)) if (u.attributes[k] !== v) problems.push(`tenant ${d.tenant}: probe attribute ${k}=${u.attributes[k]}`);
+    for (const [k, v] of Object.entries(d.probe.attributes))
+      if (u.attributes[k] !== v) problems.push(`tenant ${d.tenant}: probe attribute ${k}=${u.attributes[k]}`);
     if (d.probe.group && !u.groups.includes(d.probe.group)) problems.push(`tenant ${d.tenant}: probe user not in group ${d.probe.group}`);
   }
 
@@ -406,13 +402,15 @@ export function spawnCli(
  */
 export function backdateRoles(stateDir: string, names: string[], ms: number): void {
   const file = join(stateDir, 'state.json');
-  const state = JSON.parse(readFileSync(file, 'utf8')) as { sections: { iam: { roles: Record<string, { core: { history: Array<{ at: number; value: { name: string; createdAt: number } }> } }> } } };
+  const state = JSON.parse(readFileSync(file, 'utf8')) as {
+    sections: { iam: { roles: Record<string, { core: { history: Array<{ at: number; value: { name: string; createdAt: number } }> } }> } };
+  };
   const wanted = new Set(names.map((n) => n.toLowerCase()));
   let found = 0;
   for (const [key, role] of Object.entries(state.sections.iam.roles)) {
     const h = role.core.history;
     const first = h[0];
-    if (!first || !wanted.has(first.value.name.toLowerCase()) && !wanted.has(key.toLowerCase())) continue;
+    if (!first || (!wanted.has(first.value.name.toLowerCase()) && !wanted.has(key.toLowerCase()))) continue;
     found++;
     for (const v of h) {
       v.at -= ms;
@@ -439,11 +437,30 @@ export interface ServedSandbox {
 /** `isoctl sandbox serve --bootstrap` as a separate process, the way an operator runs it. */
 export async function serveSandbox(opts: { stack: string; mapping: 'token' | 'rules'; stateDir?: string; extra?: string[] }): Promise<ServedSandbox> {
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'isoctl-serve-'));
-  const child = spawn(process.execPath, [binPath, '--stack', opts.stack, 'sandbox', 'serve', '--port', '0', '--state-dir', stateDir, '--bootstrap', '--mapping', opts.mapping, '--json', ...(opts.extra ?? [])], {
-    cwd: repoRoot,
-    env: baseEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      binPath,
+      '--stack',
+      opts.stack,
+      'sandbox',
+      'serve',
+      '--port',
+      '0',
+      '--state-dir',
+      stateDir,
+      '--bootstrap',
+      '--mapping',
+      opts.mapping,
+      '--json',
+      ...(opts.extra ?? []),
+    ],
+    {
+      cwd: repoRoot,
+      env: baseEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));

@@ -22,7 +22,13 @@ function fakeStack(): FakeAws {
     'test',
   );
   const fake = new FakeAws(config);
-  fake.tables.set('isoctl-lock-lock', { name: 'isoctl-lock-lock', arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/isoctl-lock-lock', status: 'ACTIVE', partitionKey: { name: 'lockId', type: 'S' }, sortKey: undefined });
+  fake.tables.set('isoctl-lock-lock', {
+    name: 'isoctl-lock-lock',
+    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/isoctl-lock-lock',
+    status: 'ACTIVE',
+    partitionKey: { name: 'lockId', type: 'S' },
+    sortKey: undefined,
+  });
   return fake;
 }
 

@@ -128,7 +128,9 @@ describe.each(['token', 'rules'] as const)('the operator killed after the k-th m
           const denied = logged.filter((d) => d.decision !== 'Allow').map((d) => `${d.decision} ${d.request.action} on ${d.request.resource}`);
           problems.push(...denied);
           judged.push(...logged);
-          rows.push(`${mapping.padEnd(6)} ${args.slice(0, 2).join(' ').padEnd(14)} k=${String(k).padEnd(2)} after ${killedAfter.padEnd(44)} re-run exit ${again.code}, ${logged.length} decisions, ${denied.length} denied`);
+          rows.push(
+            `${mapping.padEnd(6)} ${args.slice(0, 2).join(' ').padEnd(14)} k=${String(k).padEnd(2)} after ${killedAfter.padEnd(44)} re-run exit ${again.code}, ${logged.length} decisions, ${denied.length} denied`,
+          );
           if (problems.length) failures.push(`k=${k} (${killedAfter}): ${problems.join('; ')}`);
         } finally {
           await s.stop();

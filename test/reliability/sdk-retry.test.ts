@@ -46,10 +46,11 @@ describe('SDK retries under sustained throttling', () => {
       const results = await mapLimit(
         Array.from({ length: 150 }, (_, i) => i),
         15,
-        async () => apis.cognitoIdp.getGroup('us-east-1_Pool1', 'gone').then(
-          (g) => (g === undefined ? 'not found' : 'found'),
-          (err: Error) => `error: ${err.message}`,
-        ),
+        async () =>
+          apis.cognitoIdp.getGroup('us-east-1_Pool1', 'gone').then(
+            (g) => (g === undefined ? 'not found' : 'found'),
+            (err: Error) => `error: ${err.message}`,
+          ),
       );
       const errors = results.filter((r) => r !== 'not found');
       expect(errors.slice(0, 3)).toEqual([]);

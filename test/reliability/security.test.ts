@@ -16,19 +16,47 @@ import { boundaryPolicyArn, buildOperatorPolicy, evaluate, type PolicyDocument }
 import { desiredTenant, resolveScopes } from '../../src/tenant/desired.js';
 import { diffState, mutatingCalls, snapshot, startStack, type Snapshot, type Stack } from './helpers.js';
 
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }] });
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity' }],
+});
 const WIDE = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] });
 const tags = (o: Record<string, string>): Tag[] => Object.entries(o).map(([Key, Value]) => ({ Key, Value }));
 
 /** Roles named like tenant roles of stack `sec`, that are not the stack's. */
 const LOOKALIKES: Array<{ tenant: string; path: string; tags: Record<string, string>; why: string }> = [
-  { tenant: 'mallory', path: '/', tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'sec', 'isoctl:tenant': 'mallory' }, why: 'outside the stack path (at /)' },
-  { tenant: 'nested', path: '/isoctl/sec/deep/', tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'sec', 'isoctl:tenant': 'nested' }, why: 'below the stack path' },
-  { tenant: 'sibling', path: '/isoctl/sec2/', tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'sec', 'isoctl:tenant': 'sibling' }, why: 'under a path that starts like the stack path' },
+  {
+    tenant: 'mallory',
+    path: '/',
+    tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'sec', 'isoctl:tenant': 'mallory' },
+    why: 'outside the stack path (at /)',
+  },
+  {
+    tenant: 'nested',
+    path: '/isoctl/sec/deep/',
+    tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'sec', 'isoctl:tenant': 'nested' },
+    why: 'below the stack path',
+  },
+  {
+    tenant: 'sibling',
+    path: '/isoctl/sec2/',
+    tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'sec', 'isoctl:tenant': 'sibling' },
+    why: 'under a path that starts like the stack path',
+  },
   { tenant: 'eve', path: '/isoctl/sec/', tags: {}, why: 'at the stack path without tags' },
-  { tenant: 'trudy', path: '/isoctl/sec/', tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'other', 'isoctl:tenant': 'trudy' }, why: "another stack's tag" },
+  {
+    tenant: 'trudy',
+    path: '/isoctl/sec/',
+    tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'other', 'isoctl:tenant': 'trudy' },
+    why: "another stack's tag",
+  },
   { tenant: 'oscar', path: '/isoctl/sec/', tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:tenant': 'oscar' }, why: 'no stack tag' },
-  { tenant: 'peggy', path: '/isoctl/sec/', tags: { 'isoctl:managed-by': 'terraform', 'isoctl:stack': 'sec', 'isoctl:tenant': 'peggy' }, why: 'managed-by someone else' },
+  {
+    tenant: 'peggy',
+    path: '/isoctl/sec/',
+    tags: { 'isoctl:managed-by': 'terraform', 'isoctl:stack': 'sec', 'isoctl:tenant': 'peggy' },
+    why: 'managed-by someone else',
+  },
 ];
 
 describe.each(['token', 'rules'] as const)('delete and gc never touch look-alike roles (%s mapping)', (mapping) => {
@@ -50,12 +78,15 @@ describe.each(['token', 'rules'] as const)('delete and gc never touch look-alike
     const arn = (t: string) => `arn:aws:iam::${s.sb.accountId}:role${LOOKALIKES.find((l) => l.tenant === t)!.path}isoctl-sec-${t}`;
     if (mapping === 'token') {
       for (const t of ['mallory', 'nested', 'eve'])
-        await idp.send(new CreateGroupCommand({ UserPoolId: s.config.userPoolId, GroupName: t, RoleArn: arn(t), Description: `managed by isoctl: stack=sec tenant=${t}` }));
+        await idp.send(
+          new CreateGroupCommand({ UserPoolId: s.config.userPoolId, GroupName: t, RoleArn: arn(t), Description: `managed by isoctl: stack=sec tenant=${t}` }),
+        );
     } else {
       const ci = await s.clients.cognitoIdentity();
       const roles = await ci.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: s.config.identityPoolId }));
       const key = `cognito-idp.${s.config.region}.amazonaws.com/${s.config.userPoolId}:${s.config.userPoolClientId}`;
-      for (const t of ['mallory', 'nested', 'eve']) roles.RoleMappings![key]!.RulesConfiguration!.Rules!.push({ Claim: 'custom:tenant', MatchType: 'Equals', Value: t, RoleARN: arn(t) });
+      for (const t of ['mallory', 'nested', 'eve'])
+        roles.RoleMappings![key]!.RulesConfiguration!.Rules!.push({ Claim: 'custom:tenant', MatchType: 'Equals', Value: t, RoleARN: arn(t) });
       await ci.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: s.config.identityPoolId, Roles: roles.Roles ?? {}, RoleMappings: roles.RoleMappings }));
     }
     base = await snapshot(s);
@@ -121,9 +152,15 @@ describe('operator policy (src/policy buildOperatorPolicy, evaluated with src/po
   const stackTags = { 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'prod', 'aws:RequestTag/isoctl:tenant': 'acme' };
   const resourceTags = { 'aws:ResourceTag/isoctl:managed-by': 'isoctl', 'aws:ResourceTag/isoctl:stack': 'prod', 'aws:ResourceTag/isoctl:tenant': 'acme' };
   /** Everything a request could carry to look legitimate: the boundary, the stack's request and resource tags. */
-  const everything = { 'iam:PermissionsBoundary': boundary, ...stackTags, ...resourceTags, 'aws:TagKeys': ['isoctl:managed-by', 'isoctl:stack', 'isoctl:tenant'], 'iam:PassedToService': 'cognito-identity.amazonaws.com' };
+  const everything = {
+    'iam:PermissionsBoundary': boundary,
+    ...stackTags,
+    ...resourceTags,
+    'aws:TagKeys': ['isoctl:managed-by', 'isoctl:stack', 'isoctl:tenant'],
+    'iam:PassedToService': 'cognito-identity.amazonaws.com',
+  };
 
-  it('allows what tenant create, delete and init send (the role exactly as desiredTenant builds it; the boundary itself is init\'s admin step)', () => {
+  it("allows what tenant create, delete and init send (the role exactly as desiredTenant builds it; the boundary itself is init's admin step)", () => {
     const d = desiredTenant(config, 'acme', resolveScopes(config, undefined));
     const requestTags = Object.fromEntries(Object.entries(d.role.tags).map(([k, v]) => [`aws:RequestTag/${k}`, v]));
     const tagKeys = Object.keys(d.role.tags);
@@ -148,19 +185,30 @@ describe('operator policy (src/policy buildOperatorPolicy, evaluated with src/po
     expect(decide('iam:CreateRole', ours, { ...stackTags })).not.toBe('Allow');
     expect(decide('iam:CreateRole', ours, { ...stackTags, 'iam:PermissionsBoundary': `${acct}:policy/isoctl/prod/other` })).not.toBe('Allow');
     expect(decide('iam:CreateRole', ours, { ...stackTags, 'iam:PermissionsBoundary': 'arn:aws:iam::aws:policy/AdministratorAccess' })).not.toBe('Allow');
-    expect(decide('iam:CreateRole', ours, { ...stackTags, 'iam:PermissionsBoundary': `${acct}:policy/isoctl/staging/isoctl-staging-boundary` })).not.toBe('Allow');
+    expect(decide('iam:CreateRole', ours, { ...stackTags, 'iam:PermissionsBoundary': `${acct}:policy/isoctl/staging/isoctl-staging-boundary` })).not.toBe(
+      'Allow',
+    );
   });
 
   it('cannot remove or change the boundary (of a role, or the boundary policy itself)', () => {
     for (const r of [ours, `${acct}:role/admin`, '*']) expect(decide('iam:DeleteRolePermissionsBoundary', r, everything), r).toBe('ExplicitDeny');
     expect(decide('iam:PutRolePermissionsBoundary', ours, { ...resourceTags, 'iam:PermissionsBoundary': `${acct}:policy/wide-open` })).not.toBe('Allow');
     // #11 vector 4: not even create it (CreatePolicy cannot constrain the document: an operator could pre-create it as Allow *:*).
-    for (const a of ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicyVersion', 'iam:DeletePolicy', 'iam:TagPolicy', 'iam:UntagPolicy'])
+    for (const a of [
+      'iam:CreatePolicy',
+      'iam:CreatePolicyVersion',
+      'iam:SetDefaultPolicyVersion',
+      'iam:DeletePolicyVersion',
+      'iam:DeletePolicy',
+      'iam:TagPolicy',
+      'iam:UntagPolicy',
+    ])
       expect(decide(a, boundary, everything), a).toBe('ExplicitDeny');
     // Nor rewrite a tenant role's trust policy (it could make the role trust the operator).
     expect(decide('iam:UpdateAssumeRolePolicy', ours, everything)).toBe('ExplicitDeny');
     // No managed policy other than the boundary can be made, attached or edited.
-    for (const a of ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:AttachRolePolicy']) expect(decide(a, `${acct}:policy/isoctl/prod/other`, everything), a).not.toBe('Allow');
+    for (const a of ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:AttachRolePolicy'])
+      expect(decide(a, `${acct}:policy/isoctl/prod/other`, everything), a).not.toBe('Allow');
     expect(decide('iam:AttachRolePolicy', ours, { ...everything, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' })).not.toBe('Allow');
     // A role's inline policy cannot be put on a role whose boundary is not the stack's.
     expect(decide('iam:PutRolePolicy', ours, { ...resourceTags, 'iam:PermissionsBoundary': `${acct}:policy/wide-open` })).not.toBe('Allow');
@@ -196,13 +244,22 @@ describe('operator policy (src/policy buildOperatorPolicy, evaluated with src/po
     expect(allowed).toEqual([]);
   });
 
-  it('cannot touch roles of its own path that are not tagged as the stack\'s', () => {
+  it("cannot touch roles of its own path that are not tagged as the stack's", () => {
     for (const a of ['iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:UntagRole']) {
       expect(decide(a, ours, { 'iam:PermissionsBoundary': boundary }), `${a} untagged`).not.toBe('Allow');
-      expect(decide(a, ours, { 'iam:PermissionsBoundary': boundary, 'aws:ResourceTag/isoctl:managed-by': 'isoctl', 'aws:ResourceTag/isoctl:stack': 'staging' }), `${a} other stack`).not.toBe('Allow');
+      expect(
+        decide(a, ours, { 'iam:PermissionsBoundary': boundary, 'aws:ResourceTag/isoctl:managed-by': 'isoctl', 'aws:ResourceTag/isoctl:stack': 'staging' }),
+        `${a} other stack`,
+      ).not.toBe('Allow');
     }
     // Tags can only be set to the stack's own values: no re-labelling a role into another stack.
-    expect(decide('iam:TagRole', ours, { 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'staging', 'aws:TagKeys': ['isoctl:managed-by', 'isoctl:stack'] })).not.toBe('Allow');
+    expect(
+      decide('iam:TagRole', ours, {
+        'aws:RequestTag/isoctl:managed-by': 'isoctl',
+        'aws:RequestTag/isoctl:stack': 'staging',
+        'aws:TagKeys': ['isoctl:managed-by', 'isoctl:stack'],
+      }),
+    ).not.toBe('Allow');
   });
 
   it('gives no identity or data access beyond the stack', () => {
@@ -215,7 +272,10 @@ describe('operator policy (src/policy buildOperatorPolicy, evaluated with src/po
       ['dynamodb:DeleteTable', 'arn:aws:dynamodb:eu-central-1:123456789012:table/isoctl-prod-lock'],
       ['cognito-idp:DeleteUserPool', 'arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_AbC123xyz'],
       ['cognito-idp:CreateGroup', 'arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_Other'],
-      ['cognito-identity:DeleteIdentityPool', 'arn:aws:cognito-identity:eu-central-1:123456789012:identitypool/eu-central-1:1234abcd-0000-1111-2222-333344445555'],
+      [
+        'cognito-identity:DeleteIdentityPool',
+        'arn:aws:cognito-identity:eu-central-1:123456789012:identitypool/eu-central-1:1234abcd-0000-1111-2222-333344445555',
+      ],
     ] as const)
       expect(decide(a, r, everything), `${a} ${r}`).not.toBe('Allow');
   });
@@ -232,7 +292,7 @@ describe("a tenant's probe credentials are used for that tenant only", () => {
     await s?.stop();
   });
 
-  it('every request signed with temporary credentials during a probe comes from that tenant\'s role', async () => {
+  it("every request signed with temporary credentials during a probe comes from that tenant's role", async () => {
     const windows: Array<[string, string[]]> = [
       ['alpha', ['tenant', 'verify', 'alpha', '--json']],
       ['beta', ['tenant', 'verify', 'beta', '--json']],

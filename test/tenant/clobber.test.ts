@@ -34,7 +34,11 @@ function rulesPool(c: StackConfig, tenants: string[]): IdentityPoolRoles {
   return {
     Roles: {},
     RoleMappings: {
-      [mappingKeyOf(c)]: { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: tenants.map((t) => ({ Claim: 'custom:tenant', MatchType: 'Equals', Value: t, RoleArn: tenantRoleArn(c, t) })) } },
+      [mappingKeyOf(c)]: {
+        Type: 'Rules',
+        AmbiguousRoleResolution: 'Deny',
+        RulesConfiguration: { Rules: tenants.map((t) => ({ Claim: 'custom:tenant', MatchType: 'Equals', Value: t, RoleArn: tenantRoleArn(c, t) })) },
+      },
     },
   } as IdentityPoolRoles;
 }
@@ -43,7 +47,9 @@ describe('detectClobber', () => {
   it('token mode: the Token entry replaced or removed kills every tenant; in place, nothing', () => {
     const c = config('token');
     const roles = [role(c, 'acme'), role(c, 'globex')];
-    expect(detectClobber(c, { Roles: {}, RoleMappings: { [mappingKeyOf(c)]: { Type: 'Token', AmbiguousRoleResolution: 'Deny' } } } as IdentityPoolRoles, roles, NOW)).toBeUndefined();
+    expect(
+      detectClobber(c, { Roles: {}, RoleMappings: { [mappingKeyOf(c)]: { Type: 'Token', AmbiguousRoleResolution: 'Deny' } } } as IdentityPoolRoles, roles, NOW),
+    ).toBeUndefined();
     const gone = detectClobber(c, { Roles: { authenticated: 'arn:aws:iam::123456789012:role/x' }, RoleMappings: {} } as IdentityPoolRoles, roles, NOW)!;
     expect(gone.tenants).toEqual(['acme', 'globex']);
     expect(gone.command).toBe('isoctl init');

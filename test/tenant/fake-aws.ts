@@ -133,7 +133,13 @@ export class FakeAws {
         async simulatePrincipalPolicy(input) {
           rec('iam', 'SimulatePrincipalPolicy');
           return input.actions.flatMap((action) =>
-            (input.resources ?? ['*']).map((resource) => ({ action, resource, decision: fake.simulateDenied.has(action) ? ('implicitDeny' as const) : ('allowed' as const), matchedPolicies: [], missingContextValues: [] })),
+            (input.resources ?? ['*']).map((resource) => ({
+              action,
+              resource,
+              decision: fake.simulateDenied.has(action) ? ('implicitDeny' as const) : ('allowed' as const),
+              matchedPolicies: [],
+              missingContextValues: [],
+            })),
           );
         },
         async createRole(input) {
@@ -232,7 +238,14 @@ export class FakeAws {
           const arn = `arn:aws:iam::${acct}:policy${input.path}${input.name}`;
           if (fake.policies.has(arn)) throw err('EntityAlreadyExists', `A policy called ${input.name} already exists.`);
           validJson(input.document);
-          const p: FakePolicy = { arn, name: input.name, path: input.path, tags: { ...input.tags }, versions: [{ id: 'v1', doc: input.document, isDefault: true, created: Date.now() }], next: 2 };
+          const p: FakePolicy = {
+            arn,
+            name: input.name,
+            path: input.path,
+            tags: { ...input.tags },
+            versions: [{ id: 'v1', doc: input.document, isDefault: true, created: Date.now() }],
+            next: 2,
+          };
           fake.policies.set(arn, p);
           return { arn, name: p.name, path: p.path, defaultVersionId: 'v1', attachmentCount: 0, permissionsBoundaryUsageCount: 0, tags: p.tags };
         },
@@ -240,7 +253,15 @@ export class FakeAws {
           rec('iam', 'GetPolicy');
           const p = fake.policies.get(arn);
           if (!p) return undefined;
-          return { arn, name: p.name, path: p.path, defaultVersionId: p.versions.find((v) => v.isDefault)?.id ?? 'v1', attachmentCount: 0, permissionsBoundaryUsageCount: 0, tags: p.tags };
+          return {
+            arn,
+            name: p.name,
+            path: p.path,
+            defaultVersionId: p.versions.find((v) => v.isDefault)?.id ?? 'v1',
+            attachmentCount: 0,
+            permissionsBoundaryUsageCount: 0,
+            tags: p.tags,
+          };
         },
         async getPolicyVersion(arn, versionId) {
           rec('iam', 'GetPolicyVersion');
@@ -293,7 +314,9 @@ export class FakeAws {
         },
         async describeUserPoolClient(pool, clientId) {
           rec('cognito-idp', 'DescribeUserPoolClient');
-          return pool === cfg.userPoolId && clientId === cfg.userPoolClientId ? { clientId, hasSecret: false, explicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH'] } : undefined;
+          return pool === cfg.userPoolId && clientId === cfg.userPoolClientId
+            ? { clientId, hasSecret: false, explicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH'] }
+            : undefined;
         },
         async createGroup(_pool, g) {
           rec('cognito-idp', 'CreateGroup');
@@ -375,7 +398,9 @@ export class FakeAws {
         async listUsersInGroup(_pool, group) {
           rec('cognito-idp', 'ListUsersInGroup');
           if (!fake.groups.has(group)) return undefined;
-          return [...fake.users.entries()].filter(([, u]) => u.groups.has(group)).map(([username, u]) => ({ username, sub: u.sub, status: 'CONFIRMED', attributes: { ...u.attributes } }));
+          return [...fake.users.entries()]
+            .filter(([, u]) => u.groups.has(group))
+            .map(([username, u]) => ({ username, sub: u.sub, status: 'CONFIRMED', attributes: { ...u.attributes } }));
         },
         async adminUserGlobalSignOut(_pool, username) {
           rec('cognito-idp', 'AdminUserGlobalSignOut');
@@ -389,7 +414,9 @@ export class FakeAws {
           rec('cognito-idp', 'AdminInitiateAuth');
           const u = fake.users.get(username);
           if (!u || u.password !== password) throw err('NotAuthorizedException', 'Incorrect username or password.');
-          const payload = Buffer.from(JSON.stringify({ sub: u.sub, 'cognito:username': username, 'cognito:groups': [...u.groups], ...u.attributes })).toString('base64url');
+          const payload = Buffer.from(JSON.stringify({ sub: u.sub, 'cognito:username': username, 'cognito:groups': [...u.groups], ...u.attributes })).toString(
+            'base64url',
+          );
           const idToken = `h.${payload}.${randomUUID()}`;
           fake.tokens.set(idToken, username);
           return { idToken };
@@ -399,7 +426,12 @@ export class FakeAws {
         async describeIdentityPool(id) {
           rec('cognito-identity', 'DescribeIdentityPool');
           if (id !== cfg.identityPoolId) return undefined;
-          return { id, name: 'pool', allowUnauthenticated: false, cognitoProviders: [{ providerName: `cognito-idp.${cfg.region}.amazonaws.com/${cfg.userPoolId}`, clientId: cfg.userPoolClientId }] };
+          return {
+            id,
+            name: 'pool',
+            allowUnauthenticated: false,
+            cognitoProviders: [{ providerName: `cognito-idp.${cfg.region}.amazonaws.com/${cfg.userPoolId}`, clientId: cfg.userPoolClientId }],
+          };
         },
         async getIdentityPoolRoles() {
           rec('cognito-identity', 'GetIdentityPoolRoles');
@@ -449,7 +481,8 @@ export class FakeAws {
           } else if (key?.Type === 'Rules') {
             roleArn = key.RulesConfiguration?.Rules.find((r) => user?.attributes[r.Claim] === r.Value)?.RoleArn;
           }
-          if (!roleArn) throw err('NotAuthorizedException', 'Unable to resolve a role for this identity: no rule matched the token, and AmbiguousRoleResolution is Deny.');
+          if (!roleArn)
+            throw err('NotAuthorizedException', 'Unable to resolve a role for this identity: no rule matched the token, and AmbiguousRoleResolution is Deny.');
           const role = [...fake.roles.values()].find((r) => r.arn === roleArn);
           if (!role) throw err('InvalidIdentityPoolConfigurationException', 'Invalid identity pool configuration. Check assigned IAM roles for this pool.');
           const accessKeyId = `ASIA${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
@@ -496,7 +529,13 @@ export class FakeAws {
         async createTable(input) {
           rec('dynamodb', 'CreateTable');
           if (fake.tables.has(input.name)) throw err('ResourceInUseException', `Table already exists: ${input.name}`);
-          const t: TableInfo = { name: input.name, arn: `arn:aws:dynamodb:${cfg.region}:${acct}:table/${input.name}`, status: 'ACTIVE', partitionKey: input.partitionKey, sortKey: input.sortKey };
+          const t: TableInfo = {
+            name: input.name,
+            arn: `arn:aws:dynamodb:${cfg.region}:${acct}:table/${input.name}`,
+            status: 'ACTIVE',
+            partitionKey: input.partitionKey,
+            sortKey: input.sortKey,
+          };
           fake.tables.set(input.name, t);
           fake.tableTags.set(t.arn, { ...input.tags });
           return { ...t };
@@ -543,7 +582,11 @@ export class FakeAws {
         },
         async batchGetItem(table, keys, attributes) {
           rec('dynamodb', 'BatchGetItem');
-          dataAccess(table, keys.map((k) => Object.values(k)[0] as KeyValue), attributes ?? []);
+          dataAccess(
+            table,
+            keys.map((k) => Object.values(k)[0] as KeyValue),
+            attributes ?? [],
+          );
           needTable(table);
           return 0;
         },
@@ -615,13 +658,19 @@ export class FakeAws {
       const b = cfg.buckets.find((x) => x.name === bucket);
       const prefix = b ? b.prefix.split('{tenant}').join(session.tenant) : undefined;
       if (prefix === undefined || !key.startsWith(prefix))
-        throw err('AccessDenied', `User: arn:aws:sts::${acct}:assumed-role/${session.roleName}/x is not authorized to perform: s3:${kind === 'list' ? 'ListBucket' : 'GetObject'}`);
+        throw err(
+          'AccessDenied',
+          `User: arn:aws:sts::${acct}:assumed-role/${session.roleName}/x is not authorized to perform: s3:${kind === 'list' ? 'ListBucket' : 'GetObject'}`,
+        );
     }
 
     function dataAccess(table: string, keys: KeyValue[], attributes: string[]): void {
       if (!session) return;
       const deny = () => {
-        throw err('AccessDeniedException', `User: arn:aws:sts::${acct}:assumed-role/${session.roleName}/x is not authorized to perform: dynamodb:Query on resource: ${table}`);
+        throw err(
+          'AccessDeniedException',
+          `User: arn:aws:sts::${acct}:assumed-role/${session.roleName}/x is not authorized to perform: dynamodb:Query on resource: ${table}`,
+        );
       };
       if (fake.lag.dataDenied > 0) {
         fake.lag.dataDenied--;

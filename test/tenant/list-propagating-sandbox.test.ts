@@ -28,7 +28,9 @@ describe('tenant list inside the IAM lag after a create', () => {
     const listed = await cli(['tenant', 'list', '--json']);
     expect(listed.code, listed.stderr).toBe(0);
     const doc = listed.json();
-    expect(doc.tenants).toEqual([expect.objectContaining({ tenant: 'fresh', status: 'propagating', role: null, mapping: expect.objectContaining({ kind: 'group' }) })]);
+    expect(doc.tenants).toEqual([
+      expect.objectContaining({ tenant: 'fresh', status: 'propagating', role: null, mapping: expect.objectContaining({ kind: 'group' }) }),
+    ]);
     expect(doc.counts).toEqual({ ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 1 });
     const human = await cli(['tenant', 'list']);
     expect(human.stdout).toMatch(/fresh\s+propagating/);

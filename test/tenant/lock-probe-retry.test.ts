@@ -25,7 +25,13 @@ function fakeStack(): FakeAws {
     'test',
   );
   const fake = new FakeAws(config);
-  fake.tables.set('isoctl-lp-lock', { name: 'isoctl-lp-lock', arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/isoctl-lp-lock', status: 'ACTIVE', partitionKey: { name: 'lockId', type: 'S' }, sortKey: undefined });
+  fake.tables.set('isoctl-lp-lock', {
+    name: 'isoctl-lp-lock',
+    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/isoctl-lp-lock',
+    status: 'ACTIVE',
+    partitionKey: { name: 'lockId', type: 'S' },
+    sortKey: undefined,
+  });
   return fake;
 }
 
@@ -111,7 +117,11 @@ describe('the probe sign-in retry on the retry layer', () => {
       calls++;
       fake.users.get(user)!.password = 'the other run';
       const { AwsCallError } = await import('../../src/aws/errors.js');
-      throw new AwsCallError('cognito-idp', 'AdminInitiateAuth', Object.assign(new Error('Incorrect username or password.'), { name: 'NotAuthorizedException' }));
+      throw new AwsCallError(
+        'cognito-idp',
+        'AdminInitiateAuth',
+        Object.assign(new Error('Incorrect username or password.'), { name: 'NotAuthorizedException' }),
+      );
     };
     const e = await new ProbeSession(apis, fake.config, 'acme', ['read'], fakeClock()).signIn().catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ProbeError);

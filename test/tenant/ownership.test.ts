@@ -49,7 +49,13 @@ const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>(
 
 async function stackWithAcme(mapping: 'token' | 'rules', silo = false): Promise<{ fake: FakeAws; ctx: TenantContext }> {
   const fake = new FakeAws(config(mapping, silo));
-  fake.tables.set('Orders', { name: 'Orders', arn: `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/Orders`, status: 'ACTIVE', partitionKey: { name: 'tenantId', type: 'S' }, sortKey: { name: 'sk', type: 'S' } });
+  fake.tables.set('Orders', {
+    name: 'Orders',
+    arn: `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/Orders`,
+    status: 'ACTIVE',
+    partitionKey: { name: 'tenantId', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  });
   const ctx: TenantContext = { config: fake.config, apis: fake.apis(), ...clock, purpose: 'test' };
   await initStack(ctx, { dryRun: false });
   await createTenant(ctx, { tenant: 'acme', wait: 'none', timeoutMs: 5000, dryRun: false });
@@ -78,19 +84,49 @@ const otherStackArn = `arn:aws:iam::${ACCOUNT}:role/isoctl/staging/isoctl-test-a
 const CASES: LookAlike[] = [
   { kind: 'role', name: 'outside the stack path', mapping: 'token', make: (f) => movePath(f, '/other/') },
   { kind: 'role', name: 'below the stack path', mapping: 'token', make: (f) => movePath(f, '/isoctl/test/sub/') },
-  { kind: 'role', name: "another stack's path and tags", mapping: 'token', make: (f) => (movePath(f, '/isoctl/staging/'), (role(f).tags['isoctl:stack'] = 'staging')) },
+  {
+    kind: 'role',
+    name: "another stack's path and tags",
+    mapping: 'token',
+    make: (f) => (movePath(f, '/isoctl/staging/'), (role(f).tags['isoctl:stack'] = 'staging')),
+  },
   { kind: 'role', name: "another stack's tag at our path", mapping: 'token', make: (f) => (role(f).tags['isoctl:stack'] = 'staging') },
   { kind: 'role', name: 'untagged', mapping: 'token', make: (f) => (role(f).tags = {}) },
   { kind: 'role', name: 'wrong managed-by', mapping: 'token', make: (f) => (role(f).tags['isoctl:managed-by'] = 'terraform') },
   { kind: 'role', name: 'tagged for another tenant', mapping: 'token', make: (f) => (role(f).tags['isoctl:tenant'] = 'globex') },
   { kind: 'group', name: 'without the mark', mapping: 'token', make: (f) => (f.groups.get('acme')!.description = 'admins') },
-  { kind: 'group', name: "another stack's mark", mapping: 'token', make: (f) => (f.groups.get('acme')!.description = 'managed by isoctl: stack=staging tenant=acme') },
-  { kind: 'group', name: 'marked for another tenant', mapping: 'token', make: (f) => (f.groups.get('acme')!.description = 'managed by isoctl: stack=test tenant=globex') },
+  {
+    kind: 'group',
+    name: "another stack's mark",
+    mapping: 'token',
+    make: (f) => (f.groups.get('acme')!.description = 'managed by isoctl: stack=staging tenant=acme'),
+  },
+  {
+    kind: 'group',
+    name: 'marked for another tenant',
+    mapping: 'token',
+    make: (f) => (f.groups.get('acme')!.description = 'managed by isoctl: stack=test tenant=globex'),
+  },
   { kind: 'group', name: "redirected to another stack's role", mapping: 'token', make: (f) => (f.groups.get('acme')!.roleArn = otherStackArn) },
   { kind: 'rule', name: "mapping to another stack's role", mapping: 'rules', make: (f) => setRuleArn(f, otherStackArn) },
-  { kind: 'rule', name: 'mapping to a role below the stack path', mapping: 'rules', make: (f) => setRuleArn(f, `arn:aws:iam::${ACCOUNT}:role/isoctl/test/sub/isoctl-test-acme`) },
-  { kind: 'rule', name: "mapping to another tenant's role", mapping: 'rules', make: (f) => setRuleArn(f, `arn:aws:iam::${ACCOUNT}:role/isoctl/test/isoctl-test-globex`) },
-  { kind: 'probe-user', name: 'carrying another tenant in its claim', mapping: 'rules', make: (f) => (f.users.get('isoctl-probe-acme')!.attributes['custom:tenant'] = 'globex') },
+  {
+    kind: 'rule',
+    name: 'mapping to a role below the stack path',
+    mapping: 'rules',
+    make: (f) => setRuleArn(f, `arn:aws:iam::${ACCOUNT}:role/isoctl/test/sub/isoctl-test-acme`),
+  },
+  {
+    kind: 'rule',
+    name: "mapping to another tenant's role",
+    mapping: 'rules',
+    make: (f) => setRuleArn(f, `arn:aws:iam::${ACCOUNT}:role/isoctl/test/isoctl-test-globex`),
+  },
+  {
+    kind: 'probe-user',
+    name: 'carrying another tenant in its claim',
+    mapping: 'rules',
+    make: (f) => (f.users.get('isoctl-probe-acme')!.attributes['custom:tenant'] = 'globex'),
+  },
   { kind: 'silo-table', name: 'tagged for another tenant', mapping: 'token', silo: true, make: (f) => tagTable(f, { 'isoctl:tenant': 'globex' }) },
   { kind: 'silo-table', name: 'without a tenant tag', mapping: 'token', silo: true, make: (f) => tagTable(f, { 'isoctl:tenant': undefined }) },
   { kind: 'silo-table', name: 'untagged', mapping: 'token', silo: true, make: (f) => f.tableTags.set(table(f).arn, {}) },
@@ -103,8 +139,9 @@ function setRuleArn(fake: FakeAws, arn: string): void {
 const table = (fake: FakeAws) => fake.tables.get('Files-acme')!;
 function tagTable(fake: FakeAws, change: Record<string, string | undefined>): void {
   const tags = { ...fake.tableTags.get(table(fake).arn) };
-  for (const [k, v] of Object.entries(change)) if (v === undefined) delete tags[k];
-  else tags[k] = v;
+  for (const [k, v] of Object.entries(change))
+    if (v === undefined) delete tags[k];
+    else tags[k] = v;
   fake.tableTags.set(table(fake).arn, tags);
 }
 
@@ -177,7 +214,7 @@ describe.each([...CASES, ...CONTROLS].map((c) => [`${c.kind} ${c.name}`, c] as c
     if (c.kind === 'rule') expect(fake.poolRoles.RoleMappings[mappingKeyOf(fake.config)]!.RulesConfiguration!.Rules.some((r) => r.Value === 'acme')).toBe(true);
   });
 
-  it('tenant list --deep never shows it as acme\'s healthy piece', async () => {
+  it("tenant list --deep never shows it as acme's healthy piece", async () => {
     if (c.kind === 'silo-table' || c.kind === 'probe-user') return;
     const { ctx } = await setUp(c);
     const acme = (await listTenants(ctx, { deep: true })).tenants.find((t) => t.tenant === 'acme')!;
@@ -187,17 +224,25 @@ describe.each([...CASES, ...CONTROLS].map((c) => [`${c.kind} ${c.name}`, c] as c
     else expect(acme.mapping).toBeNull();
   });
 
-  it('explain says the role is not the stack\'s', async () => {
+  it("explain says the role is not the stack's", async () => {
     if (c.kind !== 'role') return;
     const { fake } = await setUp(c);
     const snapshot = (await readRoleSnapshot(fake.apis(), 'isoctl-test-acme'))!;
-    const msg = accessDeniedMessage(`arn:aws:sts::${ACCOUNT}:assumed-role/isoctl-test-acme/CognitoIdentityCredentials`, 'dynamodb:GetItem', `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/Orders`, {
-      decision: 'ImplicitDeny',
-      decidedBy: [],
-      reason: 'no identity-based policy allows the dynamodb:GetItem action',
-    });
+    const msg = accessDeniedMessage(
+      `arn:aws:sts::${ACCOUNT}:assumed-role/isoctl-test-acme/CognitoIdentityCredentials`,
+      'dynamodb:GetItem',
+      `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/Orders`,
+      {
+        decision: 'ImplicitDeny',
+        decidedBy: [],
+        reason: 'no identity-based policy allows the dynamodb:GetItem action',
+      },
+    );
     const denial = parseAccessDenied(msg);
-    const facts = factsFromFlags({}, { action: denial.action, table: denial.table, region: 'eu-central-1', accountId: ACCOUNT, config: fake.config, tenant: 'acme' });
+    const facts = factsFromFlags(
+      {},
+      { action: denial.action, table: denial.table, region: 'eu-central-1', accountId: ACCOUNT, config: fake.config, tenant: 'acme' },
+    );
     const r = analyzeDenial({ denial, config: fake.config, role: snapshot, principalTagMap: { known: false, tags: undefined }, facts, at: Date.now() });
     expect(r.role?.managedByStack).toBe(!lookAlike);
     const ids = [r.cause, ...r.others].map((x) => x.id);
@@ -213,9 +258,16 @@ describe('ownership is decided only in src/tenant/resources', () => {
       return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
     });
   // The marks isoctl recognises its resources by, compared anywhere but in the resource modules.
-  const PRIMITIVES = [/\[TAG_MANAGED_BY\]\s*[!=]==\s*MANAGED_BY_VALUE/, /\[TAG_STACK\]\s*[!=]==/, /isManagedGroupDescription\(/, /\.path\s*[!=]==\s*stackPath\(/, /:role\$\{stackPath\(/, /roleOwnershipProblem|roleOwnedByStack/];
+  const PRIMITIVES = [
+    /\[TAG_MANAGED_BY\]\s*[!=]==\s*MANAGED_BY_VALUE/,
+    /\[TAG_STACK\]\s*[!=]==/,
+    /isManagedGroupDescription\(/,
+    /\.path\s*[!=]==\s*stackPath\(/,
+    /:role\$\{stackPath\(/,
+    /roleOwnershipProblem|roleOwnedByStack/,
+  ];
 
-  it('no source file outside src/tenant/resources compares isoctl\'s tags, marks or path', () => {
+  it("no source file outside src/tenant/resources compares isoctl's tags, marks or path", () => {
     const offenders: string[] = [];
     for (const f of files('src')) {
       if (f.startsWith(join('src', 'tenant', 'resources')) || f.startsWith(join('src', 'sandbox')) || f.startsWith(join('src', 'policy'))) continue;
@@ -226,7 +278,7 @@ describe('ownership is decided only in src/tenant/resources', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('the filters callers reach are the modules\' own objects (module identity)', async () => {
+  it("the filters callers reach are the modules' own objects (module identity)", async () => {
     const index = await import('../../src/tenant/resources/index.js');
     const [roleMod, groupMod, ruleMod, probeMod, siloMod] = await Promise.all([
       import('../../src/tenant/resources/role.js'),
@@ -248,7 +300,15 @@ describe('ownership is decided only in src/tenant/resources', () => {
   });
 
   it('every caller imports the resource modules', () => {
-    for (const f of ['src/tenant/plan.ts', 'src/tenant/delete.ts', 'src/tenant/inventory.ts', 'src/ops/gc/plan.ts', 'src/ops/gc/apply.ts', 'src/ops/explain/causes-principal.ts', 'src/ops/doctor/checks.ts'])
+    for (const f of [
+      'src/tenant/plan.ts',
+      'src/tenant/delete.ts',
+      'src/tenant/inventory.ts',
+      'src/ops/gc/plan.ts',
+      'src/ops/gc/apply.ts',
+      'src/ops/explain/causes-principal.ts',
+      'src/ops/doctor/checks.ts',
+    ])
       expect(readFileSync(f, 'utf8'), f).toMatch(/from '\.{1,2}\/(?:\.\.\/)*(?:tenant\/)?resources\/index\.js'/);
   });
 });

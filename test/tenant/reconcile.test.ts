@@ -41,7 +41,13 @@ function ctxFor(fake: FakeAws): TenantContext {
 
 async function initialised(over: Record<string, unknown> = {}): Promise<{ fake: FakeAws; ctx: TenantContext }> {
   const fake = new FakeAws(config(over));
-  fake.tables.set('Orders', { name: 'Orders', arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders', status: 'ACTIVE', partitionKey: { name: 'tenantId', type: 'S' }, sortKey: { name: 'sk', type: 'S' } });
+  fake.tables.set('Orders', {
+    name: 'Orders',
+    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders',
+    status: 'ACTIVE',
+    partitionKey: { name: 'tenantId', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+  });
   const ctx = ctxFor(fake);
   await initStack(ctx, { dryRun: false });
   fake.calls.length = 0;
@@ -54,7 +60,10 @@ const create = (ctx: TenantContext, tenant: string, extra: Partial<Parameters<ty
 describe('init', () => {
   it('creates boundary, lock table, Token mapping; a second run changes nothing', async () => {
     const fake = new FakeAws(config());
-    fake.poolRoles = { Roles: { authenticated: 'arn:aws:iam::123456789012:role/auth' }, RoleMappings: { 'other-provider': { Type: 'Token', AmbiguousRoleResolution: 'AuthenticatedRole' } } };
+    fake.poolRoles = {
+      Roles: { authenticated: 'arn:aws:iam::123456789012:role/auth' },
+      RoleMappings: { 'other-provider': { Type: 'Token', AmbiguousRoleResolution: 'AuthenticatedRole' } },
+    };
     const ctx = ctxFor(fake);
     const first = await initStack(ctx, { dryRun: false });
     expect(first.status).toBe('created');
@@ -93,7 +102,9 @@ describe('init', () => {
     fake.poolRoles.RoleMappings['cognito-idp.eu-central-1.amazonaws.com/eu-central-1_Pool1:client1'] = {
       Type: 'Rules',
       AmbiguousRoleResolution: 'Deny',
-      RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'a', RoleArn: 'arn:aws:iam::123456789012:role/isoctl/test/isoctl-test-a' }] },
+      RulesConfiguration: {
+        Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'a', RoleArn: 'arn:aws:iam::123456789012:role/isoctl/test/isoctl-test-a' }],
+      },
     };
     await expect(initStack(ctxFor(fake), { dryRun: false })).rejects.toMatchObject({ code: 'mapping_conflict' });
   });
@@ -163,13 +174,19 @@ describe('tenant create (token mapping)', () => {
 
   it('finishes a tenant whose first run crashed halfway', async () => {
     const { fake, ctx } = await initialised();
-    fake.failOnce.set('CreateGroup', new AwsCallError('cognito-idp', 'CreateGroup', Object.assign(new Error('boom'), { name: 'InternalErrorException', $metadata: { httpStatusCode: 500 } })));
+    fake.failOnce.set(
+      'CreateGroup',
+      new AwsCallError('cognito-idp', 'CreateGroup', Object.assign(new Error('boom'), { name: 'InternalErrorException', $metadata: { httpStatusCode: 500 } })),
+    );
     // InternalErrorException is "throttled" (retryable) in the classifier, so the step retries and succeeds.
     const r1 = await create(ctx, 'acme');
     expect(r1.status).toBe('created');
     // A crash that is not retryable leaves a half tenant; the re-run completes it.
     const { fake: f2, ctx: c2 } = await initialised();
-    f2.failOnce.set('AdminCreateUser', new AwsCallError('cognito-idp', 'AdminCreateUser', Object.assign(new Error('nope'), { name: 'InvalidParameterException' })));
+    f2.failOnce.set(
+      'AdminCreateUser',
+      new AwsCallError('cognito-idp', 'AdminCreateUser', Object.assign(new Error('nope'), { name: 'InvalidParameterException' })),
+    );
     await expect(create(c2, 'beta')).rejects.toBeInstanceOf(AwsCallError);
     expect(f2.roles.has('isoctl-test-beta')).toBe(true);
     expect(f2.users.has('isoctl-probe-beta')).toBe(false);
@@ -181,17 +198,25 @@ describe('tenant create (token mapping)', () => {
 
   it('refuses a same-named role outside the stack path, and one without the tags (exit 4), before changing anything', async () => {
     const { fake, ctx } = await initialised();
-    await fake.apis().iam.createRole({ name: 'isoctl-test-acme', path: '/', trustPolicy: '{"Version":"2012-10-17","Statement":[]}', permissionsBoundaryArn: '', tags: {} });
+    await fake
+      .apis()
+      .iam.createRole({ name: 'isoctl-test-acme', path: '/', trustPolicy: '{"Version":"2012-10-17","Statement":[]}', permissionsBoundaryArn: '', tags: {} });
     fake.calls.length = 0;
     const e1 = await create(ctx, 'acme').catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(RefusedError);
     expect((e1 as Error).message).toMatch(/outside the stack path/);
     expect(fake.mutatingCalls()).toEqual([]);
-    await fake.apis().iam.createRole({ name: 'isoctl-test-bob', path: '/isoctl/test/', trustPolicy: '{"Version":"2012-10-17","Statement":[]}', permissionsBoundaryArn: '', tags: { 'isoctl:stack': 'test' } });
+    await fake.apis().iam.createRole({
+      name: 'isoctl-test-bob',
+      path: '/isoctl/test/',
+      trustPolicy: '{"Version":"2012-10-17","Statement":[]}',
+      permissionsBoundaryArn: '',
+      tags: { 'isoctl:stack': 'test' },
+    });
     await expect(create(ctx, 'bob')).rejects.toThrow(/does not carry the tag isoctl:managed-by=isoctl/);
   });
 
-  it('refuses to take over a group that is not isoctl\'s', async () => {
+  it("refuses to take over a group that is not isoctl's", async () => {
     const { fake, ctx } = await initialised();
     fake.groups.set('acme', { name: 'acme', roleArn: 'arn:aws:iam::123456789012:role/someone-else', description: 'admins', precedence: undefined });
     await expect(create(ctx, 'acme')).rejects.toMatchObject({ code: 'not_owned' });
@@ -233,7 +258,7 @@ describe('tenant create (token mapping)', () => {
 });
 
 describe('silo tables', () => {
-  it('create makes the tenant\'s table, the probe reads it and is denied another tenant\'s; delete keeps it', async () => {
+  it("create makes the tenant's table, the probe reads it and is denied another tenant's; delete keeps it", async () => {
     const { fake, ctx } = await initialised({
       tables: [
         { name: 'Orders', partitionKey: 'tenantId', sortKey: 'sk', attributes: ['tenantId', 'sk', 'status'] },
@@ -280,7 +305,14 @@ describe('tenant create (rules mapping)', () => {
     fake.poolRoles.RoleMappings[key] = {
       Type: 'Rules',
       AmbiguousRoleResolution: 'Deny',
-      RulesConfiguration: { Rules: Array.from({ length: 25 }, (_, i) => ({ Claim: 'custom:tenant', MatchType: 'Equals' as const, Value: `t${i}`, RoleArn: `arn:aws:iam::123456789012:role/isoctl/test/isoctl-test-t${i}` })) },
+      RulesConfiguration: {
+        Rules: Array.from({ length: 25 }, (_, i) => ({
+          Claim: 'custom:tenant',
+          MatchType: 'Equals' as const,
+          Value: `t${i}`,
+          RoleArn: `arn:aws:iam::123456789012:role/isoctl/test/isoctl-test-t${i}`,
+        })),
+      },
     };
     const e = await create(ctx, 'one-too-many').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RefusedError);
@@ -313,7 +345,12 @@ describe('identity pool read-modify-write and the lock', () => {
 
   it('waits for a held lease and refuses (lock_held, exit 4) when it is not released in time', async () => {
     const { fake, ctx } = await initialised({ mapping: 'rules' });
-    fake.leases.set('identity-pool/eu-central-1:00000000-0000-0000-0000-000000000001', { lockId: 'x', owner: 'other', expiresAt: Date.now() + 60_000, holder: 'ci-runner pid 7' });
+    fake.leases.set('identity-pool/eu-central-1:00000000-0000-0000-0000-000000000001', {
+      lockId: 'x',
+      owner: 'other',
+      expiresAt: Date.now() + 60_000,
+      holder: 'ci-runner pid 7',
+    });
     const e = await modifyIdentityPoolRoles(ctx.apis, ctx.config, { ...ctx, waitMs: 300 }, () => undefined).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RefusedError);
     expect((e as RefusedError).code).toBe('lock_held');
@@ -322,7 +359,12 @@ describe('identity pool read-modify-write and the lock', () => {
 
   it('takes over an expired lease', async () => {
     const { fake, ctx } = await initialised({ mapping: 'rules' });
-    fake.leases.set('identity-pool/eu-central-1:00000000-0000-0000-0000-000000000001', { lockId: 'x', owner: 'crashed', expiresAt: Date.now() - 1, holder: 'gone' });
+    fake.leases.set('identity-pool/eu-central-1:00000000-0000-0000-0000-000000000001', {
+      lockId: 'x',
+      owner: 'crashed',
+      expiresAt: Date.now() - 1,
+      holder: 'gone',
+    });
     await create(ctx, 'acme');
     expect(fake.poolRoles.RoleMappings['cognito-idp.eu-central-1.amazonaws.com/eu-central-1_Pool1:client1']?.Type).toBe('Rules');
   });
@@ -492,7 +534,13 @@ describe('tenant delete', () => {
 
   it('refuses a same-named role outside the stack path (exit 4) and changes nothing', async () => {
     const { fake, ctx } = await initialised();
-    await fake.apis().iam.createRole({ name: 'isoctl-test-acme', path: '/', trustPolicy: '{"Version":"2012-10-17","Statement":[]}', permissionsBoundaryArn: '', tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'test' } });
+    await fake.apis().iam.createRole({
+      name: 'isoctl-test-acme',
+      path: '/',
+      trustPolicy: '{"Version":"2012-10-17","Statement":[]}',
+      permissionsBoundaryArn: '',
+      tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'test' },
+    });
     fake.calls.length = 0;
     await expect(deleteTenant(ctx, { tenant: 'acme', dryRun: false, ignoreMissing: false })).rejects.toBeInstanceOf(RefusedError);
     expect(fake.mutatingCalls()).toEqual([]);
@@ -567,12 +615,20 @@ describe('tenant list / show', () => {
   it('--deep finds a hand-edited inline policy; show reports documents and status', async () => {
     const { fake, ctx } = await initialised();
     await create(ctx, 'acme');
-    fake.roles.get('isoctl-test-acme')!.policies.set('isoctl-data', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }));
+    fake.roles
+      .get('isoctl-test-acme')!
+      .policies.set('isoctl-data', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }));
     expect((await listTenants(ctx, { deep: false })).tenants[0]?.status).toBe('ok');
     const deep = await listTenants(ctx, { deep: true });
     expect(deep.tenants[0]).toMatchObject({ tenant: 'acme', status: 'drift', drift: ['policy'] });
     const show = await showTenant(ctx, 'acme');
-    expect(show).toMatchObject({ tenant: 'acme', status: 'drift', drift: ['policy'], mapping: { kind: 'group', name: 'acme' }, probeUser: { username: 'isoctl-probe-acme', groups: ['acme'] } });
+    expect(show).toMatchObject({
+      tenant: 'acme',
+      status: 'drift',
+      drift: ['policy'],
+      mapping: { kind: 'group', name: 'acme' },
+      probeUser: { username: 'isoctl-probe-acme', groups: ['acme'] },
+    });
     expect(show.documents.dataPolicy).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] });
     await expect(showTenant(ctx, 'nobody')).rejects.toBeInstanceOf(NotFoundError);
   });

@@ -22,7 +22,13 @@ async function setup(): Promise<{ fake: FakeAws; ctx: TenantContext }> {
     'test',
   );
   const fake = new FakeAws(config);
-  fake.tables.set('Orders', { name: 'Orders', arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders', status: 'ACTIVE', partitionKey: { name: 'tenantId', type: 'S' }, sortKey: undefined });
+  fake.tables.set('Orders', {
+    name: 'Orders',
+    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders',
+    status: 'ACTIVE',
+    partitionKey: { name: 'tenantId', type: 'S' },
+    sortKey: undefined,
+  });
   const ctx: TenantContext = { config: fake.config, apis: fake.apis(), now: () => Date.now(), sleep: async () => undefined };
   await initStack(ctx, { dryRun: false });
   return { fake, ctx };

@@ -24,20 +24,59 @@ describe.each(targets)('%s', (name, start) => {
   afterAll(async () => target?.stop());
 
   it('CreateTable with Tags, then ListTagsOfResource returns them; a missing table reads as undefined', async () => {
-    const t = await apis.dynamodb.createTable({ name: 'Files-acme', partitionKey: { name: 'pk', type: 'S' }, sortKey: undefined, tags: { 'isoctl:tenant': 'acme', 'isoctl:stack': 'x' } });
+    const t = await apis.dynamodb.createTable({
+      name: 'Files-acme',
+      partitionKey: { name: 'pk', type: 'S' },
+      sortKey: undefined,
+      tags: { 'isoctl:tenant': 'acme', 'isoctl:stack': 'x' },
+    });
     expect(await apis.dynamodb.listTableTags(t.arn)).toEqual({ 'isoctl:tenant': 'acme', 'isoctl:stack': 'x' });
     expect(await apis.dynamodb.listTableTags(t.arn.replace('Files-acme', 'Files-none'))).toBeUndefined();
   });
 
   it('role removal detaches an attached managed policy (never deletes it), then deletes the role', async () => {
-    const policy = await apis.iam.createPolicy({ name: 'ops-readonly', path: '/ops/', document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] }), tags: {} });
-    const boundary = await apis.iam.createPolicy({ name: 'b', path: '/isoctl/x/', document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }), tags: {} });
-    await apis.iam.createRole({ name: 'isoctl-x-acme', path: '/isoctl/x/', trustPolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }), permissionsBoundaryArn: boundary.arn, tags: {} });
-    await apis.iam.putRolePolicy('isoctl-x-acme', 'isoctl-data', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }] }));
+    const policy = await apis.iam.createPolicy({
+      name: 'ops-readonly',
+      path: '/ops/',
+      document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] }),
+      tags: {},
+    });
+    const boundary = await apis.iam.createPolicy({
+      name: 'b',
+      path: '/isoctl/x/',
+      document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+      tags: {},
+    });
+    await apis.iam.createRole({
+      name: 'isoctl-x-acme',
+      path: '/isoctl/x/',
+      trustPolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+      permissionsBoundaryArn: boundary.arn,
+      tags: {},
+    });
+    await apis.iam.putRolePolicy(
+      'isoctl-x-acme',
+      'isoctl-data',
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }] }),
+    );
     // AttachRolePolicy is not part of isoctl's adapter (isoctl never attaches): the SDK's command directly.
     await (await target.clients.iam()).send(new AttachRolePolicyCommand({ RoleName: 'isoctl-x-acme', PolicyArn: policy.arn }));
     expect(await apis.iam.listAttachedRolePolicies('isoctl-x-acme')).toEqual([policy.arn]);
-    const config = validateConfig({ stack: 'x', region: target.region, accountId: target.accountId, userPoolId: target.userPoolId, userPoolClientId: target.clientId, identityPoolId: target.identityPoolId, tables: [{ name: 'Things', partitionKey: 'tenantId' }] }, 'test');
+    const config = validateConfig(
+      {
+        stack: 'x',
+        region: target.region,
+        accountId: target.accountId,
+        userPoolId: target.userPoolId,
+        userPoolClientId: target.clientId,
+        identityPoolId: target.identityPoolId,
+        tables: [{ name: 'Things', partitionKey: 'tenantId' }],
+      },
+      'test',
+    );
     const ctx = {
       apis,
       config,

@@ -70,7 +70,12 @@ describe('the kinds', () => {
 
 describe('role', () => {
   const cfg = config();
-  const r = (over: Partial<{ name: string; path: string; tags: Record<string, string> | undefined }> = {}) => ({ name: 'isoctl-test-acme', path: '/isoctl/test/', tags: { ...TAGS }, ...over });
+  const r = (over: Partial<{ name: string; path: string; tags: Record<string, string> | undefined }> = {}) => ({
+    name: 'isoctl-test-acme',
+    path: '/isoctl/test/',
+    tags: { ...TAGS },
+    ...over,
+  });
   it('owned: exactly the stack path, its name, managed-by, stack and (when present) the same tenant tag', () => {
     expect(role.owned(cfg, r())).toEqual({ owned: true });
     expect(role.owned(cfg, r({ tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': 'test' } }))).toEqual({ owned: true });
@@ -102,20 +107,35 @@ describe('role', () => {
     expect(o.detail).toBe(`inline policies isoctl-data, extra, managed policies ${managed} detached (not deleted) and the role deleted`);
     expect(fake.roles.has('isoctl-test-acme')).toBe(false);
     // The attachment listing is read only after IAM answered DeleteConflict.
-    expect(fake.calls.map((c) => c.operation)).toEqual(['DeleteRolePolicy', 'DeleteRolePolicy', 'DeleteRole', 'ListRolePolicies', 'ListAttachedRolePolicies', 'DetachRolePolicy', 'DeleteRole', 'GetRole']);
+    expect(fake.calls.map((c) => c.operation)).toEqual([
+      'DeleteRolePolicy',
+      'DeleteRolePolicy',
+      'DeleteRole',
+      'ListRolePolicies',
+      'ListAttachedRolePolicies',
+      'DetachRolePolicy',
+      'DeleteRole',
+      'GetRole',
+    ]);
     expect(fake.calls.some((c) => c.operation === 'DeletePolicy')).toBe(false);
   });
   it('remove: a role without attachments costs no listing; an absent role is skipped, already gone', async () => {
     const fake = new FakeAws(cfg);
     putRole(fake, 'isoctl-test-acme', { policies: ['isoctl-data'] });
-    expect(await role.remove(ctxOf(fake, { confirm: false }), { name: 'isoctl-test-acme', inlinePolicies: ['isoctl-data'] })).toMatchObject({ state: 'removed' });
+    expect(await role.remove(ctxOf(fake, { confirm: false }), { name: 'isoctl-test-acme', inlinePolicies: ['isoctl-data'] })).toMatchObject({
+      state: 'removed',
+    });
     expect(fake.calls.map((c) => c.operation)).toEqual(['DeleteRolePolicy', 'DeleteRole']);
     expect(await role.remove(ctxOf(fake), { name: 'isoctl-test-acme' })).toMatchObject({ state: 'skipped', detail: 'already gone' });
   });
   it('remove: DeleteConflict past the deadline is thrown (the caller reports it waiting); AccessDenied is thrown at once', async () => {
     const fake = new FakeAws(cfg);
     putRole(fake);
-    const conflict = new AwsCallError('iam', 'DeleteRole', Object.assign(new Error('Cannot delete entity, must delete policies first.'), { name: 'DeleteConflict' }));
+    const conflict = new AwsCallError(
+      'iam',
+      'DeleteRole',
+      Object.assign(new Error('Cannot delete entity, must delete policies first.'), { name: 'DeleteConflict' }),
+    );
     const api = fake.apis();
     const ctx = ctxOf(fake, { apis: { ...api, iam: { ...api.iam, deleteRole: async () => Promise.reject(conflict) } }, deadline: Date.now() + 300 });
     await expect(role.remove(ctx, { name: 'isoctl-test-acme' })).rejects.toBe(conflict);
@@ -129,10 +149,17 @@ describe('role in an instance profile', () => {
   it('remove: DeleteConflict with nothing left to delete or detach ends failed (role_in_use) at the deadline, with the reason', async () => {
     const fake = new FakeAws(config());
     putRole(fake);
-    const profile = new AwsCallError('iam', 'DeleteRole', Object.assign(new Error('Cannot delete entity, must remove roles from instance profile first.'), { name: 'DeleteConflict' }));
+    const profile = new AwsCallError(
+      'iam',
+      'DeleteRole',
+      Object.assign(new Error('Cannot delete entity, must remove roles from instance profile first.'), { name: 'DeleteConflict' }),
+    );
     const api = fake.apis();
     const ctx = ctxOf(fake, { apis: { ...api, iam: { ...api.iam, deleteRole: async () => Promise.reject(profile) } }, deadline: Date.now() + 600 });
-    await expect(role.remove(ctx, { name: 'isoctl-test-acme', inlinePolicies: [] })).rejects.toMatchObject({ code: 'role_in_use', message: expect.stringMatching(/instance profile/) });
+    await expect(role.remove(ctx, { name: 'isoctl-test-acme', inlinePolicies: [] })).rejects.toMatchObject({
+      code: 'role_in_use',
+      message: expect.stringMatching(/instance profile/),
+    });
     expect(fake.roles.has('isoctl-test-acme')).toBe(true);
   });
 });
@@ -140,7 +167,13 @@ describe('role in an instance profile', () => {
 describe('group', () => {
   const cfg = config();
   const arn = `arn:aws:iam::${ACCOUNT}:role/isoctl/test/isoctl-test-acme`;
-  const g = (over: Record<string, unknown> = {}) => ({ name: 'acme', roleArn: arn, description: groupDescription(cfg, 'acme'), precedence: undefined, ...over });
+  const g = (over: Record<string, unknown> = {}) => ({
+    name: 'acme',
+    roleArn: arn,
+    description: groupDescription(cfg, 'acme'),
+    precedence: undefined,
+    ...over,
+  });
   it('owned: the mark of this stack for the tenant it is named after, mapping to its role or none', () => {
     expect(group.owned(cfg, g())).toEqual({ owned: true });
     expect(group.owned(cfg, g({ roleArn: undefined }))).toEqual({ owned: true });
@@ -153,7 +186,10 @@ describe('group', () => {
   it('remove without an observation reads it again: changed since the plan -> skipped; gone -> skipped; else removed', async () => {
     const fake = new FakeAws(cfg);
     fake.groups.set('acme', g({ description: 'taken over by hand' }));
-    expect(await group.remove(ctxOf(fake), { name: 'acme', tenant: 'acme', roleArn: arn })).toMatchObject({ state: 'skipped', detail: expect.stringMatching(/changed since the plan/) });
+    expect(await group.remove(ctxOf(fake), { name: 'acme', tenant: 'acme', roleArn: arn })).toMatchObject({
+      state: 'skipped',
+      detail: expect.stringMatching(/changed since the plan/),
+    });
     expect(fake.groups.has('acme')).toBe(true);
     fake.groups.set('acme', g());
     expect(await group.remove(ctxOf(fake), { name: 'acme', tenant: 'acme', roleArn: arn })).toEqual({ state: 'removed' });
@@ -164,7 +200,7 @@ describe('group', () => {
 describe('rule', () => {
   const cfg = config('rules');
   const arn = (t: string, path = '/isoctl/test/') => `arn:aws:iam::${ACCOUNT}:role${path}isoctl-test-${t}`;
-  it('owned: the tenant claim, Equals, mapping to exactly that tenant\'s role of this stack', () => {
+  it("owned: the tenant claim, Equals, mapping to exactly that tenant's role of this stack", () => {
     const r = { Claim: 'custom:tenant', MatchType: 'Equals' as const, Value: 'acme', RoleArn: arn('acme') };
     expect(rule.owned(cfg, r)).toEqual({ owned: true });
     expect(rule.owned(cfg, { ...r, Claim: 'custom:org' }).owned).toBe(false);
@@ -176,10 +212,25 @@ describe('rule', () => {
   it('removeMany: one write under the lock; only owned rules go, the rest of the configuration stays', async () => {
     const fake = new FakeAws(cfg);
     const lock = lockTableName(cfg);
-    fake.tables.set(lock, { name: lock, arn: `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/${lock}`, status: 'ACTIVE', partitionKey: { name: 'lockId', type: 'S' }, sortKey: undefined });
+    fake.tables.set(lock, {
+      name: lock,
+      arn: `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/${lock}`,
+      status: 'ACTIVE',
+      partitionKey: { name: 'lockId', type: 'S' },
+      sortKey: undefined,
+    });
     const key = mappingKeyOf(cfg);
     const foreign = { Claim: 'custom:tenant', MatchType: 'Equals' as const, Value: 'globex', RoleArn: 'arn:aws:iam::123456789012:role/handmade' };
-    fake.poolRoles = { Roles: {}, RoleMappings: { [key]: { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleArn: arn('acme') }, foreign] } } } };
+    fake.poolRoles = {
+      Roles: {},
+      RoleMappings: {
+        [key]: {
+          Type: 'Rules',
+          AmbiguousRoleResolution: 'Deny',
+          RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleArn: arn('acme') }, foreign] },
+        },
+      },
+    };
     const acme = { tenant: 'acme' };
     const globex = { tenant: 'globex' };
     const out = await rule.removeMany(ctxOf(fake, { purpose: 'test' }), [acme, globex]);
@@ -224,6 +275,12 @@ describe('orphan or dangling', () => {
     expect(linkageOf({ role: false, mapped: false }, now)).toEqual({ linkage: 'absent', propagating: false });
   });
   it('counts every state of the one vocabulary', () => {
-    expect(countRemovals([{ state: 'removed' }, { state: 'waiting' }, { state: 'removed' }])).toEqual({ planned: 0, removed: 2, waiting: 1, failed: 0, skipped: 0 });
+    expect(countRemovals([{ state: 'removed' }, { state: 'waiting' }, { state: 'removed' }])).toEqual({
+      planned: 0,
+      removed: 2,
+      waiting: 1,
+      failed: 0,
+      skipped: 0,
+    });
   });
 });

@@ -24,7 +24,13 @@ async function rulesStack(): Promise<{ fake: FakeAws; ctx: TenantContext }> {
     'test',
   );
   const fake = new FakeAws(config);
-  fake.tables.set('Orders', { name: 'Orders', arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders', status: 'ACTIVE', partitionKey: { name: 'tenantId', type: 'S' }, sortKey: undefined });
+  fake.tables.set('Orders', {
+    name: 'Orders',
+    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders',
+    status: 'ACTIVE',
+    partitionKey: { name: 'tenantId', type: 'S' },
+    sortKey: undefined,
+  });
   let t = Date.parse('2026-12-04T12:00:00.400Z');
   const ctx: TenantContext = { config: fake.config, apis: fake.apis(), now: () => t, sleep: async (ms) => void (t += ms), purpose: 'test' };
   await initStack(ctx, { dryRun: false });
@@ -47,7 +53,13 @@ describe('revokeSessions (rules mapping, fake AWS)', () => {
     expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['PutRolePolicy', 'AdminUserGlobalSignOut', 'AdminUserGlobalSignOut']);
     const doc = (await ctx.apis.iam.getRolePolicy('isoctl-test-acme', 'isoctl-revoked')) as { Statement: Array<Record<string, unknown>> };
     expect(doc.Statement).toEqual([
-      { Sid: 'IsoctlRevokedBefore20261204120001', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-12-04T12:00:01Z' } } },
+      {
+        Sid: 'IsoctlRevokedBefore20261204120001',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-12-04T12:00:01Z' } },
+      },
     ]);
     await expect(revokeSessions(ctx, { tenant: 'nosuch', wait: 'none', timeoutMs: 5000 })).rejects.toMatchObject({ code: 'tenant_not_found' });
   });

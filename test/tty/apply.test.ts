@@ -68,11 +68,18 @@ it('Ctrl-C part-way: exit 130, what was done on screen; the same apply then conv
   term.keys('C-c');
   const end = await term.exit(15_000);
   expect(end, term.screen()).toMatchObject({ code: 130, signal: null });
-  expect(programText(term.screen())).toMatch(/interrupted: \d+ tenant\(s\) changed, \d+ unchanged, \d+ not finished \(.*\); run the same command again to finish/);
+  expect(programText(term.screen())).toMatch(
+    /interrupted: \d+ tenant\(s\) changed, \d+ unchanged, \d+ not finished \(.*\); run the same command again to finish/,
+  );
   const again = await cliOn(sb, ['apply', '-f', f, '--json']);
   expect(again.code, again.stderr).toBe(0);
   const counts = again.json().counts;
   expect(counts.created + counts.updated + counts.unchanged).toBe(16);
   const list = await cliOn(sb, ['tenant', 'list', '--json']);
-  expect(list.json().tenants.filter((t: { tenant: string }) => t.tenant.startsWith('c')).map((t: { status: string }) => t.status)).toEqual(all.map(() => 'ok'));
+  expect(
+    list
+      .json()
+      .tenants.filter((t: { tenant: string }) => t.tenant.startsWith('c'))
+      .map((t: { status: string }) => t.status),
+  ).toEqual(all.map(() => 'ok'));
 });

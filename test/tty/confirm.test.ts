@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 const mutating = (lines: RequestLogLine[]) => lines.filter((l) => l.mutating).map((l) => `${l.service} ${l.operation}`);
-const PROMPT = /Delete tenant keep of stack ask \(4 removal\(s\): delete-group, delete-probe-user, delete-inline-policy, delete-role\)\?\nType "keep" to confirm:\s*$/;
+const PROMPT =
+  /Delete tenant keep of stack ask \(4 removal\(s\): delete-group, delete-probe-user, delete-inline-policy, delete-role\)\?\nType "keep" to confirm:\s*$/;
 
 async function expectKeepUnchanged(mark: number): Promise<void> {
   expect(mutating(sb.since(mark))).toEqual([]);
@@ -140,7 +141,10 @@ describe('gc --apply on a terminal asks to type the stack name', () => {
     // While it removes (and waits for IAM to stop showing the role), a spinner says what it does.
     const progress = new Set<string>();
     while (!term.ended()) {
-      const line = term.screen().split('\n').find((l) => SPINNER_FRAME.test(l));
+      const line = term
+        .screen()
+        .split('\n')
+        .find((l) => SPINNER_FRAME.test(l));
       const m = line && /(removing|deleting|checking) .*/.exec(line);
       if (m) progress.add(m[0]);
       await sleep(40);

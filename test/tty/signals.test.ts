@@ -172,9 +172,16 @@ describe('interrupting tenant create --wait data in a terminal (lag iam 1s, cogn
         const r = await runCli(['--sandbox', dir, ...args], { timeoutMs: 60_000 });
         expect(r.code, r.stderr).toBe(0);
       }
-      term = Terminal.start({ args: ['--sandbox', dir, 'tenant', 'create', 'a', '--wait', 'data'], env: { ISOCTL_SANDBOX_LAG: 'iam=0s,cognito=0s,dynamodb=60s' } });
+      term = Terminal.start({
+        args: ['--sandbox', dir, 'tenant', 'create', 'a', '--wait', 'data'],
+        env: { ISOCTL_SANDBOX_LAG: 'iam=0s,cognito=0s,dynamodb=60s' },
+      });
       await term.waitFor(/waiting for/);
-      b = spawn(process.execPath, [binPath, '--sandbox', dir, 'tenant', 'create', 'b', '--wait', 'data'], { cwd: repoRoot, env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+      b = spawn(process.execPath, [binPath, '--sandbox', dir, 'tenant', 'create', 'b', '--wait', 'data'], {
+        cwd: repoRoot,
+        env: baseEnv(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let bErr = '';
       await new Promise<void>((resolve, reject) => {
         b!.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -192,7 +199,9 @@ describe('interrupting tenant create --wait data in a terminal (lag iam 1s, cogn
       const end = await term.exit(10_000);
       expect({ code: end.code, signal: end.signal }, term.screen()).toEqual({ code: 130, signal: null });
       expect(end.at - sent).toBeLessThan(1_500);
-      expect(programText(term.screen())).toMatch(/error: interrupted: SIGINT received again; exited without finishing cleanly, run the same command again to converge$/);
+      expect(programText(term.screen())).toMatch(
+        /error: interrupted: SIGINT received again; exited without finishing cleanly, run the same command again to converge$/,
+      );
     } finally {
       b?.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

@@ -61,7 +61,10 @@ describe('a narrow 20-column terminal', () => {
   it('tenant create --wait data: a one-line spinner cut to the width, no wrapped leftovers, exit 0', async () => {
     term = Terminal.start({ args: ['--sandbox', sb.stateDir, 'tenant', 'create', 'narrow', '--wait', 'data'], cols: 20, rows: 30 });
     while (!term.ended()) {
-      const spin = term.screen().split('\n').filter((l) => SPINNER_FRAME.test(l));
+      const spin = term
+        .screen()
+        .split('\n')
+        .filter((l) => SPINNER_FRAME.test(l));
       // At most one spinner line on screen at any moment, and it fits the width.
       expect(spin.length).toBeLessThanOrEqual(1);
       await new Promise((r) => setTimeout(r, 40));

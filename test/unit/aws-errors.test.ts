@@ -70,7 +70,11 @@ describe('finer reasons, read from AWS messages in src/aws only', () => {
   });
 
   it('describes errors that never went through an adapter: SDK errors and sockets, not other errors', () => {
-    expect(describeStrayAwsError(err('ThrottlingException', 'Rate exceeded', 400))).toEqual({ code: 'ThrottlingException', message: 'AWS ThrottlingException: Rate exceeded', retryable: true });
+    expect(describeStrayAwsError(err('ThrottlingException', 'Rate exceeded', 400))).toEqual({
+      code: 'ThrottlingException',
+      message: 'AWS ThrottlingException: Rate exceeded',
+      retryable: true,
+    });
     expect(describeStrayAwsError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toMatchObject({ retryable: true });
     expect(describeStrayAwsError(err('AccessDenied', 'no', 403))).toMatchObject({ code: 'AccessDenied', retryable: false });
     expect(describeStrayAwsError(new TypeError('x is undefined'))).toBeUndefined();

@@ -9,7 +9,11 @@ describe('reportError', () => {
   it("maps PolicyError 'over-limit' to exit 4 with its code and details", () => {
     const t = testStreams();
     const findings = [{ limit: 'inline-policy-size', message: 'too big' }];
-    const code = reportError(new PolicyError('tenant "acme" exceeds a limit', 'over-limit', 'limit_exceeded', { tenant: 'acme', findings }), testOutput(t, { json: true }), false);
+    const code = reportError(
+      new PolicyError('tenant "acme" exceeds a limit', 'over-limit', 'limit_exceeded', { tenant: 'acme', findings }),
+      testOutput(t, { json: true }),
+      false,
+    );
     expect(code).toBe(4);
     expect(t.json()).toEqual({ error: { code: 'limit_exceeded', message: 'tenant "acme" exceeds a limit', retryable: false, tenant: 'acme', findings } });
     expect(t.stderr()).toContain('tenant "acme" exceeds a limit');

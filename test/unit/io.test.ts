@@ -75,16 +75,22 @@ describe('Output', () => {
   });
 
   it('formats aligned tables', () => {
-    expect(formatTable(['id', 'status'], [['acme', 'ok'], ['b', 'orphan']])).toBe('ID    STATUS\nacme  ok\nb     orphan');
+    expect(
+      formatTable(
+        ['id', 'status'],
+        [
+          ['acme', 'ok'],
+          ['b', 'orphan'],
+        ],
+      ),
+    ).toBe('ID    STATUS\nacme  ok\nb     orphan');
   });
 });
 
 describe('typed confirmation', () => {
   it('refuses to prompt without a terminal unless --yes', async () => {
     const t = streams({ in: false, err: false });
-    await expect(terminalPrompter(t.s, { yes: false, noInput: false }).confirmTyped('Delete tenant acme', 'acme')).rejects.toThrow(
-      /pass --yes/,
-    );
+    await expect(terminalPrompter(t.s, { yes: false, noInput: false }).confirmTyped('Delete tenant acme', 'acme')).rejects.toThrow(/pass --yes/);
     await expect(terminalPrompter(t.s, { yes: true, noInput: false }).confirmTyped('Delete tenant acme', 'acme')).resolves.toBeUndefined();
   });
 

@@ -42,7 +42,9 @@ describe('layering rules (eslint.config.js)', () => {
     const long = `export const sum = ${Array.from({ length: 40 }, (_, i) => `v${i}`).join(' + ')};`;
     const vars = Array.from({ length: 40 }, (_, i) => `const v${i} = ${i};`).join('\n');
     expect(long.length).toBeGreaterThan(160);
-    expect(await problems('src/tenant/example.ts', `${vars}\n${long}\n`)).toEqual([expect.stringMatching(/^@stylistic\/max-len: This line has a length of \d+\. Maximum allowed is 160/)]);
+    expect(await problems('src/tenant/example.ts', `${vars}\n${long}\n`)).toEqual([
+      expect.stringMatching(/^@stylistic\/max-len: This line has a length of \d+\. Maximum allowed is 160/),
+    ]);
     const str = `export const s = '${'x'.repeat(170)}';\n// see https://docs.aws.amazon.com/${'y'.repeat(170)}\nexport const r = /${'z'.repeat(170)}/;\n`;
     expect(await problems('test/example.test.ts', str)).toEqual([]);
     const prettier = JSON.parse(readFileSync(join(repoRoot, '.prettierrc.json'), 'utf8')) as { printWidth: number };

@@ -52,7 +52,10 @@ describe('waitFor on the injected clock', () => {
   it('times out at the deadline as pending (exit 75 material), with the last wait cut to it', async () => {
     const clock = fakeClock();
     const started = clock.now();
-    const result = await waitFor([{ name: 'cognito:mapping', service: 'cognito', waitingFor: '...', run: () => Promise.reject(new NotYet('no rule yet')) }], { timeoutMs: 30_000, clock });
+    const result = await waitFor([{ name: 'cognito:mapping', service: 'cognito', waitingFor: '...', run: () => Promise.reject(new NotYet('no rule yet')) }], {
+      timeoutMs: 30_000,
+      clock,
+    });
     expect(result).toMatchObject({ ok: false, timedOut: true, checks: [{ state: 'pending', detail: 'no rule yet' }] });
     expect(clock.now() - started).toBe(30_000);
   });

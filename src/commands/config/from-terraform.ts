@@ -49,19 +49,30 @@ async function readAll(stream: Readable, what: string): Promise<string> {
 function terraformOutput(bin: string, dir: string, signal: AbortSignal): Promise<string> {
   if (!existsSync(dir)) return Promise.reject(new UsageError(`terraform directory ${dir} does not exist`, 'terraform_dir_missing'));
   return new Promise((resolveOut, reject) => {
-    const child = spawn(bin, ['output', '-json', '-no-color'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], signal, env: { ...process.env, TF_IN_AUTOMATION: '1' } });
+    const child = spawn(bin, ['output', '-json', '-no-color'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal,
+      env: { ...process.env, TF_IN_AUTOMATION: '1' },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT')
-        reject(new UsageError(`${bin} not found on PATH: install Terraform, set TERRAFORM to its path, or run \`terraform output -json | isoctl config from-terraform -\``, 'terraform_not_found'));
+        reject(
+          new UsageError(
+            `${bin} not found on PATH: install Terraform, set TERRAFORM to its path, or run \`terraform output -json | isoctl config from-terraform -\``,
+            'terraform_not_found',
+          ),
+        );
       else reject(e);
     });
     child.on('close', (code) => {
       if (code === 0) resolveOut(out);
-      else reject(new UsageError(`\`${bin} output -json\` in ${dir} exited ${code}: ${err.replace(/\s+/g, ' ').trim().slice(0, 600)}`, 'terraform_output_failed'));
+      else
+        reject(new UsageError(`\`${bin} output -json\` in ${dir} exited ${code}: ${err.replace(/\s+/g, ' ').trim().slice(0, 600)}`, 'terraform_output_failed'));
     });
   });
 }
@@ -80,7 +91,8 @@ export async function runFromTerraform(opts: FromTerraformOptions, deps: Deps): 
     } catch (err) {
       throw new UsageError(`${path} exists but is not valid JSON (${(err as Error).message}); fix or remove it, nothing was written`, 'config_invalid_json');
     }
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${path} exists but is not a JSON object; fix or remove it, nothing was written`, 'config_invalid');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new UsageError(`${path} exists but is not a JSON object; fix or remove it, nothing was written`, 'config_invalid');
     existing = raw as Record<string, unknown>;
   }
   const merged = mergeTerraformFields(existing, tf, path, source);

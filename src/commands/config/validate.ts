@@ -27,10 +27,13 @@ export function registerConfigCommands(program: Command, runner: CommandRunner):
   group
     .command('schema')
     .description('print the JSON Schema of isoctl.json (for "$schema" in the file: editors complete and check it)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl config schema > isoctl.schema.json     # then "$schema": "./isoctl.schema.json" in isoctl.json
-The package ships it too: "$schema": "./node_modules/isoctl/schema/isoctl.schema.json".`)
+The package ships it too: "$schema": "./node_modules/isoctl/schema/isoctl.schema.json".`,
+    )
     .action(async (_opts: unknown, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const schema = await runConfigSchema();
@@ -58,12 +61,15 @@ The package ships it too: "$schema": "./node_modules/isoctl/schema/isoctl.schema
     .option('--ignore-unknown', 'skip outputs that name no isoctl.json field (default: they are an error)', false)
     .option('--dry-run', 'validate and print the result, write nothing', false)
     .addOption(new Option('--terraform <path>', 'the terraform binary').env('TERRAFORM').default('terraform'))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 An output named as an isoctl.json field (user_pool_id or userPoolId, ...) sets that field; an
 output named "isoctl" holding an object sets every field it names. Fields the outputs do not set
 are kept from the existing file. The result is validated like any config before it is written;
 an unknown or missing output is an error (exit 2) and nothing is written.
-Example module: examples/terraform (its README says what Terraform must not manage).`)
+Example module: examples/terraform (its README says what Terraform must not manage).`,
+    )
     .action(async (dir: string, opts: { ignoreUnknown: boolean; dryRun: boolean; terraform: string }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const { runFromTerraform } = await import('./from-terraform.js');

@@ -19,7 +19,10 @@ async function loadIamData(): Promise<IamData> {
 }
 
 function wildcardRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -50,7 +53,10 @@ export async function loadIamCatalog(vocabulary: { actions: string[]; conditionK
     if (!known) actions.set(a, false);
     else if (/[*?]/.test(name)) {
       const re = wildcardRegExp(name);
-      actions.set(a, known.some((k) => re.test(k)));
+      actions.set(
+        a,
+        known.some((k) => re.test(k)),
+      );
     } else actions.set(a, await data.iamActionExists(service, name));
   }
   for (const k of vocabulary.conditionKeys) keys.set(k, (await data.findConditionKey(k)) !== undefined);

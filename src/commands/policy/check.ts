@@ -54,15 +54,15 @@ export async function runCheckPolicy(opts: CheckPolicyOptions, deps: Deps): Prom
   const proof = p.proveIsolation(config, tenants, { allPairs: true });
   const ms = Math.round(performance.now() - started);
   for (const f of proof.failures)
-    if (f.rule !== undefined)
-      findings.push({ rule: f.rule, severity: 'error', location: `config > ${f.probe}`, why: f.detail, fix: f.fix ?? '' });
-    else findings.push({
-      rule: 'isolation-proof',
-      severity: 'error',
-      location: `tenant ${f.tenant} > probe ${f.probe}`,
-      why: `expected ${f.expected}, got ${f.got}: ${f.detail}`,
-      fix: 'the documents would let this tenant reach data that is not its own (or refuse its own): fix the lint findings above or the config; isoctl refuses to create tenants while the proof fails',
-    });
+    if (f.rule !== undefined) findings.push({ rule: f.rule, severity: 'error', location: `config > ${f.probe}`, why: f.detail, fix: f.fix ?? '' });
+    else
+      findings.push({
+        rule: 'isolation-proof',
+        severity: 'error',
+        location: `tenant ${f.tenant} > probe ${f.probe}`,
+        why: `expected ${f.expected}, got ${f.got}: ${f.detail}`,
+        fix: 'the documents would let this tenant reach data that is not its own (or refuse its own): fix the lint findings above or the config; isoctl refuses to create tenants while the proof fails',
+      });
 
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
@@ -95,11 +95,14 @@ export function registerCheckPolicy(policy: Command, runner: CommandRunner): voi
   policy
     .command('check')
     .description('lint the documents and prove tenant isolation offline (exit 0 clean, 4 with findings)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl policy check acme globex            # lint, and prove neither reaches the other's data
   isoctl policy check acme globex --strict   # warnings fail too
-  isoctl policy check --all --json           # sample ids standing for every tenant id`)
+  isoctl policy check --all --json           # sample ids standing for every tenant id`,
+    )
     .argument('[tenants...]', 'tenant ids to check against each other')
     .option('--all', 'also check sample ids standing for every tenant id of the stack (prefixes, extensions, shortest, longest)', false)
     .option('--strict', 'warnings fail the check too', false)

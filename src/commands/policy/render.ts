@@ -94,8 +94,19 @@ export function renderPolicyText(r: RenderPolicyResult, c: ChalkInstance, kind: 
     const doc = r.documents[k];
     if (!doc) continue;
     const size = r.sizes[k];
-    const where = k === 'data' ? ` ${r.role.inlinePolicyName} of ${r.role.name}` : k === 'trust' ? ` of ${r.role.name}` : k === 'boundary' ? ` ${r.role.permissionsBoundary}` : '';
-    lines.push('', c.bold(`# ${TITLES[k]}${where} (${size?.chars.toLocaleString('en-US')} of ${size?.max.toLocaleString('en-US')} characters)`), JSON.stringify(doc, null, 2));
+    const where =
+      k === 'data'
+        ? ` ${r.role.inlinePolicyName} of ${r.role.name}`
+        : k === 'trust'
+          ? ` of ${r.role.name}`
+          : k === 'boundary'
+            ? ` ${r.role.permissionsBoundary}`
+            : '';
+    lines.push(
+      '',
+      c.bold(`# ${TITLES[k]}${where} (${size?.chars.toLocaleString('en-US')} of ${size?.max.toLocaleString('en-US')} characters)`),
+      JSON.stringify(doc, null, 2),
+    );
   }
   return lines.join('\n');
 }

@@ -55,7 +55,10 @@ export function registerOperatorCommand(group: Command, runner: CommandRunner): 
     .description("create (or refresh) an IAM user with exactly the stack's operator policy and print its keys as shell exports")
     .option('--state-dir <dir>', `sandbox state directory (default: --sandbox's dir, else ${DEFAULT_STATE_DIR})`)
     .option('--user-name <name>', 'IAM user name', 'operator')
-    .addHelpText('after', '\nThe stack comes from the config (--config). Run `init` first: the operator policy does not let the operator create the boundary policy\'s later versions.')
+    .addHelpText(
+      'after',
+      "\nThe stack comes from the config (--config). Run `init` first: the operator policy does not let the operator create the boundary policy's later versions.",
+    )
     .action(async (opts: OperatorCommandOptions, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const result = await runSandboxOperator(opts, deps);

@@ -58,7 +58,8 @@ export async function startServe(opts: ServeOptions, deps: Deps): Promise<{ resu
   const faults = opts.faults !== undefined ? parseFaultSpec(opts.faults) : undefined;
   const seed = opts.seed !== undefined ? parseSeed(opts.seed) : undefined;
   const rolesQuota = opts.rolesQuota !== undefined ? parsePositive(opts.rolesQuota, '--roles-quota') : 1000;
-  if (opts.accountId !== undefined && !/^\d{12}$/.test(opts.accountId)) throw new UsageError(`--account-id: "${opts.accountId}" is not a 12-digit account id`, 'bad_flag');
+  if (opts.accountId !== undefined && !/^\d{12}$/.test(opts.accountId))
+    throw new UsageError(`--account-id: "${opts.accountId}" is not a 12-digit account id`, 'bad_flag');
   const region = deps.globals.region ?? 'us-east-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region: "${region}" is not an AWS region like us-east-1`, 'bad_flag');
   const stateDir = resolve(opts.stateDir);
@@ -144,11 +145,14 @@ export function registerServeCommand(group: Command, runner: CommandRunner): voi
   group
     .command('serve')
     .description('run the local AWS sandbox (IAM, STS, Cognito, DynamoDB) on loopback until SIGINT/SIGTERM')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl sandbox serve                                              # port 4566, state in .isoctl/sandbox
   isoctl sandbox serve --lag iam=1s,cognito=2s,dynamodb=3s          # AWS's eventual consistency, shorter
-  isoctl sandbox serve --port 0 --faults throttle=0.05 --seed 7     # a free port; reproducible faults`)
+  isoctl sandbox serve --port 0 --faults throttle=0.05 --seed 7     # a free port; reproducible faults`,
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '4566')
     .option('--state-dir <dir>', 'state directory', DEFAULT_STATE_DIR)

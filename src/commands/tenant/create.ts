@@ -39,10 +39,19 @@ export async function runCreateTenant(opts: CreateTenantOptions, deps: Deps): Pr
 export function renderCreateTenant(r: CreateTenantResult, c: ChalkInstance): string {
   const lines: string[] = [];
   if (r.dryRun) {
-    lines.push(`${c.bold('plan')} for tenant ${r.tenant} (stack ${r.stack}, scopes ${r.scopes.join(', ')}): ${r.steps.length === 0 ? 'nothing to do' : `${r.steps.length} step(s)`}`);
+    lines.push(
+      `${c.bold('plan')} for tenant ${r.tenant} (stack ${r.stack}, scopes ${r.scopes.join(', ')}): ${r.steps.length === 0 ? 'nothing to do' : `${r.steps.length} step(s)`}`,
+    );
     for (const s of r.steps) lines.push(renderStep(s, c));
     if (r.documents) {
-      lines.push('', c.bold('trust policy:'), JSON.stringify(r.documents.trustPolicy, null, 2), '', c.bold('inline data policy:'), JSON.stringify(r.documents.dataPolicy, null, 2));
+      lines.push(
+        '',
+        c.bold('trust policy:'),
+        JSON.stringify(r.documents.trustPolicy, null, 2),
+        '',
+        c.bold('inline data policy:'),
+        JSON.stringify(r.documents.dataPolicy, null, 2),
+      );
     }
     return lines.join('\n');
   }
@@ -71,7 +80,11 @@ export const MAX_TIMEOUT_MS = 3_600_000;
 export function parseTimeout(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) throw new UsageError(`--timeout must be a duration like 90, 90s, 2m or 500ms (got ${JSON.stringify(value)})`, 'bad_flag');
-  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`--timeout must be at most 1h (got ${JSON.stringify(value)}): AWS propagates in seconds to minutes; a longer wait hides a stuck run. Exit 75 and a re-run finish the job`, 'bad_flag');
+  if (ms > MAX_TIMEOUT_MS)
+    throw new UsageError(
+      `--timeout must be at most 1h (got ${JSON.stringify(value)}): AWS propagates in seconds to minutes; a longer wait hides a stuck run. Exit 75 and a re-run finish the job`,
+      'bad_flag',
+    );
   return ms;
 }
 
@@ -79,14 +92,17 @@ export function registerCreateTenant(tenant: Command, runner: CommandRunner): vo
   tenant
     .command('create')
     .description('create or repair a tenant: role, inline policy, mapping, probe user; then wait until AWS sees it')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl tenant create acme                       # done when Cognito maps acme's users to the role
   isoctl tenant create acme --wait data           # done when acme's probe user reads its own rows
   isoctl tenant create acme --scope read          # read-only (scopes come from the config)
   isoctl tenant create acme --dry-run             # the plan and the exact documents; changes nothing
   isoctl tenant create acme --timeout 5m --json   # exit 75: not visible everywhere yet, run it again
-  isoctl tenant create acme globex initech        # several at once (the apply engine; exit 1 if any failed)`)
+  isoctl tenant create acme globex initech        # several at once (the apply engine; exit 1 if any failed)`,
+    )
     .argument('<ids...>', 'tenant id(s) (a-z, 0-9, -; 1-32 characters)')
     .option('--scope <names>', 'scopes the tenant gets (comma-separated or repeated; default: all, or the ones it has)', collectScope)
     .addOption(new Option('--wait <level>', 'wait until this service sees the tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))
@@ -98,9 +114,23 @@ Examples:
         if (ids.length > 1) {
           const { finishApply, parseConcurrency, runApply } = await import('../apply-run.js');
           const { specFromIds } = await import('../../ops/apply/index.js');
-          const spec = specFromIds(ids, parseScopeFlag(o.scope)?.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean));
+          const spec = specFromIds(
+            ids,
+            parseScopeFlag(o.scope)
+              ?.flatMap((x) => x.split(','))
+              .map((x) => x.trim())
+              .filter(Boolean),
+          );
           const result = await runApply(
-            { spec, prune: false, dryRun: o.dryRun === true, concurrency: o.concurrency === undefined ? undefined : parseConcurrency(o.concurrency), wait: parseWait(o.wait), timeoutMs: parseTimeout(o.timeout), purpose: `tenant create ${ids.join(' ')}` },
+            {
+              spec,
+              prune: false,
+              dryRun: o.dryRun === true,
+              concurrency: o.concurrency === undefined ? undefined : parseConcurrency(o.concurrency),
+              wait: parseWait(o.wait),
+              timeoutMs: parseTimeout(o.timeout),
+              purpose: `tenant create ${ids.join(' ')}`,
+            },
             deps,
           );
           return finishApply(result, deps);

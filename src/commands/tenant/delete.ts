@@ -28,7 +28,10 @@ export async function runDeleteTenant(opts: DeleteTenantOptions, deps: Deps): Pr
       waitMs: opts.timeoutMs,
       confirm: async (steps) => {
         cc.done(false);
-        await deps.prompter.confirmTyped(`Delete tenant ${opts.tenant} of stack ${cc.ctx.config.stack} (${steps.length} removal(s): ${steps.map((s) => s.action).join(', ')})?`, opts.tenant);
+        await deps.prompter.confirmTyped(
+          `Delete tenant ${opts.tenant} of stack ${cc.ctx.config.stack} (${steps.length} removal(s): ${steps.map((s) => s.action).join(', ')})?`,
+          opts.tenant,
+        );
       },
     }),
   );
@@ -58,13 +61,16 @@ export function registerDeleteTenant(tenant: Command, runner: CommandRunner): vo
   tenant
     .command('delete')
     .description('delete a tenant: mapping, probe user, inline policies, role (asks first; --yes without a terminal)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl tenant delete acme                          # asks you to type acme
   isoctl tenant delete acme --dry-run                # what would be removed; changes nothing
   isoctl tenant delete acme --yes --json             # scripts: no question, one JSON document
   isoctl tenant delete acme --yes --ignore-missing   # exit 0 when acme is already gone
-  isoctl tenant delete acme globex --yes             # several at once (the apply engine)`)
+  isoctl tenant delete acme globex --yes             # several at once (the apply engine)`,
+    )
     .argument('<ids...>', 'tenant id(s)')
     .option('--dry-run', 'print the plan; change nothing', false)
     .option('--ignore-missing', 'exit 0 when the tenant does not exist', false)

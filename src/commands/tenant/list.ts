@@ -24,7 +24,10 @@ const DEEP_FAILS: readonly TenantStatus[] = ['drift', 'orphan', 'dangling'];
 /** `--status drift,orphan` (or repeated): the states to show; a misspelt one is a usage error with a suggestion. */
 export function parseStatusFlag(values: string[] | undefined): TenantStatus[] | undefined {
   if (values === undefined) return undefined;
-  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const names = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new UsageError(`--status needs at least one of ${TENANT_STATUSES.join(', ')}`, 'bad_flag');
   for (const n of names)
     if (!(TENANT_STATUSES as readonly string[]).includes(n))
@@ -35,7 +38,8 @@ export function parseStatusFlag(values: string[] | undefined): TenantStatus[] | 
 export async function runListTenants(opts: ListTenantsOptions, deps: Deps): Promise<TenantListResult> {
   const cc = await commandContext(deps, 'tenant list');
   // ABAC tenants have no IAM object of their own: the registry and Cognito say what exists.
-  const { listTenants } = cc.ctx.config.mapping === 'abac' ? { listTenants: (await import('../../tenant/abac-list.js')).listAbacTenants } : await import('../../tenant/inventory.js');
+  const { listTenants } =
+    cc.ctx.config.mapping === 'abac' ? { listTenants: (await import('../../tenant/abac-list.js')).listAbacTenants } : await import('../../tenant/inventory.js');
   const result = await withSpinner(cc, () => listTenants(cc.ctx, { deep: opts.deep }));
   cc.done(false);
   const wanted = opts.status;
@@ -43,7 +47,8 @@ export async function runListTenants(opts: ListTenantsOptions, deps: Deps): Prom
 }
 
 export function renderTenantList(r: TenantListResult, c: ChalkInstance): string {
-  if (r.tenants.length === 0) return Object.values(r.counts).some((n) => n > 0) ? `no tenants in stack ${r.stack} in the states asked for` : `no tenants in stack ${r.stack}`;
+  if (r.tenants.length === 0)
+    return Object.values(r.counts).some((n) => n > 0) ? `no tenants in stack ${r.stack} in the states asked for` : `no tenants in stack ${r.stack}`;
   const color = (s: string) => (s === 'ok' ? c.green(s) : s === 'drift' ? c.yellow(s) : s === 'propagating' ? c.cyan(s) : c.red(s));
   const life = (s: string | null) => (s === null ? c.red('unregistered') : s === 'active' ? s : c.yellow(s));
   const rows = r.tenants.map((t) => [
@@ -67,7 +72,9 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
       : `\n${c.yellow(`not complete (no probe user to sign in as): ${unfinished.join(', ')}; run \`isoctl tenant create <tenant>\` again to finish`)}`;
   const details = r.tenants
     .filter((t) => t.fix !== undefined || (t.findings?.length ?? 0) > 0)
-    .map((t) => [`${c.bold(t.tenant)}: ${t.status}`, ...(t.findings ?? []).map((f) => `  - ${f.aspect}: ${f.detail}`), ...(t.fix ? [`  fix: ${t.fix}`] : [])].join('\n'));
+    .map((t) =>
+      [`${c.bold(t.tenant)}: ${t.status}`, ...(t.findings ?? []).map((f) => `  - ${f.aspect}: ${f.detail}`), ...(t.fix ? [`  fix: ${t.fix}`] : [])].join('\n'),
+    );
   // ABAC tenants have no role of their own: the probe user (carrying the tenant claim) is what AWS shows.
   const table = formatTable(['tenant', 'status', 'lifecycle', 'drift', r.mapping === 'abac' ? 'probe user' : 'role', 'mapping', 'created'], rows, c);
   return `${table}${details.length > 0 ? `\n\n${details.join('\n')}` : ''}\n${registryLines(r, c)}${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'token' ? 'mapping entry' : 'rule'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
@@ -86,7 +93,10 @@ function registryLines(r: TenantListResult, c: ChalkInstance): string {
 export function assertRegistryAgrees(r: TenantListResult): void {
   const { registryOnly, awsOnly } = r.registry;
   if (registryOnly.length === 0 && awsOnly.length === 0) return;
-  const parts = [registryOnly.length > 0 ? `registry-only: ${registryOnly.join(', ')}` : '', awsOnly.length > 0 ? `AWS-only: ${awsOnly.join(', ')}` : ''].filter(Boolean);
+  const parts = [
+    registryOnly.length > 0 ? `registry-only: ${registryOnly.join(', ')}` : '',
+    awsOnly.length > 0 ? `AWS-only: ${awsOnly.join(', ')}` : '',
+  ].filter(Boolean);
   throw new FailedError(
     `the registry and AWS disagree (${parts.join('; ')}); \`isoctl tenant create <id>\` registers a tenant AWS shows, \`isoctl tenant delete <id>\` removes a row whose resources are gone`,
     'registry_drift',
@@ -98,14 +108,25 @@ export function registerListTenants(tenant: Command, runner: CommandRunner): voi
   tenant
     .command('list')
     .description('list the tenants of the stack with their status')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl tenant list                # ok, drift, orphan, dangling or propagating per tenant
   isoctl tenant list --deep         # also compare policies, boundary and tags (one call per tenant)
   isoctl tenant list --status drift,orphan   # only those (counts still cover every tenant)
-  isoctl tenant list --json | jq -r '.tenants[] | select(.status != "ok") | .tenant'`)
-    .option('--deep', 'also read each role to compare inline and attached policies, boundary and tags, and prove the data policy stays within the tenant; exit 1 on drift, orphan or dangling', false)
-    .option('--status <states>', `only tenants in these states: ${TENANT_STATUSES.join(', ')} (comma-separated or repeated)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+  isoctl tenant list --json | jq -r '.tenants[] | select(.status != "ok") | .tenant'`,
+    )
+    .option(
+      '--deep',
+      'also read each role to compare inline and attached policies, boundary and tags, and prove the data policy stays within the tenant; exit 1 on drift, orphan or dangling',
+      false,
+    )
+    .option(
+      '--status <states>',
+      `only tenants in these states: ${TENANT_STATUSES.join(', ')} (comma-separated or repeated)`,
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .action(async (o: { deep: boolean; status?: string[] }, cmd: Command) =>
       runner.run(cmd, async (deps) => {
         const result = await runListTenants({ deep: o.deep === true, status: parseStatusFlag(o.status) }, deps);
@@ -113,7 +134,10 @@ Examples:
         // --deep is the drift check (cron, CI): exit 1 when a tenant drifted or is missing parts.
         const bad = o.deep === true ? result.tenants.filter((t) => DEEP_FAILS.includes(t.status)) : [];
         if (bad.length > 0)
-          throw new FailedError(`tenant list --deep: ${bad.length} tenant(s) not ok: ${bad.map((t) => `${t.tenant} (${t.status}${t.drift.length > 0 ? `: ${t.drift.join(', ')}` : ''})`).join(', ')}`, 'tenant_drift');
+          throw new FailedError(
+            `tenant list --deep: ${bad.length} tenant(s) not ok: ${bad.map((t) => `${t.tenant} (${t.status}${t.drift.length > 0 ? `: ${t.drift.join(', ')}` : ''})`).join(', ')}`,
+            'tenant_drift',
+          );
         if (o.deep === true) assertRegistryAgrees(result);
       }),
     );

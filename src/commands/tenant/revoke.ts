@@ -31,7 +31,9 @@ export function renderRevokeSessions(r: RevokeResult, c: ChalkInstance): string 
   const lines = [
     `tenant ${c.bold(r.tenant)}: credentials issued before ${c.bold(r.issuedBefore)} are denied (${r.deny})`,
     `signed out globally (refresh and access tokens revoked): ${r.signedOut.length === 0 ? c.dim('no users') : r.signedOut.join(', ')}`,
-    c.dim(`inline policies of the role: ${r.inlinePolicyChars.used} of ${r.inlinePolicyChars.limit} characters; ID tokens stay valid until they expire; new sign-ins work`),
+    c.dim(
+      `inline policies of the role: ${r.inlinePolicyChars.used} of ${r.inlinePolicyChars.limit} characters; ID tokens stay valid until they expire; new sign-ins work`,
+    ),
   ];
   if (r.wait) {
     lines.push(`${c.bold('converged')} (${r.wait.level}) in ${(r.wait.elapsedMs / 1000).toFixed(1)}s:`);
@@ -44,10 +46,13 @@ export function registerRevokeSessions(tenant: Command, runner: CommandRunner): 
   tenant
     .command('revoke-sessions')
     .description("for leaked credentials: deny the tenant's credentials issued before now and sign its users out globally (new sign-ins keep working)")
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl tenant revoke-sessions acme               # done when IAM shows the deny
-  isoctl tenant revoke-sessions acme --wait data   # done when the probe's earlier credentials are denied and a fresh sign-in reads again`)
+  isoctl tenant revoke-sessions acme --wait data   # done when the probe's earlier credentials are denied and a fresh sign-in reads again`,
+    )
     .argument('<id>', 'tenant id')
     .addOption(new Option('--wait <level>', 'wait until this is visible: none, iam, or data (the probe)').default('iam'))
     .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')

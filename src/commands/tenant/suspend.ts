@@ -29,7 +29,9 @@ export async function runSuspendTenant(opts: SuspendTenantOptions, deps: Deps): 
 
 export function renderSuspendTenant(r: SuspendResult, c: ChalkInstance): string {
   const state = r.suspended ? c.yellow('suspended') : c.green('active');
-  const lines = [`tenant ${c.bold(r.tenant)} ${state}${r.status === 'unchanged' ? c.dim(' (already so; nothing changed)') : ''}: ${r.suspended ? '' : 'no '}${r.deny}`];
+  const lines = [
+    `tenant ${c.bold(r.tenant)} ${state}${r.status === 'unchanged' ? c.dim(' (already so; nothing changed)') : ''}: ${r.suspended ? '' : 'no '}${r.deny}`,
+  ];
   if (r.wait) {
     lines.push(`${c.bold('converged')} (${r.wait.level}) in ${(r.wait.elapsedMs / 1000).toFixed(1)}s:`);
     for (const k of r.wait.checks) lines.push(renderCheck(k, c));
@@ -48,13 +50,16 @@ function register(tenant: Command, runner: CommandRunner, suspend: boolean): voi
     .command(name)
     .description(
       suspend
-        ? 'deny all of a tenant\'s sessions, existing and new, until `tenant resume` (role mode: a deny-all inline policy on its role)'
-        : 'let a suspended tenant\'s sessions in again (removes the suspension deny)',
+        ? "deny all of a tenant's sessions, existing and new, until `tenant resume` (role mode: a deny-all inline policy on its role)"
+        : "let a suspended tenant's sessions in again (removes the suspension deny)",
     )
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl tenant ${name} acme                 # done when IAM shows the change
-  isoctl tenant ${name} acme --wait data     # done when the probe identity is ${suspend ? 'denied its own rows' : 'allowed its own rows again'}`)
+  isoctl tenant ${name} acme --wait data     # done when the probe identity is ${suspend ? 'denied its own rows' : 'allowed its own rows again'}`,
+    )
     .argument('<id>', 'tenant id')
     .addOption(new Option('--wait <level>', 'wait until this is visible: none, iam, or data (the probe)').default('iam'))
     .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')

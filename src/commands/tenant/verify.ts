@@ -17,7 +17,8 @@ export interface VerifyTenantOptions {
 
 export async function runVerifyTenant(opts: VerifyTenantOptions, deps: Deps): Promise<VerifyTenantResult> {
   // Probing a tenant against itself reads its own rows: "isolation does NOT hold" (exit 1) would page someone for a typo.
-  if (opts.against !== undefined && opts.against === opts.tenant) throw new UsageError(`--against must name another tenant than ${JSON.stringify(opts.tenant)}`, 'bad_flag');
+  if (opts.against !== undefined && opts.against === opts.tenant)
+    throw new UsageError(`--against must name another tenant than ${JSON.stringify(opts.tenant)}`, 'bad_flag');
   const cc = await commandContext(deps, `tenant verify ${opts.tenant}`);
   const { verifyTenant } = await import('../../tenant/verify.js');
   const result = await withSpinner(cc, () => suggestingTenants(cc, opts.tenant, () => verifyTenant(cc.ctx, opts.tenant, { against: opts.against })));
@@ -52,8 +53,13 @@ export async function runVerifyMany(ids: string[] | 'all', concurrency: number |
 
 export function renderVerifyMany(r: VerifyManyResult, c: ChalkInstance): string {
   const mark = { isolated: c.green('✓'), 'not-isolated': c.red('✗'), failed: c.red('✗') };
-  const lines = r.tenants.map((t) => `  ${mark[t.status]} ${t.tenant.padEnd(20)} ${t.status}${t.against ? c.dim(` (against ${t.against})`) : ''}${t.detail ? c.dim(`  ${t.detail}`) : ''}`);
-  lines.push(`${r.tenants.length} tenant(s) of stack ${r.stack}: ${r.counts.isolated} isolated, ${r.counts['not-isolated']} not isolated, ${r.counts.failed} failed`);
+  const lines = r.tenants.map(
+    (t) =>
+      `  ${mark[t.status]} ${t.tenant.padEnd(20)} ${t.status}${t.against ? c.dim(` (against ${t.against})`) : ''}${t.detail ? c.dim(`  ${t.detail}`) : ''}`,
+  );
+  lines.push(
+    `${r.tenants.length} tenant(s) of stack ${r.stack}: ${r.counts.isolated} isolated, ${r.counts['not-isolated']} not isolated, ${r.counts.failed} failed`,
+  );
   return lines.join('\n');
 }
 
@@ -72,12 +78,15 @@ export function registerVerifyTenant(tenant: Command, runner: CommandRunner): vo
   tenant
     .command('verify')
     .description('run the end-to-end isolation probe for a tenant (exit 0 when isolation holds, 1 when not)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   isoctl tenant verify acme                          # acme's probe against another tenant of the stack
   isoctl tenant verify acme --against globex --json  # exit 1 when globex's rows are readable
   isoctl tenant verify acme globex                   # several tenants, each against another of the stack
-  isoctl tenant verify --all --concurrency 8         # every tenant of the stack; exit 1 if any leaks`)
+  isoctl tenant verify --all --concurrency 8         # every tenant of the stack; exit 1 if any leaks`,
+    )
     .argument('[ids...]', 'tenant id(s)')
     .option('--against <tenant>', 'the other tenant whose partition must be denied (default: another tenant of the stack)')
     .option('--all', 'probe every tenant of the stack', false)
@@ -87,13 +96,18 @@ Examples:
         if (o.all && ids.length > 0) throw new UsageError('pass tenant ids or --all, not both', 'flag_conflict');
         if (!o.all && ids.length === 0) throw new UsageError('tenant verify needs a tenant id (or several, or --all)', 'usage');
         if (o.all || ids.length > 1) {
-          if (o.against !== undefined) throw new UsageError('--against applies to one tenant; with several each is probed against another tenant of the stack', 'flag_conflict');
+          if (o.against !== undefined)
+            throw new UsageError('--against applies to one tenant; with several each is probed against another tenant of the stack', 'flag_conflict');
           const { parseConcurrency } = await import('../apply-run.js');
           const many = await runVerifyMany(o.all ? 'all' : ids, o.concurrency === undefined ? undefined : parseConcurrency(o.concurrency), deps);
           deps.io.result(many, (c) => renderVerifyMany(many, c));
           if (many.interrupted) throw new InterruptedError(`interrupted: ${many.tenants.length} tenant(s) probed; run the same command again`);
           const bad = many.tenants.filter((t) => t.status !== 'isolated');
-          if (bad.length > 0) throw new FailedError(`${bad.length} of ${many.tenants.length} tenant(s) not verified: ${bad.map((t) => `${t.tenant} (${t.status})`).join(', ')}`, many.counts['not-isolated'] > 0 ? 'isolation_failed' : 'verify_failed');
+          if (bad.length > 0)
+            throw new FailedError(
+              `${bad.length} of ${many.tenants.length} tenant(s) not verified: ${bad.map((t) => `${t.tenant} (${t.status})`).join(', ')}`,
+              many.counts['not-isolated'] > 0 ? 'isolation_failed' : 'verify_failed',
+            );
           return;
         }
         const id = ids[0]!;

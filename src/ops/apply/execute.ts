@@ -173,7 +173,8 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
   const afterSteps = new Map<string, { plan: TenantPlan; desired: DesiredTenant; reports: StepReport[] }>();
   await forEachLimit(work, opts.concurrency, aborted, async (t) => {
     if (t.action === 'delete') {
-      if (ruleRemovalFailed.has(t.tenant)) return finish({ tenant: t.tenant, status: 'failed', action: t.action, steps: [], detail: `removing its rule: ${ruleRemovalFailed.get(t.tenant)}` });
+      if (ruleRemovalFailed.has(t.tenant))
+        return finish({ tenant: t.tenant, status: 'failed', action: t.action, steps: [], detail: `removing its rule: ${ruleRemovalFailed.get(t.tenant)}` });
       return finish(await deleteOne(quiet, t, opts, ruleRemoved.get(t.tenant), registry));
     }
     const r = await createOne(quiet, t, config.mapping === 'rules', registry);
@@ -187,13 +188,24 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
     const needRule = [...afterSteps.values()].filter((a) => a.plan.steps.some((s) => s.action === 'put-rule'));
     if (needRule.length > 0) {
       try {
-        const { outcome, wrote } = await putRulesBatch(quiet, needRule.map((a) => ({ tenant: a.plan.tenant, roleArn: a.desired.role.arn })));
+        const { outcome, wrote } = await putRulesBatch(
+          quiet,
+          needRule.map((a) => ({ tenant: a.plan.tenant, roleArn: a.desired.role.arn })),
+        );
         if (wrote) poolWrites++;
         for (const a of needRule) {
           const err = outcome.get(a.plan.tenant);
           if (err) {
             afterSteps.delete(a.plan.tenant);
-            finish({ tenant: a.plan.tenant, status: 'failed', action: a.plan.action, scopes: a.desired.scopes, steps: toSteps(a.reports), detail: err.message, code: (err as IsoctlError).code });
+            finish({
+              tenant: a.plan.tenant,
+              status: 'failed',
+              action: a.plan.action,
+              scopes: a.desired.scopes,
+              steps: toSteps(a.reports),
+              detail: err.message,
+              code: (err as IsoctlError).code,
+            });
           } else {
             const step = a.plan.steps.find((s) => s.action === 'put-rule')!;
             a.reports.push({ ...step, state: 'done', detail: wrote ? undefined : 'already as wanted' });
@@ -204,7 +216,15 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
         const pending = retryable(err);
         for (const a of needRule) {
           afterSteps.delete(a.plan.tenant);
-          finish({ tenant: a.plan.tenant, status: pending ? 'pending' : 'failed', action: a.plan.action, scopes: a.desired.scopes, steps: toSteps(a.reports), detail: `writing the identity pool's rules: ${describeError(err)}`, retryAfterSeconds: pending ? 10 : undefined });
+          finish({
+            tenant: a.plan.tenant,
+            status: pending ? 'pending' : 'failed',
+            action: a.plan.action,
+            scopes: a.desired.scopes,
+            steps: toSteps(a.reports),
+            detail: `writing the identity pool's rules: ${describeError(err)}`,
+            retryAfterSeconds: pending ? 10 : undefined,
+          });
         }
       }
     }
@@ -215,7 +235,15 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
   const interrupted = aborted();
   for (const t of plan.tenants)
     if (!outcomes.has(t.tenant))
-      outcomes.set(t.tenant, { tenant: t.tenant, status: 'pending', action: t.action, scopes: t.scopes, steps: [], detail: interrupted ? 'not finished: interrupted' : 'not reached', retryAfterSeconds: 0 });
+      outcomes.set(t.tenant, {
+        tenant: t.tenant,
+        status: 'pending',
+        action: t.action,
+        scopes: t.scopes,
+        steps: [],
+        detail: interrupted ? 'not finished: interrupted' : 'not reached',
+        retryAfterSeconds: 0,
+      });
   const tenants = plan.tenants.map((t) => outcomes.get(t.tenant)!);
   return { tenants, counts: countStatuses(tenants), interrupted, poolWrites };
 }
@@ -236,7 +264,8 @@ async function forEachLimit<T>(items: readonly T[], limit: number, stop: () => b
 function failure(t: TenantPlan, err: unknown, steps: AppliedStep[], scopes?: string[]): TenantOutcome {
   if (err instanceof InterruptedError || (err as Error)?.name === 'AbortError')
     return { tenant: t.tenant, status: 'pending', action: t.action, scopes, steps, detail: 'interrupted; run again to finish', retryAfterSeconds: 0 };
-  if (err instanceof PendingError) return { tenant: t.tenant, status: 'pending', action: t.action, scopes, steps, detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
+  if (err instanceof PendingError)
+    return { tenant: t.tenant, status: 'pending', action: t.action, scopes, steps, detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
   const code = err instanceof IsoctlError || err instanceof PolicyError ? err.code : err instanceof AwsCallError ? err.awsCode : undefined;
   return { tenant: t.tenant, status: 'failed', action: t.action, scopes, steps, detail: describeError(err), code };
 }
@@ -298,7 +327,13 @@ async function waitOne(ctx: TenantContext, t: TenantPlan, desired: DesiredTenant
   const pending = waited.checks.filter((c) => c.state === 'pending').map((c) => c.name);
   const wait = { level: opts.wait, ok: waited.ok, elapsedMs: waited.elapsedMs, pending };
   if (waited.timedOut)
-    return { ...base, status: 'pending', wait, detail: `not yet visible everywhere after ${Math.round(opts.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`, retryAfterSeconds: retryAfterSeconds(waited) };
+    return {
+      ...base,
+      status: 'pending',
+      wait,
+      detail: `not yet visible everywhere after ${Math.round(opts.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`,
+      retryAfterSeconds: retryAfterSeconds(waited),
+    };
   if (!waited.ok) {
     const failed = waited.checks.find((c) => c.state === 'failed');
     return { ...base, status: 'failed', wait, detail: `check ${failed?.name} failed: ${failed?.detail}`, code: 'check_failed' };
@@ -390,8 +425,14 @@ async function deleteOne(
   } catch (err) {
     return failure(t, err, base.steps);
   }
-  const wait = { level: 'iam' as WaitLevel, ok: waited.ok, elapsedMs: waited.elapsedMs, pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name) };
-  if (waited.timedOut) return { ...base, status: 'pending', wait, detail: 'deleted, but IAM still shows its role', retryAfterSeconds: retryAfterSeconds(waited) };
+  const wait = {
+    level: 'iam' as WaitLevel,
+    ok: waited.ok,
+    elapsedMs: waited.elapsedMs,
+    pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
+  };
+  if (waited.timedOut)
+    return { ...base, status: 'pending', wait, detail: 'deleted, but IAM still shows its role', retryAfterSeconds: retryAfterSeconds(waited) };
   return { ...base, status: 'deleted', wait };
 }
 

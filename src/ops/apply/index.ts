@@ -87,7 +87,8 @@ export interface ApplyResult {
 
 export function boundedConcurrency(n: number | undefined): number {
   if (n === undefined) return DEFAULT_CONCURRENCY;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (got ${n})`, 'bad_flag');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY)
+    throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (got ${n})`, 'bad_flag');
   return n;
 }
 
@@ -116,7 +117,10 @@ function planned(plan: ApplyPlan): PlannedApply {
 export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: ApplyOptions = {}): Promise<PlannedApply | ApplyResult> {
   const { config } = ctx;
   if (config.mapping === 'abac')
-    throw new RefusedError('apply (and tenant create|delete|verify with several ids) does not support "mapping": "abac" yet (issue 12); create tenants one at a time', 'abac_unsupported');
+    throw new RefusedError(
+      'apply (and tenant create|delete|verify with several ids) does not support "mapping": "abac" yet (issue 12); create tenants one at a time',
+      'abac_unsupported',
+    );
   const started = ctx.now();
   const concurrency = boundedConcurrency(opts.concurrency);
   raiseListenerLimit(ctx.signal, concurrency);
@@ -126,7 +130,8 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
   spec = validateSpec(spec, opts.source ?? 'spec');
   assertSpecFitsConfig(config, spec, opts.source ?? 'spec');
   const removeNamed = validateSpec({ tenants: [...new Set(opts.remove ?? [])].map((id) => ({ id })) }, opts.source ?? 'spec').tenants.map((t) => t.id);
-  for (const t of removeNamed) if (spec.tenants.some((s) => s.id === t)) throw new UsageError(`tenant ${JSON.stringify(t)} is both to apply and to delete`, 'spec_invalid');
+  for (const t of removeNamed)
+    if (spec.tenants.some((s) => s.id === t)) throw new UsageError(`tenant ${JSON.stringify(t)} is both to apply and to delete`, 'spec_invalid');
   proveFleet(config, spec.tenants);
 
   const view = await scanFleet(ctx);

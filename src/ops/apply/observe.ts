@@ -41,13 +41,17 @@ export async function scanFleet(ctx: TenantContext): Promise<FleetView> {
     readRetry(ctx, () => apis.scans.listUsersByPrefix(config.userPoolId, PROBE_USER_PREFIX)),
     readRetry(ctx, () => apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
   ]);
-  if (!boundary) throw new FailedError(`the stack's permissions boundary ${boundaryPolicyArn(config)} does not exist; run \`isoctl init\` first`, 'not_initialized');
+  if (!boundary)
+    throw new FailedError(`the stack's permissions boundary ${boundaryPolicyArn(config)} does not exist; run \`isoctl init\` first`, 'not_initialized');
   const mappingKey = mappingKeyOf(config);
   const entry = poolRoles.RoleMappings[mappingKey];
   const wantType = config.mapping === 'token' ? 'Token' : 'Rules';
   // Rules mode starts as a Token entry until the first rule is written (as `tenant create` accepts).
   if (!entry || (config.mapping === 'token' && entry.Type !== wantType))
-    throw new FailedError(`the identity pool ${config.identityPoolId} has no ${wantType} role mapping for ${mappingKey}; run \`isoctl init\` first`, 'not_initialized');
+    throw new FailedError(
+      `the identity pool ${config.identityPoolId} has no ${wantType} role mapping for ${mappingKey}; run \`isoctl init\` first`,
+      'not_initialized',
+    );
 
   const view: FleetView = { existing: new Set(), roles: new Map(), groups: new Map(), users: new Map(), poolRoles, mappingKey };
   for (const r of roles) {
@@ -101,7 +105,8 @@ async function observeOne(ctx: TenantContext, view: FleetView, tenant: string): 
   })();
   const user = view.users.get(tenant);
   const probePart = (async () => {
-    const groups = user && config.mapping === 'token' ? await readRetry(ctx, () => apis.cognitoIdp.adminListGroupsForUser(config.userPoolId, probeUsername(tenant))) : [];
+    const groups =
+      user && config.mapping === 'token' ? await readRetry(ctx, () => apis.cognitoIdp.adminListGroupsForUser(config.userPoolId, probeUsername(tenant))) : [];
     return { user, groups };
   })();
   const siloPart = Promise.all(
@@ -116,7 +121,12 @@ async function observeOne(ctx: TenantContext, view: FleetView, tenant: string): 
   const mapping: ObservedTenant['mapping'] =
     config.mapping === 'token'
       ? { kind: 'group', group: view.groups.get(tenant) }
-      : { kind: 'rule', rules: rulesOf(view.poolRoles, view.mappingKey), entryType: view.poolRoles.RoleMappings[view.mappingKey]?.Type, mappingKey: view.mappingKey };
+      : {
+          kind: 'rule',
+          rules: rulesOf(view.poolRoles, view.mappingKey),
+          entryType: view.poolRoles.RoleMappings[view.mappingKey]?.Type,
+          mappingKey: view.mappingKey,
+        };
   return { tenant, ...r, mapping, probe, siloTables };
 }
 

@@ -26,32 +26,37 @@ export async function putRulesBatch(ctx: TenantContext, items: RulePut[]): Promi
   const { config } = ctx;
   const key = mappingKeyOf(config);
   let outcome: RuleBatchOutcome = new Map();
-  const change = await retry(ctx, () => {
-    outcome = new Map();
-    return modifyIdentityPoolRoles(ctx.apis, config, { now: ctx.now, sleep: ctx.sleep, signal: ctx.signal, purpose: ctx.purpose }, (roles) => {
-      const entry = roles.RoleMappings[key];
-      if (!entry) throw new FailedError(`the identity pool ${config.identityPoolId} has no role mapping for ${key}; run \`isoctl init\` first`, 'not_initialized');
-      const rules: MappingRule[] = entry.Type === 'Rules' ? [...(entry.RulesConfiguration?.Rules ?? [])] : [];
-      for (const item of items) {
-        const existing = findTenantRule(rules, config.tenantClaim, item.tenant);
-        if (existing) {
-          const o = ruleResource.owned(config, existing, item.tenant);
-          if (!o.owned && existing.RoleArn !== item.roleArn) {
-            outcome.set(item.tenant, new RefusedError(`${o.reason}; isoctl will not change it`, 'not_owned'));
-            continue;
+  const change = await retry(
+    ctx,
+    () => {
+      outcome = new Map();
+      return modifyIdentityPoolRoles(ctx.apis, config, { now: ctx.now, sleep: ctx.sleep, signal: ctx.signal, purpose: ctx.purpose }, (roles) => {
+        const entry = roles.RoleMappings[key];
+        if (!entry)
+          throw new FailedError(`the identity pool ${config.identityPoolId} has no role mapping for ${key}; run \`isoctl init\` first`, 'not_initialized');
+        const rules: MappingRule[] = entry.Type === 'Rules' ? [...(entry.RulesConfiguration?.Rules ?? [])] : [];
+        for (const item of items) {
+          const existing = findTenantRule(rules, config.tenantClaim, item.tenant);
+          if (existing) {
+            const o = ruleResource.owned(config, existing, item.tenant);
+            if (!o.owned && existing.RoleArn !== item.roleArn) {
+              outcome.set(item.tenant, new RefusedError(`${o.reason}; isoctl will not change it`, 'not_owned'));
+              continue;
+            }
+            existing.RoleArn = item.roleArn;
+          } else {
+            if (rules.length >= MAX_RULES) {
+              outcome.set(item.tenant, rulesLimitError(config, item.tenant, rules.length));
+              continue;
+            }
+            rules.push({ Claim: config.tenantClaim, MatchType: 'Equals', Value: item.tenant, RoleArn: item.roleArn });
           }
-          existing.RoleArn = item.roleArn;
-        } else {
-          if (rules.length >= MAX_RULES) {
-            outcome.set(item.tenant, rulesLimitError(config, item.tenant, rules.length));
-            continue;
-          }
-          rules.push({ Claim: config.tenantClaim, MatchType: 'Equals', Value: item.tenant, RoleArn: item.roleArn });
+          outcome.set(item.tenant, undefined);
         }
-        outcome.set(item.tenant, undefined);
-      }
-      roles.RoleMappings[key] = ruleResource.rulesEntry(rules);
-    });
-  }, { attempts: 6 });
+        roles.RoleMappings[key] = ruleResource.rulesEntry(rules);
+      });
+    },
+    { attempts: 6 },
+  );
   return { outcome, wrote: change.changed };
 }

@@ -48,7 +48,10 @@ export function formatOf(source: string): SpecFormat {
   const ext = extname(source).toLowerCase();
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
   if (ext === '.json') return 'json';
-  throw new UsageError(`tenants file ${source}: expected a .json, .yaml or .yml file (or - for stdin), found ${JSON.stringify(ext || 'no extension')}`, 'spec_invalid');
+  throw new UsageError(
+    `tenants file ${source}: expected a .json, .yaml or .yml file (or - for stdin), found ${JSON.stringify(ext || 'no extension')}`,
+    'spec_invalid',
+  );
 }
 
 /** Reads `-f <file>`; `-` reads stdin (JSON or YAML, told apart by the first character). */
@@ -83,7 +86,8 @@ export async function readSpecFile(path: string, stdin?: Readable): Promise<{ te
 
 export function parseSpecText(text: string, source: string, format: SpecFormat): TenantsSpec {
   const clean = text.replace(/^\uFEFF/, '');
-  if (clean.trim() === '') throw new UsageError(`tenants file ${source} is empty; expected {"tenants": [{"id": "acme"}, ...]} (an empty list: {"tenants": []})`, 'spec_invalid');
+  if (clean.trim() === '')
+    throw new UsageError(`tenants file ${source} is empty; expected {"tenants": [{"id": "acme"}, ...]} (an empty list: {"tenants": []})`, 'spec_invalid');
   let raw: unknown;
   if (format === 'json') {
     try {
@@ -99,7 +103,11 @@ export function parseSpecText(text: string, source: string, format: SpecFormat):
     const first = doc.errors[0];
     if (first) {
       const pos = first.linePos?.[0];
-      throw new UsageError(`tenants file ${source} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, 'spec_invalid_yaml', pos ? { line: pos.line, column: pos.col } : undefined);
+      throw new UsageError(
+        `tenants file ${source} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+        'spec_invalid_yaml',
+        pos ? { line: pos.line, column: pos.col } : undefined,
+      );
     }
     raw = doc.toJS({ maxAliasCount: 100 });
   }
@@ -108,7 +116,10 @@ export function parseSpecText(text: string, source: string, format: SpecFormat):
 
 export function validateSpec(raw: unknown, source: string): TenantsSpec {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new UsageError(`tenants file ${source}: expected an object like {"tenants": [{"id": "acme"}]} at the top level, found ${describe(raw)}`, 'spec_invalid');
+    throw new UsageError(
+      `tenants file ${source}: expected an object like {"tenants": [{"id": "acme"}]} at the top level, found ${describe(raw)}`,
+      'spec_invalid',
+    );
   const parsed = specSchema.safeParse(raw, { reportInput: true });
   const problems: Array<{ path: string; message: string }> = [];
   if (!parsed.success) for (const i of parsed.error.issues) problems.push({ path: pathOf(i.path), message: formatIssue(i) });
@@ -116,9 +127,14 @@ export function validateSpec(raw: unknown, source: string): TenantsSpec {
     const seen = new Map<string, number>();
     parsed.data.tenants.forEach((t, i) => {
       const problem = tenantIdProblem(t.id);
-      if (problem !== undefined) problems.push({ path: `tenants[${i}].id`, message: `tenants[${i}].id: expected a tenant id (${problem}), found ${describe(t.id)}` });
+      if (problem !== undefined)
+        problems.push({ path: `tenants[${i}].id`, message: `tenants[${i}].id: expected a tenant id (${problem}), found ${describe(t.id)}` });
       const before = seen.get(t.id);
-      if (before !== undefined) problems.push({ path: `tenants[${i}].id`, message: `tenants[${i}].id: ${JSON.stringify(t.id)} is already listed at tenants[${before}]; each tenant once` });
+      if (before !== undefined)
+        problems.push({
+          path: `tenants[${i}].id`,
+          message: `tenants[${i}].id: ${JSON.stringify(t.id)} is already listed at tenants[${before}]; each tenant once`,
+        });
       else seen.set(t.id, i);
     });
   }
@@ -138,7 +154,10 @@ export function assertSpecFitsConfig(config: StackConfig, spec: TenantsSpec, sou
   spec.tenants.forEach((t, i) =>
     t.scopes?.forEach((s, j) => {
       if (!(s in config.scopes))
-        problems.push({ path: `tenants[${i}].scopes[${j}]`, message: `tenants[${i}].scopes: expected one of the config's scopes (${known.join(', ')}), found ${JSON.stringify(s)}${didYouMean(s, known)}` });
+        problems.push({
+          path: `tenants[${i}].scopes[${j}]`,
+          message: `tenants[${i}].scopes: expected one of the config's scopes (${known.join(', ')}), found ${JSON.stringify(s)}${didYouMean(s, known)}`,
+        });
     }),
   );
   if (problems.length > 0) throw specError(source, problems);
@@ -161,7 +180,9 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case 'invalid_type':
-      return input === undefined ? `${where}: required field is missing (expected ${issue.expected})` : `${where}: expected ${issue.expected}, found ${describe(input)}`;
+      return input === undefined
+        ? `${where}: required field is missing (expected ${issue.expected})`
+        : `${where}: expected ${issue.expected}, found ${describe(input)}`;
     case 'unrecognized_keys': {
       const known = issue.path.length === 0 ? KNOWN_KEYS.top! : KNOWN_KEYS.tenant!;
       return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `${JSON.stringify(k)}${didYouMean(k, known)}`).join(', ')} (expected ${known.join(', ')})`;

@@ -38,10 +38,14 @@ export interface VerifyProgress {
   pending: number;
 }
 
-export async function verifyTenants(ctx: TenantContext, ids: string[] | 'all', opts: { concurrency: number; onStart?: (total: number) => void; onProgress?: (e: VerifyProgress) => void }): Promise<VerifyManyResult> {
+export async function verifyTenants(
+  ctx: TenantContext,
+  ids: string[] | 'all',
+  opts: { concurrency: number; onStart?: (total: number) => void; onProgress?: (e: VerifyProgress) => void },
+): Promise<VerifyManyResult> {
   const { apis, config } = ctx;
   if (ctx.signal) setMaxListeners(Math.max(10, opts.concurrency * 8), ctx.signal);
-  ctx.progress?.('listing the stack\'s tenants');
+  ctx.progress?.("listing the stack's tenants");
   const roles = await readRetry(ctx, () => apis.iam.listStackRoles(config.stack));
   const known = roles
     .map((r) => roleResource.tenantOfRoleName(config, r.name))
@@ -72,7 +76,13 @@ export async function verifyTenants(ctx: TenantContext, ids: string[] | 'all', o
       try {
         const result = await verifyTenant(quiet, tenant, { against: known.length > 1 ? against : undefined });
         const failedChecks = result.checks.filter((c) => !c.ok).map((c) => c.name);
-        report({ tenant, status: result.isolated ? 'isolated' : 'not-isolated', against: result.against, result, detail: result.isolated ? undefined : `isolation does not hold: ${failedChecks.join(', ')}` });
+        report({
+          tenant,
+          status: result.isolated ? 'isolated' : 'not-isolated',
+          against: result.against,
+          result,
+          detail: result.isolated ? undefined : `isolation does not hold: ${failedChecks.join(', ')}`,
+        });
       } catch (err) {
         if (ctx.signal?.aborted) return;
         report({ tenant, status: 'failed', detail: (err as Error).message, code: err instanceof IsoctlError ? err.code : undefined });

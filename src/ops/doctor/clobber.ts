@@ -12,7 +12,12 @@ export async function checkClobber(env: DoctorEnv): Promise<Finding> {
   ]);
   if (!roles.ok || !poolRoles.ok) return finding('clobber', 'skipped', `could not read (${!roles.ok ? roles.error : !poolRoles.ok ? poolRoles.error : ''})`);
   const c = detectClobber(config, poolRoles.value, roles.value, env.now());
-  if (!c) return finding('clobber', 'ok', `every tenant role is reached through the identity pool (${config.mapping === 'token' ? 'Token entry in place' : 'a rule per tenant'})`);
+  if (!c)
+    return finding(
+      'clobber',
+      'ok',
+      `every tenant role is reached through the identity pool (${config.mapping === 'token' ? 'Token entry in place' : 'a rule per tenant'})`,
+    );
   return finding(
     'clobber',
     'problem',

@@ -59,7 +59,15 @@ export async function checkPermissions(env: DoctorEnv): Promise<Finding> {
     const requests = sampleRequests(buildOperatorPolicy(env.config), { skipActions: [SIMULATE] });
     try {
       const results = await Promise.all(
-        requests.map(async (r) => ({ r, out: await env.apis.iam.simulatePrincipalPolicy({ principalArn: principal.arn, actions: r.actions, resources: r.resource === '*' ? undefined : [r.resource], context: r.context }) })),
+        requests.map(async (r) => ({
+          r,
+          out: await env.apis.iam.simulatePrincipalPolicy({
+            principalArn: principal.arn,
+            actions: r.actions,
+            resources: r.resource === '*' ? undefined : [r.resource],
+            context: r.context,
+          }),
+        })),
       );
       for (const { r, out } of results) {
         simulated.checked += out.length;
@@ -67,7 +75,11 @@ export async function checkPermissions(env: DoctorEnv): Promise<Finding> {
       }
     } catch (err) {
       if (!(err instanceof AwsCallError)) throw err;
-      simulated = { checked: 0, denied: err.kind === 'access-denied' ? err.summary : undefined, skipped: err.kind === 'access-denied' ? undefined : err.summary };
+      simulated = {
+        checked: 0,
+        denied: err.kind === 'access-denied' ? err.summary : undefined,
+        skipped: err.kind === 'access-denied' ? undefined : err.summary,
+      };
     }
   }
 
@@ -80,12 +92,36 @@ export async function checkPermissions(env: DoctorEnv): Promise<Finding> {
     denied: deniedReads,
     missing,
   };
-  const fix = { command: RENDER, action: "Attach the operator policy (it prints with this command) to the caller's role or user; it grants every action listed." };
-  const lacking = actions.length > 0 ? `the caller may not call ${actions.join(', ')}${actions.some((a) => !granted.has(a.toLowerCase())) ? '' : ' (all part of the operator policy)'}` : '';
+  const fix = {
+    command: RENDER,
+    action: "Attach the operator policy (it prints with this command) to the caller's role or user; it grants every action listed.",
+  };
+  const lacking =
+    actions.length > 0
+      ? `the caller may not call ${actions.join(', ')}${actions.some((a) => !granted.has(a.toLowerCase())) ? '' : ' (all part of the operator policy)'}`
+      : '';
   if (simulated.denied !== undefined)
-    return finding('permissions', 'problem', `could not check the caller's permissions: ${SIMULATE} is denied (${simulated.denied})${lacking ? `; ${lacking}` : ''}`, fix, details);
+    return finding(
+      'permissions',
+      'problem',
+      `could not check the caller's permissions: ${SIMULATE} is denied (${simulated.denied})${lacking ? `; ${lacking}` : ''}`,
+      fix,
+      details,
+    );
   if (actions.length > 0) return finding('permissions', 'problem', lacking, fix, details);
   if (simulated.skipped !== undefined)
-    return finding('permissions', 'warning', `every read doctor made was allowed (${readOk.length} actions), but the operator policy's other actions were not checked: ${simulated.skipped}`, { action: 'Run doctor with the operator\'s own credentials (a user or a role).' }, details);
-  return finding('permissions', 'ok', `the caller may make every call of the operator workflow (${simulated.checked} action/resource pairs of the operator policy, by ${SIMULATE}) and every read doctor made`, undefined, details);
+    return finding(
+      'permissions',
+      'warning',
+      `every read doctor made was allowed (${readOk.length} actions), but the operator policy's other actions were not checked: ${simulated.skipped}`,
+      { action: "Run doctor with the operator's own credentials (a user or a role)." },
+      details,
+    );
+  return finding(
+    'permissions',
+    'ok',
+    `the caller may make every call of the operator workflow (${simulated.checked} action/resource pairs of the operator policy, by ${SIMULATE}) and every read doctor made`,
+    undefined,
+    details,
+  );
 }

@@ -11,7 +11,24 @@ import { checkTenantPolicies } from './tenant-policies.js';
 import { checkClobber } from './clobber.js';
 import type { CheckId, DoctorResult, Finding, FindingStatus } from './types.js';
 
-const ORDER: CheckId[] = ['account', 'user-pool', 'app-client', 'identity-pool', 'role-mapping', 'clobber', 'principal-tags', 'boundary', 'trust', 'tenant-policies', 'tables', 'lock-table', 'quota-roles', 'quota-rules', 'quota-groups', 'permissions'];
+const ORDER: CheckId[] = [
+  'account',
+  'user-pool',
+  'app-client',
+  'identity-pool',
+  'role-mapping',
+  'clobber',
+  'principal-tags',
+  'boundary',
+  'trust',
+  'tenant-policies',
+  'tables',
+  'lock-table',
+  'quota-roles',
+  'quota-rules',
+  'quota-groups',
+  'permissions',
+];
 
 export async function runDoctorChecks(apis: AwsApis, ops: AccountScansApi, config: StackConfig, clock: RetryClock, region: string): Promise<DoctorResult> {
   const started = clock.now();

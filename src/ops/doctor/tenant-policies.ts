@@ -22,7 +22,10 @@ interface TenantDrift {
 export async function checkTenantPolicies(env: DoctorEnv): Promise<Finding> {
   const { config } = env;
   const roles = await env.reads.run('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack));
-  if (!roles.ok) return finding('tenant-policies', 'skipped', `could not list the stack's roles (${roles.error})`, { action: 'the permissions finding lists what the caller lacks (iam:ListRoles)' });
+  if (!roles.ok)
+    return finding('tenant-policies', 'skipped', `could not list the stack's roles (${roles.error})`, {
+      action: 'the permissions finding lists what the caller lacks (iam:ListRoles)',
+    });
   const tenants = roles.value
     .map((r) => ({ role: r.name, tenant: roleResource.tenantOfRoleName(config, r.name) }))
     .filter((x): x is { role: string; tenant: string } => x.tenant !== undefined);
@@ -49,10 +52,19 @@ export async function checkTenantPolicies(env: DoctorEnv): Promise<Finding> {
           const parsed = readDocument(doc.value);
           const proof = parsed ? proveIsolation(config, [tenant], { dataPolicy: () => parsed }) : undefined;
           // The role's scopes are not known here: a write in a read scope is not counted, only reach beyond the tenant.
-          const leaks = proof?.failures.filter((f) => f.expected === 'Deny' && f.rule === undefined && !f.probe.startsWith('mutation') && !f.probe.includes('write-outside-scope')) ?? [];
+          const leaks =
+            proof?.failures.filter(
+              (f) => f.expected === 'Deny' && f.rule === undefined && !f.probe.startsWith('mutation') && !f.probe.includes('write-outside-scope'),
+            ) ?? [];
           if (!parsed) problems.push(`the ${INLINE_POLICY_NAME} policy is not a policy document`);
-          else if (leaks.length > 0) problems.push(`the ${INLINE_POLICY_NAME} policy is wider than the config's (${leaks.length} cross-tenant or out-of-scope probe(s) allowed, e.g. ${leaks[0]!.probe})`);
-          else if (!matchesSomeScopes(env, tenant, parsed)) problems.push(`the ${INLINE_POLICY_NAME} policy differs from what the config gives for any set of its scopes (it may reach other tenants' keys or resources)`);
+          else if (leaks.length > 0)
+            problems.push(
+              `the ${INLINE_POLICY_NAME} policy is wider than the config's (${leaks.length} cross-tenant or out-of-scope probe(s) allowed, e.g. ${leaks[0]!.probe})`,
+            );
+          else if (!matchesSomeScopes(env, tenant, parsed))
+            problems.push(
+              `the ${INLINE_POLICY_NAME} policy differs from what the config gives for any set of its scopes (it may reach other tenants' keys or resources)`,
+            );
         }
       }
       return problems.length > 0 ? { tenant, role, problems } : undefined;
@@ -64,13 +76,26 @@ export async function checkTenantPolicies(env: DoctorEnv): Promise<Finding> {
       'problem',
       `${drift.length} of ${tenants.length} tenant role(s) differ from the config: ${drift.map((d) => `${d.role}: ${d.problems.join('; ')}`).join(' | ')}`,
       {
-        command: drift.length === 1 ? `isoctl tenant create ${drift[0]!.tenant}` : `for t in ${drift.map((d) => d.tenant).join(' ')}; do isoctl tenant create "$t"; done`,
-        action: 'Remove the extra inline and attached policies by hand (isoctl never deletes policies it did not write), then re-run tenant create: it rewrites the data policy from the config.',
+        command:
+          drift.length === 1
+            ? `isoctl tenant create ${drift[0]!.tenant}`
+            : `for t in ${drift.map((d) => d.tenant).join(' ')}; do isoctl tenant create "$t"; done`,
+        action:
+          'Remove the extra inline and attached policies by hand (isoctl never deletes policies it did not write), then re-run tenant create: it rewrites the data policy from the config.',
       },
       { tenants: drift },
     );
-  if (unreadable.length > 0) return finding('tenant-policies', 'skipped', `could not read the policies of ${unreadable.length} role(s)`, { action: 'the permissions finding lists what the caller lacks' });
-  return finding('tenant-policies', 'ok', `${tenants.length} tenant role(s): one ${INLINE_POLICY_NAME} policy each, no other policy, none reaching another tenant`, undefined, { tenants: tenants.length });
+  if (unreadable.length > 0)
+    return finding('tenant-policies', 'skipped', `could not read the policies of ${unreadable.length} role(s)`, {
+      action: 'the permissions finding lists what the caller lacks',
+    });
+  return finding(
+    'tenant-policies',
+    'ok',
+    `${tenants.length} tenant role(s): one ${INLINE_POLICY_NAME} policy each, no other policy, none reaching another tenant`,
+    undefined,
+    { tenants: tenants.length },
+  );
 }
 
 function readDocument(value: unknown): PolicyDocument | undefined {

@@ -11,13 +11,25 @@ import type { ParsedDenial } from './parse.js';
 /** A cause that ends the analysis before the role is looked at. */
 export function principalCause(d: ParsedDenial, config: StackConfig | undefined): Cause | undefined {
   if (d.principalType !== 'assumed-role' && d.principalType !== 'role')
-    return cause('not-a-role-session', 'certain', `${d.principalArn} is not a role session`, 'isoctl tenants reach data through role sessions (arn:aws:sts::<account>:assumed-role/isoctl-<stack>-<tenant>/...); this principal is not one, so its own policies decide.', {
-      action: 'Check which credentials the application used: a tenant request must use the credentials Cognito issued for the tenant role.',
-    });
+    return cause(
+      'not-a-role-session',
+      'certain',
+      `${d.principalArn} is not a role session`,
+      'isoctl tenants reach data through role sessions (arn:aws:sts::<account>:assumed-role/isoctl-<stack>-<tenant>/...); this principal is not one, so its own policies decide.',
+      {
+        action: 'Check which credentials the application used: a tenant request must use the credentials Cognito issued for the tenant role.',
+      },
+    );
   if (config && d.accountId && d.accountId !== config.accountId)
-    return cause('wrong-account', 'certain', `the message is from account ${d.accountId}, the config describes account ${config.accountId}`, 'explain reads the role and stack of the config; they cannot be the ones that refused this request.', {
-      action: `Run explain with the config (--config) and credentials of account ${d.accountId}.`,
-    });
+    return cause(
+      'wrong-account',
+      'certain',
+      `the message is from account ${d.accountId}, the config describes account ${config.accountId}`,
+      'explain reads the role and stack of the config; they cannot be the ones that refused this request.',
+      {
+        action: `Run explain with the config (--config) and credentials of account ${d.accountId}.`,
+      },
+    );
   return undefined;
 }
 
@@ -29,7 +41,10 @@ export function roleMissingCause(d: ParsedDenial, tenant: string | undefined): C
     `the role ${d.roleName} does not exist`,
     `IAM has no role named ${d.roleName}: the tenant was deleted (the application still holds credentials issued before), or the message is from another account or stack.`,
     tenant
-      ? { command: createTenant, action: `Recreate the tenant if it should exist (${createTenant} --wait data); otherwise the caller must sign in again and stop using the old credentials.` }
+      ? {
+          command: createTenant,
+          action: `Recreate the tenant if it should exist (${createTenant} --wait data); otherwise the caller must sign in again and stop using the old credentials.`,
+        }
       : { action: 'Check the account and stack the message comes from.' },
   );
 }
@@ -41,8 +56,14 @@ export function ownershipOf(config: StackConfig | undefined, role: RoleSnapshot)
   if (ownership.owned) return { managed: true, cause: undefined };
   return {
     managed: false,
-    cause: cause('not-isoctl-role', 'certain', `${role.name} is not a role of stack ${config.stack}`, `isoctl's roles live under ${stackPath(config.stack)} with the tags ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE} and ${TAG_STACK}=${config.stack}; this one (path ${role.path}) does not (${ownership.reason}), so isoctl never changes it. Its policies were still evaluated below.`, {
-      action: 'Fix that role yourself, or use a tenant role of the stack.',
-    }),
+    cause: cause(
+      'not-isoctl-role',
+      'certain',
+      `${role.name} is not a role of stack ${config.stack}`,
+      `isoctl's roles live under ${stackPath(config.stack)} with the tags ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE} and ${TAG_STACK}=${config.stack}; this one (path ${role.path}) does not (${ownership.reason}), so isoctl never changes it. Its policies were still evaluated below.`,
+      {
+        action: 'Fix that role yourself, or use a tenant role of the stack.',
+      },
+    ),
   };
 }

@@ -20,10 +20,17 @@ export function signInCauses(a: Analysis): Cause[] {
     });
     if (trust.decision !== 'Allow')
       found.push(
-        cause('trust-no-tag-session', 'certain', `the trust policy of ${role.name} does not allow sts:TagSession`, 'Cognito sets the userid principal tag as a session tag; without sts:TagSession in the trust policy it cannot, and sign-in fails or the tag is missing.', {
-          command: createTenant,
-          action: 'Restore the trust policy isoctl generates (it allows sts:TagSession for the userid tag only).',
-        }, 1),
+        cause(
+          'trust-no-tag-session',
+          'certain',
+          `the trust policy of ${role.name} does not allow sts:TagSession`,
+          'Cognito sets the userid principal tag as a session tag; without sts:TagSession in the trust policy it cannot, and sign-in fails or the tag is missing.',
+          {
+            command: createTenant,
+            action: 'Restore the trust policy isoctl generates (it allows sts:TagSession for the userid tag only).',
+          },
+          1,
+        ),
       );
   }
   return found;

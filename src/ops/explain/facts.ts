@@ -73,7 +73,9 @@ export function decodeJwtClaims(token: string): Record<string, unknown> {
 /** The key schemas isoctl's config gives for a tenant's tables (indexes: unknown, so none). */
 function keysFromConfig(config: StackConfig | undefined, tenant: string | undefined): (table: string) => TableKeys | undefined {
   return (table) => {
-    const t = config?.tables.find((x) => x.name === table || (tenant !== undefined && tenantTableName(x, tenant) === table) || (x.model === 'silo' && table.startsWith(`${x.name}-`)));
+    const t = config?.tables.find(
+      (x) => x.name === table || (tenant !== undefined && tenantTableName(x, tenant) === table) || (x.model === 'silo' && table.startsWith(`${x.name}-`)),
+    );
     return t ? { partitionKey: t.partitionKey, sortKey: t.sortKey, indexes: {} } : undefined;
   };
 }

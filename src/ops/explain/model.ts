@@ -117,7 +117,9 @@ export function tenantOfRole(roleName: string | undefined, tags: Record<string, 
 
 export function tableFor(config: StackConfig | undefined, table: string | undefined, tenant: string | undefined): TableConfig | undefined {
   if (!config || !table) return undefined;
-  return config.tables.find((t) => (tenant !== undefined ? tenantTableName(t, tenant) === table : t.name === table) || (t.model === 'pooled' && t.name === table));
+  return config.tables.find(
+    (t) => (tenant !== undefined ? tenantTableName(t, tenant) === table : t.name === table) || (t.model === 'pooled' && t.name === table),
+  );
 }
 
 export function mergeTags(roleTags: Record<string, string>, sessionTags: Record<string, string>): Record<string, string> {

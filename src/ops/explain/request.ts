@@ -3,10 +3,32 @@
 // role as IAM shows it (observed) and as isoctl would deploy it (desired), and the evaluator over
 // them. Every cause family reads the Analysis this returns.
 import { dynamoActionKind, serviceOf, uniqueSorted } from '../../policy/actions.js';
-import { TAG_TENANT, TENANT_PIN_TAG, USER_ID_TAG, boundaryPolicyArn, buildBoundaryPolicy, buildDataPolicy, evaluate, resolveScopes, type ContextValue, type EvalResult } from '../../policy/index.js';
+import {
+  TAG_TENANT,
+  TENANT_PIN_TAG,
+  USER_ID_TAG,
+  boundaryPolicyArn,
+  buildBoundaryPolicy,
+  buildDataPolicy,
+  evaluate,
+  resolveScopes,
+  type ContextValue,
+  type EvalResult,
+} from '../../policy/index.js';
 import { scopesFromTag } from '../../tenant/desired.js';
 import { TAG_SCOPES } from '../../tenant/names.js';
-import { asDoc, mergeTags, PLACEHOLDER_SUB, tableFor, type Analysis, type ExplainInput, type RequestModel, type RoleSnapshot, type SessionOrigin, type StateModel } from './model.js';
+import {
+  asDoc,
+  mergeTags,
+  PLACEHOLDER_SUB,
+  tableFor,
+  type Analysis,
+  type ExplainInput,
+  type RequestModel,
+  type RoleSnapshot,
+  type SessionOrigin,
+  type StateModel,
+} from './model.js';
 
 export function buildAnalysis(input: ExplainInput, role: RoleSnapshot, tenant: string | undefined): Analysis {
   const { denial: d, config, facts } = input;
@@ -26,14 +48,15 @@ export function buildAnalysis(input: ExplainInput, role: RoleSnapshot, tenant: s
   const ideal: RequestModel = {
     leadingKeys: itemAction && partitioned && ownKey !== undefined ? [ownKey] : undefined,
     attributes: allowedAttributes,
-    select: kind === 'read' || kind === 'scan' ? (allowedAttributes ? 'SPECIFIC_ATTRIBUTES' : d.index ? 'ALL_PROJECTED_ATTRIBUTES' : 'ALL_ATTRIBUTES') : undefined,
+    select:
+      kind === 'read' || kind === 'scan' ? (allowedAttributes ? 'SPECIFIC_ATTRIBUTES' : d.index ? 'ALL_PROJECTED_ATTRIBUTES' : 'ALL_ATTRIBUTES') : undefined,
     returnValues: kind === 'write' ? 'NONE' : undefined,
     sessionTags: userGranularity ? { [USER_ID_TAG]: userSub } : {},
   };
   // Session tags: given, or what the identity pool's map makes of the token (none when the map lacks userid).
   let sessionOrigin: SessionOrigin = 'assumed';
   let sessionTags = ideal.sessionTags;
-  const mapTags = input.principalTagMap.known ? input.principalTagMap.tags ?? {} : undefined;
+  const mapTags = input.principalTagMap.known ? (input.principalTagMap.tags ?? {}) : undefined;
   if (facts.sessionTags !== undefined) {
     sessionTags = facts.sessionTags;
     sessionOrigin = 'given';

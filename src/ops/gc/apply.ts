@@ -93,16 +93,23 @@ export async function applyGc(ctx: GcRunContext, items: GcItem[], opts: GcApplyO
           if (!o.owned) throw new Skip(`${o.reason} (changed since the plan)`);
           const created = d.tags[TAG_CREATED_AT] ?? d.createDate;
           const ageMs = created ? ctx.now() - Date.parse(created) : NaN;
-          if (!(ageMs >= opts.minAgeMs)) throw new Skip(`${name} was re-created ${Number.isNaN(ageMs) ? 'at an unknown time' : `${formatAge(Math.floor(ageMs / 1000))} ago`} (younger than --min-age)`);
+          if (!(ageMs >= opts.minAgeMs))
+            throw new Skip(
+              `${name} was re-created ${Number.isNaN(ageMs) ? 'at an unknown time' : `${formatAge(Math.floor(ageMs / 1000))} ago`} (younger than --min-age)`,
+            );
           const arn = d.arn;
           if (config.mapping === 'token') {
             const g = await retry(() => apis.cognitoIdp.getGroup(config.userPoolId, tenant));
             if (g?.roleArn === arn) throw new Skip(`group ${tenant} maps the role again (a tenant create ran since the plan)`);
-          } else if (freshRules?.some((r) => r.RoleArn === arn)) throw new Skip('an identity-pool rule maps the role again (a tenant create ran since the plan)');
+          } else if (freshRules?.some((r) => r.RoleArn === arn))
+            throw new Skip('an identity-pool rule maps the role again (a tenant create ran since the plan)');
         }
       } else if (await retry(() => apis.iam.getRole(name))) throw new Skip(`the role ${name} exists again (a tenant create ran since the plan)`);
     } catch (err) {
-      const o: RemovalOutcome = err instanceof Skip ? { state: 'skipped', detail: err.message } : { state: 'failed', detail: `could not check the tenant again: ${describeError(err)}` };
+      const o: RemovalOutcome =
+        err instanceof Skip
+          ? { state: 'skipped', detail: err.message }
+          : { state: 'failed', detail: `could not check the tenant again: ${describeError(err)}` };
       for (const i of list) if (i.state === 'planned') settle(i, o);
       return;
     }

@@ -88,7 +88,6 @@ interface TenantView {
   probe: DatedUser | undefined;
 }
 
-
 function view(config: StackConfig, listing: GcListing) {
   const path = stackPath(config.stack);
   const prefix = roleName(config.stack, '');
@@ -143,7 +142,6 @@ export function gcCandidates(config: StackConfig, listing: GcListing): GcCandida
   return { detailRoles, confirmAbsent };
 }
 
-
 function age(now: number, iso: string | undefined): number | null {
   if (!iso) return null;
   const t = Date.parse(iso);
@@ -171,7 +169,15 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
     const mine: GcItem[] = [];
     const probeItem = (why: string) => {
       if (!v.probe) return;
-      const item: GcItem = { kind: 'probe-user', tenant: t, target: v.probe.username, reason: why, createdAt: v.probe.createDate ?? null, ageSeconds: age(opts.now, v.probe.createDate), state: 'planned' };
+      const item: GcItem = {
+        kind: 'probe-user',
+        tenant: t,
+        target: v.probe.username,
+        reason: why,
+        createdAt: v.probe.createDate ?? null,
+        ageSeconds: age(opts.now, v.probe.createDate),
+        state: 'planned',
+      };
       const others = otherStacks.get(t);
       if (others) {
         item.state = 'skipped';
@@ -209,7 +215,12 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
         inlinePolicies: [...d.inlinePolicies].sort(),
         // No rule of isoctl's left at all: another writer replaced the pool's configuration
         // (Terraform's role attachment...), and these are tenants to repair, not garbage.
-        ...(clobbered && !halfCreated ? { state: 'skipped' as const, detail: `no rule of this stack is left in the identity pool: most likely ${CLOBBER_CAUSE}; repair with \`isoctl tenant create ${t}\`, or delete the tenant with \`isoctl tenant delete ${t}\`` } : {}),
+        ...(clobbered && !halfCreated
+          ? {
+              state: 'skipped' as const,
+              detail: `no rule of this stack is left in the identity pool: most likely ${CLOBBER_CAUSE}; repair with \`isoctl tenant create ${t}\`, or delete the tenant with \`isoctl tenant delete ${t}\``,
+            }
+          : {}),
       });
       if (!clobbered || halfCreated) probeItem(`probe user of tenant ${t}, whose ${halfCreated ? 'half-created' : 'orphaned'} role goes`);
     } else {
@@ -254,7 +265,7 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
         item.state = 'skipped';
         item.detail = 'creation date unknown: cannot tell it is older than --min-age';
       } else if (item.kind === 'rule' && item.ageSeconds === null) {
-        item.detail = 'Cognito keeps no creation date for rules: the role\'s absence was confirmed with GetRole, and is checked again under the lock';
+        item.detail = "Cognito keeps no creation date for rules: the role's absence was confirmed with GetRole, and is checked again under the lock";
       }
     }
     items.push(...mine);

@@ -299,7 +299,8 @@ export function transactWriteChecks(input: Json, env: DeriveEnv): AuthorizationC
     if (obj(item.Put)) checks.push(withTopLevel(itemOp('dynamodb:PutItem', obj(item.Put)!, env, 'Item'), input, 'TransactWriteItems'));
     else if (obj(item.Update)) checks.push(withTopLevel(itemOp('dynamodb:UpdateItem', obj(item.Update)!, env, 'Key'), input, 'TransactWriteItems'));
     else if (obj(item.Delete)) checks.push(withTopLevel(itemOp('dynamodb:DeleteItem', obj(item.Delete)!, env, 'Key'), input, 'TransactWriteItems'));
-    else if (obj(item.ConditionCheck)) checks.push(withTopLevel(itemOp('dynamodb:ConditionCheckItem', obj(item.ConditionCheck)!, env, 'Key'), input, undefined));
+    else if (obj(item.ConditionCheck))
+      checks.push(withTopLevel(itemOp('dynamodb:ConditionCheckItem', obj(item.ConditionCheck)!, env, 'Key'), input, undefined));
   }
   return checks;
 }
@@ -364,7 +365,8 @@ export function partiqlCheck(s: PartiQLStatement, env: DeriveEnv, enclosing: str
 
 /** The statements of an ExecuteStatement / BatchExecuteStatement / ExecuteTransaction request, parsed. */
 export function statementsOf(operation: string, input: Json): PartiQLStatement[] {
-  const one = (x: Json) => parsePartiQL(typeof x.Statement === 'string' ? x.Statement : '', Array.isArray(x.Parameters) ? (x.Parameters as AttributeValue[]) : []);
+  const one = (x: Json) =>
+    parsePartiQL(typeof x.Statement === 'string' ? x.Statement : '', Array.isArray(x.Parameters) ? (x.Parameters as AttributeValue[]) : []);
   if (operation === 'ExecuteStatement') return [one(input)];
   const list = operation === 'BatchExecuteStatement' ? input.Statements : input.TransactStatements;
   return (Array.isArray(list) ? list : []).map((x) => one(obj(x) ?? {}));

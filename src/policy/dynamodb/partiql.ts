@@ -122,7 +122,7 @@ class Reader {
     this.pos++;
     if (t.t === 'param') {
       const v = this.params[this.nextParam++];
-      if (!v) throw new PartiQLError('Number of parameters in request and statement don\'t match.');
+      if (!v) throw new PartiQLError("Number of parameters in request and statement don't match.");
       return v;
     }
     if (t.t === 'str') return { S: t.v };
@@ -172,7 +172,9 @@ class Reader {
     if (this.nextParam !== this.params.length) throw new PartiQLError("Number of parameters in request and statement don't match.");
   }
   unsupported(why: string): PartiQLError {
-    return new PartiQLError(`The sandbox does not support this PartiQL statement (${why}); it serves single-table SELECT/INSERT/UPDATE/DELETE with equality WHERE terms`);
+    return new PartiQLError(
+      `The sandbox does not support this PartiQL statement (${why}); it serves single-table SELECT/INSERT/UPDATE/DELETE with equality WHERE terms`,
+    );
   }
 }
 

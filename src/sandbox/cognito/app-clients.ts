@@ -27,7 +27,9 @@ export function clientHandlers(c: IdpContext): Handlers {
     if (!flows) return [...DEFAULT_FLOWS];
     for (const f of flows)
       if (!LEGACY_FLOWS.includes(f) && !NEW_FLOWS.includes(f))
-        throw invalid(`1 validation error detected: Value '[${flows.join(', ')}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy enum value set: [${[...LEGACY_FLOWS, ...NEW_FLOWS].join(', ')}]`);
+        throw invalid(
+          `1 validation error detected: Value '[${flows.join(', ')}]' at 'explicitAuthFlows' failed to satisfy constraint: Member must satisfy enum value set: [${[...LEGACY_FLOWS, ...NEW_FLOWS].join(', ')}]`,
+        );
     if (flows.some((f) => LEGACY_FLOWS.includes(f)) && flows.some((f) => NEW_FLOWS.includes(f)))
       throw invalid('ExplicitAuthFlows cannot contain both legacy values and values starting with ALLOW_.');
     return [...new Set(flows)];
@@ -66,8 +68,11 @@ export function clientHandlers(c: IdpContext): Handlers {
       AccessTokenValidity: access,
       IdTokenValidity: idv,
       TokenValidityUnits: tokenUnits,
-      ...(optObject(input, 'TokenValidityUnits') ? { unitsGiven: Object.fromEntries(Object.keys(units).map((k) => [k, tokenUnits[k as keyof typeof tokenUnits]])) } : {}),
-      PreventUserExistenceErrors: (optString(input, 'PreventUserExistenceErrors', { enum: ['LEGACY', 'ENABLED'] }) as 'LEGACY' | 'ENABLED' | undefined) ?? 'LEGACY',
+      ...(optObject(input, 'TokenValidityUnits')
+        ? { unitsGiven: Object.fromEntries(Object.keys(units).map((k) => [k, tokenUnits[k as keyof typeof tokenUnits]])) }
+        : {}),
+      PreventUserExistenceErrors:
+        (optString(input, 'PreventUserExistenceErrors', { enum: ['LEGACY', 'ENABLED'] }) as 'LEGACY' | 'ENABLED' | undefined) ?? 'LEGACY',
       EnableTokenRevocation: optBool(input, 'EnableTokenRevocation') ?? true,
       AuthSessionValidity: optInt(input, 'AuthSessionValidity', { min: 3, max: 15 }) ?? 3,
       ...(readAttributes ? { ReadAttributes: readAttributes } : {}),

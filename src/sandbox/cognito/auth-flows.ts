@@ -8,7 +8,16 @@ import { cognitoView, type ClientRecord, type GroupRecord, type UserPoolRecord, 
 import { issueUserPoolTokens, refreshTokenHash, validitySeconds } from './tokens.js';
 import { invalid, optString, optStringMap, reqString, type Input } from './validate.js';
 
-const AUTH_FLOWS = ['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN', 'CUSTOM_AUTH', 'ADMIN_NO_SRP_AUTH', 'USER_PASSWORD_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'USER_AUTH'];
+const AUTH_FLOWS = [
+  'USER_SRP_AUTH',
+  'REFRESH_TOKEN_AUTH',
+  'REFRESH_TOKEN',
+  'CUSTOM_AUTH',
+  'ADMIN_NO_SRP_AUTH',
+  'USER_PASSWORD_AUTH',
+  'ADMIN_USER_PASSWORD_AUTH',
+  'USER_AUTH',
+];
 
 export function authHandlers(c: IdpContext): Handlers {
   const { ctx, sessions, now, poolOf, clientOf, poolOfClient, clientIdOf, findUser } = c;
@@ -30,7 +39,9 @@ export function authHandlers(c: IdpContext): Handlers {
     if (!client.ClientSecret) return;
     const given = params.SECRET_HASH;
     if (!given) throw new SandboxError('NotAuthorizedException', `Client ${client.ClientId} is configured with secret but SECRET_HASH was not received`);
-    const expected = createHmac('sha256', client.ClientSecret).update(username + client.ClientId).digest();
+    const expected = createHmac('sha256', client.ClientSecret)
+      .update(username + client.ClientId)
+      .digest();
     const got = Buffer.from(given, 'base64');
     if (got.length !== expected.length || !timingSafeEqual(got, expected))
       throw new SandboxError('NotAuthorizedException', `Unable to verify secret hash for client ${client.ClientId}`);
@@ -134,7 +145,8 @@ export function authHandlers(c: IdpContext): Handlers {
     const params = authParams(input);
     if (flow === 'REFRESH_TOKEN_AUTH' || flow === 'REFRESH_TOKEN') return refreshSignIn(pool, client, params);
     if (flow === 'ADMIN_USER_PASSWORD_AUTH' || flow === 'ADMIN_NO_SRP_AUTH') throw invalid('Initiate Auth method not supported.');
-    if (flow !== 'USER_PASSWORD_AUTH') throw invalid(`The isoctl sandbox does not implement the ${flow} flow; use USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH.`);
+    if (flow !== 'USER_PASSWORD_AUTH')
+      throw invalid(`The isoctl sandbox does not implement the ${flow} flow; use USER_PASSWORD_AUTH or ADMIN_USER_PASSWORD_AUTH.`);
     if (!flowAllowed(client, flow)) throw invalid('USER_PASSWORD_AUTH flow not enabled for this client');
     return passwordSignIn(pool, client, params);
   }

@@ -13,7 +13,8 @@ export function poolRoleHandlers(ctx: SandboxContext, poolOf: (input: Input) => 
   /** AWS answers a value that is not a role ARN as a refused iam:PassRole. */
   function checkRoleArn(value: unknown, where: string): string {
     if (typeof value !== 'string') throw invalid(`Invalid type for '${where}': expected a string`);
-    if (value.length < 20 || value.length > 2048 || !isRoleArn(value)) throw new SandboxError('NotAuthorizedException', `Access to Role '${value}' is forbidden.`);
+    if (value.length < 20 || value.length > 2048 || !isRoleArn(value))
+      throw new SandboxError('NotAuthorizedException', `Access to Role '${value}' is forbidden.`);
     return value;
   }
 
@@ -26,9 +27,12 @@ export function poolRoleHandlers(ctx: SandboxContext, poolOf: (input: Input) => 
   }
 
   function parseMapping(pool: IdentityPoolRecord, key: string, raw: unknown): RoleMapping {
-    if (key.length < 1 || key.length > 128) throw invalid(`1 validation error detected: Value '${key}' at 'roleMappings' failed to satisfy constraint: Map keys must have length between 1 and 128`);
+    if (key.length < 1 || key.length > 128)
+      throw invalid(`1 validation error detected: Value '${key}' at 'roleMappings' failed to satisfy constraint: Map keys must have length between 1 and 128`);
     if (!mappingKeyKnown(pool, key))
-      throw invalid(`Role mapping key '${key}' is not an identity provider of this identity pool; for a user pool use '<ProviderName>:<ClientId>' of one of its CognitoIdentityProviders.`);
+      throw invalid(
+        `Role mapping key '${key}' is not an identity provider of this identity pool; for a user pool use '<ProviderName>:<ClientId>' of one of its CognitoIdentityProviders.`,
+      );
     const m = (raw ?? {}) as Input;
     const type = reqString(m, 'Type', { enum: ['Token', 'Rules'] }) as RoleMapping['Type'];
     const ambiguous = optString(m, 'AmbiguousRoleResolution', { enum: ['AuthenticatedRole', 'Deny'] }) as RoleMapping['AmbiguousRoleResolution'];
@@ -61,10 +65,13 @@ export function poolRoleHandlers(ctx: SandboxContext, poolOf: (input: Input) => 
     if (!rolesIn) throw invalid("1 validation error detected: Value null at 'roles' failed to satisfy constraint: Member must not be null");
     const roles: Record<string, string> = {};
     const entries = Object.entries(rolesIn);
-    if (entries.length > 2) throw invalid("1 validation error detected: Value at 'roles' failed to satisfy constraint: Member must have length less than or equal to 2");
+    if (entries.length > 2)
+      throw invalid("1 validation error detected: Value at 'roles' failed to satisfy constraint: Member must have length less than or equal to 2");
     for (const [k, v] of entries) {
       if (k !== 'authenticated' && k !== 'unauthenticated')
-        throw invalid(`1 validation error detected: Value '${k}' at 'roles' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: (un)?authenticated]`);
+        throw invalid(
+          `1 validation error detected: Value '${k}' at 'roles' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: (un)?authenticated]`,
+        );
       roles[k] = checkRoleArn(v, 'roles');
     }
     const mappingsIn = optObject(input, 'RoleMappings');
@@ -72,7 +79,9 @@ export function poolRoleHandlers(ctx: SandboxContext, poolOf: (input: Input) => 
     if (mappingsIn) {
       const keys = Object.keys(mappingsIn);
       if (keys.length > MAX_ROLE_MAPPINGS)
-        throw invalid(`1 validation error detected: Value at 'roleMappings' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ROLE_MAPPINGS}`);
+        throw invalid(
+          `1 validation error detected: Value at 'roleMappings' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ROLE_MAPPINGS}`,
+        );
       const mappings: Record<string, RoleMapping> = {};
       const canonicalSeen = new Set<string>();
       for (const key of keys) {

@@ -171,7 +171,14 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
   function updateIdentityPool(input: Input) {
     const pool = poolOf(input);
     const config = poolConfig(input);
-    for (const k of ['AllowClassicFlow', 'SupportedLoginProviders', 'DeveloperProviderName', 'OpenIdConnectProviderARNs', 'CognitoIdentityProviders', 'SamlProviderARNs'] as const)
+    for (const k of [
+      'AllowClassicFlow',
+      'SupportedLoginProviders',
+      'DeveloperProviderName',
+      'OpenIdConnectProviderARNs',
+      'CognitoIdentityProviders',
+      'SamlProviderARNs',
+    ] as const)
       delete pool[k];
     Object.assign(pool, config);
     ctx.save();
@@ -205,7 +212,8 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
       (pool.CognitoIdentityProviders ?? []).some((p) => canonicalProvider(p.ProviderName) === canonical) ||
       Object.keys(pool.SupportedLoginProviders ?? {}).includes(name) ||
       [...(pool.OpenIdConnectProviderARNs ?? []), ...(pool.SamlProviderARNs ?? [])].includes(name);
-    if (!known) throw new SandboxError('ResourceNotFoundException', `Identity provider '${name}' is not configured for identity pool '${pool.IdentityPoolId}'.`);
+    if (!known)
+      throw new SandboxError('ResourceNotFoundException', `Identity provider '${name}' is not configured for identity pool '${pool.IdentityPoolId}'.`);
     return { name, canonical };
   }
 
@@ -242,7 +250,8 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
     const userPoolId = userPoolOfProvider(key);
     const provider = canonicalProvider(key);
     const configured = (pool.CognitoIdentityProviders ?? []).filter((p) => canonicalProvider(p.ProviderName) === provider);
-    if (!userPoolId || configured.length === 0) throw new SandboxError('NotAuthorizedException', 'Token is not from a supported provider of this identity pool.');
+    if (!userPoolId || configured.length === 0)
+      throw new SandboxError('NotAuthorizedException', 'Token is not from a supported provider of this identity pool.');
     const clientIds = configured.map((p) => p.ClientId).filter((c): c is string => !!c);
     const claims = await verifyUserPoolIdToken(ctx, token, userPoolId, clientIds);
     const sub = claims.sub as string;
@@ -251,7 +260,8 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
       const userPool = idpState(ctx).pools[userPoolId];
       const user = userPool && Object.values(userPool.users).find((u) => u.sub === sub);
       const signedOut = user?.signedOutAt !== undefined && typeof claims.iat === 'number' && claims.iat <= user.signedOutAt;
-      if (!user || !user.enabled || signedOut) throw new SandboxError('NotAuthorizedException', 'Invalid login token. Token is revoked or the user no longer exists.');
+      if (!user || !user.enabled || signedOut)
+        throw new SandboxError('NotAuthorizedException', 'Invalid login token. Token is revoked or the user no longer exists.');
     }
     return { provider, sub, clientId, claims };
   }
@@ -280,10 +290,12 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
   async function getId(input: Input) {
     const pool = poolOf(input);
     const accountId = optString(input, 'AccountId', { min: 1, max: 15, pattern: '\\d+' });
-    if (accountId !== undefined && accountId !== ctx.accountId) throw new SandboxError('NotAuthorizedException', `Account ${accountId} does not own identity pool ${pool.IdentityPoolId}.`);
+    if (accountId !== undefined && accountId !== ctx.accountId)
+      throw new SandboxError('NotAuthorizedException', `Account ${accountId} does not own identity pool ${pool.IdentityPoolId}.`);
     const logins = optStringMap(input, 'Logins', { max: 10 }) ?? {};
     if (Object.keys(logins).length === 0) {
-      if (!pool.AllowUnauthenticatedIdentities) throw new SandboxError('NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
+      if (!pool.AllowUnauthenticatedIdentities)
+        throw new SandboxError('NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
       const identity = newIdentity(pool);
       ctx.save();
       return { IdentityId: identity.IdentityId };
@@ -313,7 +325,8 @@ export function createCognitoIdentityService(ctx: SandboxContext, options: Cogni
     const authenticated = Object.keys(identity.logins).length > 0;
     if (Object.keys(logins).length === 0) {
       if (authenticated) throw new SandboxError('NotAuthorizedException', `Access to Identity '${identity.IdentityId}' is forbidden.`);
-      if (!pool.AllowUnauthenticatedIdentities) throw new SandboxError('NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
+      if (!pool.AllowUnauthenticatedIdentities)
+        throw new SandboxError('NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
       return [];
     }
     const verified = await verifyLogins(pool, logins);

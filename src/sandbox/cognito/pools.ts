@@ -5,7 +5,23 @@ import { ALNUM, randomString, type Handlers, type IdpContext } from './idp-conte
 import { describePool, ECHO_POOL_FIELDS } from './idp-shapes.js';
 import type { UserPoolRecord } from './state.js';
 import { buildSchema } from './user-pool-schema.js';
-import { epochSeconds, invalid, optArray, optBool, optInt, optObject, optString, optStringArray, optStringMap, paginate, PATTERNS, reqBool, reqInt, reqString, type Input } from './validate.js';
+import {
+  epochSeconds,
+  invalid,
+  optArray,
+  optBool,
+  optInt,
+  optObject,
+  optString,
+  optStringArray,
+  optStringMap,
+  paginate,
+  PATTERNS,
+  reqBool,
+  reqInt,
+  reqString,
+  type Input,
+} from './validate.js';
 
 export function poolHandlers(c: IdpContext): Handlers {
   const { ctx, state, now, poolOf } = c;
@@ -30,8 +46,12 @@ export function poolHandlers(c: IdpContext): Handlers {
     const usernameAttributes = optStringArray(input, 'UsernameAttributes') ?? [];
     const aliasAttributes = optStringArray(input, 'AliasAttributes') ?? [];
     for (const a of usernameAttributes)
-      if (a !== 'email' && a !== 'phone_number') throw invalid(`1 validation error detected: Value '[${usernameAttributes.join(', ')}]' at 'usernameAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email]]`);
-    if (usernameAttributes.length > 0 && aliasAttributes.length > 0) throw invalid('Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.');
+      if (a !== 'email' && a !== 'phone_number')
+        throw invalid(
+          `1 validation error detected: Value '[${usernameAttributes.join(', ')}]' at 'usernameAttributes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [phone_number, email]]`,
+        );
+    if (usernameAttributes.length > 0 && aliasAttributes.length > 0)
+      throw invalid('Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.');
     const schema = buildSchema(optArray(input, 'Schema', { min: 1, max: 50 }));
     const usernameConfig = optObject(input, 'UsernameConfiguration');
     const deletionProtection = optString(input, 'DeletionProtection', { enum: ['ACTIVE', 'INACTIVE'] }) as 'ACTIVE' | 'INACTIVE' | undefined;

@@ -43,7 +43,11 @@ function tokenRoles(claims: Record<string, unknown>): string[] {
   const roles = claims['cognito:roles'];
   if (Array.isArray(roles)) return roles.filter((r): r is string => typeof r === 'string');
   // The developer guide describes cognito:roles as a comma-separated string in some tokens.
-  if (typeof roles === 'string') return roles.split(',').map((r) => r.trim()).filter(Boolean);
+  if (typeof roles === 'string')
+    return roles
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
   return [];
 }
 

@@ -132,12 +132,7 @@ async function verifySignature(token: string, keys: StoredKey[]): Promise<Record
  * Verifies a user-pool id token as Cognito Identity does for a Logins entry: signature with the
  * pool's keys, issuer, token_use, audience among `clientIds`, expiry. Returns the claims.
  */
-export async function verifyUserPoolIdToken(
-  ctx: SandboxContext,
-  token: string,
-  userPoolId: string,
-  clientIds: string[],
-): Promise<Record<string, unknown>> {
+export async function verifyUserPoolIdToken(ctx: SandboxContext, token: string, userPoolId: string, clientIds: string[]): Promise<Record<string, unknown>> {
   const pool = idpState(ctx).pools[userPoolId];
   const claims = await verifySignature(token, pool?.keys ?? []);
   if (!issuerMatchesPool(claims.iss, userPoolId, ctx.endpoint())) throw loginError("Issuer doesn't match providerName");
@@ -173,7 +168,8 @@ export async function verifyAccessToken(ctx: SandboxContext, token: string): Pro
     throw bad();
   }
   if (claims.token_use !== 'access' || typeof claims.client_id !== 'string' || typeof claims.username !== 'string') throw bad();
-  if (typeof claims.exp !== 'number' || Math.floor(ctx.now() / 1000) >= claims.exp) throw new SandboxError('NotAuthorizedException', 'Access Token has expired');
+  if (typeof claims.exp !== 'number' || Math.floor(ctx.now() / 1000) >= claims.exp)
+    throw new SandboxError('NotAuthorizedException', 'Access Token has expired');
   const user = Object.values(pool.users).find((u) => u.username === claims.username);
   if (user?.signedOutAt !== undefined && typeof claims.iat === 'number' && claims.iat <= user.signedOutAt)
     throw new SandboxError('NotAuthorizedException', 'Access Token has been revoked');
@@ -207,20 +203,14 @@ export async function issueOpenIdToken(
 ): Promise<string> {
   const key = await identitySigningKey(ctx);
   const iat = Math.floor(ctx.now() / 1000);
-  return sign(
-    { sub: claims.identityId, aud: claims.identityPoolId, amr: claims.amr, iss: OPENID_ISSUER, exp: iat + ttlSeconds, iat },
-    key,
-  );
+  return sign({ sub: claims.identityId, aud: claims.identityPoolId, amr: claims.amr, iss: OPENID_ISSUER, exp: iat + ttlSeconds, iat }, key);
 }
 
 /**
  * Verifies an OpenID token from GetOpenIdToken (for STS AssumeRoleWithWebIdentity). Throws
  * SandboxError with STS's codes: InvalidIdentityToken, ExpiredTokenException.
  */
-export async function verifyOpenIdToken(
-  ctx: SandboxContext,
-  token: string,
-): Promise<{ identityId: string; identityPoolId: string; amr: string[] }> {
+export async function verifyOpenIdToken(ctx: SandboxContext, token: string): Promise<{ identityId: string; identityPoolId: string; amr: string[] }> {
   const invalidToken = (why: string) => new SandboxError('InvalidIdentityToken', why);
   let claims: Record<string, unknown>;
   try {
@@ -230,7 +220,8 @@ export async function verifyOpenIdToken(
   }
   if (claims.iss !== OPENID_ISSUER) throw invalidToken('The issuer of the web identity token is not cognito-identity.amazonaws.com.');
   const now = Math.floor(ctx.now() / 1000);
-  if (typeof claims.exp !== 'number' || now >= claims.exp) throw new SandboxError('ExpiredTokenException', 'Token expired: current date/time must be before the expiration date/time.');
+  if (typeof claims.exp !== 'number' || now >= claims.exp)
+    throw new SandboxError('ExpiredTokenException', 'Token expired: current date/time must be before the expiration date/time.');
   const { sub, aud, amr } = claims;
   if (typeof sub !== 'string' || typeof aud !== 'string' || !Array.isArray(amr) || !amr.every((a) => typeof a === 'string'))
     throw invalidToken('The web identity token is missing a required claim (sub, aud or amr).');

@@ -4,7 +4,12 @@ import { invalid } from './validate.js';
 import type { SchemaAttribute } from './state.js';
 
 type Std = Omit<SchemaAttribute, 'Name' | 'DeveloperOnlyAttribute'>;
-const str = (min = '0', max = '2048'): Std => ({ AttributeDataType: 'String', Mutable: true, Required: false, StringAttributeConstraints: { MinLength: min, MaxLength: max } });
+const str = (min = '0', max = '2048'): Std => ({
+  AttributeDataType: 'String',
+  Mutable: true,
+  Required: false,
+  StringAttributeConstraints: { MinLength: min, MaxLength: max },
+});
 const bool = (): Std => ({ AttributeDataType: 'Boolean', Mutable: true, Required: false });
 
 const STANDARD: Record<string, Std> = {
@@ -48,7 +53,9 @@ export function buildSchema(input: unknown[] | undefined): SchemaAttribute[] {
     if (name.length < 1 || name.length > 20) throw invalid(`Schema attribute name ${JSON.stringify(name)} must be 1 to 20 characters long.`);
     const type = a.AttributeDataType;
     if (type !== undefined && !DATA_TYPES.includes(type as (typeof DATA_TYPES)[number]))
-      throw invalid(`1 validation error detected: Value '${String(type)}' at 'schema.member.attributeDataType' failed to satisfy constraint: Member must satisfy enum value set: [${DATA_TYPES.join(', ')}]`);
+      throw invalid(
+        `1 validation error detected: Value '${String(type)}' at 'schema.member.attributeDataType' failed to satisfy constraint: Member must satisfy enum value set: [${DATA_TYPES.join(', ')}]`,
+      );
     const existing = std.get(name);
     if (existing) {
       if ((type !== undefined && type !== existing.AttributeDataType) || a.DeveloperOnlyAttribute === true)
@@ -68,7 +75,8 @@ export function buildSchema(input: unknown[] | undefined): SchemaAttribute[] {
       Mutable: a.Mutable !== false,
       Required: false,
     };
-    if (attr.AttributeDataType === 'String') attr.StringAttributeConstraints = (a.StringAttributeConstraints as SchemaAttribute['StringAttributeConstraints']) ?? {};
+    if (attr.AttributeDataType === 'String')
+      attr.StringAttributeConstraints = (a.StringAttributeConstraints as SchemaAttribute['StringAttributeConstraints']) ?? {};
     if (attr.AttributeDataType === 'Number' && a.NumberAttributeConstraints) attr.NumberAttributeConstraints = a.NumberAttributeConstraints as never;
     custom.push(attr);
   }
@@ -81,15 +89,12 @@ export function attributeList(attrs: Record<string, string>): Array<{ Name: stri
 }
 
 /** Parses a UserAttributes list into a map, checking every name and value against the schema. */
-export function checkAttributes(
-  schema: SchemaAttribute[],
-  list: unknown[] | undefined,
-  opts: { creating: boolean },
-): Record<string, string> {
+export function checkAttributes(schema: SchemaAttribute[], list: unknown[] | undefined, opts: { creating: boolean }): Record<string, string> {
   const out: Record<string, string> = {};
   for (const raw of list ?? []) {
     const a = (raw ?? {}) as Record<string, unknown>;
-    if (typeof a.Name !== 'string' || a.Name.length === 0) throw invalid('1 validation error detected: Value null at \'userAttributes.member.name\' failed to satisfy constraint: Member must not be null');
+    if (typeof a.Name !== 'string' || a.Name.length === 0)
+      throw invalid("1 validation error detected: Value null at 'userAttributes.member.name' failed to satisfy constraint: Member must not be null");
     const name = a.Name;
     const value = typeof a.Value === 'string' ? a.Value : '';
     const def = schema.find((s) => s.Name === name);
@@ -113,6 +118,7 @@ export function checkAttributes(
 
 export function checkRequired(schema: SchemaAttribute[], attrs: Record<string, string>): void {
   for (const s of schema) {
-    if (s.Required && s.Name !== 'sub' && !(s.Name in attrs)) throw invalid(`Attributes did not conform to the schema: ${s.Name}: The attribute ${s.Name} is required`);
+    if (s.Required && s.Name !== 'sub' && !(s.Name in attrs))
+      throw invalid(`Attributes did not conform to the schema: ${s.Name}: The attribute ${s.Name} is required`);
   }
 }

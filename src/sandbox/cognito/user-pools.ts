@@ -61,7 +61,8 @@ export function createCognitoIdpService(ctx: SandboxContext): Promise<JsonServic
     route(method, path) {
       const m = /^\/([\w-]+_[0-9a-zA-Z]+)\/\.well-known\/(jwks\.json|openid-configuration)$/.exec(path);
       if (!m) return undefined;
-      if (method !== 'GET' && method !== 'HEAD') return { status: 405, contentType: 'application/json', body: JSON.stringify({ message: 'Method not allowed' }) };
+      if (method !== 'GET' && method !== 'HEAD')
+        return { status: 405, contentType: 'application/json', body: JSON.stringify({ message: 'Method not allowed' }) };
       const pool = state.pools[m[1]!];
       if (!pool) return { status: 404, contentType: 'application/json', body: JSON.stringify({ message: `User pool ${m[1]} does not exist.` }) };
       if (m[2] === 'jwks.json') return { status: 200, contentType: 'application/json', body: jwksDocument(pool.keys) };

@@ -37,7 +37,8 @@ export function userHandlers(c: IdpContext): Handlers {
     const existing = findUser(pool, username);
     if (action === 'RESEND') {
       if (!existing) throw new SandboxError('UserNotFoundException', 'User does not exist.');
-      if (existing.status !== 'FORCE_CHANGE_PASSWORD') throw new SandboxError('UnsupportedUserStateException', 'Resend not possible. ' + existing.username + ' status is not FORCE_CHANGE_PASSWORD.');
+      if (existing.status !== 'FORCE_CHANGE_PASSWORD')
+        throw new SandboxError('UnsupportedUserStateException', 'Resend not possible. ' + existing.username + ' status is not FORCE_CHANGE_PASSWORD.');
       existing.passwordHash = await hashPassword(temporary ?? generateTemporaryPassword(pool.passwordPolicy));
       existing.temporaryPasswordExpiresAt = now() + temporaryValidityMs(pool);
       existing.lastModifiedAt = now();
@@ -187,7 +188,14 @@ export function userHandlers(c: IdpContext): Handlers {
       if (!m) throw invalid('Error while parsing filter.');
       const [, attr, op, value] = m as unknown as [string, string, string, string];
       if (!SEARCHABLE.includes(attr)) throw invalid(`Invalid search attribute: ${attr}`);
-      const field = (u: UserRecord) => (attr === 'username' ? u.username : attr === 'status' ? String(u.enabled ? 'Enabled' : 'Disabled') : attr === 'cognito:user_status' ? u.status : u.attributes[attr]);
+      const field = (u: UserRecord) =>
+        attr === 'username'
+          ? u.username
+          : attr === 'status'
+            ? String(u.enabled ? 'Enabled' : 'Disabled')
+            : attr === 'cognito:user_status'
+              ? u.status
+              : u.attributes[attr];
       users = users.filter((u) => {
         const v = field(u);
         return v !== undefined && (op === '=' ? v === value : v.startsWith(value));
@@ -218,7 +226,8 @@ export function userHandlers(c: IdpContext): Handlers {
     if (!user.enabled) throw new SandboxError('NotAuthorizedException', 'User is disabled.');
     for (const raw of list) {
       const name = (raw as { Name?: unknown } | null)?.Name;
-      if (typeof name === 'string' && !clientCanWrite(client, name)) throw new SandboxError('NotAuthorizedException', 'A client attempted to write unauthorized attribute');
+      if (typeof name === 'string' && !clientCanWrite(client, name))
+        throw new SandboxError('NotAuthorizedException', 'A client attempted to write unauthorized attribute');
     }
     const attrs = checkAttributes(pool.schema, list, { creating: false });
     for (const [name, value] of Object.entries(attrs)) {

@@ -17,7 +17,9 @@ function render(value: unknown): string {
 }
 
 function constraint(field: string, value: unknown, what: string): SandboxError {
-  return invalid(`1 validation error detected: Value ${value === undefined ? 'null' : render(value)} at '${memberName(field)}' failed to satisfy constraint: ${what}`);
+  return invalid(
+    `1 validation error detected: Value ${value === undefined ? 'null' : render(value)} at '${memberName(field)}' failed to satisfy constraint: ${what}`,
+  );
 }
 
 interface StringRule {
@@ -40,14 +42,11 @@ function fullMatch(pattern: string, value: string): boolean {
 
 function checkString(field: string, value: unknown, rule: StringRule): string {
   if (typeof value !== 'string') throw invalid(`Invalid type for '${memberName(field)}': expected a string`);
-  if (rule.min !== undefined && value.length < rule.min)
-    throw constraint(field, value, `Member must have length greater than or equal to ${rule.min}`);
-  if (rule.max !== undefined && value.length > rule.max)
-    throw constraint(field, value, `Member must have length less than or equal to ${rule.max}`);
+  if (rule.min !== undefined && value.length < rule.min) throw constraint(field, value, `Member must have length greater than or equal to ${rule.min}`);
+  if (rule.max !== undefined && value.length > rule.max) throw constraint(field, value, `Member must have length less than or equal to ${rule.max}`);
   if (rule.pattern !== undefined && !fullMatch(rule.pattern, value))
     throw constraint(field, value, `Member must satisfy regular expression pattern: ${rule.pattern}`);
-  if (rule.enum && !rule.enum.includes(value))
-    throw constraint(field, value, `Member must satisfy enum value set: [${rule.enum.join(', ')}]`);
+  if (rule.enum && !rule.enum.includes(value)) throw constraint(field, value, `Member must satisfy enum value set: [${rule.enum.join(', ')}]`);
   return value;
 }
 
@@ -167,13 +166,7 @@ export function decodeToken(kind: string, token: string | undefined): string | u
 }
 
 /** One page of `items` (sorted by `keyOf`) starting after the token's position. */
-export function paginate<T>(
-  items: T[],
-  keyOf: (item: T) => string,
-  kind: string,
-  limit: number,
-  token: string | undefined,
-): { page: T[]; nextToken?: string } {
+export function paginate<T>(items: T[], keyOf: (item: T) => string, kind: string, limit: number, token: string | undefined): { page: T[]; nextToken?: string } {
   const after = decodeToken(kind, token);
   const sorted = [...items].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
   const start = after === undefined ? 0 : sorted.findIndex((item) => keyOf(item) > after);

@@ -63,13 +63,20 @@ export class ControlPlane {
   }
 
   /** The error AWS answers with, or undefined when every check is allowed. */
-  authorize(service: string, operation: string, input: Record<string, unknown>, caller: UserCaller, protocol: 'query' | 'json' | 'rest-xml'): SandboxError | undefined {
+  authorize(
+    service: string,
+    operation: string,
+    input: Record<string, unknown>,
+    caller: UserCaller,
+    protocol: 'query' | 'json' | 'rest-xml',
+  ): SandboxError | undefined {
     const env: ControlEnv = { accountId: this.d.accountId, region: this.d.region, facts: iamFacts(this.d.iam) };
     const checks = deriveControlChecks(service, operation, input, env);
     if (checks.length === 0) return undefined;
     const user = this.d.iam.users?.[caller.userName.toLowerCase()];
     const identityPolicies = user ? userIdentityPolicies(this.d.iam, user) : [];
-    const boundary = user?.boundary !== undefined ? (managedPolicyDocument(this.d.iam, user.boundary) ?? { Version: '2012-10-17' as const, Statement: [] }) : undefined;
+    const boundary =
+      user?.boundary !== undefined ? (managedPolicyDocument(this.d.iam, user.boundary) ?? { Version: '2012-10-17' as const, Statement: [] }) : undefined;
     const global = this.principalContext(caller);
     for (const check of checks) {
       const request: EvalRequest = {

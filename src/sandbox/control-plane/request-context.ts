@@ -184,7 +184,8 @@ export function passedRoles(input: Input): string[] {
   if (mappings && typeof mappings === 'object')
     for (const m of Object.values(mappings as Record<string, unknown>)) {
       const rules = (m as { RulesConfiguration?: { Rules?: unknown } } | null)?.RulesConfiguration?.Rules;
-      if (Array.isArray(rules)) for (const r of rules) if (typeof (r as { RoleARN?: unknown })?.RoleARN === 'string') out.add((r as { RoleARN: string }).RoleARN);
+      if (Array.isArray(rules))
+        for (const r of rules) if (typeof (r as { RoleARN?: unknown })?.RoleARN === 'string') out.add((r as { RoleARN: string }).RoleARN);
     }
   return [...out].sort();
 }
@@ -198,11 +199,16 @@ function cognitoChecks(service: 'cognito-identity' | 'cognito-idp', op: string, 
     if (id !== undefined) resource = `arn:aws:${service}:${env.region}:${env.accountId}:${kind}/${id}`;
   }
   const context: Record<string, ContextValue> =
-    op === 'CreateIdentityPool' ? requestTagContext(input.IdentityPoolTags as Record<string, string> | undefined) : op === 'CreateUserPool' ? requestTagContext(input.UserPoolTags as Record<string, string> | undefined) : {};
+    op === 'CreateIdentityPool'
+      ? requestTagContext(input.IdentityPoolTags as Record<string, string> | undefined)
+      : op === 'CreateUserPool'
+        ? requestTagContext(input.UserPoolTags as Record<string, string> | undefined)
+        : {};
   const checks: ControlCheck[] = [{ action, resource, context }];
   // Giving a role to Cognito Identity passes it: iam:PassRole with iam:PassedToService.
   if (op === 'SetIdentityPoolRoles')
-    for (const roleArn of passedRoles(input)) checks.push({ action: 'iam:PassRole', resource: roleArn, context: { 'iam:PassedToService': COGNITO_IDENTITY_SERVICE } });
+    for (const roleArn of passedRoles(input))
+      checks.push({ action: 'iam:PassRole', resource: roleArn, context: { 'iam:PassedToService': COGNITO_IDENTITY_SERVICE } });
   return checks;
 }
 

@@ -27,7 +27,11 @@ export function principalTags(roleTags: Record<string, string>, sessionTags: Rec
 }
 
 /** The global condition keys of a request made with a role session. */
-export function principalContext(caller: SessionCaller, role: RoleView, ctx: Pick<SandboxContext, 'accountId' | 'region' | 'now'>): Record<string, ContextValue> {
+export function principalContext(
+  caller: SessionCaller,
+  role: RoleView,
+  ctx: Pick<SandboxContext, 'accountId' | 'region' | 'now'>,
+): Record<string, ContextValue> {
   const now = ctx.now();
   const context: Record<string, ContextValue> = {
     'aws:PrincipalArn': role.arn,

@@ -70,7 +70,8 @@ export function planStatement(s: PartiQLStatement, keys: TableKeys | undefined, 
     case 'select': {
       const projection = s.projection === '*' ? {} : { ProjectionExpression: s.projection.map((a) => n.name(a)).join(', ') };
       const full = s.index === undefined ? fullKey(keys, s.where) : undefined;
-      if (full && full.rest.length === 0) return { operation: 'GetItem', input: n.into({ TableName: table, Key: full.key, ConsistentRead: consistentRead, ...projection }), insert: false };
+      if (full && full.rest.length === 0)
+        return { operation: 'GetItem', input: n.into({ TableName: table, Key: full.key, ConsistentRead: consistentRead, ...projection }), insert: false };
       const ks = s.index === undefined ? keys : keys.indexes[s.index];
       if (!ks) throw validation(`The table does not have the specified index: ${s.index}`);
       const pk = s.where.find((w) => w.attribute === ks.partitionKey);
@@ -89,7 +90,11 @@ export function planStatement(s: PartiQLStatement, keys: TableKeys | undefined, 
       if (s.item[keys.partitionKey] === undefined || (keys.sortKey !== undefined && s.item[keys.sortKey] === undefined)) {
         throw validation('One or more parameter values were invalid: Missing the key in the item');
       }
-      return { operation: 'PutItem', input: n.into({ TableName: table, Item: s.item, ConditionExpression: `attribute_not_exists(${n.name(keys.partitionKey)})` }), insert: true };
+      return {
+        operation: 'PutItem',
+        input: n.into({ TableName: table, Item: s.item, ConditionExpression: `attribute_not_exists(${n.name(keys.partitionKey)})` }),
+        insert: true,
+      };
     }
     case 'update': {
       const full = fullKey(keys, s.where);
@@ -98,7 +103,11 @@ export function planStatement(s: PartiQLStatement, keys: TableKeys | undefined, 
       if (s.set.length) parts.push(`SET ${s.set.map((x) => n.eq(x)).join(', ')}`);
       if (s.remove.length) parts.push(`REMOVE ${s.remove.map((a) => n.name(a)).join(', ')}`);
       const cond = [`attribute_exists(${n.name(keys.partitionKey)})`, ...full.rest.map((w) => n.eq(w))].join(' AND ');
-      return { operation: 'UpdateItem', input: n.into({ TableName: table, Key: full.key, UpdateExpression: parts.join(' '), ConditionExpression: cond }), insert: false };
+      return {
+        operation: 'UpdateItem',
+        input: n.into({ TableName: table, Key: full.key, UpdateExpression: parts.join(' '), ConditionExpression: cond }),
+        insert: false,
+      };
     }
     case 'delete': {
       const full = fullKey(keys, s.where);
@@ -147,7 +156,10 @@ export async function runBatch(engine: Engine, mutex: Mutex, planned: PlannedSta
       responses.push({ TableName: p.input.TableName, ...(item ? { Item: item } : {}) });
     } catch (err) {
       if (!(err instanceof SandboxError) || err.status >= 500) throw err;
-      responses.push({ TableName: p.input.TableName, Error: { Code: err.code.replace(/Exception$/, ''), Message: err.message, ...(err.details?.Item ? { Item: err.details.Item } : {}) } });
+      responses.push({
+        TableName: p.input.TableName,
+        Error: { Code: err.code.replace(/Exception$/, ''), Message: err.message, ...(err.details?.Item ? { Item: err.details.Item } : {}) },
+      });
     }
   }
   return { Responses: responses };
@@ -157,7 +169,8 @@ export async function runBatch(engine: Engine, mutex: Mutex, planned: PlannedSta
 export function transactionOf(planned: PlannedStatement[]): { operation: 'TransactGetItems' | 'TransactWriteItems'; input: Json } {
   const reads = planned.filter((p) => p.operation === 'GetItem' || p.operation === 'Query' || p.operation === 'Scan');
   if (reads.length && reads.length !== planned.length) throw validation('Transactions can only contain either all read statements or all write statements');
-  if (reads.some((p) => p.operation !== 'GetItem')) throw validation('Select statements within a transaction must specify an equality condition on all key attributes');
+  if (reads.some((p) => p.operation !== 'GetItem'))
+    throw validation('Select statements within a transaction must specify an equality condition on all key attributes');
   if (reads.length) return { operation: 'TransactGetItems', input: { TransactItems: planned.map((p) => ({ Get: p.input })) } };
   const kind = { PutItem: 'Put', UpdateItem: 'Update', DeleteItem: 'Delete' } as const;
   return { operation: 'TransactWriteItems', input: { TransactItems: planned.map((p) => ({ [kind[p.operation as keyof typeof kind]]: p.input })) } };

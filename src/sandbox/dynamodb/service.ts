@@ -13,7 +13,15 @@ import { statementsOf } from '../../policy/dynamodb/context-keys.js';
 import type { PartiQLStatement } from '../../policy/dynamodb/partiql.js';
 
 /** Served outside dynalite: TTL, transactions and PartiQL. */
-const SERVICE_OPERATIONS = ['DescribeContinuousBackups', 'UpdateTimeToLive', 'TransactWriteItems', 'TransactGetItems', 'ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction'];
+const SERVICE_OPERATIONS = [
+  'DescribeContinuousBackups',
+  'UpdateTimeToLive',
+  'TransactWriteItems',
+  'TransactGetItems',
+  'ExecuteStatement',
+  'BatchExecuteStatement',
+  'ExecuteTransaction',
+];
 export const DYNAMODB_OPERATIONS: readonly string[] = [...ENGINE_OPERATIONS, ...SERVICE_OPERATIONS];
 
 const MUTATING = new Set([
@@ -69,9 +77,18 @@ function statementCount(operation: string, input: Record<string, unknown>): void
   const list = operation === 'BatchExecuteStatement' ? input.Statements : operation === 'ExecuteTransaction' ? input.TransactStatements : [input];
   const max = operation === 'BatchExecuteStatement' ? 25 : 100;
   const field = operation === 'BatchExecuteStatement' ? 'statements' : 'transactStatements';
-  if (!Array.isArray(list)) throw new SandboxError('ValidationException', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`, 400);
+  if (!Array.isArray(list))
+    throw new SandboxError(
+      'ValidationException',
+      `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+      400,
+    );
   if (list.length < 1 || list.length > max) {
-    throw new SandboxError('ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length between 1 and ${max}`, 400);
+    throw new SandboxError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length between 1 and ${max}`,
+      400,
+    );
   }
 }
 
@@ -133,7 +150,8 @@ export async function createDynamoService(ctx: SandboxContext, opts: DynamoServi
         await checkAccess(operation, input, caller);
         return describeContinuousBackups(input, engine);
       }
-      if (operation === 'ExecuteStatement' || operation === 'BatchExecuteStatement' || operation === 'ExecuteTransaction') return partiql(operation, input, caller);
+      if (operation === 'ExecuteStatement' || operation === 'BatchExecuteStatement' || operation === 'ExecuteTransaction')
+        return partiql(operation, input, caller);
       if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
         // Authorise first (every item), then validate and run; AWS refuses a request any item of which is denied.
         await checkAccess(operation, input, caller);
@@ -141,7 +159,8 @@ export async function createDynamoService(ctx: SandboxContext, opts: DynamoServi
       }
       const validated = engine.validate(operation, input);
       await checkAccess(operation, input, caller);
-      if (ITEM_WRITES.has(operation)) return writes.run(() => (operation === 'BatchWriteItem' ? engine.execute(operation, validated) : writeItem(engine, operation, input, validated)));
+      if (ITEM_WRITES.has(operation))
+        return writes.run(() => (operation === 'BatchWriteItem' ? engine.execute(operation, validated) : writeItem(engine, operation, input, validated)));
       if (operation === 'DescribeTimeToLive') {
         await engine.execute(operation, validated); // ResourceNotFoundException for a missing table
         return describeTimeToLive(input, ttl());

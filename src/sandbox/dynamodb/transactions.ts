@@ -33,7 +33,9 @@ export function returnOldOnFailure(input: Json, field = 'returnValuesOnCondition
   const v = input.ReturnValuesOnConditionCheckFailure;
   if (v === undefined || v === null || v === 'NONE') return false;
   if (v === 'ALL_OLD') return true;
-  throw validation(`1 validation error detected: Value '${String(v)}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`);
+  throw validation(
+    `1 validation error detected: Value '${String(v)}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`,
+  );
 }
 
 /**
@@ -80,7 +82,8 @@ interface Planned {
 
 function transactItems(input: Json, max: number): Json[] {
   const items = input.TransactItems;
-  if (!Array.isArray(items)) throw validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null");
+  if (!Array.isArray(items))
+    throw validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null");
   if (items.length < 1 || items.length > max) {
     throw validation(
       `1 validation error detected: Value '[${items.length} items]' at 'transactItems' failed to satisfy constraint: Member must have length ${items.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${max}`}`,
@@ -104,7 +107,9 @@ async function plan(engine: Engine, input: Json): Promise<Planned[]> {
     const part = raw[kind] as Json;
     const { ReturnValuesOnConditionCheckFailure: _r, ...single } = part;
     if (kind === 'ConditionCheck' && typeof part.ConditionExpression !== 'string') {
-      throw validation("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null");
+      throw validation(
+        "1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null",
+      );
     }
     const validated = engine.validate(OPERATION[kind], single);
     const table = String(part.TableName);
@@ -127,7 +132,9 @@ export async function transactWriteItems(engine: Engine, mutex: Mutex, input: Js
     const failed = planned.map((p, i) => !engine.conditionHolds(p.validated, before[i]));
     if (failed.some(Boolean)) {
       const reasons = planned.map((p, i) =>
-        failed[i] ? { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(p.wantOld && before[i] ? { Item: before[i] } : {}) } : { Code: 'None' },
+        failed[i]
+          ? { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(p.wantOld && before[i] ? { Item: before[i] } : {}) }
+          : { Code: 'None' },
       );
       const message = `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`;
       // AWS's model names this error's message member "Message" (capital M).
@@ -155,7 +162,8 @@ async function restore(engine: Engine, p: Planned, old: Json | undefined): Promi
 
 export async function transactGetItems(engine: Engine, mutex: Mutex, input: Json): Promise<Json> {
   const gets = transactItems(input, 100).map((raw) => {
-    if (!raw.Get || typeof raw.Get !== 'object') throw validation("1 validation error detected: Value null at 'transactItems.1.member.get' failed to satisfy constraint: Member must not be null");
+    if (!raw.Get || typeof raw.Get !== 'object')
+      throw validation("1 validation error detected: Value null at 'transactItems.1.member.get' failed to satisfy constraint: Member must not be null");
     return engine.validate('GetItem', { ...(raw.Get as Json), ConsistentRead: true });
   });
   return mutex.run(async () => {

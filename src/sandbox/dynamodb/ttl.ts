@@ -11,7 +11,8 @@ function validationError(message: string): SandboxError {
 }
 
 function checkTableName(name: unknown): string {
-  if (typeof name !== 'string') throw validationError("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null");
+  if (typeof name !== 'string')
+    throw validationError("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null");
   if (name.length < 3 || name.length > 255 || !/^[a-zA-Z0-9_.-]+$/.test(name)) {
     throw validationError(
       `1 validation error detected: Value '${name}' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 3 and 255`,

@@ -34,7 +34,7 @@ export function authError(kind: AuthErrorKind, protocol: Protocol, expected?: st
       return q ? new SandboxError('SignatureDoesNotMatch', msg, 403) : new SandboxError('InvalidSignatureException', msg, 400);
     }
     case 'incomplete': {
-      const msg = 'Authorization header requires \'Credential\', \'Signature\', \'SignedHeaders\' parameters in an AWS4-HMAC-SHA256 form.';
+      const msg = "Authorization header requires 'Credential', 'Signature', 'SignedHeaders' parameters in an AWS4-HMAC-SHA256 form.";
       return q ? new SandboxError('IncompleteSignature', msg, 400) : new SandboxError('IncompleteSignatureException', msg, 400);
     }
     case 'missing':
@@ -81,7 +81,13 @@ export function authenticate(ctx: CoreContext, req: IncomingMessage, url: string
  */
 export function authorize(ctx: Pick<CoreContext, 'accountId'>, r: Routed, caller: Caller, controlPlane?: ControlPlane): SandboxError | undefined {
   if (caller.kind === 'user' && controlPlane)
-    return controlPlane.authorize(r.service, r.operation, (r.protocol === 'query' ? r.query : r.protocol === 'rest-xml' ? { ...r.s3 } : r.json) ?? {}, caller, r.protocol);
+    return controlPlane.authorize(
+      r.service,
+      r.operation,
+      (r.protocol === 'query' ? r.query : r.protocol === 'rest-xml' ? { ...r.s3 } : r.json) ?? {},
+      caller,
+      r.protocol,
+    );
   if (r.protocol !== 'query') return undefined;
   if (r.service !== 'iam' || caller.kind !== 'session') return undefined;
   const action = `iam:${r.operation}`;

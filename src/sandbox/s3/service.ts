@@ -204,7 +204,10 @@ export class S3Service {
     const headers = objectHeaders(meta);
     const range = head ? undefined : byteRange(header(call.headers, 'range'), data.length);
     if (range === 'unsatisfiable')
-      throw new S3Error('InvalidRange', 'The requested range is not satisfiable', 416, { RangeRequested: header(call.headers, 'range') ?? '', ActualObjectSize: String(data.length) });
+      throw new S3Error('InvalidRange', 'The requested range is not satisfiable', 416, {
+        RangeRequested: header(call.headers, 'range') ?? '',
+        ActualObjectSize: String(data.length),
+      });
     if (range) {
       headers['Content-Range'] = `bytes ${range.start}-${range.end}/${data.length}`;
       return { status: 206, headers, body: data.subarray(range.start, range.end + 1) };

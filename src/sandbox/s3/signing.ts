@@ -111,16 +111,27 @@ export function authenticateS3(ctx: CoreContext, req: { method: string; url: str
   try {
     if (SIGNED_STREAMING.has(contentSha)) {
       const amzDate = header(req.headers, 'x-amz-date') ?? '';
-      const signing = { key: signingKey(lookup.secret, auth), amzDate, scope: `${auth.date}/${auth.region}/${auth.service}/aws4_request`, seed: auth.signature };
+      const signing = {
+        key: signingKey(lookup.secret, auth),
+        amzDate,
+        scope: `${auth.date}/${auth.region}/${auth.service}/aws4_request`,
+        seed: auth.signature,
+      };
       body = decodeChunked(raw, signing);
     } else if (contentSha === UNSIGNED_STREAMING) body = decodeChunked(raw, undefined);
     else if (contentSha !== 'UNSIGNED-PAYLOAD') {
       if (!/^[0-9a-f]{64}$/.test(contentSha))
-        return { error: new S3Error('InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.', 400) };
+        return {
+          error: new S3Error(
+            'InvalidArgument',
+            'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.',
+            400,
+          ),
+        };
       const actual = sha256Hex(raw);
       if (actual !== contentSha)
         return {
-          error: new S3Error("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", 400, {
+          error: new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", 400, {
             ClientComputedContentSHA256: contentSha,
             S3ComputedContentSHA256: actual,
           }),

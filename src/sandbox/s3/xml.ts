@@ -41,13 +41,18 @@ export interface XmlElement {
 function render(name: string, value: XmlNode): string {
   if (value === undefined) return '';
   if (Array.isArray(value)) return value.map((v) => render(name, v)).join('');
-  if (typeof value === 'object') return `<${name}>${Object.entries(value).map(([k, v]) => render(k, v)).join('')}</${name}>`;
+  if (typeof value === 'object')
+    return `<${name}>${Object.entries(value)
+      .map(([k, v]) => render(k, v))
+      .join('')}</${name}>`;
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
 /** A response document: `<Root xmlns="...">children</Root>`; undefined children are left out. */
 export function xmlDocument(root: string, children: XmlElement): string {
-  return `${DECL}<${root} xmlns="${S3_NS}">${Object.entries(children).map(([k, v]) => render(k, v)).join('')}</${root}>`;
+  return `${DECL}<${root} xmlns="${S3_NS}">${Object.entries(children)
+    .map(([k, v]) => render(k, v))
+    .join('')}</${root}>`;
 }
 
 /** AWS's error document: Code, Message, the error's extra elements, RequestId, HostId. */

@@ -9,6 +9,7 @@ export const kind = 'boundary';
 
 /** isoctl's boundary: it carries the managed-by tag (a listing without tags is given the benefit of the doubt). */
 export function owned(_config: Pick<StackConfig, 'stack'>, policy: Pick<PolicyInfo, 'arn' | 'tags'>): Ownership {
-  if (policy.tags && policy.tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE) return notOwned(`${policy.arn} exists without the tag ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE}`);
+  if (policy.tags && policy.tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE)
+    return notOwned(`${policy.arn} exists without the tag ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE}`);
   return OWNED;
 }

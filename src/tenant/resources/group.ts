@@ -26,7 +26,9 @@ export function owned(config: Pick<StackConfig, 'stack' | 'region' | 'accountId'
   const marked = tenantOfGroup(config, group);
   const what = `user pool group ${JSON.stringify(group.name)}`;
   if (marked === undefined)
-    return notOwned(`${what} is not isoctl's (role ${group.roleArn ?? 'none'}, description ${JSON.stringify(group.description ?? '')}): it lacks the mark of stack ${config.stack}`);
+    return notOwned(
+      `${what} is not isoctl's (role ${group.roleArn ?? 'none'}, description ${JSON.stringify(group.description ?? '')}): it lacks the mark of stack ${config.stack}`,
+    );
   if (tenant !== undefined && marked !== tenant) return notOwned(`${what} is marked for tenant ${marked}, not ${tenant}`);
   if (group.name !== tenantGroupName(marked)) return notOwned(`${what} is marked for tenant ${marked} but is not named ${tenantGroupName(marked)}`);
   const arn = tenantRoleArn(config as StackConfig, marked);
@@ -39,7 +41,15 @@ export function plan(desired: DesiredTenant, observed: GroupInfo | undefined): S
   const mapping = desired.mapping;
   if (mapping.kind !== 'group') return [];
   if (!observed)
-    return [{ action: 'create-group', service: 'cognito-idp', target: mapping.groupName, reason: 'group does not exist', details: { roleArn: mapping.roleArn, description: mapping.description } }];
+    return [
+      {
+        action: 'create-group',
+        service: 'cognito-idp',
+        target: mapping.groupName,
+        reason: 'group does not exist',
+        details: { roleArn: mapping.roleArn, description: mapping.description },
+      },
+    ];
   if (observed.roleArn === mapping.roleArn && observed.description === mapping.description) return [];
   return [
     {
@@ -73,7 +83,8 @@ export async function remove(ctx: RemovalContext, item: GroupRemoval): Promise<R
     if (!g) return { state: 'skipped', detail: ALREADY_GONE };
     const o = owned(config, g, item.tenant);
     if (!o.owned) return { state: 'skipped', detail: `${o.reason} (changed since the plan)` };
-    if (item.roleArn !== undefined && g.roleArn !== item.roleArn) return { state: 'skipped', detail: `group ${item.name} now maps to ${g.roleArn ?? 'no role'}` };
+    if (item.roleArn !== undefined && g.roleArn !== item.roleArn)
+      return { state: 'skipped', detail: `group ${item.name} now maps to ${g.roleArn ?? 'no role'}` };
   }
   if (!(await retryRemoval(ctx, () => idp.deleteGroup(config.userPoolId, item.name)))) return { state: 'skipped', detail: ALREADY_GONE };
   if (ctx.confirm && !(await confirmGone(ctx, async () => (await idp.getGroup(config.userPoolId, item.name)) !== undefined)))

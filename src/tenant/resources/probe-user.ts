@@ -33,15 +33,32 @@ export function plan(desired: DesiredTenant, observed: { user: UserInfo | undefi
   const steps: Step[] = [];
   const user = observed.user;
   if (!user) {
-    steps.push({ action: 'create-probe-user', service: 'cognito-idp', target: desired.probe.username, reason: 'probe user does not exist', details: { attributes: desired.probe.attributes } });
+    steps.push({
+      action: 'create-probe-user',
+      service: 'cognito-idp',
+      target: desired.probe.username,
+      reason: 'probe user does not exist',
+      details: { attributes: desired.probe.attributes },
+    });
   } else {
     const diff: Record<string, string> = {};
     for (const [k, v] of Object.entries(desired.probe.attributes)) if (user.attributes[k] !== v) diff[k] = v;
     if (Object.keys(diff).length > 0)
-      steps.push({ action: 'update-probe-attributes', service: 'cognito-idp', target: desired.probe.username, reason: `attributes differ: ${Object.keys(diff).join(', ')}`, details: { attributes: diff } });
+      steps.push({
+        action: 'update-probe-attributes',
+        service: 'cognito-idp',
+        target: desired.probe.username,
+        reason: `attributes differ: ${Object.keys(diff).join(', ')}`,
+        details: { attributes: diff },
+      });
   }
   if (desired.probe.group && (!user || !observed.groups.includes(desired.probe.group)))
-    steps.push({ action: 'add-probe-to-group', service: 'cognito-idp', target: `${desired.probe.username} -> ${desired.probe.group}`, reason: 'probe user is not in the tenant group' });
+    steps.push({
+      action: 'add-probe-to-group',
+      service: 'cognito-idp',
+      target: `${desired.probe.username} -> ${desired.probe.group}`,
+      reason: 'probe user is not in the tenant group',
+    });
   return steps;
 }
 

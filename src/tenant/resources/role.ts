@@ -40,9 +40,12 @@ export function owned(config: Pick<StackConfig, 'stack'>, role: ObservedRole, te
   const tags = role.tags ?? {};
   if (tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE) return notOwned(`role ${role.name} does not carry the tag ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE}`);
   if (tags[TAG_STACK] !== config.stack) return notOwned(`role ${role.name} carries ${TAG_STACK}=${tags[TAG_STACK] ?? '(none)'}, not ${config.stack}`);
-  if (tags[TAG_TENANT] !== undefined && tags[TAG_TENANT] !== t) return notOwned(`role ${role.name} carries ${TAG_TENANT}=${tags[TAG_TENANT]}, not ${t}: it is tagged for another tenant`);
-  if (tags['isoctl:scope'] !== undefined) return notOwned(`role ${role.name} is the stack's ABAC scope role (isoctl:scope=${tags['isoctl:scope']}), not a tenant's`);
-  if (tags[TENANT_PIN_TAG] !== undefined && tags[TENANT_PIN_TAG] !== t) return notOwned(`role ${role.name} carries ${TENANT_PIN_TAG}=${tags[TENANT_PIN_TAG]}, not ${t}: it is tagged for another tenant`);
+  if (tags[TAG_TENANT] !== undefined && tags[TAG_TENANT] !== t)
+    return notOwned(`role ${role.name} carries ${TAG_TENANT}=${tags[TAG_TENANT]}, not ${t}: it is tagged for another tenant`);
+  if (tags['isoctl:scope'] !== undefined)
+    return notOwned(`role ${role.name} is the stack's ABAC scope role (isoctl:scope=${tags['isoctl:scope']}), not a tenant's`);
+  if (tags[TENANT_PIN_TAG] !== undefined && tags[TENANT_PIN_TAG] !== t)
+    return notOwned(`role ${role.name} carries ${TENANT_PIN_TAG}=${tags[TENANT_PIN_TAG]}, not ${t}: it is tagged for another tenant`);
   return OWNED;
 }
 
@@ -96,7 +99,13 @@ export function plan(desired: DesiredTenant, observed: ObservedRoleState): Step[
     });
   } else {
     if (!docEqual(role.trustPolicy, observed.role.trustPolicy))
-      steps.push({ action: 'update-trust-policy', service: 'iam', target: role.name, reason: 'trust policy differs from the config', document: role.trustPolicy });
+      steps.push({
+        action: 'update-trust-policy',
+        service: 'iam',
+        target: role.name,
+        reason: 'trust policy differs from the config',
+        document: role.trustPolicy,
+      });
     if (observed.role.permissionsBoundaryArn !== role.boundaryArn)
       steps.push({
         action: 'put-permissions-boundary',
@@ -107,9 +116,21 @@ export function plan(desired: DesiredTenant, observed: ObservedRoleState): Step[
       });
     const tags = sameTags(role.tags, observed.role.tags);
     if (Object.keys(tags.missing).length > 0)
-      steps.push({ action: 'tag-role', service: 'iam', target: role.name, reason: `tags missing or different: ${Object.keys(tags.missing).join(', ')}`, details: { tags: tags.missing } });
+      steps.push({
+        action: 'tag-role',
+        service: 'iam',
+        target: role.name,
+        reason: `tags missing or different: ${Object.keys(tags.missing).join(', ')}`,
+        details: { tags: tags.missing },
+      });
     if (tags.extra.length > 0)
-      steps.push({ action: 'untag-role', service: 'iam', target: role.name, reason: `stale isoctl tags: ${tags.extra.join(', ')}`, details: { keys: tags.extra } });
+      steps.push({
+        action: 'untag-role',
+        service: 'iam',
+        target: role.name,
+        reason: `stale isoctl tags: ${tags.extra.join(', ')}`,
+        details: { keys: tags.extra },
+      });
   }
   if (!observed.role || !docEqual(desired.dataPolicy.document, observed.dataPolicy))
     steps.push({
@@ -122,7 +143,12 @@ export function plan(desired: DesiredTenant, observed: ObservedRoleState): Step[
   // The suspension and revocation denies are isoctl's too (suspend, revoke-sessions): create keeps them.
   for (const name of observed.inlinePolicyNames)
     if (name !== INLINE_POLICY_NAME && !LIFECYCLE_POLICY_NAMES.includes(name))
-      steps.push({ action: 'delete-inline-policy', service: 'iam', target: `${role.name}/${name}`, reason: 'inline policy not made by isoctl widens what the config allows' });
+      steps.push({
+        action: 'delete-inline-policy',
+        service: 'iam',
+        target: `${role.name}/${name}`,
+        reason: 'inline policy not made by isoctl widens what the config allows',
+      });
   return steps;
 }
 
@@ -130,7 +156,12 @@ export function plan(desired: DesiredTenant, observed: ObservedRoleState): Step[
 export function planRemoval(observed: { role: RoleInfo; inlinePolicyNames: string[] }): Step[] {
   const name = observed.role.name;
   return [
-    ...observed.inlinePolicyNames.map((p): Step => ({ action: 'delete-inline-policy', service: 'iam', target: `${name}/${p}`, reason: 'inline policies go before the role' })),
+    ...observed.inlinePolicyNames.map((p): Step => ({
+      action: 'delete-inline-policy',
+      service: 'iam',
+      target: `${name}/${p}`,
+      reason: 'inline policies go before the role',
+    })),
     { action: 'delete-role', service: 'iam', target: name, reason: 'tenant role' },
   ];
 }
@@ -148,10 +179,12 @@ export interface RoleRemovalOutcome extends RemovalOutcome {
   detachedPolicies: string[];
 }
 
-const notFoundAs = <T>(value: T) => (err: unknown): T => {
-  if (err instanceof AwsCallError && err.kind === 'not-found') return value;
-  throw err;
-};
+const notFoundAs =
+  <T>(value: T) =>
+  (err: unknown): T => {
+    if (err instanceof AwsCallError && err.kind === 'not-found') return value;
+    throw err;
+  };
 
 /**
  * Deletes the inline policies, detaches attached managed policies (never deleting them), then the
@@ -189,7 +222,10 @@ export async function remove(ctx: RemovalContext, item: RoleRemoval): Promise<Ro
     // most likely an instance profile holds the role. isoctl never made one, so it does not take the
     // role out of it; re-running will not help, so this is a failure with the way out, not "waiting".
     if (err instanceof AwsCallError && err.reason === 'attached-policies' && lastListing === 0)
-      throw new FailedError(`${err.summary} (nothing was left to delete or detach when IAM last listed the role: if ${item.name} is in an instance profile, which isoctl did not make, remove it from the profile yourself)`, 'role_in_use');
+      throw new FailedError(
+        `${err.summary} (nothing was left to delete or detach when IAM last listed the role: if ${item.name} is in an instance profile, which isoctl did not make, remove it from the profile yourself)`,
+        'role_in_use',
+      );
     throw err;
   });
   const parts = [

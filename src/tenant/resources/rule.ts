@@ -106,6 +106,12 @@ export async function removeMany<T extends RuleRemoval>(ctx: RemovalContext, ite
     }),
   );
   const out = new Map<T, RemovalOutcome>();
-  for (const i of items) out.set(i, found.has(i) ? { state: 'removed', detail: 'removed under the lock; the identity pool read back without it' } : { state: 'skipped', detail: ALREADY_GONE });
+  for (const i of items)
+    out.set(
+      i,
+      found.has(i)
+        ? { state: 'removed', detail: 'removed under the lock; the identity pool read back without it' }
+        : { state: 'skipped', detail: ALREADY_GONE },
+    );
   return out;
 }

@@ -6,9 +6,14 @@ import { notOwned, OWNED, type Ownership } from './types.js';
 
 export const kind = 'scope-role';
 
-export function owned(config: Pick<StackConfig, 'stack'>, role: { name: string; path: string; tags: Record<string, string> | undefined }, scope: string): Ownership {
+export function owned(
+  config: Pick<StackConfig, 'stack'>,
+  role: { name: string; path: string; tags: Record<string, string> | undefined },
+  scope: string,
+): Ownership {
   const tags = role.tags ?? {};
-  if (role.path !== stackPath(config.stack)) return notOwned(`role ${role.name} exists at path ${role.path}, outside the stack path ${stackPath(config.stack)}`);
+  if (role.path !== stackPath(config.stack))
+    return notOwned(`role ${role.name} exists at path ${role.path}, outside the stack path ${stackPath(config.stack)}`);
   if (tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE || tags[TAG_STACK] !== config.stack)
     return notOwned(`role ${role.name} does not carry ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE} and ${TAG_STACK}=${config.stack}`);
   if (tags[TAG_SCOPE] !== scope) return notOwned(`role ${role.name} does not carry ${TAG_SCOPE}=${scope}: it is not this stack's ABAC scope role`);

@@ -32,7 +32,13 @@ export function plan(desired: DesiredTenant, observed: ObservedSiloTable[]): Ste
   for (const table of desired.siloTables) {
     const seen = observed.find((s) => s.name === table.name);
     if (!seen?.table)
-      steps.push({ action: 'create-silo-table', service: 'dynamodb', target: table.name, reason: 'silo table does not exist', details: { partitionKey: table.partitionKey, sortKey: table.sortKey } });
+      steps.push({
+        action: 'create-silo-table',
+        service: 'dynamodb',
+        target: table.name,
+        reason: 'silo table does not exist',
+        details: { partitionKey: table.partitionKey, sortKey: table.sortKey },
+      });
   }
   return steps;
 }

@@ -85,7 +85,12 @@ describe('deriveChecks: single-item operations', () => {
   it('UpdateItem with legacy AttributeUpdates and Expected', () => {
     const [check] = deriveChecks(
       'UpdateItem',
-      { TableName: 'Counters', Key: { id: { N: '42' } }, AttributeUpdates: { hits: { Action: 'ADD', Value: { N: '1' } } }, Expected: { state: { Value: { S: 'open' } } } },
+      {
+        TableName: 'Counters',
+        Key: { id: { N: '42' } },
+        AttributeUpdates: { hits: { Action: 'ADD', Value: { N: '1' } } },
+        Expected: { state: { Value: { S: 'open' } } },
+      },
       env,
     );
     expect(check!.context['dynamodb:LeadingKeys']).toEqual(['42']);
@@ -107,7 +112,7 @@ describe('deriveChecks: single-item operations', () => {
 });
 
 describe('deriveChecks: Query and Scan', () => {
-  it('the second seed\'s Query: leading key from :sub, projection and key condition attributes', () => {
+  it("the second seed's Query: leading key from :sub, projection and key condition attributes", () => {
     const [check] = deriveChecks(
       'Query',
       {
@@ -201,8 +206,16 @@ describe('deriveChecks: Query and Scan', () => {
   it('Scan has no leading keys at all; attributes only from projection and filter', () => {
     const [plain] = deriveChecks('Scan', { TableName: 'Pooled' }, env);
     expect(plain!.context).toEqual({ 'dynamodb:Select': 'ALL_ATTRIBUTES', 'dynamodb:ReturnConsumedCapacity': 'NONE' });
-    const [filtered] = deriveChecks('Scan', { TableName: 'Pooled', ProjectionExpression: 'a.b', FilterExpression: 'c > :x', ExpressionAttributeValues: { ':x': { N: '1' } } }, env);
-    expect(filtered!.context).toEqual({ 'dynamodb:Attributes': ['a', 'c'], 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES', 'dynamodb:ReturnConsumedCapacity': 'NONE' });
+    const [filtered] = deriveChecks(
+      'Scan',
+      { TableName: 'Pooled', ProjectionExpression: 'a.b', FilterExpression: 'c > :x', ExpressionAttributeValues: { ':x': { N: '1' } } },
+      env,
+    );
+    expect(filtered!.context).toEqual({
+      'dynamodb:Attributes': ['a', 'c'],
+      'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+      'dynamodb:ReturnConsumedCapacity': 'NONE',
+    });
   });
 });
 
@@ -212,7 +225,13 @@ describe('deriveChecks: batches and control plane', () => {
       'BatchGetItem',
       {
         RequestItems: {
-          Pooled: { Keys: [{ tenant: { S: 'acme' }, sk: { S: '1' } }, { tenant: { S: 'globex' }, sk: { S: '2' } }], ProjectionExpression: 'sk, total' },
+          Pooled: {
+            Keys: [
+              { tenant: { S: 'acme' }, sk: { S: '1' } },
+              { tenant: { S: 'globex' }, sk: { S: '2' } },
+            ],
+            ProjectionExpression: 'sk, total',
+          },
           AgentsTable: { Keys: [{ userId: { S: 'u1' }, fieldName: { S: 'f' } }] },
         },
       },

@@ -29,8 +29,7 @@ describe('topLevelAttributes', () => {
   });
 
   it('collects update targets and sources from every clause', () => {
-    const expr =
-      'SET #c = if_not_exists(#c, :zero) + :one, tags = list_append(tags, :t), copy = original REMOVE old[2], m.n ADD counter :n DELETE colours :c';
+    const expr = 'SET #c = if_not_exists(#c, :zero) + :one, tags = list_append(tags, :t), copy = original REMOVE old[2], m.n ADD counter :n DELETE colours :c';
     expect(topLevelAttributes(expr, { '#c': 'count' })).toEqual(['count', 'tags', 'copy', 'original', 'old', 'm', 'counter', 'colours']);
   });
 

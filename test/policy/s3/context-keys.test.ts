@@ -12,7 +12,13 @@ describe('S3 request context', () => {
     expect(none).toMatchObject({ action: 's3:ListBucket', resource: 'arn:aws:s3:::b' });
     expect(Object.keys(none!.context).filter((k) => /prefix|delimiter|max-keys/.test(k))).toEqual([]);
     const [all] = s3AuthorizationChecks({ operation: 'ListObjectsV2', bucket: 'b', query: { prefix: '', delimiter: '/', 'max-keys': '5' }, headers });
-    expect(all!.context).toMatchObject({ 's3:prefix': '', 's3:delimiter': '/', 's3:max-keys': '5', 's3:authType': 'REST-HEADER', 's3:x-amz-content-sha256': 'UNSIGNED-PAYLOAD' });
+    expect(all!.context).toMatchObject({
+      's3:prefix': '',
+      's3:delimiter': '/',
+      's3:max-keys': '5',
+      's3:authType': 'REST-HEADER',
+      's3:x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+    });
   });
 
   it('object operations on arn:aws:s3:::bucket/key (GetObject and HeadObject as s3:GetObject); PutObject carries its header keys', () => {
@@ -29,6 +35,9 @@ describe('S3 request context', () => {
       ['s3:DeleteObject', 'arn:aws:s3:::b/a/1'],
       ['s3:DeleteObject', 'arn:aws:s3:::b/b/2'],
     ]);
-    expect(s3AuthorizationChecks({ operation: 'HeadBucket', bucket: 'b', query: {}, headers })[0]).toMatchObject({ action: 's3:ListBucket', resource: 'arn:aws:s3:::b' });
+    expect(s3AuthorizationChecks({ operation: 'HeadBucket', bucket: 'b', query: {}, headers })[0]).toMatchObject({
+      action: 's3:ListBucket',
+      resource: 'arn:aws:s3:::b',
+    });
   });
 });

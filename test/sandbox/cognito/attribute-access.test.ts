@@ -61,10 +61,24 @@ describe('UpdateUserAttributes: the signed-in user writes only what the client m
       );
       // Nothing of a refused call is applied, the writable attribute in it included.
       await expectError(
-        f.call('UpdateUserAttributes', { AccessToken, UserAttributes: [{ Name: 'name', Value: 'Al' }, { Name: 'custom:tenant', Value: 'globex' }] }, anonymous),
+        f.call(
+          'UpdateUserAttributes',
+          {
+            AccessToken,
+            UserAttributes: [
+              { Name: 'name', Value: 'Al' },
+              { Name: 'custom:tenant', Value: 'globex' },
+            ],
+          },
+          anonymous,
+        ),
         'NotAuthorizedException',
       );
-      await expectError(f.call('UpdateUserAttributes', { AccessToken, UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }, anonymous), 'NotAuthorizedException', UNAUTHORIZED_WRITE);
+      await expectError(
+        f.call('UpdateUserAttributes', { AccessToken, UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }, anonymous),
+        'NotAuthorizedException',
+        UNAUTHORIZED_WRITE,
+      );
     }
     const user = await f.call('AdminGetUser', { UserPoolId: f.poolId, Username: 'alice' });
     const attrs = Object.fromEntries(user.UserAttributes.map((a: Json) => [a.Name, a.Value]));
@@ -72,8 +86,22 @@ describe('UpdateUserAttributes: the signed-in user writes only what the client m
     expect(attrs.name).toBeUndefined();
 
     const { AccessToken } = await signIn(f, bootstrapLike, 'alice');
-    expect(await f.call('UpdateUserAttributes', { AccessToken, UserAttributes: [{ Name: 'name', Value: 'Alice' }, { Name: 'email', Value: 'al@example.com' }] }, anonymous)).toEqual({});
-    const after = Object.fromEntries((await f.call('AdminGetUser', { UserPoolId: f.poolId, Username: 'alice' })).UserAttributes.map((a: Json) => [a.Name, a.Value]));
+    expect(
+      await f.call(
+        'UpdateUserAttributes',
+        {
+          AccessToken,
+          UserAttributes: [
+            { Name: 'name', Value: 'Alice' },
+            { Name: 'email', Value: 'al@example.com' },
+          ],
+        },
+        anonymous,
+      ),
+    ).toEqual({});
+    const after = Object.fromEntries(
+      (await f.call('AdminGetUser', { UserPoolId: f.poolId, Username: 'alice' })).UserAttributes.map((a: Json) => [a.Name, a.Value]),
+    );
     expect(after).toMatchObject({ name: 'Alice', email: 'al@example.com', email_verified: 'false', 'custom:tenant': 'acme' });
     await f.call('AdminUpdateUserAttributes', { UserPoolId: f.poolId, Username: 'alice', UserAttributes: [{ Name: 'custom:tenant', Value: 'globex' }] });
   });
@@ -92,10 +120,18 @@ describe('UpdateUserAttributes: the signed-in user writes only what the client m
     await f.createUser('alice', { 'custom:tenant': 'acme' });
     const { AccessToken, IdToken } = await signIn(f, f.clientId, 'alice');
     const name = [{ Name: 'name', Value: 'x' }];
-    await expectError(f.call('UpdateUserAttributes', { AccessToken: IdToken, UserAttributes: name }, anonymous), 'NotAuthorizedException', 'Invalid Access Token');
+    await expectError(
+      f.call('UpdateUserAttributes', { AccessToken: IdToken, UserAttributes: name }, anonymous),
+      'NotAuthorizedException',
+      'Invalid Access Token',
+    );
     const [h, , s] = (AccessToken as string).split('.');
     const forged = `${h}.${Buffer.from(JSON.stringify({ ...claimsOf(AccessToken), username: 'bob' })).toString('base64url')}.${s}`;
-    await expectError(f.call('UpdateUserAttributes', { AccessToken: forged, UserAttributes: name }, anonymous), 'NotAuthorizedException', 'Invalid Access Token');
+    await expectError(
+      f.call('UpdateUserAttributes', { AccessToken: forged, UserAttributes: name }, anonymous),
+      'NotAuthorizedException',
+      'Invalid Access Token',
+    );
     await f.call('AdminDisableUser', { UserPoolId: f.poolId, Username: 'alice' });
     await expectError(f.call('UpdateUserAttributes', { AccessToken, UserAttributes: name }, anonymous), 'NotAuthorizedException', 'User is disabled.');
     await f.call('AdminEnableUser', { UserPoolId: f.poolId, Username: 'alice' });
@@ -108,7 +144,11 @@ describe('ListUsers filters only on searchable attributes', () => {
   it('refuses a filter on a custom attribute (or a non-searchable standard one) with InvalidParameterException', async () => {
     const f = await userPoolFixture();
     await f.createUser('alice', { email: 'alice@example.com', 'custom:tenant': 'acme' });
-    await expectError(f.call('ListUsers', { UserPoolId: f.poolId, Filter: 'custom:tenant = "acme"' }), 'InvalidParameterException', 'Invalid search attribute: custom:tenant');
+    await expectError(
+      f.call('ListUsers', { UserPoolId: f.poolId, Filter: 'custom:tenant = "acme"' }),
+      'InvalidParameterException',
+      'Invalid search attribute: custom:tenant',
+    );
     await expectError(f.call('ListUsers', { UserPoolId: f.poolId, Filter: 'locale = "en"' }), 'InvalidParameterException', 'Invalid search attribute: locale');
     expect((await f.call('ListUsers', { UserPoolId: f.poolId, Filter: 'email = "alice@example.com"' })).Users).toHaveLength(1);
     expect((await f.call('ListUsers', { UserPoolId: f.poolId, Filter: 'username ^= "al"' })).Users).toHaveLength(1);
@@ -159,14 +199,29 @@ describe('UpdateUserPoolClient replaces the client settings, with the same valid
     const before = (await f.call('DescribeUserPoolClient', { UserPoolId: f.poolId, ClientId: id })).UserPoolClient;
     expect(claimsOf((await signIn(f, id, 'alice')).IdToken)).not.toHaveProperty('custom:tenant');
 
-    const updated = (await f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ExplicitAuthFlows: FLOWS, ReadAttributes: [...STANDARD_READABLE, 'custom:tenant'], WriteAttributes: ['email'] })).UserPoolClient;
-    expect(updated).toMatchObject({ ClientId: id, ClientName: 'other', UserPoolId: f.poolId, ReadAttributes: [...STANDARD_READABLE, 'custom:tenant'], WriteAttributes: ['email'] });
+    const updated = (
+      await f.call('UpdateUserPoolClient', {
+        UserPoolId: f.poolId,
+        ClientId: id,
+        ExplicitAuthFlows: FLOWS,
+        ReadAttributes: [...STANDARD_READABLE, 'custom:tenant'],
+        WriteAttributes: ['email'],
+      })
+    ).UserPoolClient;
+    expect(updated).toMatchObject({
+      ClientId: id,
+      ClientName: 'other',
+      UserPoolId: f.poolId,
+      ReadAttributes: [...STANDARD_READABLE, 'custom:tenant'],
+      WriteAttributes: ['email'],
+    });
     expect(updated.CreationDate).toEqual(before.CreationDate);
     expect((await f.call('DescribeUserPoolClient', { UserPoolId: f.poolId, ClientId: id })).UserPoolClient).toEqual(updated);
     expect(claimsOf((await signIn(f, id, 'alice')).IdToken)['custom:tenant']).toBe('acme');
 
     // Not given = AWS's default, not "unchanged": the claim is gone again, and so are the auth flows.
-    const reset = (await f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ClientName: 'renamed', ExplicitAuthFlows: FLOWS })).UserPoolClient;
+    const reset = (await f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ClientName: 'renamed', ExplicitAuthFlows: FLOWS }))
+      .UserPoolClient;
     expect(reset.ClientName).toBe('renamed');
     expect(reset).not.toHaveProperty('ReadAttributes');
     expect(reset).not.toHaveProperty('WriteAttributes');
@@ -183,15 +238,29 @@ describe('UpdateUserPoolClient replaces the client settings, with the same valid
     const { AccessToken } = await signIn(f, id, 'alice');
     expect(await f.call('UpdateUserAttributes', { AccessToken, UserAttributes: [{ Name: 'custom:tenant', Value: 'globex' }] }, anonymous)).toEqual({});
     await f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ExplicitAuthFlows: FLOWS, WriteAttributes: ['email'] });
-    await expectError(f.call('UpdateUserAttributes', { AccessToken, UserAttributes: [{ Name: 'custom:tenant', Value: 'acme' }] }, anonymous), 'NotAuthorizedException', UNAUTHORIZED_WRITE);
+    await expectError(
+      f.call('UpdateUserAttributes', { AccessToken, UserAttributes: [{ Name: 'custom:tenant', Value: 'acme' }] }, anonymous),
+      'NotAuthorizedException',
+      UNAUTHORIZED_WRITE,
+    );
   });
 
   it('refuses an unknown attribute, bad flows or validity, and a client that does not exist; nothing changes', async () => {
     const f = await userPoolFixture();
     const id = await client(f, { ReadAttributes: ['email'] });
-    await expectError(f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ReadAttributes: ['custom:nope'] }), 'InvalidParameterException', 'Invalid read/write attribute specified: custom:nope');
-    await expectError(f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ExplicitAuthFlows: ['USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH'] }), 'InvalidParameterException');
-    await expectError(f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, IdTokenValidity: 2, TokenValidityUnits: { IdToken: 'days' } }), 'InvalidParameterException');
+    await expectError(
+      f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ReadAttributes: ['custom:nope'] }),
+      'InvalidParameterException',
+      'Invalid read/write attribute specified: custom:nope',
+    );
+    await expectError(
+      f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, ExplicitAuthFlows: ['USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH'] }),
+      'InvalidParameterException',
+    );
+    await expectError(
+      f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: id, IdTokenValidity: 2, TokenValidityUnits: { IdToken: 'days' } }),
+      'InvalidParameterException',
+    );
     await expectError(f.call('UpdateUserPoolClient', { UserPoolId: f.poolId, ClientId: 'nosuchclient0000000000000' }), 'ResourceNotFoundException');
     expect((await f.call('DescribeUserPoolClient', { UserPoolId: f.poolId, ClientId: id })).UserPoolClient.ReadAttributes).toEqual(['email']);
   });

@@ -45,11 +45,20 @@ describe('isoctl sandbox bootstrap: the app client and identity pool', () => {
     const pool = await new CognitoIdentityClient(cfg).send(new DescribeIdentityPoolCommand({ IdentityPoolId: ids.identityPool.id }));
     expect(pool.AllowClassicFlow).toBe(false);
 
-    await idp.send(new AdminCreateUserCommand({ UserPoolId: ids.userPool.id, Username: 'alice', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'custom:tenant', Value: 'acme' }] }));
+    await idp.send(
+      new AdminCreateUserCommand({
+        UserPoolId: ids.userPool.id,
+        Username: 'alice',
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [{ Name: 'custom:tenant', Value: 'acme' }],
+      }),
+    );
     await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: ids.userPool.id, Username: 'alice', Password: PASSWORD, Permanent: true }));
     const anonymous = new CognitoIdentityProviderClient({ region: sb.region, endpoint: sb.endpoint, maxAttempts: 1 });
     const auth = (
-      await anonymous.send(new InitiateAuthCommand({ ClientId: ids.userPoolClient.id, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD } }))
+      await anonymous.send(
+        new InitiateAuthCommand({ ClientId: ids.userPoolClient.id, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD } }),
+      )
     ).AuthenticationResult!;
     const claims = JSON.parse(Buffer.from(auth.IdToken!.split('.')[1]!, 'base64url').toString('utf8'));
     expect(claims['custom:tenant']).toBe('acme');

@@ -89,7 +89,8 @@ let worlds = 0;
 /** A user pool (custom:tenant), an app client, an identity pool trusting it, a tenant role and group, a signed-up user. */
 async function world(sb: RunningSandbox, opts: { lagged?: boolean } = {}) {
   const c = clients(sb);
-  const pool = (await c.idp.send(new CreateUserPoolCommand({ PoolName: 'tenants', Schema: [{ Name: 'tenant', AttributeDataType: 'String', Mutable: true }] }))).UserPool!;
+  const pool = (await c.idp.send(new CreateUserPoolCommand({ PoolName: 'tenants', Schema: [{ Name: 'tenant', AttributeDataType: 'String', Mutable: true }] })))
+    .UserPool!;
   const client = (
     await c.idp.send(
       new CreateUserPoolClientCommand({
@@ -120,7 +121,12 @@ async function world(sb: RunningSandbox, opts: { lagged?: boolean } = {}) {
     await c.idp.send(new CreateGroupCommand({ UserPoolId: pool.Id!, GroupName: 'acme', RoleArn: roleArn, Precedence: 1 }));
   }
   await c.idp.send(
-    new AdminCreateUserCommand({ UserPoolId: pool.Id!, Username: 'alice', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'custom:tenant', Value: 'acme' }] }),
+    new AdminCreateUserCommand({
+      UserPoolId: pool.Id!,
+      Username: 'alice',
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [{ Name: 'custom:tenant', Value: 'acme' }],
+    }),
   );
   await c.idp.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.Id!, Username: 'alice', Password: PASSWORD, Permanent: true }));
   if (!opts.lagged) await c.idp.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.Id!, Username: 'alice', GroupName: 'acme' }));
@@ -165,7 +171,11 @@ describe('Cognito over the sandbox HTTP server (SDK v3)', () => {
       }),
     );
     await w.c.identity.send(
-      new SetPrincipalTagAttributeMapCommand({ IdentityPoolId: w.identityPoolId, IdentityProviderName: w.providerName, PrincipalTags: { tenant: 'custom:tenant' } }),
+      new SetPrincipalTagAttributeMapCommand({
+        IdentityPoolId: w.identityPoolId,
+        IdentityProviderName: w.providerName,
+        PrincipalTags: { tenant: 'custom:tenant' },
+      }),
     );
     const roles = await w.c.identity.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: w.identityPoolId }));
     expect(roles.RoleMappings?.[w.mappingKey]?.Type).toBe('Token');
@@ -191,7 +201,9 @@ describe('Cognito over the sandbox HTTP server (SDK v3)', () => {
     const open = await publicIdentity.send(new GetOpenIdTokenCommand({ IdentityId, Logins: logins }));
     expect(open.Token).toBeTypeOf('string');
     const sts = new STSClient({ region: sb.region, endpoint: sb.endpoint, maxAttempts: 1 });
-    const garbage = await rejection(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: w.roleArn, RoleSessionName: 'basic', WebIdentityToken: 'garbage' })));
+    const garbage = await rejection(
+      sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: w.roleArn, RoleSessionName: 'basic', WebIdentityToken: 'garbage' })),
+    );
     expect(garbage.name).toBe('InvalidIdentityTokenException');
     // The real token passes verification and the role's trust policy (aud = pool, amr = authenticated).
     const basic = await sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: w.roleArn, RoleSessionName: 'basic', WebIdentityToken: open.Token! }));
@@ -217,7 +229,12 @@ describe('Cognito over the sandbox HTTP server (SDK v3)', () => {
       name: 'ResourceNotFoundException',
       message: 'User pool eu-west-1_nothere00 does not exist.',
     });
-    const unauthenticated = new CognitoIdentityProviderClient({ region: sb.region, endpoint: sb.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x' } });
+    const unauthenticated = new CognitoIdentityProviderClient({
+      region: sb.region,
+      endpoint: sb.endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x' },
+    });
     expect((await rejection(unauthenticated.send(new ListGroupsCommand({ UserPoolId: w.poolId })))).status).toBeGreaterThanOrEqual(400);
     const publicIdentity = new CognitoIdentityClient({ region: sb.region, endpoint: sb.endpoint, maxAttempts: 1 });
     expect(await rejection(publicIdentity.send(new GetIdCommand({ IdentityPoolId: w.identityPoolId, Logins: { [w.providerName]: 'x.y.z' } })))).toMatchObject({
@@ -233,7 +250,9 @@ describe('Cognito over the sandbox HTTP server (SDK v3)', () => {
             [w.mappingKey]: {
               Type: 'Rules',
               AmbiguousRoleResolution: 'Deny',
-              RulesConfiguration: { Rules: Array.from({ length: 26 }, (_, i) => ({ Claim: 'custom:tenant', MatchType: 'Equals', Value: `t${i}`, RoleARN: w.roleArn })) },
+              RulesConfiguration: {
+                Rules: Array.from({ length: 26 }, (_, i) => ({ Claim: 'custom:tenant', MatchType: 'Equals', Value: `t${i}`, RoleARN: w.roleArn })),
+              },
             },
           },
         }),
@@ -251,7 +270,12 @@ describe('Cognito eventual consistency over HTTP', () => {
       // Sign-in and GetId first, so that each check below follows its write at once (the lag is 1.2 s).
       const token = (
         await w.c.idp.send(
-          new AdminInitiateAuthCommand({ UserPoolId: w.poolId, ClientId: w.clientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD } }),
+          new AdminInitiateAuthCommand({
+            UserPoolId: w.poolId,
+            ClientId: w.clientId,
+            AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+            AuthParameters: { USERNAME: 'alice', PASSWORD },
+          }),
         )
       ).AuthenticationResult!.IdToken!;
       const publicIdentity = new CognitoIdentityClient({ region: sb.region, endpoint: sb.endpoint, maxAttempts: 1 });
@@ -267,7 +291,10 @@ describe('Cognito eventual consistency over HTTP', () => {
       await new Promise((r) => setTimeout(r, 1300));
       await setRoles();
       const early = await rejection(publicIdentity.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: logins })));
-      expect(early).toMatchObject({ name: 'InvalidIdentityPoolConfigurationException', message: 'Invalid identity pool configuration. Check assigned IAM roles for this pool.' });
+      expect(early).toMatchObject({
+        name: 'InvalidIdentityPoolConfigurationException',
+        message: 'Invalid identity pool configuration. Check assigned IAM roles for this pool.',
+      });
       await new Promise((r) => setTimeout(r, 1300));
       const later = await publicIdentity.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: logins }));
       expect(later.Credentials?.AccessKeyId).toMatch(/^ASIA/);
@@ -328,7 +355,9 @@ describe('the AWS CLI parses the Cognito responses', () => {
   }
 
   it('cognito-idp: pools, clients, groups, users, sign-in', async () => {
-    const pool = (await aws('cognito-idp', 'create-user-pool', '--pool-name', 'cli', '--schema', 'Name=tenant,AttributeDataType=String,Mutable=true')) as { UserPool: { Id: string } };
+    const pool = (await aws('cognito-idp', 'create-user-pool', '--pool-name', 'cli', '--schema', 'Name=tenant,AttributeDataType=String,Mutable=true')) as {
+      UserPool: { Id: string };
+    };
     const poolId = pool.UserPool.Id;
     const client = (await aws(
       'cognito-idp',
@@ -373,8 +402,31 @@ describe('the AWS CLI parses the Cognito responses', () => {
       () => aws('cognito-idp', 'admin-list-groups-for-user', '--user-pool-id', poolId, '--username', 'alice'),
       () => aws('cognito-idp', 'admin-get-user', '--user-pool-id', poolId, '--username', 'alice'),
       () => aws('cognito-idp', 'list-users', '--user-pool-id', poolId),
-      () => aws('cognito-idp', 'admin-initiate-auth', '--user-pool-id', poolId, '--client-id', clientId, '--auth-flow', 'ADMIN_USER_PASSWORD_AUTH', '--auth-parameters', `USERNAME=alice,PASSWORD=${PASSWORD}`),
-      () => aws('--no-sign-request', 'cognito-idp', 'initiate-auth', '--client-id', clientId, '--auth-flow', 'USER_PASSWORD_AUTH', '--auth-parameters', `USERNAME=alice,PASSWORD=${PASSWORD}`),
+      () =>
+        aws(
+          'cognito-idp',
+          'admin-initiate-auth',
+          '--user-pool-id',
+          poolId,
+          '--client-id',
+          clientId,
+          '--auth-flow',
+          'ADMIN_USER_PASSWORD_AUTH',
+          '--auth-parameters',
+          `USERNAME=alice,PASSWORD=${PASSWORD}`,
+        ),
+      () =>
+        aws(
+          '--no-sign-request',
+          'cognito-idp',
+          'initiate-auth',
+          '--client-id',
+          clientId,
+          '--auth-flow',
+          'USER_PASSWORD_AUTH',
+          '--auth-parameters',
+          `USERNAME=alice,PASSWORD=${PASSWORD}`,
+        ),
     ]);
     expect((described as Json).UserPool.Id).toBe(poolId);
     expect((described as Json).UserPool.SchemaAttributes.some((a: Json) => a.Name === 'custom:tenant')).toBe(true);
@@ -390,28 +442,66 @@ describe('the AWS CLI parses the Cognito responses', () => {
     expect((adminAuth as Json).AuthenticationResult.TokenType).toBe('Bearer');
     expect((publicAuth as Json).AuthenticationResult.IdToken).toBeTypeOf('string');
     // A client with AWS's default ReadAttributes: no custom attribute in the ID token.
-    expect(JSON.parse(Buffer.from((publicAuth as Json).AuthenticationResult.IdToken.split('.')[1], 'base64url').toString())).not.toHaveProperty('custom:tenant');
+    expect(JSON.parse(Buffer.from((publicAuth as Json).AuthenticationResult.IdToken.split('.')[1], 'base64url').toString())).not.toHaveProperty(
+      'custom:tenant',
+    );
     const accessToken = (publicAuth as Json).AuthenticationResult.AccessToken as string;
-    expect(await aws('--no-sign-request', 'cognito-idp', 'update-user-attributes', '--access-token', accessToken, '--user-attributes', 'Name=name,Value=Alice')).toEqual({});
-    expect(await awsError('--no-sign-request', 'cognito-idp', 'update-user-attributes', '--access-token', accessToken, '--user-attributes', 'Name=custom:tenant,Value=globex')).toContain(
+    expect(
+      await aws('--no-sign-request', 'cognito-idp', 'update-user-attributes', '--access-token', accessToken, '--user-attributes', 'Name=name,Value=Alice'),
+    ).toEqual({});
+    expect(
+      await awsError(
+        '--no-sign-request',
+        'cognito-idp',
+        'update-user-attributes',
+        '--access-token',
+        accessToken,
+        '--user-attributes',
+        'Name=custom:tenant,Value=globex',
+      ),
+    ).toContain(
       'An error occurred (NotAuthorizedException) when calling the UpdateUserAttributes operation: A client attempted to write unauthorized attribute',
     );
     expect(await awsError('cognito-idp', 'list-users', '--user-pool-id', poolId, '--filter', 'custom:tenant = "acme"')).toContain(
       'An error occurred (InvalidParameterException) when calling the ListUsers operation: Invalid search attribute: custom:tenant',
     );
-    const refreshed = await aws('--no-sign-request', 'cognito-idp', 'initiate-auth', '--client-id', clientId, '--auth-flow', 'REFRESH_TOKEN_AUTH', '--auth-parameters', `REFRESH_TOKEN=${(adminAuth as Json).AuthenticationResult.RefreshToken}`);
+    const refreshed = await aws(
+      '--no-sign-request',
+      'cognito-idp',
+      'initiate-auth',
+      '--client-id',
+      clientId,
+      '--auth-flow',
+      'REFRESH_TOKEN_AUTH',
+      '--auth-parameters',
+      `REFRESH_TOKEN=${(adminAuth as Json).AuthenticationResult.RefreshToken}`,
+    );
     expect((refreshed as Json).AuthenticationResult.AccessToken).toBeTypeOf('string');
 
-    expect(await awsError('cognito-idp', 'admin-initiate-auth', '--user-pool-id', poolId, '--client-id', clientId, '--auth-flow', 'ADMIN_USER_PASSWORD_AUTH', '--auth-parameters', 'USERNAME=alice,PASSWORD=Wrong-pass-1')).toContain(
-      'An error occurred (NotAuthorizedException) when calling the AdminInitiateAuth operation: Incorrect username or password.',
-    );
+    expect(
+      await awsError(
+        'cognito-idp',
+        'admin-initiate-auth',
+        '--user-pool-id',
+        poolId,
+        '--client-id',
+        clientId,
+        '--auth-flow',
+        'ADMIN_USER_PASSWORD_AUTH',
+        '--auth-parameters',
+        'USERNAME=alice,PASSWORD=Wrong-pass-1',
+      ),
+    ).toContain('An error occurred (NotAuthorizedException) when calling the AdminInitiateAuth operation: Incorrect username or password.');
     expect(await awsError('cognito-idp', 'get-group', '--user-pool-id', poolId, '--group-name', 'ghost')).toContain('(ResourceNotFoundException)');
 
-    await all([
-      () => aws('cognito-idp', 'admin-remove-user-from-group', '--user-pool-id', poolId, '--username', 'alice', '--group-name', 'acme'),
-      () => aws('cognito-idp', 'delete-group', '--user-pool-id', poolId, '--group-name', 'acme'),
-      () => aws('cognito-idp', 'admin-delete-user', '--user-pool-id', poolId, '--username', 'alice'),
-    ], 1);
+    await all(
+      [
+        () => aws('cognito-idp', 'admin-remove-user-from-group', '--user-pool-id', poolId, '--username', 'alice', '--group-name', 'acme'),
+        () => aws('cognito-idp', 'delete-group', '--user-pool-id', poolId, '--group-name', 'acme'),
+        () => aws('cognito-idp', 'admin-delete-user', '--user-pool-id', poolId, '--username', 'alice'),
+      ],
+      1,
+    );
     await aws('cognito-idp', 'delete-user-pool', '--user-pool-id', poolId);
     expect(await awsError('cognito-idp', 'describe-user-pool', '--user-pool-id', poolId)).toContain(`User pool ${poolId} does not exist.`);
   });
@@ -442,11 +532,22 @@ describe('the AWS CLI parses the Cognito responses', () => {
     );
     expect(tags).toMatchObject({ UseDefaults: false, PrincipalTags: { tenant: 'custom:tenant', userid: 'sub' } });
 
-    const token = (
-      await aws('cognito-idp', 'admin-initiate-auth', '--user-pool-id', w.poolId, '--client-id', w.clientId, '--auth-flow', 'ADMIN_USER_PASSWORD_AUTH', '--auth-parameters', `USERNAME=alice,PASSWORD=${PASSWORD}`)
-    ) as Json;
+    const token = (await aws(
+      'cognito-idp',
+      'admin-initiate-auth',
+      '--user-pool-id',
+      w.poolId,
+      '--client-id',
+      w.clientId,
+      '--auth-flow',
+      'ADMIN_USER_PASSWORD_AUTH',
+      '--auth-parameters',
+      `USERNAME=alice,PASSWORD=${PASSWORD}`,
+    )) as Json;
     const logins = `${w.providerName}=${token.AuthenticationResult.IdToken}`;
-    const id = (await aws('--no-sign-request', 'cognito-identity', 'get-id', '--identity-pool-id', w.identityPoolId, '--logins', logins)) as { IdentityId: string };
+    const id = (await aws('--no-sign-request', 'cognito-identity', 'get-id', '--identity-pool-id', w.identityPoolId, '--logins', logins)) as {
+      IdentityId: string;
+    };
     expect(id.IdentityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
 
     const [described, roles, tagMap, pools, creds, openId, updated] = await all([
@@ -480,13 +581,31 @@ describe('the AWS CLI parses the Cognito responses', () => {
     expect((openId as Json).Token).toBeTypeOf('string');
     expect(updated as Json).toMatchObject({ IdentityPoolName: 'renamed', AllowClassicFlow: true });
 
-    expect(await awsError('--no-sign-request', 'cognito-identity', 'get-id', '--identity-pool-id', w.identityPoolId, '--logins', `${w.providerName}=a.b.c`)).toContain(
-      'An error occurred (NotAuthorizedException) when calling the GetId operation: Invalid login token. Not a valid OpenId Connect identity token.',
+    expect(
+      await awsError('--no-sign-request', 'cognito-identity', 'get-id', '--identity-pool-id', w.identityPoolId, '--logins', `${w.providerName}=a.b.c`),
+    ).toContain('An error occurred (NotAuthorizedException) when calling the GetId operation: Invalid login token. Not a valid OpenId Connect identity token.');
+    expect(
+      await awsError(
+        'cognito-identity',
+        'set-identity-pool-roles',
+        '--identity-pool-id',
+        w.identityPoolId,
+        '--roles',
+        'authenticated=isoctl-prod-acme-tenant-role',
+      ),
+    ).toContain("(NotAuthorizedException) when calling the SetIdentityPoolRoles operation: Access to Role 'isoctl-prod-acme-tenant-role' is forbidden.");
+    await aws(
+      'cognito-identity',
+      'update-identity-pool',
+      '--identity-pool-id',
+      w.identityPoolId,
+      '--identity-pool-name',
+      'renamed',
+      '--no-allow-unauthenticated-identities',
+      '--no-allow-classic-flow',
+      '--cognito-identity-providers',
+      `ProviderName=${w.providerName},ClientId=${w.clientId},ServerSideTokenCheck=false`,
     );
-    expect(await awsError('cognito-identity', 'set-identity-pool-roles', '--identity-pool-id', w.identityPoolId, '--roles', 'authenticated=isoctl-prod-acme-tenant-role')).toContain(
-      "(NotAuthorizedException) when calling the SetIdentityPoolRoles operation: Access to Role 'isoctl-prod-acme-tenant-role' is forbidden.",
-    );
-    await aws('cognito-identity', 'update-identity-pool', '--identity-pool-id', w.identityPoolId, '--identity-pool-name', 'renamed', '--no-allow-unauthenticated-identities', '--no-allow-classic-flow', '--cognito-identity-providers', `ProviderName=${w.providerName},ClientId=${w.clientId},ServerSideTokenCheck=false`);
     expect(await awsError('--no-sign-request', 'cognito-identity', 'get-open-id-token', '--identity-id', id.IdentityId, '--logins', logins)).toContain(
       'An error occurred (InvalidParameterException) when calling the GetOpenIdToken operation: Basic (classic) flow is not enabled, please use enhanced flow.',
     );

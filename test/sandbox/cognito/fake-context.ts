@@ -101,7 +101,11 @@ export function fakeContext(opts: { lag?: Partial<LagConfig>; start?: number } =
         arn: roleArn(name),
         name,
         path: '/',
-        roleId: `AROA${name.toUpperCase().replace(/[^A-Z0-9]/g, '').padEnd(17, 'X').slice(0, 17)}`,
+        roleId: `AROA${name
+          .toUpperCase()
+          .replace(/[^A-Z0-9]/g, '')
+          .padEnd(17, 'X')
+          .slice(0, 17)}`,
         createdAt: ctx.clock.t,
         trustPolicy,
         inlinePolicies: {},

@@ -46,7 +46,11 @@ async function identityFixture(opts: { lagCognito?: number; allowUnauthenticated
     },
     async credentials(username, customRoleArn) {
       const { identityId, logins } = await f.login(username);
-      return call('GetCredentialsForIdentity', { IdentityId: identityId, Logins: logins, ...(customRoleArn ? { CustomRoleArn: customRoleArn } : {}) }, anonymous);
+      return call(
+        'GetCredentialsForIdentity',
+        { IdentityId: identityId, Logins: logins, ...(customRoleArn ? { CustomRoleArn: customRoleArn } : {}) },
+        anonymous,
+      );
     },
     addRole(name, o = {}) {
       return up.ctx.addRole(name, o.trust ?? cognitoTrust(identityPoolId, { tagSession: o.tagSession ?? false })).arn;
@@ -84,9 +88,17 @@ describe('identity pools', () => {
     );
 
     await f.call('DeleteIdentityPool', { IdentityPoolId: second.IdentityPoolId });
-    await expectError(f.call('DescribeIdentityPool', { IdentityPoolId: second.IdentityPoolId }), 'ResourceNotFoundException', `IdentityPool '${second.IdentityPoolId}' not found.`);
     await expectError(
-      f.call('CreateIdentityPool', { IdentityPoolName: 'bad', AllowUnauthenticatedIdentities: false, CognitoIdentityProviders: [{ ProviderName: 'accounts.google.com', ClientId: 'x' }] }),
+      f.call('DescribeIdentityPool', { IdentityPoolId: second.IdentityPoolId }),
+      'ResourceNotFoundException',
+      `IdentityPool '${second.IdentityPoolId}' not found.`,
+    );
+    await expectError(
+      f.call('CreateIdentityPool', {
+        IdentityPoolName: 'bad',
+        AllowUnauthenticatedIdentities: false,
+        CognitoIdentityProviders: [{ ProviderName: 'accounts.google.com', ClientId: 'x' }],
+      }),
       'InvalidParameterException',
     );
     await expectError(f.call('ListIdentityPools', { MaxResults: 1 }, anonymous), 'MissingAuthenticationTokenException');
@@ -95,7 +107,11 @@ describe('identity pools', () => {
   it('sets and gets roles and role mappings; each call replaces the whole configuration', async () => {
     const f = await identityFixture();
     const auth = f.addRole('authenticated');
-    const rules = { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: f.addRole('acme') }] } };
+    const rules = {
+      Type: 'Rules',
+      AmbiguousRoleResolution: 'Deny',
+      RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: f.addRole('acme') }] },
+    };
     await f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: auth }, RoleMappings: { [f.mappingKey]: rules } });
     expect(await f.call('GetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId })).toEqual({
       IdentityPoolId: f.identityPoolId,
@@ -117,7 +133,9 @@ describe('identity pools', () => {
     const manyRules = (n: number) => ({
       Type: 'Rules',
       AmbiguousRoleResolution: 'Deny',
-      RulesConfiguration: { Rules: Array.from({ length: n }, (_, i) => ({ Claim: 'custom:tenant', MatchType: 'Equals', Value: `t${i}`, RoleARN: roleArn(`t${i}`) })) },
+      RulesConfiguration: {
+        Rules: Array.from({ length: n }, (_, i) => ({ Claim: 'custom:tenant', MatchType: 'Equals', Value: `t${i}`, RoleARN: roleArn(`t${i}`) })),
+      },
     });
     for (let i = 0; i < 26; i++) f.addRole(`t${i}`);
     await set({ Roles: {}, RoleMappings: { [f.mappingKey]: manyRules(25) } });
@@ -130,16 +148,25 @@ describe('identity pools', () => {
     bad.RulesConfiguration.Rules[0]!.RoleARN = 'not-a-role';
     await expectError(set({ Roles: {}, RoleMappings: { [f.mappingKey]: bad } }), 'NotAuthorizedException', /Access to Role 'not-a-role' is forbidden/);
 
-    const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`${f.providerName}:client${i}`, { Type: 'Token', AmbiguousRoleResolution: 'Deny' }]));
+    const eleven = Object.fromEntries(
+      Array.from({ length: 11 }, (_, i) => [`${f.providerName}:client${i}`, { Type: 'Token', AmbiguousRoleResolution: 'Deny' }]),
+    );
     await expectError(set({ Roles: {}, RoleMappings: eleven }), 'InvalidParameterException', /less than or equal to 10/);
     await expectError(set({ Roles: {}, RoleMappings: { [f.mappingKey]: { Type: 'Token' } } }), 'InvalidParameterException', /AmbiguousRoleResolution/);
-    await expectError(set({ Roles: {}, RoleMappings: { [f.mappingKey]: { Type: 'Rules', AmbiguousRoleResolution: 'Deny' } } }), 'InvalidParameterException', /RulesConfiguration/);
+    await expectError(
+      set({ Roles: {}, RoleMappings: { [f.mappingKey]: { Type: 'Rules', AmbiguousRoleResolution: 'Deny' } } }),
+      'InvalidParameterException',
+      /RulesConfiguration/,
+    );
     await expectError(
       set({ Roles: {}, RoleMappings: { [`${f.providerName}:someotherclient`]: { Type: 'Token', AmbiguousRoleResolution: 'Deny' } } }),
       'InvalidParameterException',
       /not an identity provider of this identity pool/,
     );
-    await expectError(f.call('SetIdentityPoolRoles', { IdentityPoolId: `${REGION}:00000000-0000-0000-0000-000000000000`, Roles: {} }), 'ResourceNotFoundException');
+    await expectError(
+      f.call('SetIdentityPoolRoles', { IdentityPoolId: `${REGION}:00000000-0000-0000-0000-000000000000`, Roles: {} }),
+      'ResourceNotFoundException',
+    );
   });
 
   it('keeps principal-tag attribute maps per provider', async () => {
@@ -151,7 +178,10 @@ describe('identity pools', () => {
     expect(await f.call('GetPrincipalTagAttributeMap', base)).toEqual(set);
     const defaults = await f.call('SetPrincipalTagAttributeMap', { ...base, UseDefaults: true });
     expect(defaults.PrincipalTags).toEqual({ username: 'sub', client: 'aud' });
-    await expectError(f.call('GetPrincipalTagAttributeMap', { IdentityPoolId: f.identityPoolId, IdentityProviderName: 'accounts.google.com' }), 'ResourceNotFoundException');
+    await expectError(
+      f.call('GetPrincipalTagAttributeMap', { IdentityPoolId: f.identityPoolId, IdentityProviderName: 'accounts.google.com' }),
+      'ResourceNotFoundException',
+    );
   });
 });
 
@@ -184,7 +214,9 @@ describe('GetId: verifying the login token', () => {
     await expectError(getId({ 'accounts.google.com': IdToken }), 'NotAuthorizedException', 'Token is not from a supported provider of this identity pool.');
     await expectError(getId({}), 'NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
 
-    const other = (await f.up.call('CreateUserPoolClient', { UserPoolId: f.up.poolId, ClientName: 'other', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH'] })).UserPoolClient;
+    const other = (
+      await f.up.call('CreateUserPoolClient', { UserPoolId: f.up.poolId, ClientName: 'other', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH'] })
+    ).UserPoolClient;
     const otherToken = (
       await f.up.call('AdminInitiateAuth', {
         UserPoolId: f.up.poolId,
@@ -294,12 +326,28 @@ describe('GetCredentialsForIdentity: role resolution, lag, principal tags, trust
     await f.up.createUser('alice');
     const later = roleArn('later');
     // No such role at all, then a role made a moment ago: both refused alike.
-    await expectError(f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: later } }), 'NotAuthorizedException', `Access to Role '${later}' is forbidden.`);
+    await expectError(
+      f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: later } }),
+      'NotAuthorizedException',
+      `Access to Role '${later}' is forbidden.`,
+    );
     f.addRole('later');
     f.up.ctx.advance(4999);
-    await expectError(f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: later } }), 'NotAuthorizedException', `Access to Role '${later}' is forbidden.`);
-    const rules = { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: later }] } };
-    await expectError(f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: {}, RoleMappings: { [f.mappingKey]: rules } }), 'NotAuthorizedException', `Access to Role '${later}' is forbidden.`);
+    await expectError(
+      f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: later } }),
+      'NotAuthorizedException',
+      `Access to Role '${later}' is forbidden.`,
+    );
+    const rules = {
+      Type: 'Rules',
+      AmbiguousRoleResolution: 'Deny',
+      RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: later }] },
+    };
+    await expectError(
+      f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: {}, RoleMappings: { [f.mappingKey]: rules } }),
+      'NotAuthorizedException',
+      `Access to Role '${later}' is forbidden.`,
+    );
     expect(await f.call('GetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId })).toEqual({ IdentityPoolId: f.identityPoolId, Roles: {} });
     f.up.ctx.advance(1);
     await f.call('SetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId, Roles: { authenticated: later } });
@@ -319,7 +367,11 @@ describe('GetCredentialsForIdentity: role resolution, lag, principal tags, trust
       IdentityPoolId: f.identityPoolId,
       Roles: {},
       RoleMappings: {
-        [f.mappingKey]: { Type: 'Rules', AmbiguousRoleResolution: 'Deny', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: role }] } },
+        [f.mappingKey]: {
+          Type: 'Rules',
+          AmbiguousRoleResolution: 'Deny',
+          RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: role }] },
+        },
       },
     });
     await f.call('SetIdentityPoolRoles', mapping(acme));
@@ -329,7 +381,9 @@ describe('GetCredentialsForIdentity: role resolution, lag, principal tags, trust
     await f.credentials('alice');
     expect(f.up.ctx.sessions.at(-1)!.role.arn).toBe(acme);
     await f.call('SetIdentityPoolRoles', mapping(globex));
-    expect((await f.call('GetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId })).RoleMappings[f.mappingKey].RulesConfiguration.Rules[0].RoleARN).toBe(globex);
+    expect((await f.call('GetIdentityPoolRoles', { IdentityPoolId: f.identityPoolId })).RoleMappings[f.mappingKey].RulesConfiguration.Rules[0].RoleARN).toBe(
+      globex,
+    );
     await f.credentials('alice');
     expect(f.up.ctx.sessions.at(-1)!.role.arn).toBe(acme);
     f.up.ctx.advance(3000);
@@ -407,8 +461,15 @@ describe('GetCredentialsForIdentity: role resolution, lag, principal tags, trust
       'NotAuthorizedException',
       "Logins don't match. Please include at least one valid login for this identity or identity pool.",
     );
-    await expectError(f.call('GetCredentialsForIdentity', { IdentityId: alice.identityId }, anonymous), 'NotAuthorizedException', `Access to Identity '${alice.identityId}' is forbidden.`);
-    await expectError(f.call('GetCredentialsForIdentity', { IdentityId: `${REGION}:00000000-0000-0000-0000-000000000000` }, anonymous), 'ResourceNotFoundException');
+    await expectError(
+      f.call('GetCredentialsForIdentity', { IdentityId: alice.identityId }, anonymous),
+      'NotAuthorizedException',
+      `Access to Identity '${alice.identityId}' is forbidden.`,
+    );
+    await expectError(
+      f.call('GetCredentialsForIdentity', { IdentityId: `${REGION}:00000000-0000-0000-0000-000000000000` }, anonymous),
+      'ResourceNotFoundException',
+    );
   });
 
   it('gives guests the unauthenticated role when the pool allows them', async () => {

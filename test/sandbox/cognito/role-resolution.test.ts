@@ -16,7 +16,10 @@ const rule = (Claim: string, MatchType: MappingRule['MatchType'], Value: string,
 describe('role resolution without a mapping', () => {
   it('gives the authenticated role, or an invalid-configuration error when there is none', () => {
     expect(resolveRole({ claims: {}, mapping: undefined, authenticatedRole: AUTH })).toEqual({ ok: true, roleArn: AUTH, via: 'authenticated-role' });
-    expect(resolveRole({ claims: {}, mapping: undefined, authenticatedRole: undefined })).toMatchObject({ ok: false, code: 'InvalidIdentityPoolConfigurationException' });
+    expect(resolveRole({ claims: {}, mapping: undefined, authenticatedRole: undefined })).toMatchObject({
+      ok: false,
+      code: 'InvalidIdentityPoolConfigurationException',
+    });
   });
 });
 
@@ -28,7 +31,11 @@ describe('Token role mapping', () => {
   });
 
   it('uses CustomRoleArn when it is among cognito:roles, and denies it otherwise', () => {
-    expect(resolveRole({ claims, mapping: token('Deny'), authenticatedRole: AUTH, customRoleArn: A })).toMatchObject({ ok: true, roleArn: A, via: 'custom-role' });
+    expect(resolveRole({ claims, mapping: token('Deny'), authenticatedRole: AUTH, customRoleArn: A })).toMatchObject({
+      ok: true,
+      roleArn: A,
+      via: 'custom-role',
+    });
     expect(resolveRole({ claims, mapping: token('AuthenticatedRole'), authenticatedRole: AUTH, customRoleArn: AUTH })).toMatchObject({
       ok: false,
       code: 'NotAuthorizedException',
@@ -76,7 +83,10 @@ describe('Rules role mapping', () => {
   });
 
   it('applies AmbiguousRoleResolution when no rule matches', () => {
-    expect(resolveRole({ claims: { 'custom:tenant': 'globex' }, mapping, authenticatedRole: AUTH })).toMatchObject({ ok: false, code: 'NotAuthorizedException' });
+    expect(resolveRole({ claims: { 'custom:tenant': 'globex' }, mapping, authenticatedRole: AUTH })).toMatchObject({
+      ok: false,
+      code: 'NotAuthorizedException',
+    });
     const lenient = rules('AuthenticatedRole', mapping.RulesConfiguration!.Rules);
     expect(resolveRole({ claims: { 'custom:tenant': 'globex' }, mapping: lenient, authenticatedRole: AUTH })).toMatchObject({ ok: true, roleArn: AUTH });
   });

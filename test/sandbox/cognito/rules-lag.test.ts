@@ -13,7 +13,9 @@ const LAG = { iam: 200, cognito: 1500, dynamodb: 200 };
 describe('SetIdentityPoolRoles under the IAM lag', () => {
   it('classifies the refusal of a role Cognito cannot see yet as still propagating, and nothing else of that family', () => {
     const err = (name: string, message: string) => Object.assign(new Error(message), { name });
-    expect(classifyAwsError(err('NotAuthorizedException', "Access to Role 'arn:aws:iam::000000000000:role/isoctl/s/isoctl-s-acme' is forbidden."))).toBe('still-propagating');
+    expect(classifyAwsError(err('NotAuthorizedException', "Access to Role 'arn:aws:iam::000000000000:role/isoctl/s/isoctl-s-acme' is forbidden."))).toBe(
+      'still-propagating',
+    );
     expect(classifyAwsError(err('NotAuthorizedException', "Access to Identity 'us-east-1:1' is forbidden."))).toBe('access-denied');
     expect(classifyAwsError(err('NotAuthorizedException', 'A client attempted to write unauthorized attribute'))).toBe('access-denied');
   });

@@ -23,7 +23,11 @@ describe('user pools', () => {
     const names = (UserPool.SchemaAttributes as Json[]).map((a) => a.Name);
     expect(names).toContain('sub');
     expect(names).toContain('email');
-    expect(UserPool.SchemaAttributes.find((a: Json) => a.Name === 'custom:tenant')).toMatchObject({ AttributeDataType: 'String', Mutable: true, Required: false });
+    expect(UserPool.SchemaAttributes.find((a: Json) => a.Name === 'custom:tenant')).toMatchObject({
+      AttributeDataType: 'String',
+      Mutable: true,
+      Required: false,
+    });
     expect(UserPool.Policies.PasswordPolicy).toMatchObject({ MinimumLength: 8, RequireSymbols: true });
     expect(typeof UserPool.CreationDate).toBe('number');
     expect(f.ctx.saves).toBeGreaterThan(0);
@@ -58,7 +62,11 @@ describe('user pools', () => {
       f.call('CreateUserPoolClient', { UserPoolId: f.poolId, ClientName: 'mixed', ExplicitAuthFlows: ['ADMIN_NO_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH'] }),
       'InvalidParameterException',
     );
-    await expectError(f.call('DescribeUserPoolClient', { UserPoolId: f.poolId, ClientId: 'nope' }), 'ResourceNotFoundException', 'User pool client nope does not exist.');
+    await expectError(
+      f.call('DescribeUserPoolClient', { UserPoolId: f.poolId, ClientId: 'nope' }),
+      'ResourceNotFoundException',
+      'User pool client nope does not exist.',
+    );
   });
 });
 
@@ -123,14 +131,22 @@ describe('users', () => {
     expect(attrs.sub).toMatch(/^[0-9a-f-]{36}$/);
     expect(attrs['custom:tenant']).toBe('acme');
 
-    await expectError(f.call('AdminCreateUser', { UserPoolId: f.poolId, Username: 'alice', MessageAction: 'SUPPRESS' }), 'UsernameExistsException', 'User account already exists');
+    await expectError(
+      f.call('AdminCreateUser', { UserPoolId: f.poolId, Username: 'alice', MessageAction: 'SUPPRESS' }),
+      'UsernameExistsException',
+      'User account already exists',
+    );
     await expectError(
       f.call('AdminCreateUser', { UserPoolId: f.poolId, Username: 'bob', UserAttributes: [{ Name: 'custom:nope', Value: 'x' }] }),
       'InvalidParameterException',
       /custom:nope: Attribute does not exist in the schema/,
     );
 
-    await expectError(f.call('AdminSetUserPassword', { UserPoolId: f.poolId, Username: 'alice', Password: 'short', Permanent: true }), 'InvalidPasswordException', /not long enough/);
+    await expectError(
+      f.call('AdminSetUserPassword', { UserPoolId: f.poolId, Username: 'alice', Password: 'short', Permanent: true }),
+      'InvalidPasswordException',
+      /not long enough/,
+    );
     await expectError(
       f.call('AdminSetUserPassword', { UserPoolId: f.poolId, Username: 'alice', Password: 'nosymbols123A', Permanent: true }),
       'InvalidPasswordException',
@@ -176,7 +192,11 @@ describe('sign-in', () => {
     expect(admin.IdToken).toBeTypeOf('string');
     expect(admin.RefreshToken).toBeTypeOf('string');
 
-    const pub = await f.call('InitiateAuth', { ClientId: f.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD } }, anonymous);
+    const pub = await f.call(
+      'InitiateAuth',
+      { ClientId: f.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD } },
+      anonymous,
+    );
     expect(claimsOf(pub.AuthenticationResult.IdToken)['cognito:username']).toBe('alice');
 
     await expectError(f.signIn('alice', 'Wrong-password-1'), 'NotAuthorizedException', 'Incorrect username or password.');
@@ -221,17 +241,29 @@ describe('sign-in', () => {
     await f.createUser('alice');
     const srpOnly = (await f.call('CreateUserPoolClient', { UserPoolId: f.poolId, ClientName: 'srp', PreventUserExistenceErrors: 'ENABLED' })).UserPoolClient;
     const attempt = (username: string) =>
-      f.call('AdminInitiateAuth', { UserPoolId: f.poolId, ClientId: srpOnly.ClientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD } });
+      f.call('AdminInitiateAuth', {
+        UserPoolId: f.poolId,
+        ClientId: srpOnly.ClientId,
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: username, PASSWORD },
+      });
     await expectError(attempt('alice'), 'InvalidParameterException', 'Auth flow not enabled for this client');
     const legacy = (
-      await f.call('CreateUserPoolClient', { UserPoolId: f.poolId, ClientName: 'legacy', ExplicitAuthFlows: ['ADMIN_NO_SRP_AUTH'], PreventUserExistenceErrors: 'ENABLED' })
+      await f.call('CreateUserPoolClient', {
+        UserPoolId: f.poolId,
+        ClientName: 'legacy',
+        ExplicitAuthFlows: ['ADMIN_NO_SRP_AUTH'],
+        PreventUserExistenceErrors: 'ENABLED',
+      })
     ).UserPoolClient;
-    const r = await f.call('AdminInitiateAuth', {
-      UserPoolId: f.poolId,
-      ClientId: legacy.ClientId,
-      AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: 'nobody', PASSWORD },
-    }).catch((e: Json) => e);
+    const r = await f
+      .call('AdminInitiateAuth', {
+        UserPoolId: f.poolId,
+        ClientId: legacy.ClientId,
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: 'nobody', PASSWORD },
+      })
+      .catch((e: Json) => e);
     expect(r.code).toBe('NotAuthorizedException');
     expect(r.message).toBe('Incorrect username or password.');
   });
@@ -258,12 +290,16 @@ describe('sign-in', () => {
       }),
       'NotAuthorizedException',
     );
-    const done = await f.call('RespondToAuthChallenge', {
-      ClientId: f.clientId,
-      ChallengeName: 'NEW_PASSWORD_REQUIRED',
-      Session: first.Session,
-      ChallengeResponses: { USERNAME: 'carol', NEW_PASSWORD: PASSWORD },
-    }, anonymous);
+    const done = await f.call(
+      'RespondToAuthChallenge',
+      {
+        ClientId: f.clientId,
+        ChallengeName: 'NEW_PASSWORD_REQUIRED',
+        Session: first.Session,
+        ChallengeResponses: { USERNAME: 'carol', NEW_PASSWORD: PASSWORD },
+      },
+      anonymous,
+    );
     expect(done.AuthenticationResult.IdToken).toBeTypeOf('string');
     expect((await f.call('AdminGetUser', { UserPoolId: f.poolId, Username: 'carol' })).UserStatus).toBe('CONFIRMED');
     expect((await f.signIn('carol')).IdToken).toBeTypeOf('string');
@@ -273,14 +309,26 @@ describe('sign-in', () => {
     const f = await userPoolFixture();
     await f.createUser('alice');
     const c = (
-      await f.call('CreateUserPoolClient', { UserPoolId: f.poolId, ClientName: 'secret', GenerateSecret: true, ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH'] })
+      await f.call('CreateUserPoolClient', {
+        UserPoolId: f.poolId,
+        ClientName: 'secret',
+        GenerateSecret: true,
+        ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH'],
+      })
     ).UserPoolClient;
     expect(c.ClientSecret).toBeTypeOf('string');
     const auth = (extra: Record<string, string>) =>
-      f.call('AdminInitiateAuth', { UserPoolId: f.poolId, ClientId: c.ClientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'alice', PASSWORD, ...extra } });
+      f.call('AdminInitiateAuth', {
+        UserPoolId: f.poolId,
+        ClientId: c.ClientId,
+        AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: 'alice', PASSWORD, ...extra },
+      });
     await expectError(auth({}), 'NotAuthorizedException', /configured with secret but SECRET_HASH was not received/);
     await expectError(auth({ SECRET_HASH: 'AAAA' }), 'NotAuthorizedException', /Unable to verify secret hash/);
-    const hash = createHmac('sha256', c.ClientSecret).update('alice' + c.ClientId).digest('base64');
+    const hash = createHmac('sha256', c.ClientSecret)
+      .update('alice' + c.ClientId)
+      .digest('base64');
     expect((await auth({ SECRET_HASH: hash })).AuthenticationResult.IdToken).toBeTypeOf('string');
   });
 
@@ -289,7 +337,11 @@ describe('sign-in', () => {
     await f.createUser('alice');
     const first = await f.signIn('alice');
     f.ctx.advance(120_000);
-    const refreshed = await f.call('InitiateAuth', { ClientId: f.clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.RefreshToken } }, anonymous);
+    const refreshed = await f.call(
+      'InitiateAuth',
+      { ClientId: f.clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.RefreshToken } },
+      anonymous,
+    );
     expect(refreshed.AuthenticationResult.RefreshToken).toBeUndefined();
     const a = claimsOf(first.IdToken);
     const b = claimsOf(refreshed.AuthenticationResult.IdToken);

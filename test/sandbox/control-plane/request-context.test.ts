@@ -42,7 +42,13 @@ async function judge(service: string, op: string, input: Record<string, unknown>
   return out;
 }
 
-const tags = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).flatMap(([k, v], i) => [[`Tags.member.${i + 1}.Key`, k], [`Tags.member.${i + 1}.Value`, v]]));
+const tags = (t: Record<string, string>) =>
+  Object.fromEntries(
+    Object.entries(t).flatMap(([k, v], i) => [
+      [`Tags.member.${i + 1}.Key`, k],
+      [`Tags.member.${i + 1}.Value`, v],
+    ]),
+  );
 
 describe('control-plane request context under the operator policy', () => {
   it('CreateRole: path in the resource, the requested boundary and tags in the context', async () => {
@@ -51,7 +57,12 @@ describe('control-plane request context under the operator policy', () => {
     expect(check).toEqual({
       action: 'iam:CreateRole',
       resource: `arn:aws:iam::${ACCT}:role/isoctl/prod/isoctl-prod-new`,
-      context: { 'iam:PermissionsBoundary': BOUNDARY, 'aws:TagKeys': ['isoctl:managed-by', 'isoctl:stack'], 'aws:RequestTag/isoctl:managed-by': 'isoctl', 'aws:RequestTag/isoctl:stack': 'prod' },
+      context: {
+        'iam:PermissionsBoundary': BOUNDARY,
+        'aws:TagKeys': ['isoctl:managed-by', 'isoctl:stack'],
+        'aws:RequestTag/isoctl:managed-by': 'isoctl',
+        'aws:RequestTag/isoctl:stack': 'prod',
+      },
     });
     expect(await judge('iam', 'CreateRole', { ...base, PermissionsBoundary: BOUNDARY })).toEqual(['iam:CreateRole Allow']);
     expect(await judge('iam', 'CreateRole', base)).toEqual(['iam:CreateRole ExplicitDeny']);
@@ -71,15 +82,23 @@ describe('control-plane request context under the operator policy', () => {
     const input = {
       IdentityPoolId: cfg.identityPoolId,
       Roles: {},
-      RoleMappings: { p: { Type: 'Rules', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: TENANT_ROLE }] } } },
+      RoleMappings: {
+        p: { Type: 'Rules', RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: TENANT_ROLE }] } },
+      },
     };
     expect(deriveControlChecks('cognito-identity', 'SetIdentityPoolRoles', input, env)).toEqual([
       { action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {} },
       { action: 'iam:PassRole', resource: TENANT_ROLE, context: { 'iam:PassedToService': COGNITO_IDENTITY_SERVICE } },
     ]);
     // Only rules mode grants the operator SetIdentityPoolRoles (row 4c); token mode's admin step writes the one entry.
-    expect(await judge('cognito-identity', 'SetIdentityPoolRoles', input, buildOperatorPolicy({ ...cfg, mapping: 'rules' }))).toEqual(['cognito-identity:SetIdentityPoolRoles Allow', 'iam:PassRole Allow']);
-    expect(await judge('cognito-identity', 'SetIdentityPoolRoles', input, buildOperatorPolicy({ ...cfg, mapping: 'token' }))).toEqual(['cognito-identity:SetIdentityPoolRoles ImplicitDeny', 'iam:PassRole Allow']);
+    expect(await judge('cognito-identity', 'SetIdentityPoolRoles', input, buildOperatorPolicy({ ...cfg, mapping: 'rules' }))).toEqual([
+      'cognito-identity:SetIdentityPoolRoles Allow',
+      'iam:PassRole Allow',
+    ]);
+    expect(await judge('cognito-identity', 'SetIdentityPoolRoles', input, buildOperatorPolicy({ ...cfg, mapping: 'token' }))).toEqual([
+      'cognito-identity:SetIdentityPoolRoles ImplicitDeny',
+      'iam:PassRole Allow',
+    ]);
   });
 
   // docs/security.md row 4c: AWS authorises an action without a resource type (Service Authorization
@@ -87,7 +106,14 @@ describe('control-plane request context under the operator policy', () => {
   // never matches it. The sandbox must not be kinder: every such action is judged on "*", whatever
   // pool, table, user pool or role the request names.
   it('every action of the operator and admin policies without a resource type in iam-data is judged on "*" (a grant on an ARN never applies)', async () => {
-    const input = { IdentityPoolId: cfg.identityPoolId, UserPoolId: 'eu-central-1_abc', TableName: 'Orders', RoleName: 'isoctl-prod-acme', UserName: 'u', PolicyArn: BOUNDARY };
+    const input = {
+      IdentityPoolId: cfg.identityPoolId,
+      UserPoolId: 'eu-central-1_abc',
+      TableName: 'Orders',
+      RoleName: 'isoctl-prod-acme',
+      UserName: 'u',
+      PolicyArn: BOUNDARY,
+    };
     const named = new Set<string>();
     for (const c of [cfg, makeConfig({ granularity: 'user' }), { ...cfg, mapping: 'rules' as const }, { ...cfg, mapping: 'abac' as const }])
       for (const doc of [buildOperatorPolicy(c), buildBoundaryAdminPolicy(c)])
@@ -96,7 +122,9 @@ describe('control-plane request context under the operator policy', () => {
     let wildcardOnly = 0;
     for (const a of named) {
       const [service, name] = a.split(':') as [string, string];
-      const actions = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'node_modules', '@cloud-copilot', 'iam-data', 'data', 'actions', `${service}.json`), 'utf8')) as Record<string, { name: string; resourceTypes: unknown[] }>;
+      const actions = JSON.parse(
+        readFileSync(join(__dirname, '..', '..', '..', 'node_modules', '@cloud-copilot', 'iam-data', 'data', 'actions', `${service}.json`), 'utf8'),
+      ) as Record<string, { name: string; resourceTypes: unknown[] }>;
       const entry = actions[name.toLowerCase()];
       if (!entry || entry.resourceTypes.length > 0) continue;
       wildcardOnly++;
@@ -106,14 +134,24 @@ describe('control-plane request context under the operator policy', () => {
     expect(wildcardOnly).toBeGreaterThanOrEqual(2); // SetIdentityPoolRoles, SetPrincipalTagAttributeMap at least
     expect(kinder).toEqual([]);
     // The operator policy has no SetPrincipalTagAttributeMap (init's admin step writes the map).
-    expect(await judge('cognito-identity', 'SetPrincipalTagAttributeMap', { IdentityPoolId: cfg.identityPoolId, IdentityProviderName: 'p', PrincipalTags: { userid: 'sub' } }, buildOperatorPolicy(makeConfig({ granularity: 'user' })))).toEqual([
-      'cognito-identity:SetPrincipalTagAttributeMap ImplicitDeny',
-    ]);
+    expect(
+      await judge(
+        'cognito-identity',
+        'SetPrincipalTagAttributeMap',
+        { IdentityPoolId: cfg.identityPoolId, IdentityProviderName: 'p', PrincipalTags: { userid: 'sub' } },
+        buildOperatorPolicy(makeConfig({ granularity: 'user' })),
+      ),
+    ).toEqual(['cognito-identity:SetPrincipalTagAttributeMap ImplicitDeny']);
   });
 
   it('passing a tenant role to any other service is denied', async () => {
     for (const service of ['lambda.amazonaws.com', 'ec2.amazonaws.com', 'cognito-idp.amazonaws.com']) {
-      const request = { action: 'iam:PassRole', resource: TENANT_ROLE, context: { 'aws:PrincipalArn': principal, 'iam:PassedToService': service }, identityPolicies: [operator] };
+      const request = {
+        action: 'iam:PassRole',
+        resource: TENANT_ROLE,
+        context: { 'aws:PrincipalArn': principal, 'iam:PassedToService': service },
+        identityPolicies: [operator],
+      };
       expect(evaluate(request).decision, service).toBe('ImplicitDeny');
       expect(await simulateDecision({ t: '', principal, service: 'iam', operation: 'PassRole', request, decision: 'ImplicitDeny' }, ACCT)).toBe('ImplicitDeny');
     }
@@ -121,7 +159,11 @@ describe('control-plane request context under the operator policy', () => {
 
   it("S3 by the operator: the data plane's object and bucket checks, all denied (the operator policy grants no S3)", async () => {
     expect(deriveControlChecks('s3', 'GetObject', { bucket: 'isoctl-files', key: 'acme/a.txt', query: {} }, env)).toEqual([
-      { action: 's3:GetObject', resource: 'arn:aws:s3:::isoctl-files/acme/a.txt', context: { 's3:authType': 'REST-HEADER', 's3:signatureversion': 'AWS4-HMAC-SHA256' } },
+      {
+        action: 's3:GetObject',
+        resource: 'arn:aws:s3:::isoctl-files/acme/a.txt',
+        context: { 's3:authType': 'REST-HEADER', 's3:signatureversion': 'AWS4-HMAC-SHA256' },
+      },
     ]);
     expect(await judge('s3', 'GetObject', { bucket: 'isoctl-files', key: 'acme/a.txt', query: {} })).toEqual(['s3:GetObject ImplicitDeny']);
     expect(await judge('s3', 'PutObject', { bucket: 'isoctl-files', key: 'acme/a.txt', query: {} })).toEqual(['s3:PutObject ImplicitDeny']);
@@ -130,7 +172,9 @@ describe('control-plane request context under the operator policy', () => {
   });
 
   it('a DynamoDB request naming no table is still judged (fail closed), against "*"', () => {
-    expect(deriveControlChecks('dynamodb', 'BatchGetItem', { RequestItems: {} }, env)).toEqual([{ action: 'dynamodb:BatchGetItem', resource: '*', context: {} }]);
+    expect(deriveControlChecks('dynamodb', 'BatchGetItem', { RequestItems: {} }, env)).toEqual([
+      { action: 'dynamodb:BatchGetItem', resource: '*', context: {} },
+    ]);
   });
 
   it('GetCallerIdentity needs no permission; a missing role is judged as role/<name>', () => {

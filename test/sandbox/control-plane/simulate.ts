@@ -41,7 +41,8 @@ export async function disagreements(decisions: ControlDecision[], accountId: str
   const out: string[] = [];
   for (const d of decisions) {
     const theirs = await simulateDecision(d, accountId);
-    if (theirs !== d.decision) out.push(`${d.request.action} on ${d.request.resource}: sandbox=${d.decision} iam-simulate=${theirs} context=${JSON.stringify(d.request.context)}`);
+    if (theirs !== d.decision)
+      out.push(`${d.request.action} on ${d.request.resource}: sandbox=${d.decision} iam-simulate=${theirs} context=${JSON.stringify(d.request.context)}`);
   }
   return out;
 }

@@ -70,7 +70,18 @@ let boundaryArn: string;
 
 describe('IAM through the AWS CLI', () => {
   it('policies: create-policy, get-policy, create/get/list/delete-policy-version, list-policies', async () => {
-    const created = await ok(['iam', 'create-policy', '--policy-name', 'isoctl-cli-boundary', '--path', PATH, '--policy-document', BOUNDARY, '--description', 'cli']);
+    const created = await ok([
+      'iam',
+      'create-policy',
+      '--policy-name',
+      'isoctl-cli-boundary',
+      '--path',
+      PATH,
+      '--policy-document',
+      BOUNDARY,
+      '--description',
+      'cli',
+    ]);
     boundaryArn = created.Policy.Arn;
     expect(created.Policy).toMatchObject({ PolicyName: 'isoctl-cli-boundary', Path: PATH, DefaultVersionId: 'v1', IsAttachable: true });
     expect((await ok(['iam', 'get-policy', '--policy-arn', boundaryArn])).Policy.Description).toBe('cli');
@@ -88,9 +99,23 @@ describe('IAM through the AWS CLI', () => {
   it('roles: create-role with path, boundary, tags and duration; get-role; list-roles with paging; update-assume-role-policy', async () => {
     const trust = cognitoTrust('us-east-1:11111111-2222-3333-4444-555555555555');
     const created = await ok([
-      'iam', 'create-role', '--role-name', ROLE, '--path', PATH, '--assume-role-policy-document', trust,
-      '--permissions-boundary', boundaryArn, '--max-session-duration', '7200', '--description', 'tenant acme',
-      '--tags', 'Key=isoctl:stack,Value=cli', 'Key=isoctl:tenant,Value=acme',
+      'iam',
+      'create-role',
+      '--role-name',
+      ROLE,
+      '--path',
+      PATH,
+      '--assume-role-policy-document',
+      trust,
+      '--permissions-boundary',
+      boundaryArn,
+      '--max-session-duration',
+      '7200',
+      '--description',
+      'tenant acme',
+      '--tags',
+      'Key=isoctl:stack,Value=cli',
+      'Key=isoctl:tenant,Value=acme',
     ]);
     expect(created.Role).toMatchObject({
       RoleName: ROLE,
@@ -138,10 +163,21 @@ describe('IAM through the AWS CLI', () => {
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('An error occurred (NoSuchEntity) when calling the GetRole operation: The role with name nope cannot be found.');
     const conflict = await aws(['iam', 'delete-role', '--role-name', ROLE]);
-    expect(conflict.stderr).toContain('An error occurred (DeleteConflict) when calling the DeleteRole operation: Cannot delete entity, must delete policies first.');
+    expect(conflict.stderr).toContain(
+      'An error occurred (DeleteConflict) when calling the DeleteRole operation: Cannot delete entity, must delete policies first.',
+    );
     const busy = await aws(['iam', 'delete-policy', '--policy-arn', boundaryArn]);
     expect(busy.stderr).toContain('(DeleteConflict) when calling the DeletePolicy operation: Cannot delete a policy attached to entities.');
-    const malformed = await aws(['iam', 'put-role-policy', '--role-name', ROLE, '--policy-name', 'bad', '--policy-document', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem"}]}']);
+    const malformed = await aws([
+      'iam',
+      'put-role-policy',
+      '--role-name',
+      ROLE,
+      '--policy-name',
+      'bad',
+      '--policy-document',
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem"}]}',
+    ]);
     expect(malformed.stderr).toContain('(MalformedPolicyDocument) when calling the PutRolePolicy operation: Policy statement must contain resources.');
     const unknownKey = await aws(['iam', 'list-roles'], { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' });
     expect(unknownKey.stderr).toContain('(InvalidClientTokenId) when calling the ListRoles operation: The security token included in the request is invalid.');
@@ -174,8 +210,16 @@ describe('STS through the AWS CLI', () => {
     const { token, identityPoolId, identityId } = await cognitoOpenIdToken(sb);
     await ok(['iam', 'create-role', '--role-name', 'web-cli', '--assume-role-policy-document', cognitoTrust(identityPoolId)]);
     const assumed = await ok([
-      'sts', 'assume-role-with-web-identity', '--role-arn', 'arn:aws:iam::000000000000:role/web-cli',
-      '--role-session-name', 'cli-session', '--web-identity-token', token, '--duration-seconds', '900',
+      'sts',
+      'assume-role-with-web-identity',
+      '--role-arn',
+      'arn:aws:iam::000000000000:role/web-cli',
+      '--role-session-name',
+      'cli-session',
+      '--web-identity-token',
+      token,
+      '--duration-seconds',
+      '900',
     ]);
     expect(assumed).toMatchObject({
       SubjectFromWebIdentityToken: identityId,
@@ -191,7 +235,18 @@ describe('STS through the AWS CLI', () => {
     });
     expect(me.code, me.stderr).toBe(0);
     expect(me.json.Arn).toBe('arn:aws:sts::000000000000:assumed-role/web-cli/cli-session');
-    const denied = await aws(['sts', 'assume-role-with-web-identity', '--role-arn', 'arn:aws:iam::000000000000:role/none', '--role-session-name', 'denied', '--web-identity-token', token]);
-    expect(denied.stderr).toContain('(AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity');
+    const denied = await aws([
+      'sts',
+      'assume-role-with-web-identity',
+      '--role-arn',
+      'arn:aws:iam::000000000000:role/none',
+      '--role-session-name',
+      'denied',
+      '--web-identity-token',
+      token,
+    ]);
+    expect(denied.stderr).toContain(
+      '(AccessDenied) when calling the AssumeRoleWithWebIdentity operation: Not authorized to perform sts:AssumeRoleWithWebIdentity',
+    );
   });
 });

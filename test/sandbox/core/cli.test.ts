@@ -102,7 +102,12 @@ describe('isoctl sandbox serve', () => {
       });
     });
     // A shell with no AWS_* variables and no AWS config file: only what `serve` printed.
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AWS_CONFIG_FILE: join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+    };
     const script = `eval "$(cat <<'EXPORTS'\n${exports}EXPORTS\n)"\naws --output json sts get-caller-identity`;
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolveRun) => {
       const sh = spawn('bash', ['-c', script], { env });

@@ -68,7 +68,9 @@ describe('faults', () => {
     const sequence = async (seed: number) => {
       const sb = await start({ faults: RATES, seed });
       await hammer(sb);
-      return readRequestLog(sb.requestLogPath).map((e) => e.fault ?? '-').join(',');
+      return readRequestLog(sb.requestLogPath)
+        .map((e) => e.fault ?? '-')
+        .join(',');
     };
     const a = await sequence(7);
     const b = await sequence(7);

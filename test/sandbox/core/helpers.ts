@@ -88,14 +88,22 @@ export const BOUNDARY = JSON.stringify({
 });
 
 /** A Cognito OpenID token the real way: user pool sign-in -> identity pool GetId -> GetOpenIdToken. */
-export async function cognitoOpenIdToken(sb: Pick<RunningSandbox, 'endpoint' | 'credentials'>): Promise<{ token: string; identityPoolId: string; identityId: string }> {
+export async function cognitoOpenIdToken(
+  sb: Pick<RunningSandbox, 'endpoint' | 'credentials'>,
+): Promise<{ token: string; identityPoolId: string; identityId: string }> {
   const cfg = { region: 'us-east-1', endpoint: sb.endpoint, credentials: sb.credentials, maxAttempts: 1 };
   const idp = new CognitoIdentityProviderClient(cfg);
   const ci = new CognitoIdentityClient(cfg);
   try {
     const pool = (await idp.send(new CreateUserPoolCommand({ PoolName: 'token-pool' }))).UserPool!;
     const client = (
-      await idp.send(new CreateUserPoolClientCommand({ UserPoolId: pool.Id!, ClientName: 'app', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))
+      await idp.send(
+        new CreateUserPoolClientCommand({
+          UserPoolId: pool.Id!,
+          ClientName: 'app',
+          ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        }),
+      )
     ).UserPoolClient!;
     await idp.send(new AdminCreateUserCommand({ UserPoolId: pool.Id!, Username: 'alice', MessageAction: 'SUPPRESS' }));
     await idp.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.Id!, Username: 'alice', Password: 'Correct-horse-1', Permanent: true }));

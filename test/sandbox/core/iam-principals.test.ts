@@ -66,7 +66,9 @@ describe('IAM users and access keys', () => {
     const pol = await aws(['iam', 'create-policy', '--policy-name', 'userpol', '--policy-document', POLICY]);
     const arn = pol.json.Policy.Arn as string;
     expect((await aws(['iam', 'attach-user-policy', '--user-name', 'operator', '--policy-arn', arn])).code).toBe(0);
-    expect((await aws(['iam', 'list-attached-user-policies', '--user-name', 'operator'])).json.AttachedPolicies).toEqual([{ PolicyName: 'userpol', PolicyArn: arn }]);
+    expect((await aws(['iam', 'list-attached-user-policies', '--user-name', 'operator'])).json.AttachedPolicies).toEqual([
+      { PolicyName: 'userpol', PolicyArn: arn },
+    ]);
 
     const key = await aws(['iam', 'create-access-key', '--user-name', 'operator']);
     expect(key.code, key.stderr).toBe(0);

@@ -92,19 +92,38 @@ describe('roles', () => {
       status: 400,
       message: expect.stringContaining("at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern"),
     });
-    expect(await bad({ RoleName: 'x'.repeat(65) })).toMatchObject({ name: 'ValidationError', message: expect.stringContaining('length less than or equal to 64') });
+    expect(await bad({ RoleName: 'x'.repeat(65) })).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('length less than or equal to 64'),
+    });
     expect(await bad({ Path: 'no-slashes' })).toMatchObject({ name: 'ValidationError', message: expect.stringContaining("at 'path'") });
-    expect(await bad({ MaxSessionDuration: 100 })).toMatchObject({ name: 'ValidationError', message: expect.stringContaining('greater than or equal to 3600') });
+    expect(await bad({ MaxSessionDuration: 100 })).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('greater than or equal to 3600'),
+    });
     expect(await bad({ AssumeRolePolicyDocument: '{not json' })).toMatchObject({
       name: 'MalformedPolicyDocumentException',
       status: 400,
       message: 'This policy contains invalid Json',
     });
-    const withResource = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'x.amazonaws.com' }, Action: 'sts:AssumeRole', Resource: '*' }] });
-    expect(await bad({ AssumeRolePolicyDocument: withResource })).toMatchObject({ name: 'MalformedPolicyDocumentException', message: 'Has prohibited field Resource' });
+    const withResource = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'x.amazonaws.com' }, Action: 'sts:AssumeRole', Resource: '*' }],
+    });
+    expect(await bad({ AssumeRolePolicyDocument: withResource })).toMatchObject({
+      name: 'MalformedPolicyDocumentException',
+      message: 'Has prohibited field Resource',
+    });
     const bigTrust = JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': 'x'.repeat(2100) } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: 'cognito-identity.amazonaws.com' },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: { StringEquals: { 'cognito-identity.amazonaws.com:aud': 'x'.repeat(2100) } },
+        },
+      ],
     });
     expect(await bad({ AssumeRolePolicyDocument: bigTrust })).toMatchObject({
       name: 'LimitExceededException',
@@ -114,7 +133,14 @@ describe('roles', () => {
     const tags = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
     expect(await bad({ Tags: tags })).toMatchObject({ name: 'LimitExceededException', message: 'Cannot exceed quota for TagsPerRole: 50' });
     expect(await bad({ Tags: [{ Key: 'aws:x', Value: 'v' }] })).toMatchObject({ name: 'InvalidInputException' });
-    expect(await bad({ Tags: [{ Key: 'a', Value: '1' }, { Key: 'A', Value: '2' }] })).toMatchObject({
+    expect(
+      await bad({
+        Tags: [
+          { Key: 'a', Value: '1' },
+          { Key: 'A', Value: '2' },
+        ],
+      }),
+    ).toMatchObject({
       name: 'InvalidInputException',
       message: expect.stringContaining('Duplicate tag keys'),
     });
@@ -150,7 +176,10 @@ describe('roles', () => {
 
   it('UpdateAssumeRolePolicy replaces the trust policy and validates it', async () => {
     await iam.send(new CreateRoleCommand({ RoleName: 'trusty', AssumeRolePolicyDocument: TRUST }));
-    const next = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] }] });
+    const next = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] }],
+    });
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'trusty', PolicyDocument: next }));
     expect(decode((await iam.send(new GetRoleCommand({ RoleName: 'trusty' }))).Role!.AssumeRolePolicyDocument)).toEqual(JSON.parse(next));
     const s3Trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject' }] });
@@ -207,16 +236,28 @@ describe('inline policies', () => {
     await iam.send(new CreateRoleCommand({ RoleName: 'sizes', AssumeRolePolicyDocument: TRUST }));
     const put = (name: string, doc: string) => iam.send(new PutRolePolicyCommand({ RoleName: 'sizes', PolicyName: name, PolicyDocument: doc }));
     const noResource = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem' }] });
-    expect(await failure(put('p', noResource))).toMatchObject({ name: 'MalformedPolicyDocumentException', message: 'Policy statement must contain resources.' });
-    const withPrincipal = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'dynamodb:GetItem', Resource: '*' }] });
+    expect(await failure(put('p', noResource))).toMatchObject({
+      name: 'MalformedPolicyDocumentException',
+      message: 'Policy statement must contain resources.',
+    });
+    const withPrincipal = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 'dynamodb:GetItem', Resource: '*' }],
+    });
     expect(await failure(put('p', withPrincipal))).toMatchObject({ message: 'Policy document should not specify a principal.' });
-    const badOp = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*', Condition: { StringEqualz: { 'aws:x': 'y' } } }] });
+    const badOp = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*', Condition: { StringEqualz: { 'aws:x': 'y' } } }],
+    });
     expect(await failure(put('p', badOp))).toMatchObject({ message: 'Invalid Condition type : StringEqualz' });
     const noVendor = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'GetItem', Resource: '*' }] });
     expect(await failure(put('p', noVendor))).toMatchObject({ message: expect.stringContaining('prefaced by a vendor') });
     // ~6,000 characters each: the first fits, the second pushes the role over 10,240.
     const filler = (n: number) =>
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: `arn:aws:dynamodb:us-east-1:000000000000:table/${'t'.repeat(n)}` }] });
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: `arn:aws:dynamodb:us-east-1:000000000000:table/${'t'.repeat(n)}` }],
+      });
     const spaced = filler(6000).replace(/,/g, ',          ');
     await put('one', spaced);
     expect(await failure(put('two', filler(6000)))).toEqual({
@@ -253,7 +294,15 @@ describe('boundaries and tags', () => {
 
   it('Tag/Untag/ListRoleTags: overwrite by key regardless of case, 50 at most', async () => {
     await iam.send(new CreateRoleCommand({ RoleName: 'tagged', AssumeRolePolicyDocument: TRUST, Tags: [{ Key: 'Team', Value: 'a' }] }));
-    await iam.send(new TagRoleCommand({ RoleName: 'tagged', Tags: [{ Key: 'team', Value: 'b' }, { Key: 'env', Value: 'dev' }] }));
+    await iam.send(
+      new TagRoleCommand({
+        RoleName: 'tagged',
+        Tags: [
+          { Key: 'team', Value: 'b' },
+          { Key: 'env', Value: 'dev' },
+        ],
+      }),
+    );
     expect((await iam.send(new ListRoleTagsCommand({ RoleName: 'tagged' }))).Tags).toEqual([
       { Key: 'team', Value: 'b' },
       { Key: 'env', Value: 'dev' },
@@ -288,7 +337,10 @@ describe('managed policies', () => {
     const local = await iam.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: '/isoctl/s2/' }));
     expect(local.Policies!.map((p) => p.PolicyName)).toEqual(['mp']);
     expect((await iam.send(new ListPoliciesCommand({ Scope: 'AWS' }))).Policies).toEqual([]);
-    const big = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: `arn:aws:dynamodb:::${'x'.repeat(6200)}` }] });
+    const big = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: `arn:aws:dynamodb:::${'x'.repeat(6200)}` }],
+    });
     expect(await failure(iam.send(new CreatePolicyCommand({ PolicyName: 'big', PolicyDocument: big })))).toEqual({
       name: 'LimitExceededException',
       status: 409,

@@ -2,7 +2,14 @@
 // its own lag, so the three failures of the first seed happen for real; time-based, so it
 // holds across restarts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { CreateRoleCommand, GetRoleCommand, GetRolePolicyCommand, ListRolesCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/server.js';
 import { TRUST, dataPolicy, failure, iamClient, tempStateDir } from './helpers.js';
 
@@ -70,7 +77,10 @@ describe('lag', () => {
     await sleepUntil(t + 420);
     expect((await iam.send(new GetRoleCommand({ RoleName: 'r' }))).Role!.RoleName).toBe('r');
 
-    const next = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:TagSession' }] });
+    const next = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Federated: 'cognito-identity.amazonaws.com' }, Action: 'sts:TagSession' }],
+    });
     const updated = Date.now();
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'r', PolicyDocument: next }));
     const before = decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: 'r' }))).Role!.AssumeRolePolicyDocument!);

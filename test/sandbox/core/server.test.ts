@@ -101,7 +101,12 @@ describe('plain routes', () => {
     expect(doc.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256' });
     expect((await fetch(`${sb.endpoint}/nothing/here`)).status).toBe(404);
     const { readRequestLog } = await import('./helpers.js');
-    expect(readRequestLog(sb.requestLogPath).at(-1)).toMatchObject({ service: 'cognito-idp', operation: `GET /${poolId}/.well-known/jwks.json`, status: 200, caller: 'anonymous' });
+    expect(readRequestLog(sb.requestLogPath).at(-1)).toMatchObject({
+      service: 'cognito-idp',
+      operation: `GET /${poolId}/.well-known/jwks.json`,
+      status: 200,
+      caller: 'anonymous',
+    });
   });
 });
 
@@ -194,11 +199,16 @@ describe('lock and attach', () => {
 
   it('in-process mode takes lag, faults and seed from the environment; bad values are usage errors', async () => {
     const dir = tempStateDir();
-    const sb = await attachSandbox({ stateDir: dir, env: { ISOCTL_SANDBOX_LAG: 'iam=1s,dynamodb=250ms', ISOCTL_SANDBOX_FAULTS: 'throttle=0.1', ISOCTL_SANDBOX_SEED: '7' } });
+    const sb = await attachSandbox({
+      stateDir: dir,
+      env: { ISOCTL_SANDBOX_LAG: 'iam=1s,dynamodb=250ms', ISOCTL_SANDBOX_FAULTS: 'throttle=0.1', ISOCTL_SANDBOX_SEED: '7' },
+    });
     open.push(sb);
     expect(sb.lag).toEqual({ iam: 1000, cognito: 0, dynamodb: 250 });
     expect(sb.faults).toEqual({ throttle: 0.1, '5xx': 0, reset: 0 });
     expect(JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')).seed).toBe(7);
-    await expect(attachSandbox({ stateDir: tempStateDir(), env: { ISOCTL_SANDBOX_LAG: 'iam=fast' } })).rejects.toThrow(/ISOCTL_SANDBOX_LAG: "fast" is not a duration/);
+    await expect(attachSandbox({ stateDir: tempStateDir(), env: { ISOCTL_SANDBOX_LAG: 'iam=fast' } })).rejects.toThrow(
+      /ISOCTL_SANDBOX_LAG: "fast" is not a duration/,
+    );
   });
 });

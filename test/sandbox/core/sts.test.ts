@@ -31,7 +31,11 @@ function anonymousSts(): STSClient {
 describe('AssumeRoleWithWebIdentity', () => {
   it('issues temporary credentials for a role whose trust policy names the identity pool', async () => {
     const out = await anonymousSts().send(
-      new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::000000000000:role/isoctl/t/web', RoleSessionName: 'alice-session', WebIdentityToken: token }),
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: 'arn:aws:iam::000000000000:role/isoctl/t/web',
+        RoleSessionName: 'alice-session',
+        WebIdentityToken: token,
+      }),
     );
     expect(out.Credentials!.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(out.Credentials!.SessionToken!.length).toBeGreaterThan(100);
@@ -60,21 +64,31 @@ describe('AssumeRoleWithWebIdentity', () => {
     // A session key without its token, or with another token, is not recognised.
     const noToken = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey };
     expect((await failure(stsClient(sb, { credentials: noToken }).send(new GetCallerIdentityCommand({})))).name).toBe('InvalidClientTokenId');
-    expect((await failure(iamClient(sb, { credentials: { ...creds, sessionToken: 'forged' } }).send(new ListRolesCommand({})))).name).toBe('InvalidClientTokenId');
+    expect((await failure(iamClient(sb, { credentials: { ...creds, sessionToken: 'forged' } }).send(new ListRolesCommand({})))).name).toBe(
+      'InvalidClientTokenId',
+    );
   });
 
   it('denies a role whose trust policy names another identity pool, and a role that does not exist', async () => {
     const sts = anonymousSts();
     const denied = { name: 'AccessDenied', status: 403, message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity' };
     expect(
-      await failure(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::000000000000:role/other-pool', RoleSessionName: 's1', WebIdentityToken: token }))),
+      await failure(
+        sts.send(
+          new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::000000000000:role/other-pool', RoleSessionName: 's1', WebIdentityToken: token }),
+        ),
+      ),
     ).toEqual(denied);
     expect(
-      await failure(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::000000000000:role/missing', RoleSessionName: 's1', WebIdentityToken: token }))),
+      await failure(
+        sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::000000000000:role/missing', RoleSessionName: 's1', WebIdentityToken: token })),
+      ),
     ).toEqual(denied);
     // Right name, wrong path: another role.
     expect(
-      await failure(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::000000000000:role/web', RoleSessionName: 's1', WebIdentityToken: token }))),
+      await failure(
+        sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::000000000000:role/web', RoleSessionName: 's1', WebIdentityToken: token })),
+      ),
     ).toEqual(denied);
   });
 
@@ -82,11 +96,15 @@ describe('AssumeRoleWithWebIdentity', () => {
     const sts = anonymousSts();
     const arn = 'arn:aws:iam::000000000000:role/isoctl/t/web';
     const forged = `${token.slice(0, -4)}AAAA`;
-    expect((await failure(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: arn, RoleSessionName: 's1', WebIdentityToken: forged })))).name).toBe('InvalidIdentityTokenException');
+    expect((await failure(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: arn, RoleSessionName: 's1', WebIdentityToken: forged })))).name).toBe(
+      'InvalidIdentityTokenException',
+    );
     expect(
       await failure(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: arn, RoleSessionName: 's1', WebIdentityToken: token, DurationSeconds: 7200 }))),
     ).toMatchObject({ name: 'ValidationError', message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.' });
-    expect((await failure(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: arn, RoleSessionName: 'bad name', WebIdentityToken: token })))).name).toBe('ValidationError');
+    expect((await failure(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: arn, RoleSessionName: 'bad name', WebIdentityToken: token })))).name).toBe(
+      'ValidationError',
+    );
   });
 });
 
@@ -104,7 +122,11 @@ describe('GetCallerIdentity and expiry', () => {
   });
 
   it('unsigned GetCallerIdentity is refused', async () => {
-    const res = await fetch(sb.endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=GetCallerIdentity&Version=2011-06-15' });
+    const res = await fetch(sb.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('<Code>MissingAuthenticationToken</Code>');
   });

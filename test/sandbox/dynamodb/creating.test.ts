@@ -18,7 +18,12 @@ describe('CreateTable with a CREATING phase', () => {
   it('is CREATING, refuses data calls, then is ACTIVE', async () => {
     const created = (await ddb.handle(
       'CreateTable',
-      { TableName: 'Slow', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' },
+      {
+        TableName: 'Slow',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      },
       ADMIN,
     )) as { TableDescription: { TableStatus: string } };
     expect(created.TableDescription.TableStatus).toBe('CREATING');

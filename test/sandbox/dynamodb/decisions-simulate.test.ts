@@ -69,8 +69,24 @@ describe('DynamoDB sandbox decisions agree with iam-simulate', () => {
 
   it('re-evaluates every decision of a mixed run', async () => {
     const calls: Array<[string, Record<string, unknown>]> = [
-      ['TransactWriteItems', { TransactItems: [{ Put: { TableName: 'Pooled', Item: { ...k('acme', 'a'), status: { S: 'acme' } } } }, { ConditionCheck: { TableName: 'Pooled', Key: k('acme', 'b'), ConditionExpression: 'attribute_not_exists(sk)' } }] }],
-      ['TransactWriteItems', { TransactItems: [{ Update: { TableName: 'Pooled', Key: k('acme', 'a'), UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '1' } } } }, { Delete: { TableName: 'Pooled', Key: k('globex', 'x') } }] }],
+      [
+        'TransactWriteItems',
+        {
+          TransactItems: [
+            { Put: { TableName: 'Pooled', Item: { ...k('acme', 'a'), status: { S: 'acme' } } } },
+            { ConditionCheck: { TableName: 'Pooled', Key: k('acme', 'b'), ConditionExpression: 'attribute_not_exists(sk)' } },
+          ],
+        },
+      ],
+      [
+        'TransactWriteItems',
+        {
+          TransactItems: [
+            { Update: { TableName: 'Pooled', Key: k('acme', 'a'), UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '1' } } } },
+            { Delete: { TableName: 'Pooled', Key: k('globex', 'x') } },
+          ],
+        },
+      ],
       ['TransactGetItems', { TransactItems: [{ Get: { TableName: 'Pooled', Key: k('acme', 'a'), ProjectionExpression: 'n' } }] }],
       ['TransactGetItems', { TransactItems: [{ Get: { TableName: 'Pooled', Key: k('globex', 'a') } }] }],
       ['PutItem', { TableName: 'Pooled', Item: k('acme', 'c'), ConditionExpression: 'attribute_exists(sk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }],
@@ -80,7 +96,16 @@ describe('DynamoDB sandbox decisions agree with iam-simulate', () => {
       ['ExecuteStatement', { Statement: `UPDATE "Pooled" SET n = 2 WHERE tenant = 'acme' AND sk = 'a'` }],
       ['ExecuteStatement', { Statement: `DELETE FROM "Pooled" WHERE tenant = 'acme' AND sk = 'c'` }],
       ['ExecuteStatement', { Statement: `SELECT * FROM "Pooled"."ByStatus" WHERE status = 'acme'` }],
-      ['Query', { TableName: 'Pooled', IndexName: 'ByStatus', KeyConditionExpression: '#s = :v', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':v': { S: 'globex' } } }],
+      [
+        'Query',
+        {
+          TableName: 'Pooled',
+          IndexName: 'ByStatus',
+          KeyConditionExpression: '#s = :v',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':v': { S: 'globex' } },
+        },
+      ],
       ['Scan', { TableName: 'Pooled', IndexName: 'ByStatus' }],
     ];
     for (const [op, input] of calls) await ddb.handle(op, input, acme).catch(() => undefined);

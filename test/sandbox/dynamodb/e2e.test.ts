@@ -60,7 +60,7 @@ describe('DynamoDB behind the sandbox core', () => {
   let tenantCreds: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
   let roleWrittenAt = 0;
 
-  it('the admin creates a pooled table and two tenants\' items', async () => {
+  it("the admin creates a pooled table and two tenants' items", async () => {
     const admin = ddb(sandbox.credentials);
     await admin.send(
       new CreateTableCommand({
@@ -119,7 +119,9 @@ describe('DynamoDB behind the sandbox core', () => {
     tenantCreds = { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken };
 
     const client = ddb(tenantCreds);
-    const err = await client.send(new QueryCommand({ TableName: 'Pooled', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'acme' } } })).catch((e: unknown) => e);
+    const err = await client
+      .send(new QueryCommand({ TableName: 'Pooled', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'acme' } } }))
+      .catch((e: unknown) => e);
     client.destroy();
     expect(Date.now() - roleWrittenAt).toBeLessThan(LAG_MS); // still inside the lag, or the test proves nothing
     expect((err as Error).name).toBe('AccessDeniedException');
@@ -132,7 +134,9 @@ describe('DynamoDB behind the sandbox core', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, roleWrittenAt + LAG_MS + 100 - Date.now())));
     const client = ddb(tenantCreds);
     try {
-      const own = await client.send(new QueryCommand({ TableName: 'Pooled', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'acme' } } }));
+      const own = await client.send(
+        new QueryCommand({ TableName: 'Pooled', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'acme' } } }),
+      );
       expect(own.Items).toEqual([{ tenant: { S: 'acme' }, sk: { S: 'doc' }, body: { S: 'acme data' } }]);
       const other = await client.send(new GetItemCommand({ TableName: 'Pooled', Key: { tenant: { S: 'globex' }, sk: { S: 'doc' } } })).catch((e: unknown) => e);
       expect((other as Error).name).toBe('AccessDeniedException');
@@ -151,15 +155,23 @@ describe('DynamoDB behind the sandbox core', () => {
       AWS_SECRET_ACCESS_KEY: tenantCreds.secretAccessKey,
       AWS_SESSION_TOKEN: tenantCreds.sessionToken,
     };
-    const aws = (e: NodeJS.ProcessEnv, ...args: string[]) => run('aws', ['dynamodb', ...args, '--endpoint-url', sandbox.endpoint, '--output', 'json'], { env: e });
+    const aws = (e: NodeJS.ProcessEnv, ...args: string[]) =>
+      run('aws', ['dynamodb', ...args, '--endpoint-url', sandbox.endpoint, '--output', 'json'], { env: e });
 
     const tables = JSON.parse((await aws(admin, 'list-tables')).stdout);
     expect(tables.TableNames).toEqual(['Pooled']);
     const own = JSON.parse((await aws(tenant, 'get-item', '--table-name', 'Pooled', '--key', '{"tenant":{"S":"acme"},"sk":{"S":"doc"}}')).stdout);
     expect(own.Item.body).toEqual({ S: 'acme data' });
-    const denied = await aws(tenant, 'query', '--table-name', 'Pooled', '--key-condition-expression', 'tenant = :t', '--expression-attribute-values', '{":t":{"S":"globex"}}').catch(
-      (e: { stderr: string }) => e,
-    );
+    const denied = await aws(
+      tenant,
+      'query',
+      '--table-name',
+      'Pooled',
+      '--key-condition-expression',
+      'tenant = :t',
+      '--expression-attribute-values',
+      '{":t":{"S":"globex"}}',
+    ).catch((e: { stderr: string }) => e);
     expect((denied as { stderr: string }).stderr).toContain(
       `An error occurred (AccessDeniedException) when calling the Query operation: User: arn:aws:sts::${ACCOUNT}:assumed-role/isoctl-prod-acme/CognitoIdentityCredentials is not authorized to perform: dynamodb:Query on resource: ${TABLE_ARN} because no identity-based policy allows the dynamodb:Query action`,
     );

@@ -115,7 +115,11 @@ describe('DynamoDB IAM enforcement', () => {
 
   describe('pooled table, one partition per tenant', () => {
     it("tenant A's session reads A's partition", async () => {
-      const out = await as(acmeRead, 'Query', { TableName: 'Pooled', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'acme' } } });
+      const out = await as(acmeRead, 'Query', {
+        TableName: 'Pooled',
+        KeyConditionExpression: 'tenant = :t',
+        ExpressionAttributeValues: { ':t': { S: 'acme' } },
+      });
       expect(out.Items).toEqual([{ tenant: { S: 'acme' }, sk: { S: 'doc#1' }, body: { S: 'acme secret' } }]);
       const got = await as(acmeRead, 'GetItem', { TableName: 'Pooled', Key: { tenant: { S: 'acme' }, sk: { S: 'doc#1' } } });
       expect(got.Item.body).toEqual({ S: 'acme secret' });
@@ -123,7 +127,14 @@ describe('DynamoDB IAM enforcement', () => {
     });
 
     it("and is denied B's, with AWS's message", async () => {
-      const err = await failure(as(acmeRead, 'Query', { TableName: 'Pooled', KeyConditionExpression: '#p = :t', ExpressionAttributeNames: { '#p': 'tenant' }, ExpressionAttributeValues: { ':t': { S: 'globex' } } }));
+      const err = await failure(
+        as(acmeRead, 'Query', {
+          TableName: 'Pooled',
+          KeyConditionExpression: '#p = :t',
+          ExpressionAttributeNames: { '#p': 'tenant' },
+          ExpressionAttributeValues: { ':t': { S: 'globex' } },
+        }),
+      );
       expect([err.code, err.status, err.message]).toEqual(['AccessDeniedException', 400, denial('isoctl-prod-acme-read', 'dynamodb:Query', POOLED_ARN)]);
       const get = await failure(as(acmeRead, 'GetItem', { TableName: 'Pooled', Key: { tenant: { S: 'globex' }, sk: { S: 'doc#1' } } }));
       expect(get.message).toBe(denial('isoctl-prod-acme-read', 'dynamodb:GetItem', POOLED_ARN));
@@ -156,7 +167,12 @@ describe('DynamoDB IAM enforcement', () => {
       ctx.addRole({
         name: 'scan-without-null-check',
         inlinePolicies: {
-          data: doc({ Effect: 'Allow', Action: [...READ, 'dynamodb:Scan'], Resource: POOLED_ARN, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['acme'] } } }),
+          data: doc({
+            Effect: 'Allow',
+            Action: [...READ, 'dynamodb:Scan'],
+            Resource: POOLED_ARN,
+            Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['acme'] } },
+          }),
         },
       });
       const out = await as(session('scan-without-null-check'), 'Scan', { TableName: 'Pooled' });
@@ -172,14 +188,24 @@ describe('DynamoDB IAM enforcement', () => {
 
     it("the write scope writes A's partition, not B's, and not B's through a batch", async () => {
       await as(acmeWrite, 'PutItem', { TableName: 'Pooled', Item: { tenant: { S: 'acme' }, sk: { S: 'doc#3' } } });
-      await as(acmeWrite, 'UpdateItem', { TableName: 'Pooled', Key: { tenant: { S: 'acme' }, sk: { S: 'doc#3' } }, UpdateExpression: 'SET body = :b', ExpressionAttributeValues: { ':b': { S: 'x' } } });
+      await as(acmeWrite, 'UpdateItem', {
+        TableName: 'Pooled',
+        Key: { tenant: { S: 'acme' }, sk: { S: 'doc#3' } },
+        UpdateExpression: 'SET body = :b',
+        ExpressionAttributeValues: { ':b': { S: 'x' } },
+      });
       const put = await failure(as(acmeWrite, 'PutItem', { TableName: 'Pooled', Item: { tenant: { S: 'globex' }, sk: { S: 'doc#3' } } }));
       expect(put.message).toBe(denial('isoctl-prod-acme-write', 'dynamodb:PutItem', POOLED_ARN));
       const del = await failure(as(acmeWrite, 'DeleteItem', { TableName: 'Pooled', Key: { tenant: { S: 'globex' }, sk: { S: 'doc#1' } } }));
       expect(del.code).toBe('AccessDeniedException');
       const batch = await failure(
         as(acmeWrite, 'BatchWriteItem', {
-          RequestItems: { Pooled: [{ PutRequest: { Item: { tenant: { S: 'acme' }, sk: { S: 'doc#4' } } } }, { DeleteRequest: { Key: { tenant: { S: 'globex' }, sk: { S: 'doc#1' } } } }] },
+          RequestItems: {
+            Pooled: [
+              { PutRequest: { Item: { tenant: { S: 'acme' }, sk: { S: 'doc#4' } } } },
+              { DeleteRequest: { Key: { tenant: { S: 'globex' }, sk: { S: 'doc#1' } } } },
+            ],
+          },
         }),
       );
       expect(batch.message).toBe(denial('isoctl-prod-acme-write', 'dynamodb:BatchWriteItem', POOLED_ARN));
@@ -188,7 +214,14 @@ describe('DynamoDB IAM enforcement', () => {
     });
 
     it('table operations are authorised too', async () => {
-      const err = await failure(as(acmeWrite, 'CreateTable', { TableName: 'Sneaky', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
+      const err = await failure(
+        as(acmeWrite, 'CreateTable', {
+          TableName: 'Sneaky',
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
       expect(err.message).toBe(denial('isoctl-prod-acme-write', 'dynamodb:CreateTable', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Sneaky`));
       const del = await failure(as(acmeWrite, 'DeleteTable', { TableName: 'Pooled' }));
       expect(del.code).toBe('AccessDeniedException');
@@ -204,9 +237,13 @@ describe('DynamoDB IAM enforcement', () => {
         boundary: doc({ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: POOLED_ARN }),
       });
       await as(session('capped'), 'GetItem', { TableName: 'Pooled', Key: { tenant: { S: 'acme' }, sk: { S: 'doc#1' } } });
-      const err = await failure(as(session('capped'), 'Query', { TableName: 'Pooled', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'acme' } } }));
+      const err = await failure(
+        as(session('capped'), 'Query', { TableName: 'Pooled', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'acme' } } }),
+      );
       expect(err.code).toBe('AccessDeniedException');
-      expect(err.message).toMatch(/^User: arn:aws:sts::123456789012:assumed-role\/capped\/CognitoIdentityCredentials is not authorized to perform: dynamodb:Query on resource: arn:aws:dynamodb:eu-central-1:123456789012:table\/Pooled (because|with) /);
+      expect(err.message).toMatch(
+        /^User: arn:aws:sts::123456789012:assumed-role\/capped\/CognitoIdentityCredentials is not authorized to perform: dynamodb:Query on resource: arn:aws:dynamodb:eu-central-1:123456789012:table\/Pooled (because|with) /,
+      );
       expect(err.message).toMatch(/boundary/);
     });
 
@@ -247,7 +284,7 @@ describe('DynamoDB IAM enforcement', () => {
       expect(err.code).toBe('AccessDeniedException');
     });
 
-    it('session tags override the role\'s own tag of the same key', async () => {
+    it("session tags override the role's own tag of the same key", async () => {
       ctx.addRole({ name: 'TaggedAdminRole', inlinePolicies: { agents: { ...OFFICE_ADMIN } }, tags: { userid: 'COGNITO_ID_2' } });
       const roleOnly = session('TaggedAdminRole');
       expect((await as(roleOnly, 'Query', query('COGNITO_ID_2', 'userId'))).Count).toBe(1);
@@ -269,19 +306,30 @@ describe('DynamoDB IAM enforcement', () => {
 
     it('a filter on a forbidden attribute is denied too', async () => {
       const err = await failure(
-        as(jane, 'Query', query('COGNITO_ID_1', 'userId', { FilterExpression: 'begins_with(realName, :x)', ExpressionAttributeValues: { ':sub': { S: 'COGNITO_ID_1' }, ':x': { S: 'b' } } })),
+        as(
+          jane,
+          'Query',
+          query('COGNITO_ID_1', 'userId', {
+            FilterExpression: 'begins_with(realName, :x)',
+            ExpressionAttributeValues: { ':sub': { S: 'COGNITO_ID_1' }, ':x': { S: 'b' } },
+          }),
+        ),
       );
       expect(err.code).toBe('AccessDeniedException');
     });
 
-    it('Select=ALL_ATTRIBUTES, or no projection at all (the seed\'s second cause), is denied under the attribute restriction', async () => {
+    it("Select=ALL_ATTRIBUTES, or no projection at all (the seed's second cause), is denied under the attribute restriction", async () => {
       const explicit = await failure(as(jane, 'Query', query('COGNITO_ID_1', undefined, { Select: 'ALL_ATTRIBUTES' })));
       expect(explicit.message).toBe(denial('OfficeAdminRole', 'dynamodb:Query', AGENTS_ARN));
       const implicit = await failure(as(jane, 'Query', query('COGNITO_ID_1')));
       expect(implicit.code).toBe('AccessDeniedException');
       const getAll = await failure(as(jane, 'GetItem', { TableName: 'AgentsTable', Key: { userId: { S: 'COGNITO_ID_1' }, fieldName: { S: 'bond' } } }));
       expect(getAll.message).toBe(denial('OfficeAdminRole', 'dynamodb:GetItem', AGENTS_ARN));
-      const ok = await as(jane, 'GetItem', { TableName: 'AgentsTable', Key: { userId: { S: 'COGNITO_ID_1' }, fieldName: { S: 'bond' } }, ProjectionExpression: 'isOnAssignment' });
+      const ok = await as(jane, 'GetItem', {
+        TableName: 'AgentsTable',
+        Key: { userId: { S: 'COGNITO_ID_1' }, fieldName: { S: 'bond' } },
+        ProjectionExpression: 'isOnAssignment',
+      });
       expect(ok.Item).toEqual({ isOnAssignment: { BOOL: true } });
     });
   });

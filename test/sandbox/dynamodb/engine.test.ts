@@ -62,16 +62,23 @@ describe('DynamoDB operations (admin caller, in memory)', () => {
     expect(described.Table.BillingModeSummary.BillingMode).toBe('PAY_PER_REQUEST');
   });
 
-  it('CreateTable of an existing table is ResourceInUseException with AWS\'s message', async () => {
+  it("CreateTable of an existing table is ResourceInUseException with AWS's message", async () => {
     const err = await failure(call('CreateTable', ORDERS));
     expect([err.code, err.message, err.status]).toEqual(['ResourceInUseException', 'Table already exists: Orders', 400]);
   });
 
   it('PutItem, GetItem, and a failed condition', async () => {
-    expect(await call('PutItem', { TableName: 'Orders', Item: { tenant: { S: 'acme' }, sk: { S: 'o#1' }, status: { S: 'open' }, amount: { N: '10.50' } } })).toEqual({});
+    expect(
+      await call('PutItem', { TableName: 'Orders', Item: { tenant: { S: 'acme' }, sk: { S: 'o#1' }, status: { S: 'open' }, amount: { N: '10.50' } } }),
+    ).toEqual({});
     await call('PutItem', { TableName: 'Orders', Item: { tenant: { S: 'acme' }, sk: { S: 'o#2' }, status: { S: 'shipped' }, amount: { N: '3' } } });
     await call('PutItem', { TableName: 'Orders', Item: { tenant: { S: 'globex' }, sk: { S: 'o#1' }, status: { S: 'open' }, amount: { N: '99' } } });
-    const got = await call('GetItem', { TableName: 'Orders', Key: { tenant: { S: 'acme' }, sk: { S: 'o#1' } }, ProjectionExpression: 'amount, #s', ExpressionAttributeNames: { '#s': 'status' } });
+    const got = await call('GetItem', {
+      TableName: 'Orders',
+      Key: { tenant: { S: 'acme' }, sk: { S: 'o#1' } },
+      ProjectionExpression: 'amount, #s',
+      ExpressionAttributeNames: { '#s': 'status' },
+    });
     expect(got).toEqual({ Item: { amount: { N: '10.5' }, status: { S: 'open' } } });
     expect(await call('GetItem', { TableName: 'Orders', Key: { tenant: { S: 'acme' }, sk: { S: 'none' } } })).toEqual({});
     const err = await failure(
@@ -102,7 +109,13 @@ describe('DynamoDB operations (admin caller, in memory)', () => {
     });
     expect(q.Count).toBe(1);
     expect(q.Items[0].sk).toEqual({ S: 'o#1' });
-    const byStatus = await call('Query', { TableName: 'Orders', IndexName: 'ByStatus', KeyConditionExpression: '#s = :open', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':open': { S: 'open' } } });
+    const byStatus = await call('Query', {
+      TableName: 'Orders',
+      IndexName: 'ByStatus',
+      KeyConditionExpression: '#s = :open',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':open': { S: 'open' } },
+    });
     expect(byStatus.Items.map((i: any) => i.tenant.S).sort()).toEqual(['acme', 'globex']);
   });
 
@@ -127,14 +140,27 @@ describe('DynamoDB operations (admin caller, in memory)', () => {
     });
     expect(written).toEqual({ UnprocessedItems: {} });
     const got = await call('BatchGetItem', {
-      RequestItems: { Orders: { Keys: [{ tenant: { S: 'initech' }, sk: { S: 'a' } }, { tenant: { S: 'initech' }, sk: { S: 'b' } }, { tenant: { S: 'globex' }, sk: { S: 'o#1' } }] } },
+      RequestItems: {
+        Orders: {
+          Keys: [
+            { tenant: { S: 'initech' }, sk: { S: 'a' } },
+            { tenant: { S: 'initech' }, sk: { S: 'b' } },
+            { tenant: { S: 'globex' }, sk: { S: 'o#1' } },
+          ],
+        },
+      },
     });
     expect(got.Responses.Orders.map((i: any) => i.sk.S).sort()).toEqual(['a', 'b']);
     expect(got.UnprocessedKeys).toEqual({});
   });
 
   it('ListTables pages with Limit and LastEvaluatedTableName', async () => {
-    await call('CreateTable', { ...ORDERS, TableName: 'Orders2', GlobalSecondaryIndexes: undefined, AttributeDefinitions: ORDERS.AttributeDefinitions.slice(0, 2) });
+    await call('CreateTable', {
+      ...ORDERS,
+      TableName: 'Orders2',
+      GlobalSecondaryIndexes: undefined,
+      AttributeDefinitions: ORDERS.AttributeDefinitions.slice(0, 2),
+    });
     expect(await call('ListTables', {})).toEqual({ TableNames: ['Orders', 'Orders2'] });
     expect(await call('ListTables', { Limit: 1 })).toEqual({ TableNames: ['Orders'], LastEvaluatedTableName: 'Orders' });
     expect(await call('ListTables', { ExclusiveStartTableName: 'Orders' })).toEqual({ TableNames: ['Orders2'] });
@@ -145,7 +171,9 @@ describe('DynamoDB operations (admin caller, in memory)', () => {
     expect(await call('UpdateTimeToLive', { TableName: 'Orders', TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' } })).toEqual({
       TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' },
     });
-    expect(await call('DescribeTimeToLive', { TableName: 'Orders' })).toEqual({ TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' } });
+    expect(await call('DescribeTimeToLive', { TableName: 'Orders' })).toEqual({
+      TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' },
+    });
     const again = await failure(call('UpdateTimeToLive', { TableName: 'Orders', TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' } }));
     expect([again.code, again.message]).toEqual(['ValidationException', 'TimeToLive is already enabled']);
     const missing = await failure(call('DescribeTimeToLive', { TableName: 'Missing' }));
@@ -161,7 +189,9 @@ describe('DynamoDB operations (admin caller, in memory)', () => {
   });
 
   it('validation errors come from the engine as ValidationException', async () => {
-    const syntax = await failure(call('Query', { TableName: 'Orders', KeyConditionExpression: 'tenant = :t AND', ExpressionAttributeValues: { ':t': { S: 'a' } } }));
+    const syntax = await failure(
+      call('Query', { TableName: 'Orders', KeyConditionExpression: 'tenant = :t AND', ExpressionAttributeValues: { ':t': { S: 'a' } } }),
+    );
     expect(syntax.code).toBe('ValidationException');
     expect(syntax.message).toMatch(/^Invalid KeyConditionExpression: Syntax error/);
     const reserved = await failure(call('GetItem', { TableName: 'Orders', Key: { tenant: { S: 'a' }, sk: { S: 'b' } }, ProjectionExpression: 'status' }));
@@ -180,7 +210,9 @@ describe('DynamoDB operations (admin caller, in memory)', () => {
   });
 
   it('reports which operations mutate', () => {
-    expect(['CreateTable', 'DeleteTable', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'UpdateTimeToLive'].every((op) => ddb.isMutating(op))).toBe(true);
+    expect(['CreateTable', 'DeleteTable', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'UpdateTimeToLive'].every((op) => ddb.isMutating(op))).toBe(
+      true,
+    );
     expect(['DescribeTable', 'ListTables', 'GetItem', 'Query', 'Scan', 'BatchGetItem', 'DescribeTimeToLive'].some((op) => ddb.isMutating(op))).toBe(false);
   });
 });

@@ -48,7 +48,11 @@ export class FakeContext implements SandboxContext {
       arn: roleArn(name),
       name,
       path: '/',
-      roleId: `AROA${name.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 17).padEnd(17, 'X')}`,
+      roleId: `AROA${name
+        .toUpperCase()
+        .replace(/[^A-Z0-9]/g, '')
+        .slice(0, 17)
+        .padEnd(17, 'X')}`,
       createdAt: 0,
       trustPolicy: { Version: '2012-10-17', Statement: [] },
       inlinePolicies: role.inlinePolicies,

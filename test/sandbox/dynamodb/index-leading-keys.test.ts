@@ -123,7 +123,11 @@ describe('LeadingKeys of a secondary-index query is the index partition key valu
       accountId: ACCOUNT,
       keysOf: () => ({ partitionKey: 'tenant', sortKey: 'sk', indexes: { ByStatus: { partitionKey: 'status' } } }),
     };
-    const [expr] = deriveChecks('Query', { TableName: 'Orders', IndexName: 'ByStatus', KeyConditionExpression: 'status = :v', ExpressionAttributeValues: { ':v': { S: 'A' } } }, env);
+    const [expr] = deriveChecks(
+      'Query',
+      { TableName: 'Orders', IndexName: 'ByStatus', KeyConditionExpression: 'status = :v', ExpressionAttributeValues: { ':v': { S: 'A' } } },
+      env,
+    );
     expect(expr!.context['dynamodb:LeadingKeys']).toEqual(['A']);
     const [legacy] = deriveChecks(
       'Query',
@@ -132,7 +136,11 @@ describe('LeadingKeys of a secondary-index query is the index partition key valu
     );
     expect(legacy!.context['dynamodb:LeadingKeys']).toEqual(['A']);
     // A key condition on the TABLE's partition key against an index pins nothing of the index.
-    const [wrong] = deriveChecks('Query', { TableName: 'Orders', IndexName: 'ByStatus', KeyConditionExpression: 'tenant = :v', ExpressionAttributeValues: { ':v': { S: 'A' } } }, env);
+    const [wrong] = deriveChecks(
+      'Query',
+      { TableName: 'Orders', IndexName: 'ByStatus', KeyConditionExpression: 'tenant = :v', ExpressionAttributeValues: { ':v': { S: 'A' } } },
+      env,
+    );
     expect(wrong!.context['dynamodb:LeadingKeys']).toBeUndefined();
     const [scan] = deriveChecks('Scan', { TableName: 'Orders', IndexName: 'ByStatus' }, env);
     expect(scan!.context['dynamodb:LeadingKeys']).toBeUndefined();

@@ -62,7 +62,10 @@ describe("isoctl's generated policies under enforcement", () => {
     }
     for (const tenant of ['acme', 'globex']) {
       await as(ADMIN, 'PutItem', { TableName: 'Orders', Item: { tenant: { S: tenant }, sk: { S: 'o1' }, amount: { N: '5' } } });
-      await as(ADMIN, 'PutItem', { TableName: 'Agents', Item: { tenant: { S: tenant }, agentId: { S: 'a1' }, isOnAssignment: { BOOL: false }, realName: { S: 'secret' } } });
+      await as(ADMIN, 'PutItem', {
+        TableName: 'Agents',
+        Item: { tenant: { S: tenant }, agentId: { S: 'a1' }, isOnAssignment: { BOOL: false }, realName: { S: 'secret' } },
+      });
     }
   });
   afterAll(async () => {
@@ -76,7 +79,19 @@ describe("isoctl's generated policies under enforcement", () => {
     for (const [op, input] of [
       ['Query', { TableName: 'Orders', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'globex' } } }],
       ['GetItem', { TableName: 'Orders', Key: { tenant: { S: 'globex' }, sk: { S: 'o1' } } }],
-      ['BatchGetItem', { RequestItems: { Orders: { Keys: [{ tenant: { S: 'acme' }, sk: { S: 'o1' } }, { tenant: { S: 'globex' }, sk: { S: 'o1' } }] } } }],
+      [
+        'BatchGetItem',
+        {
+          RequestItems: {
+            Orders: {
+              Keys: [
+                { tenant: { S: 'acme' }, sk: { S: 'o1' } },
+                { tenant: { S: 'globex' }, sk: { S: 'o1' } },
+              ],
+            },
+          },
+        },
+      ],
       ['Scan', { TableName: 'Orders' }],
       ['PutItem', { TableName: 'Orders', Item: { tenant: { S: 'acme' }, sk: { S: 'o2' } } }],
     ] as const) {
@@ -87,7 +102,9 @@ describe("isoctl's generated policies under enforcement", () => {
   it('write scope: writes its own partition only', async () => {
     const acme = roleFor('acme', ['write']);
     await as(acme, 'PutItem', { TableName: 'Orders', Item: { tenant: { S: 'acme' }, sk: { S: 'o2' } } });
-    expect((await refused(as(acme, 'PutItem', { TableName: 'Orders', Item: { tenant: { S: 'globex' }, sk: { S: 'o2' } } }))).code).toBe('AccessDeniedException');
+    expect((await refused(as(acme, 'PutItem', { TableName: 'Orders', Item: { tenant: { S: 'globex' }, sk: { S: 'o2' } } }))).code).toBe(
+      'AccessDeniedException',
+    );
     expect(await as(ADMIN, 'GetItem', { TableName: 'Orders', Key: { tenant: { S: 'globex' }, sk: { S: 'o2' } } })).toEqual({});
   });
 
@@ -104,9 +121,11 @@ describe("isoctl's generated policies under enforcement", () => {
     expect((await refused(as(acme, 'Query', query()))).code).toBe('AccessDeniedException');
   });
 
-  it("the boundary keeps a role inside its own tenant tag even if its inline policy names another tenant", async () => {
+  it('the boundary keeps a role inside its own tenant tag even if its inline policy names another tenant', async () => {
     const widened = roleFor('acme', ['read'], 'globex');
-    const err = await refused(as(widened, 'Query', { TableName: 'Orders', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'globex' } } }));
+    const err = await refused(
+      as(widened, 'Query', { TableName: 'Orders', KeyConditionExpression: 'tenant = :t', ExpressionAttributeValues: { ':t': { S: 'globex' } } }),
+    );
     expect(err.code).toBe('AccessDeniedException');
     expect(err.message).toMatch(/boundary/);
   });

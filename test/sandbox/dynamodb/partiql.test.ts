@@ -71,7 +71,9 @@ describe('PartiQL', () => {
       Items: [{ tenant: { S: 'acme' }, sk: { S: 'a' }, n: { N: '1' }, tags: { L: [{ S: 'x' }] }, m: { M: { k: { BOOL: true } } } }],
     });
     await run(acme, `UPDATE "Pooled" SET n = 2 SET note = ? REMOVE tags WHERE tenant = 'acme' AND sk = 'a'`, [{ S: 'hi' }]);
-    expect((await run(acme, `SELECT n, note, tags FROM "Pooled" WHERE tenant = ? AND sk = ?`, [{ S: 'acme' }, { S: 'a' }])).Items).toEqual([{ n: { N: '2' }, note: { S: 'hi' } }]);
+    expect((await run(acme, `SELECT n, note, tags FROM "Pooled" WHERE tenant = ? AND sk = ?`, [{ S: 'acme' }, { S: 'a' }])).Items).toEqual([
+      { n: { N: '2' }, note: { S: 'hi' } },
+    ]);
     expect((await run(acme, `SELECT sk FROM "Pooled" WHERE tenant = 'acme'`)).Items).toEqual([{ sk: { S: 'a' } }]);
     await run(acme, `DELETE FROM "Pooled" WHERE tenant = 'acme' AND sk = 'a'`);
     expect((await run(acme, `SELECT * FROM "Pooled" WHERE tenant = 'acme' AND sk = 'a'`)).Items).toEqual([]);
@@ -85,15 +87,26 @@ describe('PartiQL', () => {
     expect(missing.code).toBe('ConditionalCheckFailedException');
     const partial = await failure(run(ADMIN, `DELETE FROM "Pooled" WHERE tenant = 'acme'`));
     expect([partial.code, partial.message]).toEqual(['ValidationException', 'Where clause does not contain a mandatory equality on all key attributes']);
-    for (const stmt of [`SELECT * FROM "Pooled" WHERE tenant = 'a' OR sk = 'b'`, `SELECT * FROM "Pooled" WHERE n > 1`, 'EXISTS(SELECT 1)', `SELECT * FROM "Pooled" WHERE m.k = 1`]) {
+    for (const stmt of [
+      `SELECT * FROM "Pooled" WHERE tenant = 'a' OR sk = 'b'`,
+      `SELECT * FROM "Pooled" WHERE n > 1`,
+      'EXISTS(SELECT 1)',
+      `SELECT * FROM "Pooled" WHERE m.k = 1`,
+    ]) {
       expect((await failure(run(ADMIN, stmt))).code, stmt).toBe('ValidationException');
     }
-    expect((await failure(run(ADMIN, `SELECT * FROM "Pooled" WHERE tenant = ?`, []))).message).toBe("Number of parameters in request and statement don't match.");
+    expect((await failure(run(ADMIN, `SELECT * FROM "Pooled" WHERE tenant = ?`, []))).message).toBe(
+      "Number of parameters in request and statement don't match.",
+    );
   });
 
   it('ReturnValuesOnConditionCheckFailure = ALL_OLD on a failed UPDATE returns the old item', async () => {
     await run(ADMIN, `INSERT INTO "Pooled" VALUE {'tenant': 'acme', 'sk': 'c', 'secret': 's'}`);
-    const err = await failure(run(ADMIN, `UPDATE "Pooled" SET n = 1 WHERE tenant = 'acme' AND sk = 'c' AND secret = 'other'`, undefined, { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+    const err = await failure(
+      run(ADMIN, `UPDATE "Pooled" SET n = 1 WHERE tenant = 'acme' AND sk = 'c' AND secret = 'other'`, undefined, {
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
     expect([err.code, err.details]).toEqual(['ConditionalCheckFailedException', { Item: { tenant: { S: 'acme' }, sk: { S: 'c' }, secret: { S: 's' } } }]);
   });
 

@@ -129,21 +129,49 @@ describe("DynamoDB sandbox responses against botocore's model", () => {
     });
     await call('DescribeTable', { TableName: 'Shapes' });
     await call('ListTables', {});
-    await call('PutItem', { TableName: 'Shapes', Item: { ...key('a'), g: { S: 'x' }, n: { N: '1' }, l: { L: [{ BOOL: true }, { NULL: true }] }, b: { B: 'AAE=' } }, ReturnValues: 'ALL_OLD' });
+    await call('PutItem', {
+      TableName: 'Shapes',
+      Item: { ...key('a'), g: { S: 'x' }, n: { N: '1' }, l: { L: [{ BOOL: true }, { NULL: true }] }, b: { B: 'AAE=' } },
+      ReturnValues: 'ALL_OLD',
+    });
     await call('PutItem', { TableName: 'Shapes', Item: key('a'), ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' });
     await call('GetItem', { TableName: 'Shapes', Key: key('a'), ReturnConsumedCapacity: 'TOTAL' });
-    await call('UpdateItem', { TableName: 'Shapes', Key: key('a'), UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '2' } }, ReturnValues: 'ALL_NEW' });
-    await call('UpdateItem', { TableName: 'Shapes', Key: key('a'), UpdateExpression: 'SET n = :n', ConditionExpression: 'n = :z', ExpressionAttributeValues: { ':n': { N: '3' }, ':z': { N: '0' } }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+    await call('UpdateItem', {
+      TableName: 'Shapes',
+      Key: key('a'),
+      UpdateExpression: 'SET n = :n',
+      ExpressionAttributeValues: { ':n': { N: '2' } },
+      ReturnValues: 'ALL_NEW',
+    });
+    await call('UpdateItem', {
+      TableName: 'Shapes',
+      Key: key('a'),
+      UpdateExpression: 'SET n = :n',
+      ConditionExpression: 'n = :z',
+      ExpressionAttributeValues: { ':n': { N: '3' }, ':z': { N: '0' } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
     await call('Query', { TableName: 'Shapes', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'p' } }, Limit: 1 });
     await call('Scan', { TableName: 'Shapes', IndexName: 'Gsi', Select: 'COUNT' });
     await call('BatchWriteItem', { RequestItems: { Shapes: [{ PutRequest: { Item: key('b') } }, { DeleteRequest: { Key: key('zz') } }] } });
     await call('BatchGetItem', { RequestItems: { Shapes: { Keys: [key('a'), key('b')] } } });
-    await call('TransactWriteItems', { TransactItems: [{ Put: { TableName: 'Shapes', Item: key('c') } }, { ConditionCheck: { TableName: 'Shapes', Key: key('a'), ConditionExpression: 'attribute_exists(n)' } }] });
-    await call('TransactWriteItems', { TransactItems: [{ Delete: { TableName: 'Shapes', Key: key('c'), ConditionExpression: 'attribute_exists(nope)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }] });
+    await call('TransactWriteItems', {
+      TransactItems: [
+        { Put: { TableName: 'Shapes', Item: key('c') } },
+        { ConditionCheck: { TableName: 'Shapes', Key: key('a'), ConditionExpression: 'attribute_exists(n)' } },
+      ],
+    });
+    await call('TransactWriteItems', {
+      TransactItems: [
+        { Delete: { TableName: 'Shapes', Key: key('c'), ConditionExpression: 'attribute_exists(nope)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+      ],
+    });
     await call('TransactGetItems', { TransactItems: [{ Get: { TableName: 'Shapes', Key: key('c') } }, { Get: { TableName: 'Shapes', Key: key('none') } }] });
     await call('ExecuteStatement', { Statement: `SELECT * FROM "Shapes" WHERE pk = 'p'` });
     await call('ExecuteStatement', { Statement: `INSERT INTO "Shapes" VALUE {'pk': 'p', 'sk': 'c'}` });
-    await call('BatchExecuteStatement', { Statements: [{ Statement: `SELECT * FROM "Shapes" WHERE pk = 'p' AND sk = 'a'` }, { Statement: `INSERT INTO "Shapes" VALUE {'pk': 'p', 'sk': 'a'}` }] });
+    await call('BatchExecuteStatement', {
+      Statements: [{ Statement: `SELECT * FROM "Shapes" WHERE pk = 'p' AND sk = 'a'` }, { Statement: `INSERT INTO "Shapes" VALUE {'pk': 'p', 'sk': 'a'}` }],
+    });
     await call('ExecuteTransaction', { TransactStatements: [{ Statement: `SELECT * FROM "Shapes" WHERE pk = 'p' AND sk = 'a'` }] });
     await call('UpdateTimeToLive', { TableName: 'Shapes', TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' } });
     await call('DescribeTimeToLive', { TableName: 'Shapes' });
@@ -155,7 +183,13 @@ describe("DynamoDB sandbox responses against botocore's model", () => {
     await call('DeleteTable', { TableName: 'Shapes' });
     expect(problems).toEqual([]);
     // The run did reach the outcomes it is meant to check.
-    for (const op of ['UpdateItem!ConditionalCheckFailedException', 'TransactWriteItems!TransactionCanceledException', 'ExecuteStatement!DuplicateItemException', 'BatchExecuteStatement', 'ExecuteTransaction'])
+    for (const op of [
+      'UpdateItem!ConditionalCheckFailedException',
+      'TransactWriteItems!TransactionCanceledException',
+      'ExecuteStatement!DuplicateItemException',
+      'BatchExecuteStatement',
+      'ExecuteTransaction',
+    ])
       expect(seen.has(op), op).toBe(true);
   });
 });

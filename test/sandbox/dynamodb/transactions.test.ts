@@ -46,8 +46,16 @@ describe('DynamoDB transactions', () => {
   const acmeNoCheck = session('acme-nocheck');
 
   beforeAll(async () => {
-    ctx.addRole({ name: 'acme', inlinePolicies: { data: tenantPolicy('acme', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem']) } });
-    ctx.addRole({ name: 'acme-nocheck', inlinePolicies: { data: tenantPolicy('acme', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) } });
+    ctx.addRole({
+      name: 'acme',
+      inlinePolicies: {
+        data: tenantPolicy('acme', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem']),
+      },
+    });
+    ctx.addRole({
+      name: 'acme-nocheck',
+      inlinePolicies: { data: tenantPolicy('acme', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) },
+    });
     ddb = await createDynamoService(ctx, { dataDir: undefined, tableCreatingMs: 0, onDecision: (d) => decisions.push(d) });
     await call(ADMIN, 'CreateTable', {
       TableName: 'Pooled',
@@ -73,7 +81,14 @@ describe('DynamoDB transactions', () => {
     const out = await call(acme, 'TransactWriteItems', {
       TransactItems: [
         { Put: { TableName: 'Pooled', Item: item('acme', 'new', { v: { S: 'x' } }), ConditionExpression: 'attribute_not_exists(sk)' } },
-        { Update: { TableName: 'Pooled', Key: item('acme', 'counter'), UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+        {
+          Update: {
+            TableName: 'Pooled',
+            Key: item('acme', 'counter'),
+            UpdateExpression: 'SET n = n + :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          },
+        },
         { Delete: { TableName: 'Pooled', Key: item('acme', 'old') } },
         { ConditionCheck: { TableName: 'Pooled', Key: item('acme', 'counter'), ConditionExpression: 'attribute_exists(n)' } },
       ],
@@ -87,7 +102,14 @@ describe('DynamoDB transactions', () => {
     await call(acme, 'TransactWriteItems', {
       TransactItems: [
         { Put: { TableName: 'Pooled', Item: item('acme', 'new', { v: { S: 'x' } }), ConditionExpression: 'attribute_not_exists(sk)' } },
-        { Update: { TableName: 'Pooled', Key: item('acme', 'counter'), UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+        {
+          Update: {
+            TableName: 'Pooled',
+            Key: item('acme', 'counter'),
+            UpdateExpression: 'SET n = n + :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          },
+        },
         { Delete: { TableName: 'Pooled', Key: item('acme', 'old') } },
         { ConditionCheck: { TableName: 'Pooled', Key: item('acme', 'flag'), ConditionExpression: 'attribute_not_exists(sk)' } },
       ],
@@ -95,7 +117,9 @@ describe('DynamoDB transactions', () => {
     expect(await get('acme', 'new')).toEqual(item('acme', 'new', { v: { S: 'x' } }));
     expect((await get('acme', 'counter')).n).toEqual({ N: '2' });
     expect(await get('acme', 'old')).toBeUndefined();
-    expect(decisions.map((d) => [d.request.action, d.request.context['dynamodb:EnclosingOperation'], d.request.context['dynamodb:LeadingKeys'], d.decision])).toEqual([
+    expect(
+      decisions.map((d) => [d.request.action, d.request.context['dynamodb:EnclosingOperation'], d.request.context['dynamodb:LeadingKeys'], d.decision]),
+    ).toEqual([
       ['dynamodb:PutItem', 'TransactWriteItems', ['acme'], 'Allow'],
       ['dynamodb:UpdateItem', 'TransactWriteItems', ['acme'], 'Allow'],
       ['dynamodb:DeleteItem', 'TransactWriteItems', ['acme'], 'Allow'],
@@ -108,7 +132,16 @@ describe('DynamoDB transactions', () => {
       call(acme, 'TransactWriteItems', {
         TransactItems: [
           { Put: { TableName: 'Pooled', Item: item('acme', 'never') } },
-          { Update: { TableName: 'Pooled', Key: item('acme', 'counter'), UpdateExpression: 'SET n = :z', ConditionExpression: 'n = :ten', ExpressionAttributeValues: { ':z': { N: '0' }, ':ten': { N: '10' } }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+          {
+            Update: {
+              TableName: 'Pooled',
+              Key: item('acme', 'counter'),
+              UpdateExpression: 'SET n = :z',
+              ConditionExpression: 'n = :ten',
+              ExpressionAttributeValues: { ':z': { N: '0' }, ':ten': { N: '10' } },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
         ],
       }),
     );
@@ -116,7 +149,14 @@ describe('DynamoDB transactions', () => {
     expect(err.message).toBe('Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]');
     expect(err.details).toEqual({
       Message: err.message,
-      CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: item('acme', 'counter', { n: { N: '2' }, secret: { S: 'hidden' } }) }],
+      CancellationReasons: [
+        { Code: 'None' },
+        {
+          Code: 'ConditionalCheckFailed',
+          Message: 'The conditional request failed',
+          Item: item('acme', 'counter', { n: { N: '2' }, secret: { S: 'hidden' } }),
+        },
+      ],
     });
     expect(await get('acme', 'never')).toBeUndefined();
     expect((await get('acme', 'counter')).n).toEqual({ N: '2' });
@@ -127,7 +167,9 @@ describe('DynamoDB transactions', () => {
       call(ADMIN, 'TransactWriteItems', {
         TransactItems: [
           { Put: { TableName: 'Pooled', Item: item('acme', 'rolled-back') } },
-          { Update: { TableName: 'Pooled', Key: item('acme', 'new'), UpdateExpression: 'SET v = v + :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+          {
+            Update: { TableName: 'Pooled', Key: item('acme', 'new'), UpdateExpression: 'SET v = v + :one', ExpressionAttributeValues: { ':one': { N: '1' } } },
+          },
         ],
       }),
     );
@@ -135,7 +177,7 @@ describe('DynamoDB transactions', () => {
     expect(await get('acme', 'rolled-back')).toBeUndefined();
   });
 
-  it("one item of another tenant denies the whole transaction, as its per-item action", async () => {
+  it('one item of another tenant denies the whole transaction, as its per-item action', async () => {
     const err = await failure(
       call(acme, 'TransactWriteItems', {
         TransactItems: [{ Put: { TableName: 'Pooled', Item: item('acme', 'mine') } }, { Delete: { TableName: 'Pooled', Key: item('globex', 'doc') } }],
@@ -159,7 +201,9 @@ describe('DynamoDB transactions', () => {
 
   it('TransactGetItems reads each item as GetItem (EnclosingOperation TransactGetItems) and denies another tenant', async () => {
     decisions.length = 0;
-    const out = await call(acme, 'TransactGetItems', { TransactItems: [{ Get: { TableName: 'Pooled', Key: item('acme', 'new') } }, { Get: { TableName: 'Pooled', Key: item('acme', 'none') } }] });
+    const out = await call(acme, 'TransactGetItems', {
+      TransactItems: [{ Get: { TableName: 'Pooled', Key: item('acme', 'new') } }, { Get: { TableName: 'Pooled', Key: item('acme', 'none') } }],
+    });
     expect(out).toEqual({ Responses: [{ Item: item('acme', 'new', { v: { S: 'x' } }) }, {}] });
     expect(decisions.map((d) => [d.request.action, d.request.context['dynamodb:EnclosingOperation'], d.request.context['dynamodb:Select']])).toEqual([
       ['dynamodb:GetItem', 'TransactGetItems', 'ALL_ATTRIBUTES'],
@@ -192,7 +236,9 @@ describe('DynamoDB transactions', () => {
     }
     expect(decisions.every((d) => d.request.context['dynamodb:ReturnValues'] === 'NONE')).toBe(true);
     // Without ALL_OLD, no item in the error.
-    const plain = await failure(call(acme, 'DeleteItem', { TableName: 'Pooled', Key: item('acme', 'counter'), ConditionExpression: 'attribute_not_exists(n)' }));
+    const plain = await failure(
+      call(acme, 'DeleteItem', { TableName: 'Pooled', Key: item('acme', 'counter'), ConditionExpression: 'attribute_not_exists(n)' }),
+    );
     expect(plain.details).toBeUndefined();
     const bad = await failure(call(ADMIN, 'DeleteItem', { TableName: 'Pooled', Key: item('acme', 'counter'), ReturnValuesOnConditionCheckFailure: 'SOME' }));
     expect(bad.code).toBe('ValidationException');

@@ -46,7 +46,12 @@ afterAll(async () => {
 
 describe('AWS SDK v3 DynamoDB client', () => {
   it('runs every operation and maps errors to the SDK error classes', async () => {
-    const client = new DynamoDBClient({ endpoint: server.url, region: REGION, credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'secret' }, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: server.url,
+      region: REGION,
+      credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    });
     try {
       const created = await client.send(
         new CreateTableCommand({
@@ -67,26 +72,47 @@ describe('AWS SDK v3 DynamoDB client', () => {
       const described = await client.send(new DescribeTableCommand({ TableName: 'SdkTable' }));
       expect(described.Table?.TableStatus).toBe('ACTIVE');
       expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual(['SdkTable']);
-      await client.send(new PutItemCommand({ TableName: 'SdkTable', Item: { pk: { S: 'a' }, sk: { N: '1' }, tags: { SS: ['x', 'y'] }, blob: { B: new Uint8Array([1, 2, 3]) } } }));
+      await client.send(
+        new PutItemCommand({
+          TableName: 'SdkTable',
+          Item: { pk: { S: 'a' }, sk: { N: '1' }, tags: { SS: ['x', 'y'] }, blob: { B: new Uint8Array([1, 2, 3]) } },
+        }),
+      );
       const got = await client.send(new GetItemCommand({ TableName: 'SdkTable', Key: { pk: { S: 'a' }, sk: { N: '1' } } }));
       expect(got.Item?.tags).toEqual({ SS: ['x', 'y'] });
       expect(got.Item?.blob?.B).toEqual(new Uint8Array([1, 2, 3]));
       const updated = await client.send(
-        new UpdateItemCommand({ TableName: 'SdkTable', Key: { pk: { S: 'a' }, sk: { N: '1' } }, UpdateExpression: 'ADD hits :one', ExpressionAttributeValues: { ':one': { N: '1' } }, ReturnValues: 'ALL_NEW' }),
+        new UpdateItemCommand({
+          TableName: 'SdkTable',
+          Key: { pk: { S: 'a' }, sk: { N: '1' } },
+          UpdateExpression: 'ADD hits :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+          ReturnValues: 'ALL_NEW',
+        }),
       );
       expect(updated.Attributes?.hits).toEqual({ N: '1' });
       await client.send(new BatchWriteItemCommand({ RequestItems: { SdkTable: [{ PutRequest: { Item: { pk: { S: 'a' }, sk: { N: '2' } } } }] } }));
-      const q = await client.send(new QueryCommand({ TableName: 'SdkTable', KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':p': { S: 'a' }, ':a': { N: '1' }, ':b': { N: '5' } }, ReturnConsumedCapacity: 'TOTAL' }));
+      const q = await client.send(
+        new QueryCommand({
+          TableName: 'SdkTable',
+          KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':p': { S: 'a' }, ':a': { N: '1' }, ':b': { N: '5' } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
       expect(q.Count).toBe(2);
       expect(q.ConsumedCapacity?.TableName).toBe('SdkTable');
       expect((await client.send(new ScanCommand({ TableName: 'SdkTable', Limit: 1 }))).LastEvaluatedKey).toBeDefined();
       const batch = await client.send(new BatchGetItemCommand({ RequestItems: { SdkTable: { Keys: [{ pk: { S: 'a' }, sk: { N: '2' } }] } } }));
       expect(batch.Responses?.SdkTable).toHaveLength(1);
       await client.send(new UpdateTimeToLiveCommand({ TableName: 'SdkTable', TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' } }));
-      expect((await client.send(new DescribeTimeToLiveCommand({ TableName: 'SdkTable' }))).TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
-      await expect(client.send(new PutItemCommand({ TableName: 'SdkTable', Item: { pk: { S: 'a' }, sk: { N: '2' } }, ConditionExpression: 'attribute_not_exists(pk)' }))).rejects.toBeInstanceOf(
-        ConditionalCheckFailedException,
-      );
+      expect((await client.send(new DescribeTimeToLiveCommand({ TableName: 'SdkTable' }))).TimeToLiveDescription).toEqual({
+        TimeToLiveStatus: 'ENABLED',
+        AttributeName: 'ttl',
+      });
+      await expect(
+        client.send(new PutItemCommand({ TableName: 'SdkTable', Item: { pk: { S: 'a' }, sk: { N: '2' } }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      ).rejects.toBeInstanceOf(ConditionalCheckFailedException);
       await client.send(new DeleteItemCommand({ TableName: 'SdkTable', Key: { pk: { S: 'a' }, sk: { N: '2' } } }));
       await client.send(new DeleteTableCommand({ TableName: 'SdkTable' }));
       await expect(client.send(new DescribeTableCommand({ TableName: 'SdkTable' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
@@ -126,10 +152,16 @@ describe('AWS CLI (botocore) parses every response', () => {
   it('table operations', async () => {
     const created = await aws(
       'create-table',
-      '--table-name', 'CliTable',
-      '--attribute-definitions', 'AttributeName=pk,AttributeType=S', 'AttributeName=sk,AttributeType=S',
-      '--key-schema', 'AttributeName=pk,KeyType=HASH', 'AttributeName=sk,KeyType=RANGE',
-      '--billing-mode', 'PAY_PER_REQUEST',
+      '--table-name',
+      'CliTable',
+      '--attribute-definitions',
+      'AttributeName=pk,AttributeType=S',
+      'AttributeName=sk,AttributeType=S',
+      '--key-schema',
+      'AttributeName=pk,KeyType=HASH',
+      'AttributeName=sk,KeyType=RANGE',
+      '--billing-mode',
+      'PAY_PER_REQUEST',
     );
     expect(created.TableDescription.TableStatus).toBe('CREATING');
     expect(created.TableDescription.TableArn).toMatch(/^arn:aws:dynamodb:eu-central-1:123456789012:table\/CliTable$/);
@@ -146,11 +178,31 @@ describe('AWS CLI (botocore) parses every response', () => {
   it('item operations', async () => {
     expect(await aws('put-item', '--table-name', 'CliTable', '--item', '{"pk":{"S":"t1"},"sk":{"S":"a"},"n":{"N":"1"}}')).toEqual({});
     expect((await aws('get-item', '--table-name', 'CliTable', '--key', '{"pk":{"S":"t1"},"sk":{"S":"a"}}')).Item.n).toEqual({ N: '1' });
-    const updated = await aws('update-item', '--table-name', 'CliTable', '--key', '{"pk":{"S":"t1"},"sk":{"S":"a"}}', '--update-expression', 'SET n = n + :one', '--expression-attribute-values', '{":one":{"N":"1"}}', '--return-values', 'UPDATED_NEW');
+    const updated = await aws(
+      'update-item',
+      '--table-name',
+      'CliTable',
+      '--key',
+      '{"pk":{"S":"t1"},"sk":{"S":"a"}}',
+      '--update-expression',
+      'SET n = n + :one',
+      '--expression-attribute-values',
+      '{":one":{"N":"1"}}',
+      '--return-values',
+      'UPDATED_NEW',
+    );
     expect(updated.Attributes).toEqual({ n: { N: '2' } });
     const written = await aws('batch-write-item', '--request-items', '{"CliTable":[{"PutRequest":{"Item":{"pk":{"S":"t1"},"sk":{"S":"b"}}}}]}');
     expect(written.UnprocessedItems).toEqual({});
-    const q = await aws('query', '--table-name', 'CliTable', '--key-condition-expression', 'pk = :p AND begins_with(sk, :s)', '--expression-attribute-values', '{":p":{"S":"t1"},":s":{"S":"a"}}');
+    const q = await aws(
+      'query',
+      '--table-name',
+      'CliTable',
+      '--key-condition-expression',
+      'pk = :p AND begins_with(sk, :s)',
+      '--expression-attribute-values',
+      '{":p":{"S":"t1"},":s":{"S":"a"}}',
+    );
     expect(q.Count).toBe(1);
     const scan = await aws('scan', '--table-name', 'CliTable', '--select', 'COUNT');
     expect(scan.Count).toBe(2);
@@ -161,9 +213,19 @@ describe('AWS CLI (botocore) parses every response', () => {
   });
 
   it('errors come out with the AWS code and message', async () => {
-    const stderr = await awsError('put-item', '--table-name', 'CliTable', '--item', '{"pk":{"S":"t1"},"sk":{"S":"a"}}', '--condition-expression', 'attribute_not_exists(pk)');
+    const stderr = await awsError(
+      'put-item',
+      '--table-name',
+      'CliTable',
+      '--item',
+      '{"pk":{"S":"t1"},"sk":{"S":"a"}}',
+      '--condition-expression',
+      'attribute_not_exists(pk)',
+    );
     expect(stderr).toMatch(/An error occurred \(ConditionalCheckFailedException\) when calling the PutItem operation: The conditional request failed/);
-    expect(await awsError('describe-table', '--table-name', 'Missing')).toMatch(/\(ResourceNotFoundException\) when calling the DescribeTable operation: Requested resource not found: Table: Missing not found/);
+    expect(await awsError('describe-table', '--table-name', 'Missing')).toMatch(
+      /\(ResourceNotFoundException\) when calling the DescribeTable operation: Requested resource not found: Table: Missing not found/,
+    );
     expect((await aws('delete-table', '--table-name', 'CliTable')).TableDescription.TableStatus).toBe('DELETING');
   });
 });

@@ -57,8 +57,19 @@ function cases(name: string, start: () => Promise<Target>, differences: Set<Diff
     });
 
     it('PutObject, HeadObject, GetObject (metadata, content type, range), NoSuchKey', async () => {
-      const put = await ok('put-object', '--bucket', bucket, '--key', 'acme/doc one.txt', '--body', file('doc', 'hello world'),
-        '--content-type', 'text/plain', '--metadata', 'owner=acme');
+      const put = await ok(
+        'put-object',
+        '--bucket',
+        bucket,
+        '--key',
+        'acme/doc one.txt',
+        '--body',
+        file('doc', 'hello world'),
+        '--content-type',
+        'text/plain',
+        '--metadata',
+        'owner=acme',
+      );
       expect(put.ETag).toBe('"5eb63bbbe01eeed093cb22bb8f5acdc3"');
       const head = await ok('head-object', '--bucket', bucket, '--key', 'acme/doc one.txt');
       expect(head).toMatchObject({ ContentLength: 11, ETag: put.ETag, ContentType: 'text/plain', Metadata: { owner: 'acme' } });
@@ -92,13 +103,33 @@ function cases(name: string, start: () => Promise<Target>, differences: Set<Diff
       const page1 = await ok('list-objects-v2', '--bucket', bucket, '--prefix', 'acme/', '--max-keys', '2', '--no-paginate');
       expect(page1).toMatchObject({ IsTruncated: true, KeyCount: 2, MaxKeys: 2 });
       expect(page1.Contents.map((c: { Key: string }) => c.Key)).toEqual(['acme/a.txt', 'acme/b/1.txt']);
-      const page2 = await ok('list-objects-v2', '--bucket', bucket, '--prefix', 'acme/', '--max-keys', '2', '--no-paginate',
-        '--continuation-token', page1.NextContinuationToken);
+      const page2 = await ok(
+        'list-objects-v2',
+        '--bucket',
+        bucket,
+        '--prefix',
+        'acme/',
+        '--max-keys',
+        '2',
+        '--no-paginate',
+        '--continuation-token',
+        page1.NextContinuationToken,
+      );
       if (differences.has('omitsContinuationToken')) expect(page2.ContinuationToken).toBeUndefined();
       else expect(page2.ContinuationToken).toBe(page1.NextContinuationToken);
       expect(page2.Contents.map((c: { Key: string }) => c.Key)).toEqual(['acme/b/2.txt', 'acme/c d.txt']);
-      const page3 = await ok('list-objects-v2', '--bucket', bucket, '--prefix', 'acme/', '--max-keys', '2', '--no-paginate',
-        '--continuation-token', page2.NextContinuationToken);
+      const page3 = await ok(
+        'list-objects-v2',
+        '--bucket',
+        bucket,
+        '--prefix',
+        'acme/',
+        '--max-keys',
+        '2',
+        '--no-paginate',
+        '--continuation-token',
+        page2.NextContinuationToken,
+      );
       expect(page3).toMatchObject({ IsTruncated: false, KeyCount: 1 });
       expect(page3.NextContinuationToken).toBeUndefined();
       // The CLI's own paginator walks the same tokens.
@@ -122,12 +153,20 @@ function cases(name: string, start: () => Promise<Target>, differences: Set<Diff
   });
 }
 
-cases('moto', async () => {
-  const moto: MotoServer = await startMoto({ region: 'us-east-1' });
-  return { endpoint: moto.endpoint, credentials: moto.credentials, stop: () => moto.stop() };
-}, new Set<Difference>(['quietDeleteListsDeleted', 'acceptsInvalidBucketName', 'omitsContinuationToken']));
+cases(
+  'moto',
+  async () => {
+    const moto: MotoServer = await startMoto({ region: 'us-east-1' });
+    return { endpoint: moto.endpoint, credentials: moto.credentials, stop: () => moto.stop() };
+  },
+  new Set<Difference>(['quietDeleteListsDeleted', 'acceptsInvalidBucketName', 'omitsContinuationToken']),
+);
 
-cases('sandbox', async () => {
-  const sb: RunningSandbox = await sandbox();
-  return { endpoint: sb.endpoint, credentials: sb.credentials, stop: () => sb.close() };
-}, new Set<Difference>());
+cases(
+  'sandbox',
+  async () => {
+    const sb: RunningSandbox = await sandbox();
+    return { endpoint: sb.endpoint, credentials: sb.credentials, stop: () => sb.close() };
+  },
+  new Set<Difference>(),
+);

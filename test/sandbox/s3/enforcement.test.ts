@@ -123,7 +123,15 @@ describe('S3 enforcement with isoctl policies (role session, AWS CLI)', () => {
     // tenant's ListBucket needs an s3:prefix, which GetObject does not carry: 403.
     const missing = await as(readOnly, 'get-object', '--bucket', 'tenant-files', '--key', 'tenants/acme/none.txt', file('o', ''));
     expect(missing.stderr).toContain('(AccessDenied) when calling the GetObject operation');
-    const asAdmin = await cli.run(sb.endpoint, sb.credentials, ['s3api', 'get-object', '--bucket', 'tenant-files', '--key', 'tenants/acme/none.txt', file('o', '')]);
+    const asAdmin = await cli.run(sb.endpoint, sb.credentials, [
+      's3api',
+      'get-object',
+      '--bucket',
+      'tenant-files',
+      '--key',
+      'tenants/acme/none.txt',
+      file('o', ''),
+    ]);
     expect(asAdmin.stderr).toContain('(NoSuchKey)');
   });
 

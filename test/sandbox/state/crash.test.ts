@@ -8,7 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand, type Role } from '@aws-sdk/client-iam';
 import { baseEnv, binPath, repoRoot } from '../../helpers/cli.js';
 
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
 const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }] });
 
 const children: ChildProcessWithoutNullStreams[] = [];

@@ -64,7 +64,18 @@ describe('StateStore journal', () => {
     const expected = JSON.parse(JSON.stringify(iam));
     expect(existsSync(join(d, 'state.json'))).toBe(false); // nothing compacted yet: all from the journal
     expect(reload(d)).toEqual(expected);
-    expect(expected).toEqual({ roles: { b: { name: 'b', policies: { q: '2' }, history: [{ at: 1, v: 'uno' }, { at: 2, v: 'two' }] } } });
+    expect(expected).toEqual({
+      roles: {
+        b: {
+          name: 'b',
+          policies: { q: '2' },
+          history: [
+            { at: 1, v: 'uno' },
+            { at: 2, v: 'two' },
+          ],
+        },
+      },
+    });
   });
 
   it('ignores a last line cut short by a kill, and refuses a corrupt line in the middle', () => {
