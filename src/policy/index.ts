@@ -37,12 +37,9 @@ export {
   ALLOWED_SESSION_TAG_KEYS,
   TENANT_TAG_VARIABLE,
   USER_ID_VARIABLE,
-  BOUNDARY_WRITE_ACTIONS,
-  buildBoundaryAdminPolicy,
   buildBoundaryPolicy,
   buildDataPolicy,
   buildScopeDataPolicy,
-  buildOperatorPolicy,
   buildTenantRole,
   buildTrustPolicy,
   principalTagAttributeMap,
@@ -51,9 +48,11 @@ export {
   usesSessionTags,
   type TenantRoleSpec,
 } from './documents.js';
+export { BOUNDARY_WRITE_ACTIONS, buildBoundaryAdminPolicy, buildOperatorPolicy } from './operator-policy.js';
 export { canonicalPolicy, parsePolicy, policiesEqual, policySize, serializePolicy } from './serialize.js';
 export { LIMITS, assertTenantWithinLimits, checkStackLimits, checkTenantLimits, type LimitFinding } from './limits.js';
-export { SUPPORTED_OPERATORS, accessDeniedMessage, compilePolicy, evaluate, evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
+export { accessDeniedMessage, evaluate, evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
+export { SUPPORTED_OPERATORS, compilePolicy } from './compile.js';
 export { proveIsolation, type IsolationProof, type ProofOptions } from './proof.js';
 export { reachBeyondTenant } from './observed-reach.js';
 export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type LintOptions } from './lint.js';

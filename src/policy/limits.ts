@@ -2,7 +2,8 @@
 // finding names the limit, the value, the maximum and what to do about it.
 import { stackPath, type StackConfig } from '../config/schema.js';
 import { PolicyError } from './errors.js';
-import { buildBoundaryPolicy, buildOperatorPolicy, buildTenantRole, principalTagAttributeMap } from './documents.js';
+import { buildBoundaryPolicy, buildTenantRole, principalTagAttributeMap } from './documents.js';
+import { buildOperatorPolicy } from './operator-policy.js';
 import { policySize } from './serialize.js';
 
 export const LIMITS = Object.freeze({

@@ -4,7 +4,8 @@
 // (src/commands/policy/catalog.ts); this module stays pure.
 import type { StackConfig } from '../config/schema.js';
 import { dynamoActionKind, s3ActionKind, serviceOf, uniqueSorted } from './actions.js';
-import { buildBoundaryPolicy, buildOperatorPolicy, buildTenantRole, resolveScopes, scopeActions, type TenantRoleSpec } from './documents.js';
+import { buildBoundaryPolicy, buildTenantRole, resolveScopes, scopeActions, type TenantRoleSpec } from './documents.js';
+import { buildOperatorPolicy } from './operator-policy.js';
 import { indexProblems } from './indexes.js';
 import { checkStackLimits, checkTenantLimits } from './limits.js';
 import { bucketArn, boundaryPolicyArn, tableArn, tenantPrefix, tenantTableName, TAG_TENANT, TENANT_PIN_TAG } from './names.js';
