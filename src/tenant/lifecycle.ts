@@ -77,20 +77,31 @@ export async function setSuspended(ctx: TenantContext, input: SuspendInput, susp
   };
   if (input.wait === 'none') return result;
   const checks = lifecycleChecks(ctx, tenant, scopes, suspended, input.wait);
+  return settleLifecycle(ctx, checks, result, input, `tenant ${tenant} ${suspended ? 'suspended' : 'resumed'}`);
+}
+
+/**
+ * Waits for a lifecycle change's checks and records them in `result.wait`: exit 75 (PendingError)
+ * when the timeout passes first, a failed check is a FailedError; suspend, resume and
+ * revoke-sessions share it.
+ */
+export async function settleLifecycle<R extends { tenant: string; wait?: WaitReport | undefined }>(
+  ctx: TenantContext,
+  checks: Check[],
+  result: R,
+  input: { wait: LifecycleWait; timeoutMs: number },
+  done: string,
+): Promise<R> {
   const waited = await waitFor(checks, { timeoutMs: input.timeoutMs, signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) });
   result.wait = { level: input.wait, ...waited };
   if (waited.timedOut)
-    throw new PendingError(
-      `tenant ${tenant} ${suspended ? 'suspended' : 'resumed'}, but not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s`,
-      retryAfterSeconds(waited),
-      {
-        result,
-        pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
-      },
-    );
+    throw new PendingError(`${done}, but not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s`, retryAfterSeconds(waited), {
+      result,
+      pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
+    });
   if (!waited.ok) {
     const failed = waited.checks.find((c) => c.state === 'failed');
-    throw new FailedError(`tenant ${tenant}: check ${failed?.name} failed: ${failed?.detail}`, 'check_failed', { details: { result } });
+    throw new FailedError(`tenant ${result.tenant}: check ${failed?.name} failed: ${failed?.detail}`, 'check_failed', { details: { result } });
   }
   return result;
 }

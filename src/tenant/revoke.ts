@@ -9,7 +9,7 @@
 // New sign-ins keep working. The role's inline policies stay within IAM's 10,240 characters, or
 // nothing is changed (exit 4 with the number).
 import { assertTenantId } from '../config/tenant-id.js';
-import { FailedError, PendingError, RefusedError, UsageError } from '../errors.js';
+import { FailedError, RefusedError, UsageError } from '../errors.js';
 import {
   buildRevokePolicy,
   policiesEqual,
@@ -25,9 +25,9 @@ import {
 import type { TenantContext } from './context.js';
 import { convergenceChecks, neighbourTenant, type WaitReport } from './create.js';
 import { desiredTenant, resolveScopes, scopesFromTag } from './desired.js';
-import { requireTenantRole, type LifecycleWait } from './lifecycle.js';
+import { requireTenantRole, settleLifecycle, type LifecycleWait } from './lifecycle.js';
 import { ProbeError, ProbeSession, type HeldCredentials } from './probe.js';
-import { NotYet, retryAfterSeconds, waitFor, Wrong, type Check } from './wait.js';
+import { NotYet, Wrong, type Check } from './wait.js';
 
 export interface RevokeInput {
   tenant: string;
@@ -159,22 +159,7 @@ export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Pr
   };
   if (input.wait === 'none') return result;
   const checks = revokeChecks(ctx, tenant, scopes, issuedBefore, input.wait, held);
-  const waited = await waitFor(checks, { timeoutMs: input.timeoutMs, signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) });
-  result.wait = { level: input.wait, ...waited };
-  if (waited.timedOut)
-    throw new PendingError(
-      `tenant ${tenant}'s sessions revoked, but not yet visible everywhere after ${Math.round(input.timeoutMs / 1000)}s`,
-      retryAfterSeconds(waited),
-      {
-        result,
-        pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
-      },
-    );
-  if (!waited.ok) {
-    const failed = waited.checks.find((c) => c.state === 'failed');
-    throw new FailedError(`tenant ${tenant}: check ${failed?.name} failed: ${failed?.detail}`, 'check_failed', { details: { result } });
-  }
-  return result;
+  return settleLifecycle(ctx, checks, result, input, `tenant ${tenant}'s sessions revoked`);
 }
 
 function revokeChecks(
