@@ -2,86 +2,14 @@
 // all served operations (and the extra members of its modelled errors) is walked against
 // botocore's service-2.json output shape: no unknown members, required members present, the
 // right JSON types, enum values in range.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxError, type JsonService } from '../../../src/sandbox/contract.js';
 import { createDynamoService } from '../../../src/sandbox/dynamodb/index.js';
+import { checkJson as check, loadModel } from '../../helpers/botocore-shapes.js';
 import { ADMIN, FakeContext } from './fake-context.js';
 
-interface Shape {
-  type: string;
-  members?: Record<string, { shape: string }>;
-  required?: string[];
-  member?: { shape: string };
-  key?: { shape: string };
-  value?: { shape: string };
-  enum?: string[];
-}
-interface Model {
-  operations: Record<string, { output?: { shape: string } }>;
-  shapes: Record<string, Shape>;
-}
-
-function loadModel(): Model {
-  const dir = execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__))'], { encoding: 'utf8' }).trim();
-  return JSON.parse(gunzipSync(readFileSync(join(dir, 'data', 'dynamodb', '2012-08-10', 'service-2.json.gz'))).toString('utf8')) as Model;
-}
-
-function check(model: Model, shapeName: string, value: unknown, path: string, problems: string[]): void {
-  const shape = model.shapes[shapeName];
-  if (!shape) {
-    problems.push(`${path}: unknown shape ${shapeName}`);
-    return;
-  }
-  const fail = (why: string): void => {
-    problems.push(`${path} (${shapeName}): ${why}: ${JSON.stringify(value)?.slice(0, 120)}`);
-  };
-  switch (shape.type) {
-    case 'structure': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('not an object');
-      for (const r of shape.required ?? []) if (!(r in value)) fail(`missing required ${r}`);
-      for (const [k, v] of Object.entries(value)) {
-        const m = shape.members?.[k];
-        if (!m) fail(`unknown member ${k}`);
-        else check(model, m.shape, v, `${path}.${k}`, problems);
-      }
-      return;
-    }
-    case 'list':
-      if (!Array.isArray(value)) return fail('not a list');
-      value.forEach((v, i) => check(model, shape.member!.shape, v, `${path}[${i}]`, problems));
-      return;
-    case 'map':
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('not a map');
-      for (const [k, v] of Object.entries(value)) check(model, shape.value!.shape, v, `${path}.${k}`, problems);
-      return;
-    case 'string':
-      if (typeof value !== 'string') return fail('not a string');
-      if (shape.enum && !shape.enum.includes(value)) fail(`not one of ${shape.enum.join('|')}`);
-      return;
-    case 'integer':
-    case 'long':
-    case 'double':
-    case 'float':
-    case 'timestamp':
-      if (typeof value !== 'number') fail('not a number');
-      return;
-    case 'boolean':
-      if (typeof value !== 'boolean') fail('not a boolean');
-      return;
-    case 'blob':
-      if (typeof value !== 'string') fail('not base64 text');
-      return;
-    default:
-      fail(`unhandled type ${shape.type}`);
-  }
-}
-
 describe("DynamoDB sandbox responses against botocore's model", () => {
-  const model = loadModel();
+  const model = loadModel('dynamodb');
   let ddb: JsonService;
   const problems: string[] = [];
   const seen = new Set<string>();
