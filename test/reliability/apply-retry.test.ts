@@ -4,12 +4,12 @@
 // for a rule that was never written and exited 75 ("changes made, not yet visible").
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../src/aws/errors.js';
-import { validateConfig } from '../../src/config/load.js';
 import type { TenantContext } from '../../src/tenant/context.js';
 import { createTenant } from '../../src/tenant/create.js';
 import { deleteTenant } from '../../src/tenant/delete.js';
 import { initStack } from '../../src/tenant/stack.js';
-import { FakeAws } from '../tenant/fake-aws.js';
+import type { FakeAws } from '../tenant/fake-aws.js';
+import { fakeAwsStack } from '../tenant/fake-stack.js';
 
 const KEY = 'cognito-idp.eu-central-1.amazonaws.com/eu-central-1_Pool1:client1';
 
@@ -18,29 +18,9 @@ function throttled(op: string): AwsCallError {
 }
 
 async function rulesStack(): Promise<{ fake: FakeAws; ctx: TenantContext }> {
-  const config = validateConfig(
-    {
-      stack: 'retry',
-      region: 'eu-central-1',
-      accountId: '123456789012',
-      userPoolId: 'eu-central-1_Pool1',
-      userPoolClientId: 'client1',
-      identityPoolId: 'eu-central-1:00000000-0000-0000-0000-000000000001',
-      mapping: 'rules',
-      tables: [{ name: 'Orders', partitionKey: 'tenantId' }],
-    },
-    'test',
-  );
-  const fake = new FakeAws(config);
-  fake.tables.set('Orders', {
-    name: 'Orders',
-    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders',
-    status: 'ACTIVE',
-    partitionKey: { name: 'tenantId', type: 'S' },
-    sortKey: undefined,
-  });
+  const fake = fakeAwsStack({ stack: 'retry', mapping: 'rules' });
   const ctx: TenantContext = {
-    config,
+    config: fake.config,
     apis: fake.apis(),
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),

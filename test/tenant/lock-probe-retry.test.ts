@@ -3,35 +3,15 @@
 // kinds of src/aws/errors.ts ("Incorrect username or password" after another run replaced the
 // probe's password is `password-replaced`; a disabled user is not retried).
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
 import { LEASE_MS, withIdentityPoolLock } from '../../src/tenant/lock.js';
 import { ProbeError, ProbeSession } from '../../src/tenant/probe.js';
-import { FakeAws } from './fake-aws.js';
+import type { FakeAws } from './fake-aws.js';
+import { fakeAwsStack } from './fake-stack.js';
 
 const LOCK_ID = 'identity-pool/eu-central-1:00000000-0000-0000-0000-000000000001';
 
 function fakeStack(): FakeAws {
-  const config = validateConfig(
-    {
-      stack: 'lp',
-      region: 'eu-central-1',
-      accountId: '123456789012',
-      userPoolId: 'eu-central-1_Pool1',
-      userPoolClientId: 'client1',
-      identityPoolId: 'eu-central-1:00000000-0000-0000-0000-000000000001',
-      mapping: 'rules',
-      tables: [{ name: 'Orders', partitionKey: 'tenantId' }],
-    },
-    'test',
-  );
-  const fake = new FakeAws(config);
-  fake.tables.set('isoctl-lp-lock', {
-    name: 'isoctl-lp-lock',
-    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/isoctl-lp-lock',
-    status: 'ACTIVE',
-    partitionKey: { name: 'lockId', type: 'S' },
-    sortKey: undefined,
-  });
+  const fake = fakeAwsStack({ stack: 'lp', mapping: 'rules', activeTables: ['isoctl-lp-lock'] });
   return fake;
 }
 

@@ -1,34 +1,15 @@
 // The registry's conditional writes with the in-memory fake: a writer that loses a race re-reads
 // and decides again instead of overwriting; a row that never settles is exit 4 registry_conflict.
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
 import { RefusedError } from '../../src/errors.js';
 import type { TenantContext } from '../../src/tenant/context.js';
 import { getTenantRow, registerTenant, setTenantStatus } from '../../src/tenant/registry.js';
 import { initStack } from '../../src/tenant/stack.js';
-import { FakeAws } from './fake-aws.js';
+import type { FakeAws } from './fake-aws.js';
+import { fakeAwsStack } from './fake-stack.js';
 
 async function setup(): Promise<{ fake: FakeAws; ctx: TenantContext }> {
-  const config = validateConfig(
-    {
-      stack: 'test',
-      region: 'eu-central-1',
-      accountId: '123456789012',
-      userPoolId: 'eu-central-1_AbCdEf123',
-      userPoolClientId: 'client123',
-      identityPoolId: 'eu-central-1:11111111-2222-3333-4444-555555555555',
-      tables: [{ name: 'Orders', partitionKey: 'tenantId' }],
-    },
-    'test',
-  );
-  const fake = new FakeAws(config);
-  fake.tables.set('Orders', {
-    name: 'Orders',
-    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders',
-    status: 'ACTIVE',
-    partitionKey: { name: 'tenantId', type: 'S' },
-    sortKey: undefined,
-  });
+  const fake = fakeAwsStack({ stack: 'test' });
   const ctx: TenantContext = { config: fake.config, apis: fake.apis(), now: () => Date.now(), sleep: async () => undefined };
   await initStack(ctx, { dryRun: false });
   return { fake, ctx };

@@ -2,35 +2,15 @@
 // signed out are those whose tenant claim is the tenant, nobody else's; the revoke policy holds
 // one statement per live revocation.
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
 import type { TenantContext } from '../../src/tenant/context.js';
 import { createTenant } from '../../src/tenant/create.js';
 import { revokeSessions } from '../../src/tenant/revoke.js';
 import { initStack } from '../../src/tenant/stack.js';
-import { FakeAws } from './fake-aws.js';
+import type { FakeAws } from './fake-aws.js';
+import { fakeAwsStack } from './fake-stack.js';
 
 async function rulesStack(): Promise<{ fake: FakeAws; ctx: TenantContext }> {
-  const config = validateConfig(
-    {
-      stack: 'test',
-      region: 'eu-central-1',
-      accountId: '123456789012',
-      userPoolId: 'eu-central-1_Pool1',
-      userPoolClientId: 'client1',
-      identityPoolId: 'eu-central-1:00000000-0000-0000-0000-000000000001',
-      mapping: 'rules',
-      tables: [{ name: 'Orders', partitionKey: 'tenantId' }],
-    },
-    'test',
-  );
-  const fake = new FakeAws(config);
-  fake.tables.set('Orders', {
-    name: 'Orders',
-    arn: 'arn:aws:dynamodb:eu-central-1:123456789012:table/Orders',
-    status: 'ACTIVE',
-    partitionKey: { name: 'tenantId', type: 'S' },
-    sortKey: undefined,
-  });
+  const fake = fakeAwsStack({ stack: 'test', mapping: 'rules' });
   let t = Date.parse('2026-12-04T12:00:00.400Z');
   const ctx: TenantContext = { config: fake.config, apis: fake.apis(), now: () => t, sleep: async (ms) => void (t += ms), purpose: 'test' };
   await initStack(ctx, { dryRun: false });
