@@ -102,7 +102,7 @@ describe('help and version', () => {
   it('isoctl help tenant create: the help of tenant create', async () => {
     const r = await runCli(['help', 'tenant', 'create']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: isoctl tenant create \[options\] <id>/);
+    expect(r.stdout).toMatch(/^Usage: isoctl tenant create \[options\] <ids\.\.\.>/);
   });
 
   it('--json --version and --json --help print one JSON document', async () => {
@@ -114,7 +114,7 @@ describe('help and version', () => {
     const doc = h.json();
     expect(doc.command).toBe('isoctl tenant create');
     expect(doc.options.map((o: { flags: string }) => o.flags)).toContain('--scope <names>');
-    expect(doc.arguments).toEqual([expect.objectContaining({ name: 'id', required: true })]);
+    expect(doc.arguments).toEqual([expect.objectContaining({ name: 'ids', required: true, variadic: true })]);
   });
 });
 
