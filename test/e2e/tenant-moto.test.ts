@@ -1,6 +1,6 @@
 // The built CLI against moto (IAM, Cognito user pools, DynamoDB): the IAM and group steps of
 // the tenant lifecycle. moto has no Set/GetIdentityPoolRoles, so `init` stops there (asserted),
-// the stack's boundary is made through the adapter instead, and waits stop at `iam`.
+// the stack's boundary and lock table are made through the adapter instead, and waits stop at `iam`.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,13 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
       document: serializePolicy(buildBoundaryPolicy(config)),
       tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': STACK },
     });
+    // And the lock table, which also holds the tenant registry, as init would.
+    await apis.dynamodb.createTable({
+      name: `isoctl-${STACK}-lock`,
+      partitionKey: { name: 'lockId', type: 'S' },
+      sortKey: undefined,
+      tags: { 'isoctl:managed-by': 'isoctl', 'isoctl:stack': STACK },
+    });
   });
 
   it('create makes role, inline policy, group and probe user; a re-run makes zero mutating calls', async () => {
@@ -91,6 +98,7 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
       ['iam:inline-policy', 'ok'],
     ]);
     expect(mutatingCalls(first)).toEqual([
+      'dynamodb PutItem', // the registry row, before the AWS changes
       'iam CreateRole',
       'iam PutRolePolicy',
       'cognito-idp CreateGroup',
@@ -125,20 +133,24 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
     expect((await cli(['tenant', 'show', 'nobody', '--json'])).code).toBe(3);
   });
 
-  it('a hand-edited inline policy is reported by list --deep and repaired by create', async () => {
+  it('a hand-edited inline policy is repaired by create (list --deep needs the mapping moto lacks)', async () => {
     await apis.iam.putRolePolicy(
       `isoctl-${STACK}-acme`,
       'isoctl-data',
       JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }),
     );
+    // list --deep also reads the identity pool's mapping (clobber detection), which moto does not
+    // serve: it says so instead of a verdict (the drift verdict is tested on the sandbox).
     const deep = await cli(['tenant', 'list', '--deep', '--json']);
-    expect(deep.code).toBe(1);
-    expect(deep.json().tenants[0]).toMatchObject({ tenant: 'acme', status: 'drift', drift: ['policy'] });
+    expect(deep.code).not.toBe(0);
+    expect(deep.stdout + deep.stderr).toMatch(/GetIdentityPoolRoles/);
     const fix = await cli(['tenant', 'create', 'acme', '--wait', 'iam', '--json', '--verbose']);
     expect(fix.code, fix.stderr).toBe(0);
     expect(fix.json().status).toBe('updated');
     expect(mutatingCalls(fix)).toEqual(['iam PutRolePolicy']);
-    expect((await cli(['tenant', 'list', '--deep', '--json'])).json().tenants[0].status).toBe('ok');
+    const again = await cli(['tenant', 'create', 'acme', '--wait', 'iam', '--json', '--verbose']);
+    expect(again.json().status).toBe('unchanged');
+    expect(mutatingCalls(again)).toEqual([]);
   });
 
   it('refuses (exit 4) a same-named role outside the stack path, for create and delete', async () => {
@@ -166,7 +178,15 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
     const del = await cli(['tenant', 'delete', 'acme', '--yes', '--json', '--verbose']);
     expect(del.code, del.stderr).toBe(0);
     expect(del.json().items.map((i: { action: string }) => i.action)).toEqual(['delete-group', 'delete-probe-user', 'delete-inline-policy', 'delete-role']);
-    expect(mutatingCalls(del)).toEqual(['cognito-idp DeleteGroup', 'cognito-idp AdminDeleteUser', 'iam DeleteRolePolicy', 'iam DeleteRole']);
+    // The registry row is marked deleting first and removed after the last removal.
+    expect(mutatingCalls(del)).toEqual([
+      'dynamodb PutItem',
+      'cognito-idp DeleteGroup',
+      'cognito-idp AdminDeleteUser',
+      'iam DeleteRolePolicy',
+      'iam DeleteRole',
+      'dynamodb DeleteItem',
+    ]);
     expect(await apis.iam.getRole(`isoctl-${STACK}-acme`)).toBeUndefined();
     expect((await cli(['tenant', 'delete', 'acme', '--yes'])).code).toBe(3);
     expect((await cli(['tenant', 'delete', 'acme', '--yes', '--ignore-missing'])).code).toBe(0);
