@@ -143,6 +143,9 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
   }
   const lock = await apis.dynamodb.describeTable(lockTable);
   if (!lock) plan({ action: 'create-lock-table', target: lockTable, reason: 'lock table does not exist' });
+  // Made moments ago (by another init running at the same time): its items are not there to read
+  // or write until it is ACTIVE, and the mapping step below takes the lock.
+  else if (lock.status === 'CREATING' && !opts.dryRun) await waitForTableActive(ctx, apis.dynamodb, lockTable, 'lock table');
   const roles = await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId);
   const entry = roles.RoleMappings[key];
   const mappingOk =
