@@ -46,7 +46,7 @@ describe('plain tenant list after a create stopped before its probe user', () =>
 
     const human = await cli(['tenant', 'list']);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(/half\s+drift\s+probe/);
+    expect(human.stdout).toMatch(/half\s+drift\s+active\s+probe/);
     expect(human.stdout).toMatch(/not complete \(no probe user to sign in as\): half, unmarked; run `isoctl tenant create <tenant>` again to finish/);
   });
 

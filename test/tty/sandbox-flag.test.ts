@@ -32,6 +32,9 @@ describe('a bare --sandbox before the command', () => {
     const r = await runCli(['--sandbox=tenant', 'sandbox', 'bootstrap', '--json'], { cwd, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(cwd, 'tenant', 'isoctl.json'))).toBe(true);
+    // tenant list reads the stack's registry, which init makes.
+    const init = await runCli(['--sandbox', './tenant', 'init', '--json'], { cwd, timeoutMs: 60_000 });
+    expect(init.code, init.stderr).toBe(0);
     const list = await runCli(['--sandbox', './tenant', 'tenant', 'list', '--json'], { cwd, timeoutMs: 60_000 });
     expect(list.code, list.stderr).toBe(0);
   });
