@@ -126,6 +126,9 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
     });
   };
   const aborted = () => ctx.signal?.aborted === true;
+  // A wait that Ctrl-C cut short (a sign-in aborted mid-way fails its check) is pending, not failed.
+  const cutShort = (o: TenantOutcome): TenantOutcome =>
+    aborted() && o.status === 'failed' ? { ...o, status: 'pending', detail: 'interrupted; run again to finish', code: undefined, retryAfterSeconds: 0 } : o;
 
   // Refused tenants fail at once; unchanged ones are converged by the reads just made, up to
   // the cognito level (the same reads the wait would make).
@@ -180,7 +183,7 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
     const r = await createOne(quiet, t, config.mapping === 'rules', registry);
     if ('outcome' in r) return finish(r.outcome);
     if (config.mapping === 'rules') afterSteps.set(t.tenant, { plan: t, desired: r.desired, reports: r.reports });
-    else finish(await waitOne(quiet, t, r.desired, r.reports, opts));
+    else finish(cutShort(await waitOne(quiet, t, r.desired, r.reports, opts)));
   });
 
   // Rules mode: every tenant's rule in one read-modify-write, then the waits.
@@ -228,7 +231,9 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
         }
       }
     }
-    await forEachLimit([...afterSteps.values()], opts.concurrency, aborted, async (a) => finish(await waitOne(quiet, a.plan, a.desired, a.reports, opts)));
+    await forEachLimit([...afterSteps.values()], opts.concurrency, aborted, async (a) =>
+      finish(cutShort(await waitOne(quiet, a.plan, a.desired, a.reports, opts))),
+    );
   }
 
   // Interrupted: tenants not finished are pending (a re-run finishes them).
@@ -261,6 +266,11 @@ async function forEachLimit<T>(items: readonly T[], limit: number, stop: () => b
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
+/** An error of a call that Ctrl-C cut short counts as the interruption (pending), not a failure. */
+function interruptedOr(ctx: TenantContext, err: unknown): unknown {
+  return ctx.signal?.aborted ? new InterruptedError('interrupted') : err;
+}
+
 function failure(t: TenantPlan, err: unknown, steps: AppliedStep[], scopes?: string[]): TenantOutcome {
   if (err instanceof InterruptedError || (err as Error)?.name === 'AbortError')
     return { tenant: t.tenant, status: 'pending', action: t.action, scopes, steps, detail: 'interrupted; run again to finish', retryAfterSeconds: 0 };
@@ -283,7 +293,7 @@ async function createOne(
   try {
     await registry.ensure(t);
   } catch (err) {
-    return { outcome: failure(t, err, [], desired.scopes) };
+    return { outcome: failure(t, interruptedOr(ctx, err), [], desired.scopes) };
   }
   let steps = t.steps;
   for (let attempt = 1; ; attempt++) {
@@ -378,7 +388,7 @@ async function deleteOne(
   try {
     await registry.deleting(t.tenant);
   } catch (err) {
-    return failure(t, err, []);
+    return failure(t, interruptedOr(ctx, err), []);
   }
   for (let attempt = 1; ; attempt++) {
     try {
