@@ -117,7 +117,10 @@ describe('apply killed part-way (token mapping)', () => {
       const out = r.json();
       expect(out.interrupted).toBe(true);
       expect(out.counts.pending).toBeGreaterThan(0);
-      expect(out.counts.created + out.counts.pending, JSON.stringify(out.tenants.filter((x: { status: string }) => x.status !== 'created' && x.status !== 'pending'))).toBe(20);
+      expect(
+        out.counts.created + out.counts.pending,
+        JSON.stringify(out.tenants.filter((x: { status: string }) => x.status !== 'created' && x.status !== 'pending')),
+      ).toBe(20);
       expect(r.stderr).toMatch(/interrupted: \d+ tenant\(s\) changed, .* not finished .*run the same command again/);
       const again = await s.cli(['apply', '-f', f, '--json']);
       expect(again.code, again.stderr).toBe(0);
