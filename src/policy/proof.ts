@@ -265,6 +265,7 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
   const allActions = scopeActions(config, scopes);
   const widened = [WIDENED];
   const repeatOwn = options.subject !== undefined;
+  const abacDocs = config.mapping === 'abac' ? new Map(scopes.map((scope) => [scope, buildScopeDataPolicy(config, scope)])) : undefined;
 
   const check = (tenant: string, p: Probe, identity: PolicyDocument[], label: string, ctx: LayeredContext) => {
     probes++;
@@ -300,8 +301,9 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
     if (usesSessionTags(config)) principal[USER_TAG_KEY] = USER_SELF;
     const ctx = new LayeredContext(normalizeContext(principal));
     for (const scope of scopes) {
-      // ABAC: one document per scope for every tenant; the tenant comes from the principal tag.
-      const built = config.mapping === 'abac' ? buildScopeDataPolicy(config, scope) : buildDataPolicy(config, tenant, [scope]);
+      // ABAC: one document per scope for every tenant (the tenant comes from the principal tag),
+      // built once so its compiled form is cached across tenants (10,000 tenants: 25 s -> see bench/scale).
+      const built = abacDocs ? (abacDocs.get(scope) as PolicyDocument) : buildDataPolicy(config, tenant, [scope]);
       const data = [options.dataPolicy ? options.dataPolicy(tenant, scope) : built];
       others.forEach((other, j) => {
         // Own access does not depend on the other tenant: with a subject's many others, once.
