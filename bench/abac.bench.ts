@@ -122,7 +122,10 @@ async function listTiming(mapping: 'token' | 'abac', n: number) {
     }
     return {
       tenants: n,
-      seeded: mapping === 'abac' ? 'registry rows (BatchWriteItem) + probe users with the tenant claim (AdminCreateUser)' : 'seedTenants (role, policy, group, probe user) + registry rows',
+      seeded:
+        mapping === 'abac'
+          ? 'registry rows (BatchWriteItem) + probe users with the tenant claim (AdminCreateUser)'
+          : 'seedTenants (role, policy, group, probe user) + registry rows',
       seedS,
       wallMs: runs.map((x) => Math.round(x)),
       medianMs: Math.round(median(runs)),
