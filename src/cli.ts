@@ -17,6 +17,7 @@ import { registerUserCommands } from './commands/user.js';
 import { registerSandboxCommands } from './commands/sandbox/index.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerGcCommand } from './commands/gc.js';
+import { registerTeardownCommand } from './commands/teardown.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { jsonHelp, resolveHelpCommand } from './commands/help.js';
@@ -89,6 +90,7 @@ export function buildProgram(runner: CommandRunner): Command {
   registerSandboxCommands(program, runner);
   registerExplainCommand(program, runner);
   registerGcCommand(program, runner);
+  registerTeardownCommand(program, runner);
   registerDoctorCommand(program, runner);
   registerCompletionCommand(program, runner);
   return program;

@@ -72,6 +72,8 @@ export interface IamApi {
   getPolicyVersion(arn: string, versionId: string): Promise<unknown>;
   listPolicyVersions(arn: string): Promise<PolicyVersionInfo[]>;
   deletePolicyVersion(arn: string, versionId: string): Promise<void>;
+  /** DeletePolicy (its non-default versions must be gone first); false when it does not exist. */
+  deletePolicy(arn: string): Promise<boolean>;
   /**
    * Makes `document` the new default version. IAM keeps at most 5 versions: when 5 exist, the
    * oldest non-default one is deleted first. Returns the new version id and the pruned one.
@@ -321,6 +323,13 @@ export function iamApi(clients: AwsClients): IamApi {
       }),
     listPolicyVersions,
     deletePolicyVersion,
+    deletePolicy: async (arn) =>
+      (await orUndefined(
+        run('DeletePolicy', async (m, c) => {
+          await c.send(new m.DeletePolicyCommand({ PolicyArn: arn }));
+          return true;
+        }),
+      )) ?? false,
     createPolicyVersion: async (arn, document) => {
       const versions = await listPolicyVersions(arn);
       let pruned: string | undefined;

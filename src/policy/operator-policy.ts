@@ -258,8 +258,8 @@ export const BOUNDARY_WRITE_ACTIONS = [
 /**
  * What an administrator needs for init's admin step: create the stack's boundary, or publish a
  * new default version of it when the config's scopes change (IAM keeps five versions, so the
- * oldest non-default one is deleted). Used once per stack and per scope change, never by the
- * operator who creates tenants.
+ * oldest non-default one is deleted), and for `teardown` to delete it and the lock table. Used
+ * once per stack and per scope change, never by the operator who creates tenants.
  */
 export function buildBoundaryAdminPolicy(config: StackConfig): PolicyDocument {
   const boundary = boundaryPolicyArn(config);
@@ -272,6 +272,7 @@ export function buildBoundaryAdminPolicy(config: StackConfig): PolicyDocument {
         Action: [
           'iam:CreatePolicy',
           'iam:CreatePolicyVersion',
+          'iam:DeletePolicy',
           'iam:DeletePolicyVersion',
           'iam:GetPolicy',
           'iam:GetPolicyVersion',
@@ -279,6 +280,14 @@ export function buildBoundaryAdminPolicy(config: StackConfig): PolicyDocument {
           'iam:TagPolicy',
         ],
         Resource: boundary,
+      },
+      {
+        // `isoctl teardown`: the lock table (lease and tenant registry) goes with the stack; the
+        // operator, who makes tenants every day, cannot delete it.
+        Sid: 'TeardownLockTable',
+        Effect: 'Allow',
+        Action: ['dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource'],
+        Resource: tableArn(config, lockTableName(config)),
       },
       // Token mode: the pool's one Token mapping entry is written here, not by the operator
       // (SetIdentityPoolRoles only works on "*"; see buildOperatorPolicy).

@@ -7,6 +7,7 @@ import type { StackConfig } from '../config/schema.js';
 import { RefusedError } from '../errors.js';
 import { buildScopeRoles, policiesEqual, serializePolicy, type PolicyDocument, type ScopeRoleSpec } from '../policy/index.js';
 import * as scopeRole from './resources/scope-role.js';
+import { scopeGroupDescription } from './resources/scope-group.js';
 import type { AwsApis } from '../aws/apis.js';
 
 export type AbacInitAction = 'create-scope-role' | 'put-scope-policy' | 'put-scope-group';
@@ -18,9 +19,7 @@ export interface AbacInitStep {
   spec: ScopeRoleSpec;
 }
 
-function groupDescriptionOf(config: StackConfig, scope: string): string {
-  return `managed by isoctl: stack=${config.stack} scope=${scope}`;
-}
+const groupDescriptionOf = scopeGroupDescription;
 
 /** Reads only: what is missing or different of the scope roles and groups. Refuses a look-alike it does not own. */
 export async function planAbacInit(apis: AwsApis, config: StackConfig): Promise<AbacInitStep[]> {

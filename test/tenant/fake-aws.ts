@@ -282,6 +282,17 @@ export class FakeAws {
           const p = fake.policies.get(arn);
           if (p) p.versions = p.versions.filter((v) => v.id !== versionId);
         },
+        async deletePolicy(arn) {
+          rec('iam', 'DeletePolicy');
+          const p = fake.policies.get(arn);
+          if (!p) return false;
+          if (p.versions.length > 1)
+            throw err('DeleteConflict', "This policy has more than one version. Before you delete a policy, you must delete the policy's versions.");
+          const inUse = [...fake.roles.values()].filter((r) => r.boundary === arn).length;
+          if (inUse > 0) throw err('DeleteConflict', 'Cannot delete a policy attached to entities.');
+          fake.policies.delete(arn);
+          return true;
+        },
         async createPolicyVersion(arn, document) {
           rec('iam', 'CreatePolicyVersion');
           const p = fake.policies.get(arn);

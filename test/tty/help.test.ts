@@ -25,6 +25,7 @@ const WITH_EXAMPLES = [
   ['tenant', 'verify'],
   ['init'],
   ['gc'],
+  ['teardown'],
   ['sandbox', 'serve'],
   ['policy', 'check'],
   ['explain'],
