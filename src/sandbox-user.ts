@@ -8,7 +8,7 @@ import type { StackConfigInput } from './config/schema.js';
 import { NotFoundError } from './errors.js';
 import { desiredTenant, resolveScopes } from './tenant/desired.js';
 import { randomPassword } from './tenant/probe.js';
-import { tenantRoleName } from './policy/index.js';
+import { scopeRoleName, tenantRoleName } from './policy/index.js';
 
 export interface TenantUserCredentials {
   tenant: string;
@@ -26,13 +26,22 @@ export async function signInAsTenantUser(
   username = `app-user-${tenant}`,
 ): Promise<TenantUserCredentials> {
   const config = validateConfig(input, 'the config object');
-  // Mapped like isoctl's probe user: the tenant's group (token mapping) or its claim (rules mapping).
+  // Mapped like isoctl's probe user: the tenant's group (token mapping), its claim (rules mapping), or
+  // its claim and the first scope's group (ABAC).
   const desired = desiredTenant(config, tenant, resolveScopes(config, undefined));
   const clients = createAwsClients({ region: config.region, endpoint: sandbox.endpoint, credentials: sandbox.credentials });
   const apis = awsApis(clients);
   try {
-    const role = await apis.iam.getRole(tenantRoleName(config, desired.tenant));
-    if (!role) throw new NotFoundError(`tenant ${desired.tenant} does not exist in stack ${config.stack}; create it first`, 'tenant_not_found');
+    // ABAC: the tenant has no role of its own; its users reach the shared scope role of their group.
+    const abacRole = scopeRoleName(config, desired.scopes[0] ?? '');
+    const role = await apis.iam.getRole(config.mapping === 'abac' ? abacRole : tenantRoleName(config, desired.tenant));
+    if (!role)
+      throw new NotFoundError(
+        config.mapping === 'abac'
+          ? `the ABAC scope role ${abacRole} does not exist in stack ${config.stack}; run init first`
+          : `tenant ${desired.tenant} does not exist in stack ${config.stack}; create it first`,
+        'tenant_not_found',
+      );
     const idp = apis.cognitoIdp;
     if (!(await idp.adminGetUser(config.userPoolId, username))) await idp.adminCreateUser(config.userPoolId, username, desired.probe.attributes);
     if (desired.probe.group) await idp.adminAddUserToGroup(config.userPoolId, username, desired.probe.group);

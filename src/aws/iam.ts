@@ -83,6 +83,10 @@ export interface IamApi {
   listAttachedRolePolicies(roleName: string): Promise<string[]>;
   /** false when the policy was not attached or the role is gone. Never deletes the policy itself. */
   detachRolePolicy(roleName: string, policyArn: string): Promise<boolean>;
+  /** AttachRolePolicy (attaching twice is a no-op on IAM). */
+  attachRolePolicy(roleName: string, policyArn: string): Promise<void>;
+  /** DeletePolicy (every non-default version and attachment must be gone first); false when it was already gone. */
+  deletePolicy(arn: string): Promise<boolean>;
   /** SimulatePrincipalPolicy (all pages): each action on each resource, judged against the principal's identity policies and boundary. */
   simulatePrincipalPolicy(input: SimulateInput): Promise<SimulationResult[]>;
 }
@@ -241,6 +245,17 @@ export function iamApi(clients: AwsClients): IamApi {
       (await orUndefined(
         run('DetachRolePolicy', async (m, c) => {
           await c.send(new m.DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }));
+          return true;
+        }),
+      )) ?? false,
+    attachRolePolicy: (roleName, policyArn) =>
+      run('AttachRolePolicy', async (m, c) => {
+        await c.send(new m.AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }));
+      }),
+    deletePolicy: async (arn) =>
+      (await orUndefined(
+        run('DeletePolicy', async (m, c) => {
+          await c.send(new m.DeletePolicyCommand({ PolicyArn: arn }));
           return true;
         }),
       )) ?? false,

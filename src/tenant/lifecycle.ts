@@ -3,15 +3,16 @@
 // the registry row records the status. Reads first: a re-run makes zero mutating calls.
 import { assertTenantId } from '../config/tenant-id.js';
 import { FailedError, NotFoundError, PendingError, RefusedError } from '../errors.js';
-import { buildSuspendPolicy, policiesEqual, SUSPEND_POLICY_NAME, TAG_SCOPES, tenantRoleName, type PolicyDocument } from '../policy/index.js';
+import { SUSPEND_POLICY_NAME, TAG_SCOPES, tenantRoleName } from '../policy/index.js';
 import type { TenantContext } from './context.js';
-import { convergenceChecks, neighbourTenant, type WaitReport } from './create.js';
-import { desiredTenant, resolveScopes, scopesFromTag } from './desired.js';
-import { ProbeError, ProbeSession } from './probe.js';
+import type { WaitReport } from './create.js';
+import { everyRoleHas, readDenyLists } from './deny-list-store.js';
+import { resolveScopes, scopesFromTag } from './desired.js';
+import { lifecycleProbe, probeAllowedCheck, probeDeniedCheck } from './probe-checks.js';
 import { getTenantRow, setTenantStatus, type RegistryChange, type RegistryRow } from './registry.js';
 import { role as roleResource } from './resources/index.js';
 import { suspensionBackend } from './suspension.js';
-import { NotYet, retryAfterSeconds, waitFor, Wrong, type Check, type WaitLevel } from './wait.js';
+import { NotYet, retryAfterSeconds, waitFor, type Check, type WaitLevel } from './wait.js';
 import type { RoleInfo } from '../aws/apis.js';
 
 export type LifecycleWait = Extract<WaitLevel, 'none' | 'iam' | 'data'>;
@@ -57,12 +58,42 @@ export async function requireTenantRole(ctx: TenantContext, tenant: string, verb
   return { role, row };
 }
 
+/** A tenant of an ABAC stack: its registry row (there is no per-tenant IAM object). Deleted or unknown is exit 3, being deleted exit 4. */
+export async function requireAbacTenant(ctx: TenantContext, tenant: string, verb: string): Promise<{ row: RegistryRow }> {
+  const row = await getTenantRow(ctx, tenant);
+  if (!row) {
+    const state = await readDenyLists(ctx);
+    const deleted = everyRoleHas(state, (e) => e.kind === 'deleted' && e.tenant === tenant);
+    throw new NotFoundError(
+      deleted
+        ? `cannot ${verb} tenant ${JSON.stringify(tenant)}: it was deleted from stack ${ctx.config.stack}; its sessions are already denied for good (its id is tombstoned on the scope roles)`
+        : `cannot ${verb} tenant ${JSON.stringify(tenant)}: it does not exist in stack ${ctx.config.stack} (no registry row)`,
+      deleted ? 'tenant_deleted' : 'tenant_not_found',
+    );
+  }
+  if (row.status === 'deleting')
+    throw new RefusedError(
+      `cannot ${verb} tenant ${tenant}: it is being deleted (registry status deleting); finish with \`isoctl tenant delete ${tenant}\``,
+      'tenant_deleting',
+    );
+  return { row };
+}
+
+/** The tenant's scopes and registry row, in any mapping mode (role mode: the role must exist and be the stack's). */
+export async function requireTenant(ctx: TenantContext, tenant: string, verb: string): Promise<{ scopes: string[]; row: RegistryRow | undefined }> {
+  if (ctx.config.mapping === 'abac') {
+    const { row } = await requireAbacTenant(ctx, tenant, verb);
+    return { row, scopes: row.scopes.length ? row.scopes : resolveScopes(ctx.config, undefined) };
+  }
+  const { role, row } = await requireTenantRole(ctx, tenant, verb);
+  return { row, scopes: row?.scopes.length ? row.scopes : (scopesFromTag(ctx.config, role.tags?.[TAG_SCOPES]) ?? resolveScopes(ctx.config, undefined)) };
+}
+
 export async function setSuspended(ctx: TenantContext, input: SuspendInput, suspended: boolean): Promise<SuspendResult> {
   const verb = suspended ? 'suspend' : 'resume';
   const tenant = assertTenantId(input.tenant, ctx.config.stack);
   const backend = suspensionBackend(ctx.config);
-  const { role, row } = await requireTenantRole(ctx, tenant, verb);
-  const scopes = row?.scopes.length ? row.scopes : (scopesFromTag(ctx.config, role.tags?.[TAG_SCOPES]) ?? resolveScopes(ctx.config, undefined));
+  const { scopes } = await requireTenant(ctx, tenant, verb);
   ctx.progress?.(`${suspended ? 'denying' : 'allowing'} tenant ${tenant}'s sessions`);
   const iam = await backend.apply(ctx, tenant, suspended);
   const registry = await setTenantStatus(ctx, tenant, suspended ? 'suspended' : 'active', scopes);
@@ -107,45 +138,26 @@ export async function settleLifecycle<R extends { tenant: string; wait?: WaitRep
 }
 
 function lifecycleChecks(ctx: TenantContext, tenant: string, scopes: string[], suspended: boolean, level: LifecycleWait): Check[] {
-  const role = tenantRoleName(ctx.config, tenant);
+  const backend = suspensionBackend(ctx.config);
+  const where = ctx.config.mapping === 'abac' ? 'suspension deny list' : `${SUSPEND_POLICY_NAME} policy`;
   const checks: Check[] = [
     {
       name: suspended ? 'iam:suspend-policy' : 'iam:suspend-policy-gone',
       service: 'iam',
-      waitingFor: `waiting for IAM to ${suspended ? 'show' : 'drop'} the ${SUSPEND_POLICY_NAME} policy`,
+      waitingFor: `waiting for IAM to ${suspended ? 'show' : 'drop'} the ${where}`,
       run: async () => {
-        const doc = await ctx.apis.iam.getRolePolicy(role, SUSPEND_POLICY_NAME);
-        const present = doc !== undefined && policiesEqual(buildSuspendPolicy(), doc as PolicyDocument);
-        if (present !== suspended) throw new NotYet(`IAM ${suspended ? 'does not show' : 'still shows'} ${SUSPEND_POLICY_NAME}`);
-        return `${role}/${SUSPEND_POLICY_NAME} ${suspended ? 'present' : 'absent'}`;
+        const present = await backend.isSuspended(ctx, tenant);
+        if (present !== suspended) throw new NotYet(`IAM ${suspended ? 'does not show' : 'still shows'} the ${where}`);
+        return `${backend.describe(tenant)}: ${suspended ? 'present' : 'absent'}`;
       },
     },
   ];
   if (level !== 'data') return checks;
-  if (!suspended) {
-    const probe = convergenceChecks(ctx, desiredTenant(ctx.config, tenant, scopes), 'data').find((c) => c.name === 'dynamodb:probe');
-    if (probe) checks.push(probe);
-    return checks;
-  }
-  const session = new ProbeSession(ctx.apis, ctx.config, tenant, scopes, ctx);
-  checks.push({
-    name: 'dynamodb:probe-denied',
-    service: 'dynamodb',
-    waitingFor: 'waiting for DynamoDB to deny the probe identity its own partition',
-    run: async () => {
-      let result;
-      try {
-        result = await session.run(neighbourTenant(tenant));
-      } catch (err) {
-        if (err instanceof ProbeError) throw new Wrong(err.message);
-        throw err;
-      }
-      const allowed = result.checks.filter((c) => c.outcome === 'allowed');
-      if (allowed.length > 0) throw new NotYet(`still allowed: ${allowed.map((c) => `${c.name} on ${c.table}`).join(', ')}`);
-      const denied = result.checks.filter((c) => c.outcome === 'denied');
-      if (denied.length === 0) throw new Wrong(`no probe read was denied: ${result.checks.map((c) => `${c.name} ${c.outcome}`).join(', ')}`);
-      return `${denied.length} probe read(s) denied, own partition included`;
-    },
-  });
+  const session = lifecycleProbe(ctx, tenant, scopes);
+  checks.push(
+    suspended
+      ? probeDeniedCheck(session, 'dynamodb:probe-denied', 'waiting for DynamoDB to deny the probe identity its own partition')
+      : probeAllowedCheck(session, 'dynamodb:probe'),
+  );
   return checks;
 }

@@ -6,10 +6,19 @@
 //   tag in a suspension policy the scope roles carry.
 // `apply` reads first and writes only what differs, so a re-run makes zero mutating calls.
 import { AwsCallError } from '../aws/errors.js';
-import { buildSuspendPolicy, policiesEqual, serializePolicy, SUSPEND_POLICY_NAME, tenantRoleName, type PolicyDocument } from '../policy/index.js';
+import {
+  DENY_INLINE_POLICY_NAMES,
+  buildSuspendPolicy,
+  policiesEqual,
+  serializePolicy,
+  SUSPEND_POLICY_NAME,
+  tenantRoleName,
+  type PolicyDocument,
+} from '../policy/index.js';
 import type { StackConfig } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import type { TenantContext } from './context.js';
+import { changeDenyLists, everyRoleHas, readDenyLists } from './deny-list-store.js';
 
 export interface SuspensionBackend {
   /** What the deny is and where it lives (for messages and --json). */
@@ -44,8 +53,28 @@ export const roleSuspension: SuspensionBackend = {
   },
 };
 
-/** The backend of each mapping mode; ABAC adds its own (a deny keyed on the tenant principal tag on the scope roles). */
-const BACKENDS: Partial<Record<StackConfig['mapping'], SuspensionBackend>> = { token: roleSuspension, rules: roleSuspension };
+const isSuspensionOf = (tenant: string) => (e: { kind: string; tenant: string }) => e.kind === 'suspended' && e.tenant === tenant;
+
+/**
+ * ABAC: the scope roles are shared, so the tenant is shut out by the suspension deny list every
+ * scope role carries (a Deny of every action keyed on `aws:PrincipalTag/isoctl-tenant`, all
+ * suspended ids in one statement; src/policy/deny-list.ts). Evaluated on every request: existing
+ * credentials and fresh ones bought with a still-valid ID token alike. Resume drops the id.
+ */
+export const abacSuspension: SuspensionBackend = {
+  describe: (tenant) =>
+    `deny keyed on the tenant tag (isoctl-tenant=${tenant}) in ${DENY_INLINE_POLICY_NAMES.suspended} (or an isoctl deny-list policy) on every scope role`,
+  async isSuspended(ctx, tenant) {
+    return everyRoleHas(await readDenyLists(ctx), isSuspensionOf(tenant));
+  },
+  async apply(ctx, tenant, suspended) {
+    const change = suspended ? { add: [{ kind: 'suspended' as const, tenant }], drop: () => false } : { add: [], drop: isSuspensionOf(tenant) };
+    return (await changeDenyLists(ctx, change, `${suspended ? 'suspend' : 'resume'} tenant ${tenant}`)).writes > 0;
+  },
+};
+
+/** The backend of each mapping mode: role mode's own-role deny, ABAC's deny keyed on the tenant principal tag on the scope roles. */
+const BACKENDS: Partial<Record<StackConfig['mapping'], SuspensionBackend>> = { token: roleSuspension, rules: roleSuspension, abac: abacSuspension };
 
 export function suspensionBackend(config: Pick<StackConfig, 'mapping'>): SuspensionBackend {
   const backend = BACKENDS[config.mapping];

@@ -41,7 +41,7 @@ function err(name: string, message: string): AwsCallError {
   return new AwsCallError('fake', name, Object.assign(new Error(message), { name }));
 }
 
-const MUTATING = /^(Create|Put|Delete|Update|Tag|Untag|Set|Admin(Create|Update|Set|Add|Delete|Remove|UserGlobalSignOut))/;
+const MUTATING = /^(Create|Put|Delete|Update|Tag|Untag|Set|Attach|Detach|Admin(Create|Update|Set|Add|Delete|Remove|UserGlobalSignOut))/;
 
 export class FakeAws {
   readonly calls: FakeCall[] = [];
@@ -176,7 +176,12 @@ export class FakeAws {
         async putRolePolicy(roleName, policyName, document) {
           rec('iam', 'PutRolePolicy');
           validJson(document);
-          needRole(roleName).policies.set(policyName, document);
+          const role = needRole(roleName);
+          const size = (t: string) => t.replace(/\s/g, '').length;
+          let total = size(document);
+          for (const [n, d] of role.policies) if (n !== policyName) total += size(d);
+          if (total > 10_240) throw err('LimitExceeded', `Maximum policy size of 10240 bytes exceeded for role ${roleName}`);
+          role.policies.set(policyName, document);
         },
         async getRolePolicy(roleName, policyName) {
           rec('iam', 'GetRolePolicy');
@@ -211,6 +216,25 @@ export class FakeAws {
           rec('iam', 'DetachRolePolicy');
           return fake.roles.get(roleName)?.attached?.delete(policyArn) ?? false;
         },
+        async attachRolePolicy(roleName, policyArn) {
+          rec('iam', 'AttachRolePolicy');
+          const r = needRole(roleName);
+          if (!fake.policies.has(policyArn)) throw err('NoSuchEntity', `Policy ${policyArn} does not exist or is not attachable.`);
+          r.attached ??= new Set();
+          if (r.attached.has(policyArn)) return;
+          if (r.attached.size >= 10) throw err('LimitExceeded', 'Cannot exceed quota for PoliciesPerRole: 10');
+          r.attached.add(policyArn);
+        },
+        async deletePolicy(arn) {
+          rec('iam', 'DeletePolicy');
+          const p = fake.policies.get(arn);
+          if (!p) return false;
+          if ([...fake.roles.values()].some((r) => r.attached?.has(arn))) throw err('DeleteConflict', 'Cannot delete a policy attached to entities.');
+          if (p.versions.length > 1)
+            throw err('DeleteConflict', "This policy has more than one version. Before you delete a policy, you must delete the policy's versions.");
+          fake.policies.delete(arn);
+          return true;
+        },
         async tagRole(roleName, tags) {
           rec('iam', 'TagRole');
           Object.assign(needRole(roleName).tags, tags);
@@ -238,6 +262,7 @@ export class FakeAws {
           const arn = `arn:aws:iam::${acct}:policy${input.path}${input.name}`;
           if (fake.policies.has(arn)) throw err('EntityAlreadyExists', `A policy called ${input.name} already exists.`);
           validJson(input.document);
+          if (input.document.replace(/\s/g, '').length > 6_144) throw err('LimitExceeded', 'Cannot exceed quota for PolicySize: 6144');
           const p: FakePolicy = {
             arn,
             name: input.name,
@@ -295,6 +320,7 @@ export class FakeAws {
         },
         async createPolicyVersion(arn, document) {
           rec('iam', 'CreatePolicyVersion');
+          if (document.replace(/\s/g, '').length > 6_144) throw err('LimitExceeded', 'Cannot exceed quota for PolicySize: 6144');
           const p = fake.policies.get(arn);
           if (!p) throw err('NoSuchEntity', `Policy ${arn} does not exist.`);
           let pruned: string | undefined;

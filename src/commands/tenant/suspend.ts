@@ -50,7 +50,7 @@ function register(tenant: Command, runner: CommandRunner, suspend: boolean): voi
     .command(name)
     .description(
       suspend
-        ? "deny all of a tenant's sessions, existing and new, until `tenant resume` (role mode: a deny-all inline policy on its role)"
+        ? "deny all of a tenant's sessions, existing and new, until `tenant resume` (role mode: a deny-all inline policy on its role; ABAC: a deny keyed on its tenant tag on the scope roles)"
         : "let a suspended tenant's sessions in again (removes the suspension deny)",
     )
     .addHelpText(
