@@ -1,4 +1,6 @@
-// `tenant revoke-sessions`: for leaked credentials. Role mode (token, rules):
+// `tenant revoke-sessions`: for leaked credentials. Role mode (token, rules); ABAC: the same
+// statement keyed on the tenant tag as well, in the deny lists every scope role carries
+// (revokeOnScopeRoles):
 // 1. the `isoctl-revoked` inline policy on the tenant's role gains a statement denying every
 //    action to credentials issued before now (AWS's revoke-older-sessions pattern,
 //    `DateLessThan aws:TokenIssueTime`); credentials obtained afterwards are unaffected; statements
@@ -9,8 +11,9 @@
 // New sign-ins keep working. The role's inline policies stay within IAM's 10,240 characters, or
 // nothing is changed (exit 4 with the number).
 import { assertTenantId } from '../config/tenant-id.js';
-import { FailedError, RefusedError, UsageError } from '../errors.js';
+import { FailedError, RefusedError } from '../errors.js';
 import {
+  DENY_INLINE_POLICY_NAMES,
   buildRevokePolicy,
   policiesEqual,
   policySize,
@@ -18,16 +21,18 @@ import {
   revocationTimes,
   ROLE_INLINE_POLICY_CHARS,
   serializePolicy,
-  TAG_SCOPES,
   tenantRoleName,
+  type DenyEntry,
   type PolicyDocument,
 } from '../policy/index.js';
 import type { TenantContext } from './context.js';
-import { convergenceChecks, neighbourTenant, type WaitReport } from './create.js';
-import { desiredTenant, resolveScopes, scopesFromTag } from './desired.js';
-import { requireTenantRole, settleLifecycle, type LifecycleWait } from './lifecycle.js';
-import { ProbeError, ProbeSession, type HeldCredentials } from './probe.js';
-import { NotYet, Wrong, type Check } from './wait.js';
+import type { WaitReport } from './create.js';
+import { changeDenyLists, everyRoleHas, readDenyLists } from './deny-list-store.js';
+import { desiredTenant } from './desired.js';
+import { requireTenant, settleLifecycle, type LifecycleWait } from './lifecycle.js';
+import type { HeldCredentials, ProbeSession } from './probe.js';
+import { lifecycleProbe, probeAllowedCheck, probeDeniedCheck } from './probe-checks.js';
+import { NotYet, type Check } from './wait.js';
 
 export interface RevokeInput {
   tenant: string;
@@ -86,11 +91,11 @@ async function inlineCharsWith(ctx: TenantContext, role: string, name: string, d
   return used;
 }
 
-/** The tenant's users: its group's members (token mapping) or the users carrying its claim (rules mapping). */
+/** The tenant's users: its group's members (token mapping) or the users carrying its claim (rules, ABAC: the ABAC group is the shared scope group). */
 async function tenantUsers(ctx: TenantContext, tenant: string, scopes: string[]): Promise<string[]> {
   const { config } = ctx;
   const desired = desiredTenant(config, tenant, scopes);
-  if (desired.probe.group) {
+  if (desired.probe.group && config.mapping === 'token') {
     const members = await ctx.apis.cognitoIdp.listUsersInGroup(config.userPoolId, desired.probe.group);
     return (members ?? []).map((u) => u.username).sort();
   }
@@ -101,30 +106,16 @@ async function tenantUsers(ctx: TenantContext, tenant: string, scopes: string[])
     .sort();
 }
 
-export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Promise<RevokeResult> {
-  const tenant = assertTenantId(input.tenant, ctx.config.stack);
-  if (ctx.config.mapping !== 'token' && ctx.config.mapping !== 'rules')
-    throw new UsageError(`tenant revoke-sessions is not built for "mapping": "${ctx.config.mapping}" yet; nothing was changed`, 'not_supported');
-  const { role, row } = await requireTenantRole(ctx, tenant, 'revoke sessions of');
-  const scopes = row?.scopes.length ? row.scopes : (scopesFromTag(ctx.config, role.tags?.[TAG_SCOPES]) ?? resolveScopes(ctx.config, undefined));
+interface RevocationWrite {
+  deny: string;
+  revocations: string[];
+  pruned: string[];
+  inlinePolicyChars: { used: number; limit: number };
+}
+
+/** Role mode: the revoke-older-sessions statements in the `isoctl-revoked` inline policy of the tenant's role. */
+async function revokeOnRole(ctx: TenantContext, tenant: string, issuedBefore: string): Promise<RevocationWrite> {
   const roleName = tenantRoleName(ctx.config, tenant);
-
-  // --wait data: the probe identity's credentials from before the revocation, to prove they are denied.
-  let held: { session: ProbeSession; creds: HeldCredentials } | undefined;
-  if (input.wait === 'data') {
-    const session = new ProbeSession(ctx.apis, ctx.config, tenant, scopes, ctx);
-    try {
-      held = { session, creds: await session.holdCredentials() };
-    } catch (err) {
-      throw new FailedError(
-        `tenant ${tenant}: the probe identity could not get credentials before the revocation: ${(err as Error).message}; nothing was changed`,
-        'probe_failed',
-        { cause: err },
-      );
-    }
-  }
-
-  const issuedBefore = revocationMoment(ctx.now());
   const current = await ctx.apis.iam.getRolePolicy(roleName, REVOKE_POLICY_NAME);
   const { kept, pruned } = liveRevocations(revocationTimes(current), ctx.now());
   const doc = buildRevokePolicy([...kept, issuedBefore]);
@@ -138,6 +129,61 @@ export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Pr
   ctx.progress?.(`denying tenant ${tenant}'s credentials issued before ${issuedBefore}`);
   if (current === undefined || !policiesEqual(doc, current as PolicyDocument))
     await ctx.apis.iam.putRolePolicy(roleName, REVOKE_POLICY_NAME, serializePolicy(doc));
+  return {
+    deny: `inline policy ${REVOKE_POLICY_NAME} (deny all, aws:TokenIssueTime before ${issuedBefore}) on role ${roleName}`,
+    revocations: revocationTimes(doc),
+    pruned,
+    inlinePolicyChars: { used, limit: ROLE_INLINE_POLICY_CHARS },
+  };
+}
+
+/**
+ * ABAC: the scope roles are shared, so the revocation is a statement denying credentials tagged
+ * with this tenant (`aws:PrincipalTag/isoctl-tenant`) AND issued before the moment, in the deny
+ * lists every scope role carries. One moment per tenant (a later one covers every earlier one);
+ * other tenants' revocations older than the longest credential lifetime are dropped on the way.
+ */
+async function revokeOnScopeRoles(ctx: TenantContext, tenant: string, issuedBefore: string): Promise<RevocationWrite> {
+  const pruned: string[] = [];
+  const drop = (e: DenyEntry): boolean => {
+    if (e.kind !== 'revoked' || !e.issuedBefore) return false;
+    if (e.tenant === tenant) return e.issuedBefore !== issuedBefore;
+    if (liveRevocations([e.issuedBefore], ctx.now()).kept.length > 0) return false;
+    pruned.push(`${e.tenant}@${e.issuedBefore}`);
+    return true;
+  };
+  ctx.progress?.(`denying tenant ${tenant}'s credentials issued before ${issuedBefore} on the scope roles`);
+  const r = await changeDenyLists(ctx, { add: [{ kind: 'revoked', tenant, issuedBefore }], drop }, `revoke sessions of tenant ${tenant}`);
+  return {
+    deny: `deny keyed on the tenant tag (isoctl-tenant=${tenant}) and aws:TokenIssueTime before ${issuedBefore} in ${DENY_INLINE_POLICY_NAMES.revoked} (or an isoctl deny-list policy) on every scope role`,
+    revocations: [issuedBefore],
+    pruned: [...new Set(pruned)].sort(),
+    inlinePolicyChars: { used: r.headroom.used, limit: r.headroom.limit },
+  };
+}
+
+export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Promise<RevokeResult> {
+  const tenant = assertTenantId(input.tenant, ctx.config.stack);
+  const abac = ctx.config.mapping === 'abac';
+  const { scopes } = await requireTenant(ctx, tenant, 'revoke sessions of');
+
+  // --wait data: the probe identity's credentials from before the revocation, to prove they are denied.
+  let held: { session: ProbeSession; creds: HeldCredentials } | undefined;
+  if (input.wait === 'data') {
+    const session = lifecycleProbe(ctx, tenant, scopes);
+    try {
+      held = { session, creds: await session.holdCredentials() };
+    } catch (err) {
+      throw new FailedError(
+        `tenant ${tenant}: the probe identity could not get credentials before the revocation: ${(err as Error).message}; nothing was changed`,
+        'probe_failed',
+        { cause: err },
+      );
+    }
+  }
+
+  const issuedBefore = revocationMoment(ctx.now());
+  const written = abac ? await revokeOnScopeRoles(ctx, tenant, issuedBefore) : await revokeOnRole(ctx, tenant, issuedBefore);
 
   const users = await tenantUsers(ctx, tenant, scopes);
   const signedOut: string[] = [];
@@ -146,17 +192,7 @@ export async function revokeSessions(ctx: TenantContext, input: RevokeInput): Pr
     if (await ctx.apis.cognitoIdp.adminUserGlobalSignOut(ctx.config.userPoolId, u)) signedOut.push(u);
   }
 
-  const result: RevokeResult = {
-    tenant,
-    stack: ctx.config.stack,
-    action: 'revoke-sessions',
-    issuedBefore,
-    deny: `inline policy ${REVOKE_POLICY_NAME} (deny all, aws:TokenIssueTime before ${issuedBefore}) on role ${roleName}`,
-    revocations: revocationTimes(doc),
-    pruned,
-    inlinePolicyChars: { used, limit: ROLE_INLINE_POLICY_CHARS },
-    signedOut,
-  };
+  const result: RevokeResult = { tenant, stack: ctx.config.stack, action: 'revoke-sessions', issuedBefore, ...written, signedOut };
   if (input.wait === 'none') return result;
   const checks = revokeChecks(ctx, tenant, scopes, issuedBefore, input.wait, held);
   return settleLifecycle(ctx, checks, result, input, `tenant ${tenant}'s sessions revoked`);
@@ -170,13 +206,20 @@ function revokeChecks(
   level: LifecycleWait,
   held: { session: ProbeSession; creds: HeldCredentials } | undefined,
 ): Check[] {
+  const abac = ctx.config.mapping === 'abac';
   const role = tenantRoleName(ctx.config, tenant);
   const checks: Check[] = [
     {
       name: 'iam:revoke-policy',
       service: 'iam',
-      waitingFor: `waiting for IAM to show the ${REVOKE_POLICY_NAME} policy`,
+      waitingFor: `waiting for IAM to show the ${abac ? 'revocation on the scope roles' : `${REVOKE_POLICY_NAME} policy`}`,
       run: async () => {
+        if (abac) {
+          const state = await readDenyLists(ctx);
+          if (!everyRoleHas(state, (e) => e.kind === 'revoked' && e.tenant === tenant && e.issuedBefore === issuedBefore))
+            throw new NotYet(`IAM does not show the revocation of ${issuedBefore} on every scope role yet`);
+          return `every scope role denies ${tenant}'s credentials issued before ${issuedBefore}`;
+        }
         const doc = await ctx.apis.iam.getRolePolicy(role, REVOKE_POLICY_NAME);
         if (!revocationTimes(doc).includes(issuedBefore)) throw new NotYet(`IAM does not show the revocation of ${issuedBefore} yet`);
         return `${role}/${REVOKE_POLICY_NAME} denies credentials issued before ${issuedBefore}`;
@@ -184,27 +227,13 @@ function revokeChecks(
     },
   ];
   if (level !== 'data' || !held) return checks;
-  checks.push({
-    name: 'dynamodb:old-credentials-denied',
-    service: 'dynamodb',
-    waitingFor: 'waiting for DynamoDB to deny the probe credentials issued before the revocation',
-    run: async () => {
-      let result;
-      try {
-        result = await held.session.run(neighbourTenant(tenant), held.creds);
-      } catch (err) {
-        if (err instanceof ProbeError) throw new Wrong(err.message);
-        throw err;
-      }
-      const allowed = result.checks.filter((c) => c.outcome === 'allowed');
-      if (allowed.length > 0) throw new NotYet(`still allowed: ${allowed.map((c) => `${c.name} on ${c.table}`).join(', ')}`);
-      const denied = result.checks.filter((c) => c.outcome === 'denied');
-      if (denied.length === 0) throw new Wrong(`no probe read was denied: ${result.checks.map((c) => `${c.name} ${c.outcome}`).join(', ')}`);
-      return `${denied.length} probe read(s) with credentials from before the revocation denied, own partition included`;
-    },
-  });
+  checks.push(
+    probeDeniedCheck(held.session, 'dynamodb:old-credentials-denied', 'waiting for DynamoDB to deny the probe credentials issued before the revocation', {
+      creds: held.creds,
+      what: ' with credentials from before the revocation',
+    }),
+  );
   // A fresh sign-in after the revocation reads its own partition again (new credentials are not revoked).
-  const probe = convergenceChecks(ctx, desiredTenant(ctx.config, tenant, scopes), 'data').find((c) => c.name === 'dynamodb:probe');
-  if (probe) checks.push({ ...probe, name: 'dynamodb:new-sign-in' });
+  checks.push(probeAllowedCheck(lifecycleProbe(ctx, tenant, scopes), 'dynamodb:new-sign-in'));
   return checks;
 }
