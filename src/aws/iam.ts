@@ -85,8 +85,6 @@ export interface IamApi {
   detachRolePolicy(roleName: string, policyArn: string): Promise<boolean>;
   /** AttachRolePolicy (attaching twice is a no-op on IAM). */
   attachRolePolicy(roleName: string, policyArn: string): Promise<void>;
-  /** DeletePolicy (every non-default version and attachment must be gone first); false when it was already gone. */
-  deletePolicy(arn: string): Promise<boolean>;
   /** SimulatePrincipalPolicy (all pages): each action on each resource, judged against the principal's identity policies and boundary. */
   simulatePrincipalPolicy(input: SimulateInput): Promise<SimulationResult[]>;
 }
@@ -252,13 +250,6 @@ export function iamApi(clients: AwsClients): IamApi {
       run('AttachRolePolicy', async (m, c) => {
         await c.send(new m.AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }));
       }),
-    deletePolicy: async (arn) =>
-      (await orUndefined(
-        run('DeletePolicy', async (m, c) => {
-          await c.send(new m.DeletePolicyCommand({ PolicyArn: arn }));
-          return true;
-        }),
-      )) ?? false,
     tagRole: (roleName, tags) =>
       run('TagRole', async (m, c) => {
         await c.send(new m.TagRoleCommand({ RoleName: roleName, Tags: tagList(tags) }));

@@ -225,16 +225,6 @@ export class FakeAws {
           if (r.attached.size >= 10) throw err('LimitExceeded', 'Cannot exceed quota for PoliciesPerRole: 10');
           r.attached.add(policyArn);
         },
-        async deletePolicy(arn) {
-          rec('iam', 'DeletePolicy');
-          const p = fake.policies.get(arn);
-          if (!p) return false;
-          if ([...fake.roles.values()].some((r) => r.attached?.has(arn))) throw err('DeleteConflict', 'Cannot delete a policy attached to entities.');
-          if (p.versions.length > 1)
-            throw err('DeleteConflict', "This policy has more than one version. Before you delete a policy, you must delete the policy's versions.");
-          fake.policies.delete(arn);
-          return true;
-        },
         async tagRole(roleName, tags) {
           rec('iam', 'TagRole');
           Object.assign(needRole(roleName).tags, tags);
@@ -313,7 +303,7 @@ export class FakeAws {
           if (!p) return false;
           if (p.versions.length > 1)
             throw err('DeleteConflict', "This policy has more than one version. Before you delete a policy, you must delete the policy's versions.");
-          const inUse = [...fake.roles.values()].filter((r) => r.boundary === arn).length;
+          const inUse = [...fake.roles.values()].filter((r) => r.boundary === arn || r.attached?.has(arn)).length;
           if (inUse > 0) throw err('DeleteConflict', 'Cannot delete a policy attached to entities.');
           fake.policies.delete(arn);
           return true;
