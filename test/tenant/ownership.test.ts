@@ -307,7 +307,7 @@ describe('ownership is decided only in src/tenant/resources', () => {
       'src/ops/gc/plan.ts',
       'src/ops/gc/apply.ts',
       'src/ops/explain/causes-principal.ts',
-      'src/ops/doctor/checks.ts',
+      'src/ops/doctor/checks-iam.ts',
     ])
       expect(readFileSync(f, 'utf8'), f).toMatch(/from '\.{1,2}\/(?:\.\.\/)*(?:tenant\/)?resources\/index\.js'/);
   });
