@@ -6,7 +6,6 @@ import { boundaryPolicyArn, buildBoundaryPolicy, buildTrustPolicy, policiesEqual
 import { denied, INIT, MAX_GROUPS, QUOTA_WARN, type DoctorEnv } from './checks.js';
 import { finding, type Finding } from './types.js';
 
-
 export async function checkBoundary(env: DoctorEnv): Promise<Finding> {
   const { config } = env;
   const arn = boundaryPolicyArn(config);

@@ -8,7 +8,6 @@ import { mappingKeyOf, rulesOf } from '../../tenant/observe.js';
 import { denied, INIT, QUOTA_WARN, type DoctorEnv } from './checks.js';
 import { finding, type Finding } from './types.js';
 
-
 export async function checkIdentityPool(env: DoctorEnv): Promise<Finding[]> {
   const { config } = env;
   const provider = cognitoProviderName(config.region, config.userPoolId);

@@ -6,7 +6,6 @@ import { identityPoolLockId } from '../../tenant/names.js';
 import { denied, INIT, type DoctorEnv } from './checks.js';
 import { finding, type Finding } from './types.js';
 
-
 export async function checkTables(env: DoctorEnv): Promise<Finding[]> {
   const { config } = env;
   const lockName = lockTableName(config);
@@ -87,4 +86,3 @@ export async function checkTables(env: DoctorEnv): Promise<Finding[]> {
     );
   return out;
 }
-
