@@ -289,9 +289,9 @@ export function buildBoundaryAdminPolicy(config: StackConfig): PolicyDocument {
         Action: ['dynamodb:DeleteTable', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource'],
         Resource: tableArn(config, lockTableName(config)),
       },
-      // Token mode: the pool's one Token mapping entry is written here, not by the operator
+      // Token and ABAC mode: the pool's one Token mapping entry is written here, not by the operator
       // (SetIdentityPoolRoles only works on "*"; see buildOperatorPolicy).
-      ...(config.mapping === 'token'
+      ...(config.mapping !== 'rules'
         ? [
             {
               Sid: 'WriteTokenMapping',

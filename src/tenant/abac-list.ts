@@ -2,7 +2,9 @@
 // roles are shared), so a tenant is its registry row plus what Cognito and DynamoDB show: its probe
 // user (tenant claim = id) and, with --deep, its silo tables and the probe's scope group. One
 // registry Scan and one ListUsers page set for the whole stack; --deep reads per tenant.
-import type { DatedUser } from '../aws/apis.js';
+import { cognitoProviderName, type DatedUser } from '../aws/apis.js';
+import { buildScopeRoles } from '../policy/index.js';
+import { detectAbacClobber, type Clobber } from './clobber.js';
 import type { TenantContext } from './context.js';
 import { desiredTenant, resolveScopes } from './desired.js';
 import type { DriftAspect, DriftFinding, TenantListEntry, TenantListResult, TenantStatus } from './inventory.js';
@@ -33,7 +35,9 @@ export async function listAbacTenants(ctx: TenantContext, opts: { deep: boolean 
     [...probes.keys()].map((tenant) => ({ tenant, roleName: undefined, scopes: defaultScopes })),
   );
   const ids = [...new Set([...rows.keys(), ...probes.keys()])].sort();
-  const checked: DriftAspect[] = opts.deep ? ['probe', 'silo-table'] : ['probe'];
+  const checked: DriftAspect[] = opts.deep ? ['probe', 'silo-table', 'mapping-removed'] : ['probe'];
+  // --deep: the stack's one Token entry and principal-tag map, replaced by another writer (issue 17).
+  const clobber = opts.deep ? await abacClobber(ctx, ids) : undefined;
   const tenants: TenantListEntry[] = [];
   const now = ctx.now();
   for (const tenant of ids) {
@@ -54,6 +58,7 @@ export async function listAbacTenants(ctx: TenantContext, opts: { deep: boolean 
       if (probe && desired.probe.group && !observed.probe.groups.includes(desired.probe.group))
         findings.push({ aspect: 'probe', detail: `the probe user is not in the scope group ${desired.probe.group}` });
     }
+    if (clobber) findings.push({ aspect: 'mapping-removed', detail: `the identity pool shows ${clobber.found}: no user of the tenant gets credentials` });
     drift.push(...findings.map((f) => f.aspect));
     // A row younger than the propagation window without a probe user is a create in progress.
     const young = row !== undefined && row.status !== 'deleting' && now - Date.parse(row.updatedAt) < REGISTRY_PROPAGATION_MS;
@@ -68,10 +73,34 @@ export async function listAbacTenants(ctx: TenantContext, opts: { deep: boolean 
       probeUser: probe ? probe.username : null,
       ...(siloTables ? { siloTables } : {}),
       ...(opts.deep && findings.length > 0 ? { findings } : {}),
-      ...(status === 'drift' ? { fix: `isoctl tenant create ${tenant} (finish it) or isoctl tenant delete ${tenant} (remove what is left)` } : {}),
+      ...(status === 'drift'
+        ? {
+            fix:
+              clobber && findings.every((f) => f.aspect === 'mapping-removed')
+                ? `${clobber.command} (with administrator credentials)`
+                : `isoctl tenant create ${tenant} (finish it) or isoctl tenant delete ${tenant} (remove what is left)`,
+          }
+        : {}),
     });
   }
   const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 0 };
   for (const t of tenants) counts[t.status]++;
-  return { stack: config.stack, mapping: config.mapping, checked, tenants, counts, registry: report };
+  return { stack: config.stack, mapping: config.mapping, checked, tenants, counts, registry: report, ...(clobber ? { clobber } : {}) };
+}
+
+async function abacClobber(ctx: TenantContext, tenants: string[]): Promise<Clobber | undefined> {
+  const { apis, config } = ctx;
+  const [roles, poolRoles, tagMap] = await Promise.all([
+    apis.iam.listStackRoles(config.stack),
+    apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId),
+    apis.cognitoIdentity.getPrincipalTagAttributeMap(config.identityPoolId, cognitoProviderName(config.region, config.userPoolId)),
+  ]);
+  const scopeRoles = new Set(buildScopeRoles(config).map((s) => s.roleName));
+  return detectAbacClobber(
+    config,
+    poolRoles,
+    tagMap,
+    roles.some((r) => scopeRoles.has(r.name)),
+    tenants,
+  );
 }

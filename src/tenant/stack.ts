@@ -148,13 +148,14 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
   else if (lock.status === 'CREATING' && !opts.dryRun) await waitForTableActive(ctx, apis.dynamodb, lockTable, 'lock table');
   const roles = await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId);
   const entry = roles.RoleMappings[key];
+  // Token and ABAC mode resolve the role from the token's groups: a Token entry, nothing else.
   const mappingOk =
-    config.mapping === 'token'
+    config.mapping !== 'rules'
       ? entry?.Type === 'Token' && entry.AmbiguousRoleResolution === 'Deny'
       : entry !== undefined && entry.AmbiguousRoleResolution === 'Deny' && (entry.Type === 'Rules' || entry.Type === 'Token');
-  if (config.mapping === 'token' && entry?.Type === 'Rules' && (entry.RulesConfiguration?.Rules.length ?? 0) > 0)
+  if (config.mapping !== 'rules' && entry?.Type === 'Rules' && (entry.RulesConfiguration?.Rules.length ?? 0) > 0)
     throw new RefusedError(
-      `the identity pool maps ${key} with ${entry.RulesConfiguration?.Rules.length} rule(s), but the config says "mapping": "token"; switching would drop those rules. Delete the rules-mode tenants first, or keep "mapping": "rules".`,
+      `the identity pool maps ${key} with ${entry.RulesConfiguration?.Rules.length} rule(s), but the config says "mapping": "${config.mapping}"; switching would drop those rules. Delete the rules-mode tenants first, or keep "mapping": "rules".`,
       'mapping_conflict',
     );
   if (!mappingOk)
@@ -217,13 +218,14 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
       case 'put-role-mapping': {
         const change = await modifyIdentityPoolRoles(apis, config, { now: ctx.now, sleep: ctx.sleep, signal: ctx.signal, purpose: 'init' }, (r) => {
           const cur = r.RoleMappings[key];
-          if (config.mapping === 'token') r.RoleMappings[key] = { Type: 'Token', AmbiguousRoleResolution: 'Deny' };
+          if (config.mapping !== 'rules') r.RoleMappings[key] = { Type: 'Token', AmbiguousRoleResolution: 'Deny' };
           else if (cur?.Type === 'Rules' && (cur.RulesConfiguration?.Rules.length ?? 0) > 0) r.RoleMappings[key] = { ...cur, AmbiguousRoleResolution: 'Deny' };
           // No tenant yet: Cognito needs at least one rule in a Rules entry; Token + Deny gives nobody a role meanwhile.
           else r.RoleMappings[key] = { Type: 'Token', AmbiguousRoleResolution: 'Deny' };
         }).catch((err: unknown) => {
-          // Token mode: the operator policy has no SetIdentityPoolRoles (it only works on "*").
-          if ((err as { kind?: string }).kind === 'access-denied' && config.mapping === 'token') throw mappingNeedsAdmin(config.stack, config.identityPoolId);
+          // Token and ABAC mode: the operator policy has no SetIdentityPoolRoles (it only works on "*").
+          if ((err as { kind?: string }).kind === 'access-denied' && config.mapping !== 'rules')
+            throw mappingNeedsAdmin(config.stack, config.identityPoolId, config.mapping);
           throw err;
         });
         step.detail = change.changed ? 'written under the lock and read back; other entries kept' : 'already as wanted';
@@ -296,9 +298,9 @@ function boundaryNeedsAdmin(stack: string, arn: string, verb: 'create' | 'update
 }
 
 /** Token mode: writing the pool's Token mapping entry is part of init's admin step (docs/security.md row 4c). */
-function mappingNeedsAdmin(stack: string, poolId: string): RefusedError {
+function mappingNeedsAdmin(stack: string, poolId: string, mode: string): RefusedError {
   return new RefusedError(
-    `these credentials may not write the role mapping of identity pool ${poolId}: in token mode the operator policy has no cognito-identity:SetIdentityPoolRoles (AWS allows it only on Resource "*", every pool of the account). Run \`isoctl init\` once with administrator credentials that allow \`isoctl policy render <any-tenant> --kind admin\`, then run it again as the operator; stack ${stack}'s tenants need no further mapping writes.`,
+    `these credentials may not write the role mapping of identity pool ${poolId}: in ${mode} mode the operator policy has no cognito-identity:SetIdentityPoolRoles (AWS allows it only on Resource "*", every pool of the account). Run \`isoctl init\` once with administrator credentials that allow \`isoctl policy render <any-tenant> --kind admin\`, then run it again as the operator; stack ${stack}'s tenants need no further mapping writes.`,
     'mapping_needs_admin',
   );
 }

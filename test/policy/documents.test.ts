@@ -235,6 +235,13 @@ describe('boundary and trust properties', () => {
     expect(
       evaluate({ action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {}, identityPolicies: [buildBoundaryAdminPolicy(rules)] }).decision,
     ).toBe('ImplicitDeny');
+    // ABAC: the one Token entry is the admin step's too (before: the admin policy had no grant, so
+    // an ABAC stack whose entry another writer removed could not be repaired with it).
+    const abac = { ...cfg, mapping: 'abac' as const };
+    expect(evIn(abac, 'cognito-identity:SetIdentityPoolRoles')).toBe('ImplicitDeny');
+    expect(
+      evaluate({ action: 'cognito-identity:SetIdentityPoolRoles', resource: '*', context: {}, identityPolicies: [buildBoundaryAdminPolicy(abac)] }).decision,
+    ).toBe('Allow');
     expect(
       ev('iam:PassRole', 'arn:aws:iam::123456789012:role/isoctl/other/isoctl-other-acme', { 'iam:PassedToService': 'cognito-identity.amazonaws.com' }),
     ).toBe('ImplicitDeny');

@@ -77,7 +77,7 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
     );
   // ABAC tenants have no role of their own: the probe user (carrying the tenant claim) is what AWS shows.
   const table = formatTable(['tenant', 'status', 'lifecycle', 'drift', r.mapping === 'abac' ? 'probe user' : 'role', 'mapping', 'created'], rows, c);
-  return `${table}${details.length > 0 ? `\n\n${details.join('\n')}` : ''}\n${registryLines(r, c)}${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'token' ? 'mapping entry' : 'rule'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
+  return `${table}${details.length > 0 ? `\n\n${details.join('\n')}` : ''}\n${registryLines(r, c)}${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'rules' ? 'rule' : r.mapping === 'abac' ? 'mapping entry or principal-tag map' : 'mapping entry'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
 }
 
 function registryLines(r: TenantListResult, c: ChalkInstance): string {

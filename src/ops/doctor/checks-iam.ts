@@ -45,7 +45,10 @@ export async function checkTrustAndQuota(env: DoctorEnv): Promise<Finding[]> {
     env.reads.run('iam:GetAccountSummary', () => env.ops.getAccountSummary()),
   ]);
   const out: Finding[] = [];
-  if (!roles.ok) out.push(denied('trust', 'iam:ListRoles', roles.error));
+  // ABAC: the scope roles' trust is scope-roles.ts's (the ABAC trust, not a tenant role's).
+  if (config.mapping === 'abac') {
+    /* no tenant roles to judge here */
+  } else if (!roles.ok) out.push(denied('trust', 'iam:ListRoles', roles.error));
   else {
     const want = buildTrustPolicy(config);
     // Tenant roles by the role module's naming (ListRoles carries no tags to run the full filter on).

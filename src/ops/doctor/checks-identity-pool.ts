@@ -2,7 +2,7 @@
 // (AmbiguousRoleResolution Deny; Token for token and ABAC mode), the rules quota, and the
 // principal-tag attribute map (granularity "user": userid <- sub; ABAC: the tenant tag <- the claim).
 import { cognitoProviderName } from '../../aws/apis.js';
-import { classicFlowProblem, principalTagAttributeMap } from '../../policy/index.js';
+import { classicFlowProblem, principalTagAttributeMap, TENANT_PIN_TAG, USER_ID_TAG } from '../../policy/index.js';
 import { MAX_RULES } from '../../tenant/plan.js';
 import { mappingKeyOf, rulesOf } from '../../tenant/observe.js';
 import { denied, INIT, QUOTA_WARN, type DoctorEnv } from './checks.js';
@@ -16,7 +16,7 @@ export async function checkIdentityPool(env: DoctorEnv): Promise<Finding[]> {
   const [pool, roles, tags] = await Promise.all([
     env.reads.run('cognito-identity:DescribeIdentityPool', () => env.apis.cognitoIdentity.describeIdentityPool(config.identityPoolId)),
     env.reads.run('cognito-identity:GetIdentityPoolRoles', () => env.apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
-    config.granularity === 'user'
+    Object.keys(principalTagAttributeMap(config)).length > 0
       ? env.reads.run('cognito-identity:GetPrincipalTagAttributeMap', () =>
           env.apis.cognitoIdentity.getPrincipalTagAttributeMap(config.identityPoolId, provider),
         )
@@ -59,12 +59,12 @@ export async function checkIdentityPool(env: DoctorEnv): Promise<Finding[]> {
   else {
     const entry = roles.value.RoleMappings[key];
     const rules = rulesOf(roles.value, key);
-    const wantType = config.mapping === 'token' ? 'Token' : 'Rules';
+    const wantType = config.mapping === 'rules' ? 'Rules' : 'Token';
     if (!entry)
       out.push(
         finding('role-mapping', 'problem', `the identity pool has no role mapping for ${key}`, {
           command: INIT,
-          action: `Run init: it writes the ${wantType} entry with AmbiguousRoleResolution Deny.`,
+          action: `Run init${adminStep(config)}: it writes the ${wantType} entry with AmbiguousRoleResolution Deny, keeping every other entry.`,
         }),
       );
     else if (entry.AmbiguousRoleResolution !== 'Deny')
@@ -73,15 +73,20 @@ export async function checkIdentityPool(env: DoctorEnv): Promise<Finding[]> {
           'role-mapping',
           'problem',
           `the mapping for ${key} has AmbiguousRoleResolution ${entry.AmbiguousRoleResolution ?? 'unset'}: a user whose token matches no tenant gets the pool's default authenticated role`,
-          { command: INIT, action: 'Run init: it sets AmbiguousRoleResolution to Deny.' },
+          { command: INIT, action: `Run init${adminStep(config)}: it sets AmbiguousRoleResolution to Deny.` },
         ),
       );
-    else if (config.mapping === 'token' && entry.Type !== 'Token')
+    else if (config.mapping !== 'rules' && entry.Type !== 'Token')
       out.push(
-        finding('role-mapping', 'problem', `the config says "mapping": "token", the identity pool maps ${key} with ${entry.Type} (${rules.length} rule(s))`, {
-          command: INIT,
-          action: 'Delete the rules-mode tenants or keep "mapping": "rules"; then run init.',
-        }),
+        finding(
+          'role-mapping',
+          'problem',
+          `the config says "mapping": "${config.mapping}", the identity pool maps ${key} with ${entry.Type} (${rules.length} rule(s))`,
+          {
+            command: INIT,
+            action: `Delete the rules-mode tenants or keep "mapping": "rules"; then run init${adminStep(config)}.`,
+          },
+        ),
       );
     else if (config.mapping === 'rules' && entry.Type !== 'Rules' && !(entry.Type === 'Token' && rules.length === 0))
       out.push(
@@ -127,8 +132,8 @@ export async function checkIdentityPool(env: DoctorEnv): Promise<Finding[]> {
     }
   }
 
-  if (config.granularity === 'user') {
-    const want = principalTagAttributeMap(config);
+  const want = principalTagAttributeMap(config);
+  if (Object.keys(want).length > 0) {
     if (!exists) out.push(finding('principal-tags', 'skipped', 'the identity pool does not exist'));
     else if (tags && !tags.ok) out.push(denied('principal-tags', 'cognito-identity:GetPrincipalTagAttributeMap', tags.error));
     else {
@@ -144,14 +149,40 @@ export async function checkIdentityPool(env: DoctorEnv): Promise<Finding[]> {
           finding(
             'principal-tags',
             'problem',
-            `granularity "user" needs the principal-tag map ${JSON.stringify(want)}; the identity pool has ${have ? `${JSON.stringify(have.principalTags)}${have.useDefaults ? ' (defaults)' : ''}` : 'none'}: sessions carry no userid tag and every read is denied`,
+            `${config.mapping === 'abac' ? '"mapping": "abac"' : 'granularity "user"'} needs the principal-tag map ${JSON.stringify(want)}; the identity pool has ${have ? `${JSON.stringify(have.principalTags)}${have.useDefaults ? ' (defaults)' : ''}` : 'none'}: ${tagMapConsequence(config, want, have?.principalTags)}`,
             {
               command: INIT,
-              action: 'Run init: it sets userid <- sub for the user pool provider.',
+              action: `Run init with administrator credentials (the admin step, \`isoctl policy render <any-tenant> --kind admin\`; the operator policy has no SetPrincipalTagAttributeMap): it sets ${Object.entries(
+                want,
+              )
+                .map(([k, v]) => `${k} <- ${v}`)
+                .join(', ')} for the user pool provider. ${TAG_MAP_WRITERS}`,
             },
+            { want, have: have?.principalTags ?? null },
           ),
         );
     }
   }
   return out;
+}
+
+/** Who else writes the principal-tag map, and how to keep them from undoing init. */
+export const TAG_MAP_WRITERS =
+  "If it changes again, another writer of SetPrincipalTagAttributeMap is at work (Terraform's aws_cognito_identity_pool_provider_principal_tag, CDK, a console edit): declare the same map there or drop it from that tool.";
+
+/** Token and ABAC mode: the mapping entry is written by init's admin step (docs/security.md row 4c). */
+export function adminStep(config: { mapping: string }): string {
+  return config.mapping === 'rules'
+    ? ''
+    : ' with administrator credentials (the admin step, `isoctl policy render <any-tenant> --kind admin`; the operator policy has no SetIdentityPoolRoles)';
+}
+
+function tagMapConsequence(config: { mapping: string }, want: Record<string, string>, have: Record<string, string> | undefined): string {
+  const missing = Object.keys(want).filter((k) => have?.[k] !== want[k]);
+  if (config.mapping === 'abac' && missing.includes(TENANT_PIN_TAG))
+    return `sessions get no ${TENANT_PIN_TAG} tag from the claim, so the scope roles' trust (TagSession needs a non-empty tenant tag) refuses every sign-in`;
+  if (missing.includes(USER_ID_TAG)) return 'sessions carry no userid tag and every read is denied';
+  return `extra or different tags (${Object.keys(have ?? {})
+    .filter((k) => want[k] !== have?.[k])
+    .join(', ')}) reach the sessions`;
 }

@@ -60,11 +60,16 @@ export async function checkUserPool(env: DoctorEnv): Promise<Finding[]> {
         action: 'Fix "userPoolId" (and "region") in isoctl.json.',
       }),
     );
-  else if (config.mapping === 'rules' && !pool.value.attributeNames.includes(config.tenantClaim))
+  else if ((config.mapping === 'rules' || config.mapping === 'abac') && !pool.value.attributeNames.includes(config.tenantClaim))
     out.push(
-      finding('user-pool', 'problem', `rules mapping reads the claim ${config.tenantClaim}, but user pool ${config.userPoolId} has no such attribute`, {
-        action: `Add the custom attribute ${config.tenantClaim.replace(/^custom:/, '')} to the user pool (custom attributes cannot be added later to existing tokens' schema otherwise).`,
-      }),
+      finding(
+        'user-pool',
+        'problem',
+        `${config.mapping} mapping reads the claim ${config.tenantClaim}, but user pool ${config.userPoolId} has no such attribute`,
+        {
+          action: `Add the custom attribute ${config.tenantClaim.replace(/^custom:/, '')} to the user pool (custom attributes cannot be added later to existing tokens' schema otherwise).`,
+        },
+      ),
     );
   else out.push(finding('user-pool', 'ok', `user pool ${config.userPoolId}${pool.value.name ? ` (${pool.value.name})` : ''}`));
 

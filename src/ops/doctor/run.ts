@@ -12,6 +12,7 @@ import { checkPermissions } from './permissions.js';
 import { Reads } from './reads.js';
 import { checkTenantPolicies } from './tenant-policies.js';
 import { checkClobber } from './clobber.js';
+import { checkScopeRoles } from './scope-roles.js';
 import type { CheckId, DoctorResult, Finding, FindingStatus } from './types.js';
 
 const ORDER: CheckId[] = [
@@ -24,6 +25,9 @@ const ORDER: CheckId[] = [
   'principal-tags',
   'boundary',
   'trust',
+  'scope-roles',
+  'policy-headroom',
+  'scope-groups',
   'tenant-policies',
   'tables',
   'lock-table',
@@ -46,6 +50,7 @@ export async function runDoctorChecks(apis: AwsApis, ops: AccountScansApi, confi
     checkTables(env),
     checkTenantPolicies(env),
     checkClobber(env),
+    checkScopeRoles(env),
   ]);
   const findings: Finding[] = results.flat().filter((f): f is Finding => f !== undefined);
   findings.push(await checkPermissions(env));
