@@ -2,9 +2,9 @@
 // 12): init's admin step with the sandbox's admin keys (the scope roles, groups, the tenant-tag
 // map), `isoctl sandbox operator` for a user with exactly the rendered operator policy, then every
 // tenant command as that user. The sandbox judges each control-plane call by the user's policies:
-// zero AccessDenied, and iam-simulate agrees with every decision logged. Not here: doctor (in
-// ABAC mode it judges the scope roles as tenant roles, with the admin keys too) and gc (refuses
-// ABAC mode, exit 4).
+// zero AccessDenied, and iam-simulate agrees with every decision logged. doctor with the admin
+// keys on the healthy stack exits 0 (before, it judged the scope roles as tenant roles and exited
+// 1). Not here: gc (refuses ABAC mode, exit 4).
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_PLANE_LOG } from '../../src/sandbox/control-plane/authorize.js';
@@ -65,6 +65,19 @@ describe('the lifecycle as the operator, ABAC mapping', () => {
       const all = decisions();
       expect(all.length).toBeGreaterThan(30);
       expect(await disagreements(all, sb.accountId)).toEqual([]);
+    },
+  );
+
+  it(
+    'after the lifecycle (tombstones on the scope roles), doctor with the admin keys: exit 0, the scope roles judged as scope roles',
+    { timeout: 120_000 },
+    async () => {
+      const r = await asAdmin(['doctor', '--json']);
+      const doc = r.json() as { healthy: boolean; findings: Array<{ check: string; status: string; message: string }> };
+      expect(doc.findings.filter((f) => f.status === 'problem')).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(doc.findings.find((f) => f.check === 'scope-roles')?.status).toBe('ok');
+      expect(doc.findings.some((f) => f.check === 'tenant-policies')).toBe(false);
     },
   );
 });
