@@ -84,7 +84,10 @@ describe('doctor on an ABAC stack (sandbox, admin keys)', () => {
       expect(checks).toContain(c);
     expect(checks.some((c) => c.startsWith('tenant-policies'))).toBe(false);
     const headroom = finding(doc, 'policy-headroom');
-    expect(headroom.message).toMatch(/: \d+ of 10240 characters \(\d+ left/);
+    expect(headroom.message).toMatch(
+      /^deny lists \(suspensions, revocations, tombstones\): 0 of \d+ characters .* room for about \d+ more tenant id\(s\) of 32 characters; inline policies of isoctl-dab-\w+: \d+ of 10240$/,
+    );
+    expect((headroom.details?.denyLists as { moreTenants: number }).moreTenants).toBeGreaterThan(100);
     const roles = headroom.details?.roles as Array<{ role: string; used: number; limit: number }>;
     expect(roles.map((r) => r.role).sort()).toEqual(
       buildScopeRoles(sb.config)
@@ -137,6 +140,20 @@ describe('doctor on an ABAC stack (sandbox, admin keys)', () => {
     expect(await apis.iam.listRolePolicies(readRole)).toContain('isoctl-tombstones');
     await healthyAgain();
     iam.destroy();
+  });
+
+  it("a suspended tenant (isoctl's own isoctl-suspensions deny list on every scope role): still healthy, the headroom shrinks", async () => {
+    const before = (finding((await doctor()).doc, 'policy-headroom').details?.denyLists as { used: number; moreTenants: number }).used;
+    const c = await cli(['tenant', 'create', 'initech', '--wait', 'none']);
+    expect(c.code, c.stderr).toBe(0);
+    const s = await cli(['tenant', 'suspend', 'initech', '--wait', 'none']);
+    expect(s.code, s.stderr).toBe(0);
+    expect(await apis.iam.listRolePolicies(readRole)).toContain('isoctl-suspensions');
+    const { code, doc } = await doctor();
+    expect(problems(doc)).toEqual([]);
+    expect(code).toBe(0);
+    const after = finding(doc, 'policy-headroom').details?.denyLists as { used: number };
+    expect(after.used).toBeGreaterThan(before);
   });
 
   it('the trust widened (TagSession for any key, no tenant tag required): trust, repaired by the command doctor names', async () => {

@@ -6,10 +6,13 @@
 // isoctl's, the inline-policy headroom, and the groups carrying the roles with distinct
 // precedences. Before this, doctor judged the scope roles as tenant roles (a tenant named after
 // the scope) and exited 1 on a healthy ABAC stack. Reads only.
-import { stackPath, type StackConfig } from '../../config/schema.js';
+import type { StackConfig } from '../../config/schema.js';
 import {
   abacSessionTagKeys,
   buildScopeRoles,
+  DENY_INLINE_POLICY_NAMES,
+  denyListPolicyArn,
+  denyListPolicyNumber,
   INLINE_POLICY_NAME,
   LIFECYCLE_POLICY_NAMES,
   policiesEqual,
@@ -17,16 +20,24 @@ import {
   ROLE_INLINE_POLICY_CHARS,
   serializePolicy,
   TENANT_PIN_TAG,
-  TOMBSTONE_POLICY_NAME,
+  type DenyHeadroom,
   type PolicyDocument,
   type ScopeRoleSpec,
 } from '../../policy/index.js';
+import { RefusedError } from '../../errors.js';
+import { headroomOf, readDenyLists } from '../../tenant/deny-list-store.js';
 import * as scopeRole from '../../tenant/resources/scope-role.js';
 import { denied, INIT, QUOTA_WARN, type DoctorEnv } from './checks.js';
 import { finding, type Finding } from './types.js';
 
 /** Inline policies isoctl itself puts on a scope role beside the data policy. */
-export const SCOPE_ROLE_OWN_POLICIES: readonly string[] = [INLINE_POLICY_NAME, ...LIFECYCLE_POLICY_NAMES, TOMBSTONE_POLICY_NAME];
+export const SCOPE_ROLE_OWN_POLICIES: readonly string[] = [INLINE_POLICY_NAME, ...LIFECYCLE_POLICY_NAMES, ...Object.values(DENY_INLINE_POLICY_NAMES)];
+
+/** isoctl's own managed policies on a scope role: the stack's deny-list policies `isoctl-<stack>-deny-list-<n>`. */
+function isDenyListPolicy(config: StackConfig, arn: string): boolean {
+  const n = denyListPolicyNumber(config.stack, arn.slice(arn.lastIndexOf('/') + 1));
+  return n !== undefined && arn === denyListPolicyArn(config, n);
+}
 
 /** Whether a role name is one of the stack's ABAC scope roles (by the config's scopes). */
 export function isScopeRoleName(config: StackConfig, name: string): boolean {
@@ -73,9 +84,8 @@ async function inspect(env: DoctorEnv, spec: ScopeRoleSpec): Promise<RoleReport 
   if (!attached.ok) return attached.error;
   const extra = inline.value.filter((n) => !SCOPE_ROLE_OWN_POLICIES.includes(n));
   if (extra.length > 0) report.problems.push(`extra inline polic${extra.length === 1 ? 'y' : 'ies'} ${extra.join(', ')}`);
-  // isoctl's own managed policies live under the stack path; anything else was attached by hand.
-  const ownPrefix = `:policy${stackPath(config.stack)}`;
-  const foreign = attached.value.filter((arn) => !arn.includes(ownPrefix));
+  // isoctl's own managed policies are the deny-list overflow; anything else was attached by hand.
+  const foreign = attached.value.filter((arn) => !isDenyListPolicy(config, arn));
   if (foreign.length > 0) report.problems.push(`attached managed polic${foreign.length === 1 ? 'y' : 'ies'} ${foreign.join(', ')}`);
   const docs = await Promise.all(
     inline.value.map(async (n) => [n, await env.reads.run('iam:GetRolePolicy', () => env.apis.iam.getRolePolicy(spec.roleName, n))] as const),
@@ -167,29 +177,7 @@ export async function checkScopeRoles(env: DoctorEnv): Promise<Finding[]> {
         ),
       );
     }
-    const sized = ok.filter((r) => r.headroom !== undefined);
-    const worst = [...sized].sort((a, b) => b.headroom!.used - a.headroom!.used)[0];
-    const details = { roles: sized.map((r) => ({ role: r.spec.roleName, used: r.headroom!.used, limit: r.headroom!.limit })) };
-    if (!worst) out.push(finding('policy-headroom', 'skipped', 'no scope role to measure'));
-    else {
-      const { used, limit } = worst.headroom!;
-      const line = `inline policies of ${worst.spec.roleName}: ${used} of ${limit} characters (${limit - used} left; suspended, revoked and deleted tenants each cost room)`;
-      if (used >= limit)
-        out.push(
-          finding(
-            'policy-headroom',
-            'problem',
-            line,
-            { action: 'No further suspension, revocation or tombstone fits: resume tenants, or let gc drop old tombstones.' },
-            details,
-          ),
-        );
-      else if (used >= limit * QUOTA_WARN)
-        out.push(
-          finding('policy-headroom', 'warning', line, { action: 'Resume suspended tenants or let gc drop tombstones before the room runs out.' }, details),
-        );
-      else out.push(finding('policy-headroom', 'ok', line, undefined, details));
-    }
+    out.push(await headroomFinding(env, ok));
   }
 
   // The groups carrying the scope roles: distinct precedences make cognito:preferred_role deterministic.
@@ -226,4 +214,40 @@ export async function checkScopeRoles(env: DoctorEnv): Promise<Finding[]> {
       );
   }
   return out;
+}
+
+/**
+ * The room left on the scope roles for suspensions, revocations and tombstones: the deny lists'
+ * characters used/limit (inline space beside the data policy plus the managed deny-list slots,
+ * src/policy/deny-list.ts) and how many more tenant ids fit; the fullest role's inline sum in details.
+ */
+async function headroomFinding(env: DoctorEnv, reports: RoleReport[]): Promise<Finding> {
+  const sized = reports.filter((r) => r.headroom !== undefined);
+  const roles = sized.map((r) => ({ role: r.spec.roleName, used: r.headroom!.used, limit: r.headroom!.limit }));
+  if (sized.length === 0) return finding('policy-headroom', 'skipped', 'no scope role to measure');
+  const worst = [...roles].sort((a, b) => b.used - a.used)[0]!;
+  let deny: DenyHeadroom | undefined;
+  try {
+    const state = await env.reads.run('iam:GetRole, iam:GetRolePolicy, iam:GetPolicyVersion', () =>
+      readDenyLists({ config: env.config, apis: env.apis, now: env.now, sleep: () => Promise.resolve() }),
+    );
+    if (!state.ok) return denied('policy-headroom', 'iam:GetRolePolicy, iam:GetPolicyVersion', state.error);
+    deny = headroomOf(state.value);
+  } catch (err) {
+    if (!(err instanceof RefusedError)) throw err;
+    return finding('policy-headroom', 'skipped', `the deny lists cannot be measured: ${err.message}`);
+  }
+  const details = { roles, denyLists: deny };
+  const line = `deny lists (suspensions, revocations, tombstones): ${deny.used} of ${deny.limit} characters (inline beside the data policy + ${deny.managedSlots} managed slot(s), ${deny.managedPolicies} in use), room for about ${deny.moreTenants} more tenant id(s) of ${deny.idLength} characters; inline policies of ${worst.role}: ${worst.used} of ${worst.limit}`;
+  if (deny.moreTenants === 0)
+    return finding(
+      'policy-headroom',
+      'problem',
+      line,
+      { action: 'tenant suspend, revoke-sessions and delete refuse (exit 4) until room is made: resume tenants, or drop tombstones whose users are gone.' },
+      details,
+    );
+  if (deny.used >= deny.limit * QUOTA_WARN || worst.used >= worst.limit * QUOTA_WARN)
+    return finding('policy-headroom', 'warning', line, { action: 'Resume suspended tenants or drop old tombstones before the room runs out.' }, details);
+  return finding('policy-headroom', 'ok', line, undefined, details);
 }
