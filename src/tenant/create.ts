@@ -192,7 +192,10 @@ export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, le
         if (g.roleArn !== mapping.roleArn) throw new NotYet(`group maps to ${g.roleArn ?? 'no role'} yet`);
         const roles = await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId);
         const entry = roles.RoleMappings[mappingKeyOf(config)];
-        if (entry?.Type !== 'Token') throw new Wrong(`the identity pool has no Token mapping for ${mappingKeyOf(config)}; run \`isoctl init\``);
+        if (entry?.Type !== 'Token')
+          throw new Wrong(
+            `the identity pool has no Token mapping for ${mappingKeyOf(config)} (another writer of SetIdentityPoolRoles removed it?); tenant create cannot write it: run \`isoctl init\` with administrator credentials (the admin step writes the Token entry; the operator policy has no SetIdentityPoolRoles in token mode)`,
+          );
         return mapping.roleArn;
       },
     });

@@ -158,7 +158,7 @@ export async function planTeardown(ctx: TenantContext): Promise<TeardownItem[]> 
     items.push({
       kind: 'boundary',
       target: policy.arn,
-      ...skippedOr(boundary.owned(config, policy), 'the permissions boundary'),
+      ...skippedOr(boundary.ownedForRemoval(config, policy), 'the permissions boundary'),
       adminOnly: true,
     });
   return items;

@@ -1,17 +1,18 @@
 // Living beside Terraform (#17): the AWS provider (a second, independent client of the sandbox)
 // applies examples/terraform; isoctl reads its outputs, makes tenants, and neither undoes the
 // other. A rules-mode stack whose Terraform also manages the role attachment is clobbered by
-// `terraform apply`; doctor and `tenant list --deep` name it and `tenant create` repairs it.
+// `terraform apply`; doctor and `tenant list --deep` name it and `tenant create` repairs it. In
+// token mode an attachment declared without the Token entry is flagged and only `init` with admin
+// keys repairs it. After `apply --prune`, `teardown` and `terraform destroy`, the AWS CLI lists
+// nothing of the stack's.
 // Needs terraform (TERRAFORM or PATH) and the AWS provider in a local plugin mirror
 // (TF_PLUGIN_DIR, default /opt/tf-plugins): without them this test FAILS, it never skips.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { awsApis, type AwsApis } from '../../src/aws/apis.js';
-import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { repoRoot, runCli, type CliResult } from '../helpers/cli.js';
 
@@ -20,8 +21,6 @@ const TERRAFORM = process.env.TERRAFORM ?? 'terraform';
 const PLUGIN_DIR = process.env.TF_PLUGIN_DIR ?? '/opt/tf-plugins';
 
 let sb: Awaited<ReturnType<typeof startSandbox>>;
-let clients: AwsClients;
-let apis: AwsApis;
 let work: string;
 let tfEnv: NodeJS.ProcessEnv;
 
@@ -52,6 +51,33 @@ function isoctl(dir: string, args: string[], input?: string): Promise<CliResult>
   });
 }
 
+/**
+ * Everything of a stack's that an independent client (the AWS CLI, botocore) lists with the admin
+ * keys: roles, customer managed policies, tables, user pools and identity pools whose name or path
+ * carries the stack (isoctl's under /isoctl/<stack>/ and isoctl-<stack>-*, Terraform's isoctl-<stack>*).
+ */
+async function leftovers(stack: string): Promise<string[]> {
+  const aws = async (args: string[]) =>
+    JSON.parse(
+      (await exec('aws', [...args, '--endpoint-url', sb.endpoint, '--output', 'json'], { env: { ...tfEnv, AWS_DEFAULT_REGION: sb.region } })).stdout,
+    ) as Record<string, Array<Record<string, string>>>;
+  const [roles, policies, tables, userPools, idPools] = await Promise.all([
+    aws(['iam', 'list-roles']),
+    aws(['iam', 'list-policies', '--scope', 'Local']),
+    aws(['dynamodb', 'list-tables']),
+    aws(['cognito-idp', 'list-user-pools', '--max-results', '60']),
+    aws(['cognito-identity', 'list-identity-pools', '--max-results', '60']),
+  ]);
+  const mine = new RegExp(`isoctl[-_/]${stack}\\b`);
+  return [
+    ...(roles.Roles ?? []).map((r) => `role ${r.Path}${r.RoleName}`),
+    ...(policies.Policies ?? []).map((p) => `policy ${p.Path}${p.PolicyName}`),
+    ...((tables.TableNames ?? []) as unknown as string[]).map((t) => `table ${t}`),
+    ...(userPools.UserPools ?? []).map((p) => `user pool ${p.Name}`),
+    ...(idPools.IdentityPools ?? []).map((p) => `identity pool ${p.IdentityPoolName}`),
+  ].filter((x) => mine.test(x));
+}
+
 /** Why Terraform cannot run here: each test throws it, so a machine without Terraform shows failures, not skips. */
 let missing: Error | undefined;
 
@@ -80,8 +106,6 @@ async function setUp(): Promise<void> {
   const rc = join(work, 'terraformrc');
   writeFileSync(rc, '');
   sb = await startSandbox({ stateDir: join(work, 'sandbox'), lag: {}, seed: 1, waitForAttached: false });
-  clients = createAwsClients({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials, maxAttempts: 3 });
-  apis = awsApis(clients);
   tfEnv = {
     PATH: process.env.PATH,
     HOME: work,
@@ -97,7 +121,6 @@ async function setUp(): Promise<void> {
 }
 
 afterAll(async () => {
-  clients?.destroy();
   await sb?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -105,7 +128,7 @@ afterAll(async () => {
 // The two stacks are independent (own names, own Terraform dirs): run side by side, most of a
 // terraform run is waiting on the provider's start-up and the sandbox.
 describe.concurrent('Terraform and isoctl on one sandbox', () => {
-  it('token mode: apply, from-terraform, init, 3 tenants, plan shows no changes, apply --prune and destroy leave no tenant behind', async () => {
+  it('token mode: apply, from-terraform, init, 3 tenants, plan shows no changes; an attachment without the Token entry is flagged and init (admin) repairs it; apply --prune, teardown and destroy leave nothing behind', async () => {
     needTerraform();
     const dir = await stackDir('token', { stack: 'tft', mapping: 'token' });
     const applied = await tf(dir, ['apply', '-auto-approve']);
@@ -130,12 +153,51 @@ describe.concurrent('Terraform and isoctl on one sandbox', () => {
     const doctor = await isoctl(dir, ['doctor', '--json']);
     expect(doctor.json<{ findings: Array<{ check: string; status: string }> }>().findings.find((f) => f.check === 'clobber')?.status).toBe('ok');
 
+    // Token-mode clobber: an attachment declared without isoctl's Token entry. Only init's admin
+    // step writes that entry (the operator has no SetIdentityPoolRoles in token mode), so tenant
+    // create cannot repair it; init with administrator credentials (these keys) does.
+    const declared = readFileSync(join(dir, 'roles.tf'), 'utf8');
+    const withoutEntry = declared.replace(/\n  role_mapping \{[^}]*\}\n/, '\n');
+    expect(withoutEntry).not.toMatch(/role_mapping \{/);
+    writeFileSync(join(dir, 'roles.tf'), withoutEntry);
+    const clobbered = await tf(dir, ['apply', '-auto-approve']);
+    expect(clobbered.code, clobbered.stderr).toBe(0);
+    expect(clobbered.stdout).toMatch(/1 changed/);
+    const flagged = await isoctl(dir, ['doctor', '--json']);
+    expect(flagged.code).toBe(1);
+    const f = flagged
+      .json<{ findings: Array<{ check: string; status: string; message: string; fix?: { command?: string; action?: string } }> }>()
+      .findings.find((x) => x.check === 'clobber')!;
+    expect(f.status).toBe('problem');
+    expect(f.message).toContain('acme, globex, initech');
+    expect(f.fix?.command).toBe('isoctl init');
+    const notRepaired = await isoctl(dir, ['tenant', 'create', 'acme', '--wait', 'cognito']);
+    expect(notRepaired.code).not.toBe(0);
+    expect(notRepaired.stderr).toMatch(/isoctl init. with administrator credentials/);
+    const repaired = await isoctl(dir, ['init', '--json']);
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(repaired.json<{ steps: Array<{ action: string }> }>().steps.map((x) => x.action)).toEqual(['put-role-mapping']);
+    const healed = await isoctl(dir, ['doctor', '--json']);
+    expect(healed.json<{ findings: Array<{ check: string; status: string }> }>().findings.find((x) => x.check === 'clobber')?.status).toBe('ok');
+    // Terraform would remove the entry again on its next apply: hence declaring the entry exactly
+    // as init writes it (step 5: no changes) or ignore_changes = [role_mapping] (README).
+    const again = await tf(dir, ['plan', '-detailed-exitcode']);
+    expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(2);
+    expect(again.stdout).toMatch(/- role_mapping \{/);
+
+    // Step 7: tenants pruned, isoctl's stack pieces torn down, then Terraform's: nothing is left.
     const pruned = await isoctl(dir, ['apply', '-f', '-', '--prune', '--yes'], JSON.stringify({ tenants: [] }));
     expect(pruned.code, pruned.stderr).toBe(0);
+    const teardown = await isoctl(dir, ['teardown', '--yes', '--json']);
+    expect(teardown.code, teardown.stderr).toBe(0);
+    expect(teardown.json<{ items: Array<{ kind: string; state: string }> }>().items.map((i) => `${i.kind}:${i.state}`)).toEqual([
+      'pool-mapping:removed',
+      'lock-table:removed',
+      'boundary:removed',
+    ]);
     const destroyed = await tf(dir, ['destroy', '-auto-approve']);
     expect(destroyed.code, destroyed.stderr).toBe(0);
-    expect(await apis.iam.listStackRoles('tft')).toEqual([]);
-    expect(await apis.cognitoIdentity.describeIdentityPool(doc.config.identityPoolId)).toBeUndefined();
+    expect(await leftovers('tft')).toEqual([]);
   }, 600_000);
 
   it('rules mode with Terraform managing the role attachment: terraform apply clobbers, doctor and tenant list --deep name it, tenant create repairs', async () => {

@@ -49,7 +49,11 @@ export async function scanFleet(ctx: TenantContext): Promise<FleetView> {
   // Rules mode starts as a Token entry until the first rule is written (as `tenant create` accepts).
   if (!entry || (config.mapping === 'token' && entry.Type !== wantType))
     throw new FailedError(
-      `the identity pool ${config.identityPoolId} has no ${wantType} role mapping for ${mappingKey}; run \`isoctl init\` first`,
+      `the identity pool ${config.identityPoolId} has no ${wantType} role mapping for ${mappingKey}; run \`isoctl init\` first${
+        config.mapping === 'token'
+          ? ' with administrator credentials (the admin step writes the Token entry; the operator policy has no SetIdentityPoolRoles in token mode)'
+          : ''
+      }`,
       'not_initialized',
     );
 

@@ -15,19 +15,26 @@ export function owned(_config: Pick<StackConfig, 'stack'>, policy: Pick<PolicyIn
   return OWNED;
 }
 
+/** Removal is stricter than init's adoption check: the policy must show its tags, and they must name this stack. */
+export function ownedForRemoval(config: Pick<StackConfig, 'stack'>, policy: Pick<PolicyInfo, 'arn' | 'tags'>): Ownership {
+  const tags = policy.tags ?? {};
+  if (tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE || tags[TAG_STACK] !== config.stack)
+    return notOwned(`${policy.arn} does not carry ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE} and ${TAG_STACK}=${config.stack}`);
+  return OWNED;
+}
+
 /**
- * Removal is stricter than init's adoption check: the policy must show its tags, and they must name
- * this stack. Its older versions go first (IAM refuses DeletePolicy while any is left); a boundary
- * some role still uses is a DeleteConflict, retried until the deadline (a role deleted moments ago).
+ * Deletes the boundary while ownedForRemoval says it is this stack's. Its older versions go first
+ * (IAM refuses DeletePolicy while any is left); a boundary some role still uses is a
+ * DeleteConflict, retried until the deadline (a role deleted moments ago).
  */
 export async function remove(ctx: RemovalContext): Promise<RemovalOutcome> {
   const { iam } = ctx.apis;
   const arn = boundaryPolicyArn(ctx.config);
   const policy = await retryRemoval(ctx, () => iam.getPolicy(arn));
   if (!policy) return { state: 'skipped', detail: ALREADY_GONE };
-  const o = owned(ctx.config, policy);
+  const o = ownedForRemoval(ctx.config, policy);
   if (!o.owned) return { state: 'skipped', detail: o.reason };
-  if (policy.tags?.[TAG_STACK] !== ctx.config.stack) return { state: 'skipped', detail: `${arn} does not carry ${TAG_STACK}=${ctx.config.stack}` };
   const deleted = await retryRemoval(
     ctx,
     async () => {
