@@ -12,7 +12,9 @@
 // scope role (10 managed policies per role by default). Pure.
 import { stackPath } from '../config/schema.js';
 import { LIMITS } from './limits.js';
-import { TENANT_PIN_TAG, arnPartition } from './names.js';
+import { TENANT_PIN_TAG, arnPartition, denyListPolicyArnPattern, denyListPolicyPrefix } from './names.js';
+
+export { denyListPolicyArnPattern, denyListPolicyPrefix };
 import { policySize } from './serialize.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
@@ -38,18 +40,11 @@ export const ATTACHED_POLICIES_PER_ROLE = 10;
 const TAG_KEY = `aws:PrincipalTag/${TENANT_PIN_TAG}`;
 const SIDS: Record<Exclude<DenyKind, 'revoked'>, string> = { deleted: 'DeletedTenants', suspended: 'SuspendedTenants' };
 
-export function denyListPolicyPrefix(stack: string): string {
-  return `isoctl-${stack}-deny-list-`;
-}
 export function denyListPolicyName(stack: string, n: number): string {
   return `${denyListPolicyPrefix(stack)}${n}`;
 }
 export function denyListPolicyArn(config: { stack: string; region: string; accountId: string }, n: number): string {
   return `arn:${arnPartition(config.region)}:iam::${config.accountId}:policy${stackPath(config.stack)}${denyListPolicyName(config.stack, n)}`;
-}
-/** The ARN pattern of every deny-list managed policy of the stack (exactly at the stack path). */
-export function denyListPolicyArnPattern(config: { stack: string; region: string; accountId: string }): string {
-  return `arn:${arnPartition(config.region)}:iam::${config.accountId}:policy${stackPath(config.stack)}${denyListPolicyPrefix(config.stack)}*`;
 }
 /** The number n of a deny-list policy name of this stack, or undefined. */
 export function denyListPolicyNumber(stack: string, name: string): number | undefined {

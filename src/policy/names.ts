@@ -88,3 +88,12 @@ export function userPoolArn(config: StackConfig): string {
 export function identityPoolArn(config: StackConfig): string {
   return `arn:${arnPartition(config.region)}:cognito-identity:${config.region}:${config.accountId}:identitypool/${config.identityPoolId}`;
 }
+
+/** ABAC's spilled deny lists: customer managed policies `isoctl-<stack>-deny-list-<n>` (src/policy/deny-list.ts). */
+export function denyListPolicyPrefix(stack: string): string {
+  return `isoctl-${stack}-deny-list-`;
+}
+/** The ARN pattern of every deny-list managed policy of the stack (exactly at the stack path). */
+export function denyListPolicyArnPattern(config: { stack: string; region: string; accountId: string }): string {
+  return `arn:${arnPartition(config.region)}:iam::${config.accountId}:policy${stackPath(config.stack)}${denyListPolicyPrefix(config.stack)}*`;
+}

@@ -1,7 +1,7 @@
 // The operator's least-privilege policy (what isoctl's own calls need, and no more) and the
 // admin step's policy (the boundary writes and the stack-wide identity-pool writes the operator
 // must not hold). Pure functions of the config, like ./documents.ts.
-import { lockTableName, type StackConfig } from '../config/schema.js';
+import { lockTableName, stackPath, type StackConfig } from '../config/schema.js';
 import { uniqueSorted } from './actions.js';
 import {
   COGNITO_IDENTITY_PRINCIPAL,
@@ -14,6 +14,7 @@ import {
   arnPartition,
   boundaryPolicyArn,
   deeperPathRolesArnPattern,
+  denyListPolicyArnPattern,
   identityPoolArn,
   stackRolesArnPattern,
   tableArn,
@@ -104,7 +105,8 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Sid: 'ReadBoundary',
       Effect: 'Allow',
       Action: ['iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions'],
-      Resource: boundary,
+      // ABAC: and the deny-list policies (below), read like the boundary.
+      Resource: config.mapping === 'abac' ? [boundary, denyListPolicyArnPattern(config)] : boundary,
     },
     {
       // doctor asks IAM's policy simulator whether the caller may make every call of this policy.
@@ -162,6 +164,12 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Action: 'iam:UpdateAssumeRolePolicy',
       Resource: roles,
     },
+    // ABAC: the scope roles' deny lists spill into isoctl's own managed policies once the inline
+    // space is full (src/policy/deny-list.ts). Only those policies, only at the stack path; only
+    // they may be attached, only to the stack's roles. The boundary still caps every attached
+    // policy (and these only deny); PutRolePolicy on the same roles already lets the operator
+    // write any inline document, so this widens nothing (docs/security.md row 18e).
+    ...(config.mapping === 'abac' ? denyListStatements(config, roles) : []),
     {
       Sid: 'UserPoolGroupsAndProbeUsers',
       Effect: 'Allow',
@@ -242,6 +250,36 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Resource: siloTables.length === 1 ? (siloTables[0] as string) : siloTables,
     });
   return { Version: VERSION, Statement: statements };
+}
+
+// Compact: the operator policy is one managed policy (6,144 characters) and ABAC's must fit. The
+// resource patterns (name and exact stack path) are the limit; the code tags what it creates and
+// refuses to adopt an untagged look-alike (resources/deny-list-policy.ts). A condition on tags would
+// add nothing the operator cannot already do: PutRolePolicy on the same roles writes any document.
+function denyListStatements(config: StackConfig, roles: string): PolicyStatement[] {
+  const policies = denyListPolicyArnPattern(config);
+  return [
+    {
+      Sid: 'WriteDenyLists',
+      Effect: 'Allow',
+      Action: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:TagPolicy'],
+      Resource: policies,
+    },
+    {
+      Sid: 'AttachDenyLists',
+      Effect: 'Allow',
+      Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      Resource: roles,
+      Condition: { ArnLike: { 'iam:PolicyARN': policies } },
+    },
+    // `*` in an ARN also matches `/`: nothing at a deeper path may pass for a deny list.
+    {
+      Sid: 'DenyDeeperPolicies',
+      Effect: 'Deny',
+      Action: 'iam:*',
+      Resource: `arn:${arnPartition(config.region)}:iam::${config.accountId}:policy${stackPath(config.stack)}*/*`,
+    },
+  ];
 }
 
 /** Every IAM action that writes the boundary policy: the operator is denied them, init's admin step needs them. */

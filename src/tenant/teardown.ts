@@ -9,13 +9,14 @@ import { lockTableName } from '../config/schema.js';
 import { cognitoProviderName } from '../aws/apis.js';
 import { AwsCallError } from '../aws/errors.js';
 import { IsoctlError } from '../errors.js';
-import { boundaryPolicyArn, buildScopeRoles } from '../policy/index.js';
+import { ATTACHED_POLICIES_PER_ROLE, boundaryPolicyArn, buildScopeRoles, denyListPolicyArn } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { mappingKeyOf, rulesOf } from './observe.js';
 import { PROBE_USER_PREFIX } from './names.js';
 import { REGISTRY_PREFIX, FILLED_KEY } from './registry.js';
 import { group as groupResource, probeUser as probeUserResource, role as roleResource, rule as ruleResource } from './resources/index.js';
 import * as boundary from './resources/boundary.js';
+import * as denyListPolicy from './resources/deny-list-policy.js';
 import * as lockTable from './resources/lock-table.js';
 import * as poolMapping from './resources/pool-mapping.js';
 import * as principalTags from './resources/principal-tags.js';
@@ -23,7 +24,7 @@ import * as scopeGroup from './resources/scope-group.js';
 import * as scopeRole from './resources/scope-role.js';
 import { countRemovals, describeError, outcomeOfError, type RemovalContext, type RemovalOutcome, type RemovalState } from './resources/types.js';
 
-export type TeardownKind = 'pool-mapping' | 'principal-tags' | 'scope-group' | 'scope-role' | 'lock-table' | 'boundary';
+export type TeardownKind = 'pool-mapping' | 'principal-tags' | 'scope-group' | 'scope-role' | 'deny-list-policy' | 'lock-table' | 'boundary';
 
 export interface TeardownItem {
   kind: TeardownKind;
@@ -139,6 +140,19 @@ export async function planTeardown(ctx: TenantContext): Promise<TeardownItem[]> 
           adminOnly: false,
         });
     }
+  // ABAC's spilled deny lists: isoctl's managed policies isoctl-<stack>-deny-list-<n> (n is at most
+  // the attached-policies quota: a new one takes the smallest free number).
+  if (config.mapping === 'abac')
+    for (let n = 1; n <= ATTACHED_POLICIES_PER_ROLE; n++) {
+      const policy = await apis.iam.getPolicy(denyListPolicyArn(config, n));
+      if (policy)
+        items.push({
+          kind: 'deny-list-policy',
+          target: policy.arn,
+          ...skippedOr(denyListPolicy.owned(config, policy), 'a deny list (tombstones, suspensions, revocations) the scope roles outgrew'),
+          adminOnly: false,
+        });
+    }
   const table = await apis.dynamodb.describeTable(lockTableName(config));
   if (table) {
     // The operator policy cannot list the table's tags: then remove() decides with the admin's.
@@ -212,6 +226,8 @@ function removeOne(ctx: RemovalContext, item: TeardownItem): Promise<RemovalOutc
       return scopeGroup.remove(ctx, { name: item.target, scope: item.scope ?? '' });
     case 'scope-role':
       return scopeRole.remove(ctx, { name: item.target, scope: item.scope ?? '' });
+    case 'deny-list-policy':
+      return denyListPolicy.remove(ctx, { arn: item.target });
     case 'lock-table':
       return lockTable.remove(ctx);
     case 'boundary':

@@ -3,7 +3,7 @@
 import { validateConfig } from '../../src/config/load.js';
 import { FakeAws } from './fake-aws.js';
 
-export function fakeAwsStack(opts: { stack: string; mapping?: 'token' | 'rules'; activeTables?: string[] }): FakeAws {
+export function fakeAwsStack(opts: { stack: string; mapping?: 'token' | 'rules' | 'abac'; activeTables?: string[] }): FakeAws {
   const config = validateConfig(
     {
       stack: opts.stack,

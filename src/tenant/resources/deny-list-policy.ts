@@ -56,11 +56,13 @@ export function plan(
   return steps;
 }
 
-/** Detaches a deny-list policy from every scope role of the stack, deletes its old versions, then the policy. */
-export async function remove(ctx: RemovalContext, policy: Pick<PolicyInfo, 'arn' | 'name' | 'path' | 'tags'>): Promise<RemovalOutcome> {
+/** Re-reads the policy and, while it is still isoctl's, detaches it from every scope role of the stack, deletes its old versions, then the policy. */
+export async function remove(ctx: RemovalContext, item: { arn: string }): Promise<RemovalOutcome> {
+  const { iam } = ctx.apis;
+  const policy = await retryRemoval(ctx, () => iam.getPolicy(item.arn));
+  if (!policy) return { state: 'skipped', detail: ALREADY_GONE };
   const own = owned(ctx.config, policy);
   if (!own.owned) return { state: 'skipped', detail: own.reason };
-  const { iam } = ctx.apis;
   for (const scope of Object.keys(ctx.config.scopes).sort()) {
     const role = scopeRoleName(ctx.config, scope);
     await retryRemoval(ctx, () => iam.detachRolePolicy(role, policy.arn));
@@ -72,5 +74,5 @@ export async function remove(ctx: RemovalContext, policy: Pick<PolicyInfo, 'arn'
     () => iam.deletePolicy(policy.arn),
     (e) => e.kind === 'conflict',
   );
-  return gone ? { state: 'removed', detail: `detached from the scope roles and deleted` } : { state: 'skipped', detail: ALREADY_GONE };
+  return gone ? { state: 'removed', detail: 'detached from the scope roles and deleted' } : { state: 'skipped', detail: ALREADY_GONE };
 }

@@ -13,8 +13,9 @@ import * as rule from './rule.js';
 import * as probeUser from './probe-user.js';
 import * as siloTable from './silo-table.js';
 import * as boundary from './boundary.js';
+import * as denyListPolicy from './deny-list-policy.js';
 
-export { role, group, rule, probeUser, siloTable, boundary };
+export { role, group, rule, probeUser, siloTable, boundary, denyListPolicy };
 
 /** Every kind, in removal order (mapping first, the role last; silo tables are never removed). */
 export const RESOURCE_KINDS = [group, rule, probeUser, role, siloTable] as const;
