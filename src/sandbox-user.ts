@@ -15,6 +15,9 @@ export interface TenantUserCredentials {
   username: string;
   identityId: string;
   idToken: string;
+  /** The user-pool session's other tokens: the refresh token (REFRESH_TOKEN_AUTH) and the access token. */
+  refreshToken?: string;
+  accessToken?: string;
   /** Temporary credentials of the tenant's role, from the identity pool (the shape AWS SDK v3 clients take). */
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration?: Date };
 }
@@ -47,7 +50,7 @@ export async function signInAsTenantUser(
     if (desired.probe.group) await idp.adminAddUserToGroup(config.userPoolId, username, desired.probe.group);
     const password = randomPassword();
     await idp.adminSetUserPassword(config.userPoolId, username, password);
-    const { idToken } = await idp.adminSignIn(config.userPoolId, config.userPoolClientId, username, password);
+    const { idToken, refreshToken, accessToken } = await idp.adminSignIn(config.userPoolId, config.userPoolClientId, username, password);
     const logins = { [cognitoProviderName(config.region, config.userPoolId)]: idToken };
     const identityId = await apis.cognitoIdentity.getId(config.identityPoolId, config.accountId, logins);
     const c = await apis.cognitoIdentity.getCredentialsForIdentity(identityId, logins);
@@ -56,6 +59,8 @@ export async function signInAsTenantUser(
       username,
       identityId,
       idToken,
+      ...(refreshToken ? { refreshToken } : {}),
+      ...(accessToken ? { accessToken } : {}),
       credentials: {
         accessKeyId: c.accessKeyId,
         secretAccessKey: c.secretAccessKey,

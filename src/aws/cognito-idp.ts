@@ -72,7 +72,13 @@ export interface CognitoIdpApi {
   /** Disables the user (no sign-in, no refresh; AWS also revokes its access tokens). false when the user is gone. */
   adminDisableUser(userPoolId: string, username: string): Promise<boolean>;
   /** ADMIN_USER_PASSWORD_AUTH; returns the id token. Adds SECRET_HASH when the client has a secret. */
-  adminSignIn(userPoolId: string, clientId: string, username: string, password: string): Promise<{ idToken: string }>;
+  /** The user's tokens (refresh and access tokens too, for callers that test sign-out). */
+  adminSignIn(
+    userPoolId: string,
+    clientId: string,
+    username: string,
+    password: string,
+  ): Promise<{ idToken: string; accessToken?: string; refreshToken?: string }>;
 }
 
 export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
@@ -291,7 +297,8 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
           throw Object.assign(new Error(`sign-in of ${username} returned no id token (challenge ${res.ChallengeName ?? 'none'})`), {
             name: 'NotAuthorizedException',
           });
-        return { idToken };
+        const { AccessToken: accessToken, RefreshToken: refreshToken } = res.AuthenticationResult ?? {};
+        return { idToken, ...(accessToken ? { accessToken } : {}), ...(refreshToken ? { refreshToken } : {}) };
       });
     },
   };

@@ -5,112 +5,26 @@
 // ceiling is exit 4 with the number and nothing changed, revocations older than 12 h are dropped;
 // an unknown or deleted tenant is exit 3.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHmac } from 'node:crypto';
-import {
-  AdminInitiateAuthCommand,
-  AdminSetUserPasswordCommand,
-  DescribeUserPoolClientCommand,
-  UpdateUserAttributesCommand,
-  type CognitoIdentityProviderClient,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { awsApis, type AwsApis } from '../../src/aws/apis.js';
 import { buildRevokePolicy, policySize, serializePolicy } from '../../src/policy/index.js';
-import { signInAsTenantUser, type TenantUserCredentials } from '../../src/sandbox-user.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox, type RequestLogLine } from '../helpers/sandbox.js';
+import { eventually, readPartition, refresh, signIn, useAccessToken, type TenantUserCredentials } from '../helpers/tenant-user.js';
 
 const LAG = { iam: 300, cognito: 500, dynamodb: 800 };
 let sb: TestSandbox;
 let apis: AwsApis;
-let idp: CognitoIdentityProviderClient;
 
 function cli(args: string[], timeoutMs = 90_000): Promise<CliResult> {
   return runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs });
 }
 const mutating = (lines: RequestLogLine[]) => lines.filter((l) => l.mutating).map((l) => `${l.service} ${l.operation}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function signIn(tenant: string): Promise<TenantUserCredentials> {
-  return signInAsTenantUser({ endpoint: sb.endpoint, region: sb.region, credentials: sb.credentials }, sb.config, tenant);
-}
-
-/** The user's user-pool tokens, refresh token included (signInAsTenantUser keeps only the ID token). */
-async function poolTokens(username: string): Promise<{ refresh: string; access: string; secretHash?: string }> {
-  const password = 'Revoke-test-1234!';
-  const { UserPoolId, ClientId } = { UserPoolId: sb.config.userPoolId, ClientId: sb.config.userPoolClientId };
-  await idp.send(new AdminSetUserPasswordCommand({ UserPoolId, Username: username, Password: password, Permanent: true }));
-  const secret = (await idp.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId }))).UserPoolClient?.ClientSecret;
-  const secretHash = secret
-    ? createHmac('sha256', secret)
-        .update(username + ClientId)
-        .digest('base64')
-    : undefined;
-  const res = await idp.send(
-    new AdminInitiateAuthCommand({
-      UserPoolId,
-      ClientId,
-      AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
-      AuthParameters: { USERNAME: username, PASSWORD: password, ...(secretHash ? { SECRET_HASH: secretHash } : {}) },
-    }),
-  );
-  return { refresh: res.AuthenticationResult!.RefreshToken!, access: res.AuthenticationResult!.AccessToken!, ...(secretHash ? { secretHash } : {}) };
-}
-
-/** REFRESH_TOKEN_AUTH: 'ok' or the error's name and message. */
-async function refresh(t: { refresh: string; secretHash?: string }): Promise<string> {
-  try {
-    await idp.send(
-      new AdminInitiateAuthCommand({
-        UserPoolId: sb.config.userPoolId,
-        ClientId: sb.config.userPoolClientId,
-        AuthFlow: 'REFRESH_TOKEN_AUTH',
-        AuthParameters: { REFRESH_TOKEN: t.refresh, ...(t.secretHash ? { SECRET_HASH: t.secretHash } : {}) },
-      }),
-    );
-    return 'ok';
-  } catch (err) {
-    return `${(err as Error).name}: ${(err as Error).message}`;
-  }
-}
-
-/** A token-authorized user operation with the access token: 'ok' or the error. */
-async function useAccessToken(access: string): Promise<string> {
-  try {
-    await idp.send(new UpdateUserAttributesCommand({ AccessToken: access, UserAttributes: [] }));
-    return 'ok';
-  } catch (err) {
-    return `${(err as Error).name}: ${(err as Error).message}`;
-  }
-}
-
-async function readOwn(creds: TenantUserCredentials['credentials'], tenant: string): Promise<'allowed' | 'denied'> {
-  const as = apis.withCredentials(creds);
-  try {
-    await as.dynamodb.query({ table: sb.config.tables[0]!.name, keyName: 'tenantId', keyValue: { S: tenant } });
-    return 'allowed';
-  } catch (err) {
-    if ((err as { kind?: string }).kind === 'access-denied') return 'denied';
-    throw err;
-  } finally {
-    as.close();
-  }
-}
-
-/** Until `fn` says `want` (the sandbox's lag): assert on the state, not on time. */
-async function eventually(fn: () => Promise<string>, want: string): Promise<void> {
-  let last = '';
-  for (let i = 0; i < 40; i++) {
-    last = await fn();
-    if (last === want) return;
-    await sleep(250);
-  }
-  expect(last).toBe(want);
-}
+const readOwn = (creds: TenantUserCredentials['credentials'], tenant: string) => readPartition(sb, creds, tenant);
 
 beforeAll(async () => {
   sb = await startTestSandbox({ stack: 'rvk', mapping: 'token', lag: LAG });
   apis = awsApis(sb.clients);
-  idp = await sb.clients.cognitoIdp();
   expect((await cli(['init'])).code).toBe(0);
   for (const t of ['acme', 'globex']) {
     const r = await cli(['tenant', 'create', t, '--wait', 'data', '--json']);
@@ -124,13 +38,11 @@ afterAll(async () => {
 
 describe('tenant revoke-sessions (sandbox, token mapping, lag)', () => {
   it('denies credentials issued before, revokes refresh and access tokens; new sign-ins work; another tenant is unaffected', async () => {
-    const acme = await signIn('acme');
-    const acmeTokens = await poolTokens(acme.username);
-    const globex = await signIn('globex');
-    const globexTokens = await poolTokens(globex.username);
+    const acme = await signIn(sb, 'acme');
+    const globex = await signIn(sb, 'globex');
     await eventually(() => readOwn(acme.credentials, 'acme'), 'allowed');
     await eventually(() => readOwn(globex.credentials, 'globex'), 'allowed');
-    expect(await refresh(acmeTokens)).toBe('ok');
+    expect(await refresh(sb, acme)).toBe('ok');
 
     const r = await cli(['tenant', 'revoke-sessions', 'acme', '--wait', 'data', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -147,20 +59,19 @@ describe('tenant revoke-sessions (sandbox, token mapping, lag)', () => {
 
     // Credentials from before: denied. Refresh token and access token: revoked, as AWS says.
     await eventually(() => readOwn(acme.credentials, 'acme'), 'denied');
-    expect(await refresh(acmeTokens)).toBe('NotAuthorizedException: Refresh Token has been revoked');
-    expect(await useAccessToken(acmeTokens.access)).toBe('NotAuthorizedException: Access Token has been revoked');
+    expect(await refresh(sb, acme)).toBe('NotAuthorizedException: Refresh Token has been revoked');
+    expect(await useAccessToken(sb, acme)).toBe('NotAuthorizedException: Access Token has been revoked');
 
     // A new sign-in (after the revocation moment: TokenIssueTime has whole seconds) reads again.
     await sleep(Math.max(0, Date.parse(doc.issuedBefore) - Date.now()) + 100);
-    const again = await signIn('acme');
+    const again = await signIn(sb, 'acme');
     expect(await readOwn(again.credentials, 'acme')).toBe('allowed');
-    const newTokens = await poolTokens(acme.username);
-    expect(await refresh(newTokens)).toBe('ok');
-    expect(await useAccessToken(newTokens.access)).toBe('ok');
+    expect(await refresh(sb, again)).toBe('ok');
+    expect(await useAccessToken(sb, again)).toBe('ok');
 
     // globex: untouched.
     expect(await readOwn(globex.credentials, 'globex')).toBe('allowed');
-    expect(await refresh(globexTokens)).toBe('ok');
+    expect(await refresh(sb, globex)).toBe('ok');
     expect(await apis.iam.listRolePolicies('isoctl-rvk-globex')).toEqual(['isoctl-data']);
   }, 120_000);
 

@@ -4,10 +4,10 @@
 // resume lets both in again; re-runs make zero mutating calls; another tenant is untouched; bad
 // input is exit 2, an unknown tenant exit 3.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsApis, cognitoProviderName, type AwsApis } from '../../src/aws/apis.js';
-import { signInAsTenantUser, type TenantUserCredentials } from '../../src/sandbox-user.js';
+import { awsApis, type AwsApis } from '../../src/aws/apis.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox, type RequestLogLine } from '../helpers/sandbox.js';
+import { eventually, freshCredentials, readPartition, signIn, type TenantUserCredentials } from '../helpers/tenant-user.js';
 
 const LAG = { iam: 300, cognito: 500, dynamodb: 800 };
 let sb: TestSandbox;
@@ -18,38 +18,7 @@ function cli(args: string[], timeoutMs = 90_000): Promise<CliResult> {
   return runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs });
 }
 const mutating = (lines: RequestLogLine[]) => lines.filter((l) => l.mutating).map((l) => `${l.service} ${l.operation}`);
-
-/** Reads tenant `tenant`'s partition of the pooled table with these credentials: 'allowed' or 'denied'. */
-async function readOwn(creds: TenantUserCredentials['credentials'], tenant: string): Promise<'allowed' | 'denied'> {
-  const as = apis.withCredentials(creds);
-  try {
-    await as.dynamodb.query({ table: sb.config.tables[0]!.name, keyName: 'tenantId', keyValue: { S: tenant } });
-    return 'allowed';
-  } catch (err) {
-    if ((err as { kind?: string }).kind === 'access-denied') return 'denied';
-    throw err;
-  } finally {
-    as.close();
-  }
-}
-
-/** Fresh credentials from the user's ID token (still valid: the sandbox's ID tokens live an hour). */
-async function freshCredentials(u: TenantUserCredentials): Promise<TenantUserCredentials['credentials']> {
-  const logins = { [cognitoProviderName(sb.region, sb.config.userPoolId)]: u.idToken };
-  const c = await apis.cognitoIdentity.getCredentialsForIdentity(u.identityId, logins);
-  return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
-}
-
-/** Until `fn` says `want` (the sandbox's DynamoDB lag): assert on the state, not on time. */
-async function eventually(fn: () => Promise<string>, want: string): Promise<void> {
-  let last = '';
-  for (let i = 0; i < 40; i++) {
-    last = await fn();
-    if (last === want) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  expect(last).toBe(want);
-}
+const readOwn = (creds: TenantUserCredentials['credentials'], tenant: string) => readPartition(sb, creds, tenant);
 
 beforeAll(async () => {
   sb = await startTestSandbox({ stack: 'sus', mapping: 'token', lag: LAG });
@@ -59,8 +28,7 @@ beforeAll(async () => {
     const r = await cli(['tenant', 'create', t, '--wait', 'data', '--json']);
     expect(r.code, r.stderr).toBe(0);
   }
-  const target = { endpoint: sb.endpoint, region: sb.region, credentials: sb.credentials };
-  acme = await signInAsTenantUser(target, sb.config, 'acme');
+  acme = await signIn(sb, 'acme');
 }, 180_000);
 
 afterAll(async () => {
@@ -81,8 +49,8 @@ describe('tenant suspend / resume (sandbox, token mapping, lag)', () => {
     // The probe saw the deny, so DynamoDB serves it: the user's credentials from before, and new
     // ones bought with the same (unexpired) ID token, are both denied.
     expect(await readOwn(acme.credentials, 'acme')).toBe('denied');
-    expect(await readOwn(await freshCredentials(acme), 'acme')).toBe('denied');
-    const globex = await signInAsTenantUser({ endpoint: sb.endpoint, region: sb.region, credentials: sb.credentials }, sb.config, 'globex');
+    expect(await readOwn(await freshCredentials(sb, acme), 'acme')).toBe('denied');
+    const globex = await signIn(sb, 'globex');
     await eventually(() => readOwn(globex.credentials, 'globex'), 'allowed');
 
     const mark = sb.mark();
@@ -112,7 +80,7 @@ describe('tenant suspend / resume (sandbox, token mapping, lag)', () => {
       ['dynamodb:probe', 'ok'],
     ]);
     expect(await readOwn(acme.credentials, 'acme')).toBe('allowed');
-    expect(await readOwn(await freshCredentials(acme), 'acme')).toBe('allowed');
+    expect(await readOwn(await freshCredentials(sb, acme), 'acme')).toBe('allowed');
     const mark = sb.mark();
     const again = await cli(['tenant', 'resume', 'acme', '--json']);
     expect(again.code, again.stderr).toBe(0);
