@@ -1,6 +1,6 @@
 // Concurrency: many isoctl processes against one `isoctl sandbox serve` at the same time.
-//   - 20 `tenant create` at once, token and rules mapping: all 20 present, complete and mapped,
-//     no rule lost (rules mode read-modify-writes the identity pool under the lock);
+//   - 20 `tenant create` at once, token and rules mapping: all 20 present, complete, mapped and
+//     registered, no rule lost (rules mode read-modify-writes the identity pool under the lock);
 //   - `tenant create` racing `gc --apply`: gc removes old garbage but never the tenant a create is
 //     making, including an old orphaned role that the create is adopting (mapping it again);
 //   - two `init` at once: one boundary, one mapping entry, one lock table.
@@ -36,6 +36,9 @@ describe.each(['token', 'rules'] as const)(`${TENANTS} tenant creates at once (%
       expect(diffState(sb.config, base, tenants, await snapshot(sb))).toEqual([]);
       const list = await sb.cli(['tenant', 'list', '--json']);
       expect(list.json().counts).toEqual({ ok: TENANTS, drift: 0, orphan: 0, dangling: 0, propagating: 0 });
+      // All registered (issue 12): one active row per tenant, written by its create (none filled from AWS), no drift.
+      expect(list.json().registry).toMatchObject({ rows: TENANTS, filled: [], registryOnly: [], awsOnly: [] });
+      expect(list.json().tenants.map((t: { lifecycle: string }) => t.lifecycle)).toEqual(tenants.map(() => 'active'));
       const log = sb.requests();
       const lockContention = log.filter((e) => e.service === 'dynamodb' && e.error === 'ConditionalCheckFailedException').length;
       const poolWrites = log.filter((e) => e.operation === 'SetIdentityPoolRoles').length;
