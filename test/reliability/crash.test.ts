@@ -10,7 +10,7 @@
 // The matrix is printed at the end (and in the README).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../src/ops/concurrency.js';
-import { diffState, knob, makeTemplate, mutatingCalls, snapshot, spawnCli, startStack, type Stack, type StackOptions } from './helpers.js';
+import { crashAt, diffState, knob, makeTemplate, mutatingCalls, snapshot, startStack, type StackOptions } from './helpers.js';
 
 interface Cell {
   mode: string;
@@ -24,36 +24,6 @@ interface Cell {
 
 const matrix: Cell[] = [];
 const CONCURRENCY = knob('ISOCTL_CRASH_CONCURRENCY', 3);
-
-/** Runs `args` against a fresh copy of `template`, SIGKILLing the CLI right after its k-th mutating call. */
-async function crashAt(template: string, args: string[], k: number): Promise<{ s: Stack; killedAfter: string }> {
-  const target = { pid: 0, seen: 0, killedAfter: '' };
-  const s = await startStack({
-    from: template,
-    onRequestLogged: (e) => {
-      if (!e.mutating || target.pid === 0) return;
-      target.seen++;
-      if (target.seen === k) {
-        target.killedAfter = `${e.service} ${e.operation}`;
-        process.kill(target.pid, 'SIGKILL');
-        target.pid = 0;
-      }
-    },
-  });
-  try {
-    const mark = s.mark();
-    const child = spawnCli(['--sandbox', s.stateDir, ...args]);
-    target.pid = child.pid;
-    const r = await child.done;
-    expect(r.signal, `k=${k}: the CLI should have been killed; exit ${r.code}\n${r.stderr}`).toBe('SIGKILL');
-    // Nothing reached the sandbox after the kill.
-    expect(mutatingCalls(s.since(mark))).toHaveLength(k);
-    return { s, killedAfter: target.killedAfter };
-  } catch (err) {
-    await s.stop();
-    throw err;
-  }
-}
 
 function printMatrix(): void {
   const order = (c: Cell) => `${c.mode} ${c.command} ${String(c.k).padStart(2, '0')}`;

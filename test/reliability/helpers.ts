@@ -395,6 +395,54 @@ export function spawnCli(
   return spawnBuiltCli(args, { ...opts, timeoutMs: opts.timeoutMs ?? 120_000 });
 }
 
+/** How a crash cell calls the CLI on its copy of the template: the arguments and environment. */
+export interface CrashInvocation {
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/**
+ * Runs `args` on a fresh copy of `template`, SIGKILLing the CLI right after its k-th mutating call
+ * (the sandbox executed and logged it; the answer is never read). `invoke` says how the CLI is
+ * called on that copy, just before it starts (default: `--sandbox <stateDir>`, the admin keys);
+ * the operator suites pass the operator's endpoint, config and keys. The caller stops the stack.
+ */
+export async function crashAt(
+  template: string,
+  args: string[],
+  k: number,
+  invoke: (s: Stack, args: string[]) => CrashInvocation = (s, a) => ({ args: ['--sandbox', s.stateDir, ...a] }),
+): Promise<{ s: Stack; killedAfter: string }> {
+  const target = { pid: 0, seen: 0, killedAfter: '' };
+  const s = await startStack({
+    from: template,
+    onRequestLogged: (e) => {
+      if (!e.mutating || target.pid === 0) return;
+      target.seen++;
+      if (target.seen === k) {
+        target.killedAfter = `${e.service} ${e.operation}`;
+        process.kill(target.pid, 'SIGKILL');
+        target.pid = 0;
+      }
+    },
+  });
+  try {
+    const mark = s.mark();
+    const how = invoke(s, args);
+    const child = spawnCli(how.args, how.env ? { env: how.env } : {});
+    target.pid = child.pid;
+    const r = await child.done;
+    if (r.signal !== 'SIGKILL') throw new Error(`k=${k}: the CLI should have been killed; exit ${r.code}\n${r.stderr}`);
+    // Nothing reached the sandbox after the kill.
+    const made = mutatingCalls(s.since(mark)).length;
+    if (made !== k) throw new Error(`k=${k}: ${made} mutating calls reached the sandbox, expected ${k} (none after the kill)`);
+    return { s, killedAfter: target.killedAfter };
+  } catch (err) {
+    await s.stop();
+    throw err;
+  }
+}
+
 /**
  * Makes roles look old: moves their CreateDate (and the moment they became visible) back by
  * `ms` in a STOPPED sandbox's state.json. AWS roles left over from long ago look like this; the

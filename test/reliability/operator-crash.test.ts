@@ -11,7 +11,7 @@ import { mapLimit } from '../../src/ops/concurrency.js';
 import { CONTROL_PLANE_LOG, type ControlDecision } from '../../src/sandbox/control-plane/authorize.js';
 import { runCli } from '../helpers/cli.js';
 import { disagreements, readDecisions } from '../sandbox/control-plane/simulate.js';
-import { diffState, knob, makeTemplate, mutatingCalls, snapshot, spawnCli, startStack, type Stack } from './helpers.js';
+import { crashAt, diffState, knob, makeTemplate, mutatingCalls, snapshot, startStack, type Stack } from './helpers.js';
 
 const CONCURRENCY = knob('ISOCTL_CRASH_CONCURRENCY', 3);
 
@@ -32,36 +32,6 @@ const asOperator = (s: Stack, keys: Keys, args: string[]) => runCli(operatorArgs
 /** Every decision the control plane logged for an IAM user's request since `mark`. */
 const decisionsSince = (s: Stack, mark: number): ControlDecision[] => readDecisions(join(s.stateDir, CONTROL_PLANE_LOG)).slice(mark);
 const decisionMark = (s: Stack): number => readDecisions(join(s.stateDir, CONTROL_PLANE_LOG)).length;
-
-/** Runs `args` as the operator on a fresh copy of `template`, SIGKILLing the CLI right after its k-th mutating call. */
-async function crashAt(template: string, keys: Keys, args: string[], k: number): Promise<{ s: Stack; killedAfter: string; decisions: number }> {
-  const target = { pid: 0, seen: 0, killedAfter: '' };
-  const s = await startStack({
-    from: template,
-    onRequestLogged: (e) => {
-      if (!e.mutating || target.pid === 0) return;
-      target.seen++;
-      if (target.seen === k) {
-        target.killedAfter = `${e.service} ${e.operation}`;
-        process.kill(target.pid, 'SIGKILL');
-        target.pid = 0;
-      }
-    },
-  });
-  try {
-    const decisions = decisionMark(s);
-    const mark = s.mark();
-    const child = spawnCli(operatorArgs(s, args), { env: operatorEnv(s, keys) });
-    target.pid = child.pid;
-    const r = await child.done;
-    expect(r.signal, `k=${k}: the CLI should have been killed; exit ${r.code}\n${r.stderr}`).toBe('SIGKILL');
-    expect(mutatingCalls(s.since(mark))).toHaveLength(k);
-    return { s, killedAfter: target.killedAfter, decisions };
-  } catch (err) {
-    await s.stop();
-    throw err;
-  }
-}
 
 describe.each(['token', 'rules'] as const)('the operator killed after the k-th mutating call (%s mapping)', (mapping) => {
   const createArgs = ['tenant', 'create', 'victim', '--wait', 'data', '--json'];
@@ -115,7 +85,11 @@ describe.each(['token', 'rules'] as const)('the operator killed after the k-th m
       calls.map((_, i) => i + 1),
       CONCURRENCY,
       async (k) => {
-        const { s, killedAfter, decisions } = await crashAt(from, keys, args, k);
+        let decisions = 0;
+        const { s, killedAfter } = await crashAt(from, args, k, (fresh, a) => {
+          decisions = decisionMark(fresh);
+          return { args: operatorArgs(fresh, a), env: operatorEnv(fresh, keys) };
+        });
         try {
           expect(killedAfter).toBe(calls[k - 1]);
           accountId = s.sb.accountId;
