@@ -3,6 +3,7 @@ import { newSigningKey } from './keys.js';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './passwords.js';
 import { ALNUM, randomString, type Handlers, type IdpContext } from './idp-context.js';
 import { describePool, ECHO_POOL_FIELDS } from './idp-shapes.js';
+import { freshId, poolsPage } from './pool-listing.js';
 import type { UserPoolRecord } from './state.js';
 import { buildSchema } from './user-pool-schema.js';
 import {
@@ -15,10 +16,8 @@ import {
   optString,
   optStringArray,
   optStringMap,
-  paginate,
   PATTERNS,
   reqBool,
-  reqInt,
   reqString,
   type Input,
 } from './validate.js';
@@ -56,9 +55,10 @@ export function poolHandlers(c: IdpContext): Handlers {
     const usernameConfig = optObject(input, 'UsernameConfiguration');
     const deletionProtection = optString(input, 'DeletionProtection', { enum: ['ACTIVE', 'INACTIVE'] }) as 'ACTIVE' | 'INACTIVE' | undefined;
     const region = ctx.region;
-    let id: string;
-    do id = `${region}_${randomString(ALNUM, 9)}`;
-    while (state.pools[id]);
+    const id = freshId(
+      () => `${region}_${randomString(ALNUM, 9)}`,
+      (candidate) => !!state.pools[candidate],
+    );
     const echo: Record<string, unknown> = {};
     for (const f of ECHO_POOL_FIELDS) if (input[f] !== undefined) echo[f] = input[f];
     const signIn = optObject(input, 'Policies')?.SignInPolicy;
@@ -100,9 +100,7 @@ export function poolHandlers(c: IdpContext): Handlers {
   }
 
   function listUserPools(input: Input) {
-    const max = reqInt(input, 'MaxResults', { min: 1, max: 60 });
-    const token = optString(input, 'NextToken', { min: 1, pattern: PATTERNS.paginationKey });
-    const { page, nextToken } = paginate(Object.values(state.pools), (p) => p.Id, 'pools', max, token);
+    const { page, nextToken } = poolsPage(input, Object.values(state.pools), (p) => p.Id, 'pools');
     return {
       UserPools: page.map((p) => ({
         Id: p.Id,
