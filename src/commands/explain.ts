@@ -9,6 +9,7 @@ import type { Cause } from '../ops/explain/causes.js';
 import type { FactFlags, RequestFacts } from '../ops/explain/facts.js';
 import type { CommandRunner } from './runner.js';
 import { UsageError } from '../errors.js';
+import { roleName } from '../config/tenant-id.js';
 
 /** The message plus the request-side facts (`--key`, `--attributes`, ... with `request` as JSON text or @file). */
 export interface ExplainOptions extends FactFlags {
@@ -68,7 +69,9 @@ export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<Expl
     import('../ops/explain/analyze.js'),
     import('../ops/explain/facts.js'),
   ]);
-  const tenantGuess = tenantOfRole(denial.roleName, undefined, config);
+  // ABAC: a scope role's name holds the scope, not a tenant.
+  const scopeRole = config?.mapping === 'abac' && Object.keys(config.scopes).some((sc) => denial.roleName === roleName(config.stack, sc));
+  const tenantGuess = scopeRole ? undefined : tenantOfRole(denial.roleName, undefined, config);
   let facts: RequestFacts;
   try {
     facts = factsFromFlags(
@@ -98,13 +101,14 @@ export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<Expl
   const noState = { known: false, tags: undefined };
   if (denial.principalType !== 'assumed-role' && denial.principalType !== 'role')
     return analyzeDenial({ denial, config, role: undefined, principalTagMap: noState, facts, at });
-  const { readRoleSnapshot, readPrincipalTagMap } = await import('../ops/explain/observe.js');
+  const { readRoleSnapshot, readPrincipalTagMap, readClientReadsClaim } = await import('../ops/explain/observe.js');
   const apis = await deps.apis();
-  const [role, principalTagMap] = await Promise.all([
+  const [role, principalTagMap, clientReadsClaim] = await Promise.all([
     readRoleSnapshot(apis, denial.roleName as string),
     config ? readPrincipalTagMap(apis, config) : Promise.resolve(noState),
+    config ? readClientReadsClaim(apis, config) : Promise.resolve(undefined),
   ]);
-  return analyzeDenial({ denial, config, role, principalTagMap, facts, at });
+  return analyzeDenial({ denial, config, role, principalTagMap, facts, at, clientReadsClaim });
 }
 
 function renderCause(c: Cause, color: ChalkInstance, lead: string): string[] {

@@ -12,6 +12,7 @@
 // Each cause family lives in its own file (causes-principal, -static, -state, -request, -signin,
 // -timing); this file runs them in order and picks the primary cause.
 import { byCauseOrder, type Cause } from './causes.js';
+import { abacScopeOf, analyzeAbacDenial } from './causes-abac.js';
 import { ownershipOf, principalCause, roleMissingCause } from './causes-principal.js';
 import { signInCauses } from './causes-signin.js';
 import { requestSideCauses } from './causes-request.js';
@@ -43,8 +44,28 @@ export function analyzeDenial(input: ExplainInput): ExplainResult {
 
   const early = principalCause(d, config);
   if (early) return result(early, []);
-  const tenant = tenantOfRole(d.roleName, role?.tags, config);
+  const scope = role ? abacScopeOf(config, role) : undefined;
+  const tenant = scope === undefined ? tenantOfRole(d.roleName, role?.tags, config) : undefined;
   if (!role) return result(roleMissingCause(d, tenant), [], { tenant: tenant ?? null });
+  // ABAC: a shared scope role names no tenant; the session's principal tag does.
+  if (scope !== undefined) {
+    const abac = analyzeAbacDenial(input, role, scope);
+    const [primary, ...rest] = [...abac.causes].sort(byCauseOrder) as [Cause, ...Cause[]];
+    return result(primary, rest, {
+      tenant: abac.tenant ?? null,
+      role: {
+        name: role.name,
+        arn: role.arn,
+        createDate: role.createDate ?? null,
+        ageSeconds: role.createDate ? Math.round((input.at - Date.parse(role.createDate)) / 1000) : null,
+        managedByStack: true,
+        inlinePolicies: Object.keys(role.inlinePolicies).sort(),
+        boundaryArn: role.boundaryArn ?? null,
+        tags: role.tags,
+      },
+      evaluation: abac.evaluation,
+    });
+  }
 
   const a = buildAnalysis(input, role, tenant);
   const ownership = ownershipOf(config, role);

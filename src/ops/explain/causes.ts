@@ -23,6 +23,9 @@ export type CauseId =
   | 'principal-tag-map-missing'
   | 'principal-tag-missing'
   | 'principal-tag-wrong'
+  | 'tenant-deleted'
+  | 'tenant-suspended'
+  | 'tenant-revoked'
   | 'trust-no-tag-session'
   | 'other-tenant-key'
   | 'no-partition-key'
@@ -82,6 +85,9 @@ export const CAUSE_ORDER: CauseId[] = [
   'trust-no-tag-session',
   'principal-tag-missing',
   'principal-tag-wrong',
+  'tenant-deleted',
+  'tenant-suspended',
+  'tenant-revoked',
   'other-tenant-key',
   'no-partition-key',
   'forbidden-attribute',

@@ -43,6 +43,8 @@ export interface ExplainInput {
   facts: RequestFacts;
   /** When the error happened (epoch ms). */
   at: number;
+  /** ABAC: whether the app client may read the tenant claim (undefined: not read). */
+  clientReadsClaim?: boolean | undefined;
 }
 
 export interface ExplainResult {

@@ -3,6 +3,7 @@
 import type { AwsApis } from '../../aws/apis.js';
 import { cognitoProviderName } from '../../aws/apis.js';
 import type { StackConfig } from '../../config/schema.js';
+import { principalTagAttributeMap, tenantClaimProblems } from '../../policy/index.js';
 import type { PrincipalTagMapView, RoleSnapshot } from './analyze.js';
 
 export async function readRoleSnapshot(apis: AwsApis, roleName: string): Promise<RoleSnapshot | undefined> {
@@ -34,9 +35,17 @@ export async function readRoleSnapshot(apis: AwsApis, roleName: string): Promise
 }
 
 export async function readPrincipalTagMap(apis: AwsApis, config: StackConfig): Promise<PrincipalTagMapView> {
-  if (config.granularity !== 'user') return { known: false, tags: undefined };
+  if (Object.keys(principalTagAttributeMap(config)).length === 0) return { known: false, tags: undefined };
   const map = await apis.cognitoIdentity.getPrincipalTagAttributeMap(config.identityPoolId, cognitoProviderName(config.region, config.userPoolId));
   if (!map) return { known: true, tags: undefined };
   // Cognito's default mapping for a user pool is username <- sub, client <- aud: no userid tag.
   return { known: true, tags: map.useDefaults && Object.keys(map.principalTags).length === 0 ? { username: 'sub', client: 'aud' } : map.principalTags };
+}
+
+/** ABAC: whether the app client may read the tenant claim (an ID token carries only readable attributes). */
+export async function readClientReadsClaim(apis: AwsApis, config: StackConfig): Promise<boolean | undefined> {
+  if (config.mapping !== 'abac') return undefined;
+  const client = await apis.cognitoIdp.describeUserPoolClient(config.userPoolId, config.userPoolClientId).catch(() => undefined);
+  if (!client) return undefined;
+  return !tenantClaimProblems(config, client).some((p) => p.code === 'claim-unreadable');
 }
