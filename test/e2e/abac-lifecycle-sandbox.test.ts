@@ -4,10 +4,13 @@
 // existing credentials and fresh ones from its still-valid ID token), bravo untouched; resume lets
 // alpha back in; revoke-sessions denies alpha's earlier credentials while a new sign-in reads; delete
 // leaves a tombstone a still-valid ID token cannot get past. Re-runs make zero mutating calls; an
-// unknown tenant is exit 3, revoke on a deleted tenant says it was deleted.
+// unknown tenant is exit 3, revoke on a deleted tenant says it was deleted. The lifecycle commands run
+// with the operator policy; with the scope roles' inline room full, a suspension spills into
+// isoctl's managed deny-list policy, attached to both scope roles, and resume removes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsApis, cognitoProviderName, type AwsApis } from '../../src/aws/apis.js';
+import { LIMITS, policySize, serializePolicy, type PolicyDocument } from '../../src/policy/index.js';
 import { signInAsTenantUser, type TenantUserCredentials } from '../../src/sandbox-user.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox, type RequestLogLine } from '../helpers/sandbox.js';
@@ -17,8 +20,17 @@ let sb: TestSandbox;
 let apis: AwsApis;
 const users: Record<string, TenantUserCredentials> = {};
 
-function cli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+let operatorKeys: { accessKeyId: string; secretAccessKey: string };
+
+function admin(args: string[], timeoutMs = 60_000): Promise<CliResult> {
   return runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs });
+}
+/** The lifecycle commands run with the operator policy (`sandbox operator`), which the sandbox enforces. */
+function cli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return runCli(['--endpoint-url', sb.endpoint, '--config', sb.configPath, ...args], {
+    timeoutMs,
+    env: { AWS_ACCESS_KEY_ID: operatorKeys.accessKeyId, AWS_SECRET_ACCESS_KEY: operatorKeys.secretAccessKey, AWS_REGION: sb.region },
+  });
 }
 const mutating = (lines: RequestLogLine[]) => lines.filter((l) => l.mutating).map((l) => `${l.service} ${l.operation}`);
 const checks = (r: CliResult) => r.json().wait.checks.map((c: { name: string; state: string }) => `${c.name} ${c.state}`);
@@ -64,16 +76,19 @@ async function eventually(fn: () => Promise<string>, want: string): Promise<void
 beforeAll(async () => {
   sb = await startTestSandbox({ stack: 'abl', mapping: 'abac', granularity: 'tenant', lag: LAG });
   apis = awsApis(sb.clients);
-  const init = await cli(['init']);
+  const init = await admin(['init']);
   expect(init.code, init.stderr).toBe(0);
-  const admin = new DynamoDBClient({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials });
+  const op = await admin(['sandbox', 'operator', '--json']);
+  expect(op.code, op.stderr).toBe(0);
+  operatorKeys = { accessKeyId: op.json().accessKeyId, secretAccessKey: op.json().secretAccessKey };
+  const ddbAdmin = new DynamoDBClient({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials });
   for (const t of ['alpha', 'bravo']) {
-    const r = await cli(['tenant', 'create', t, '--wait', 'none']);
+    const r = await admin(['tenant', 'create', t, '--wait', 'none']);
     expect(r.code, r.stderr).toBe(0);
-    await admin.send(new PutItemCommand({ TableName: sb.config.tables[0]!.name, Item: { tenantId: { S: t }, sk: { S: 'row' } } }));
+    await ddbAdmin.send(new PutItemCommand({ TableName: sb.config.tables[0]!.name, Item: { tenantId: { S: t }, sk: { S: 'row' } } }));
     users[t] = await signIn(t);
   }
-  admin.destroy();
+  ddbAdmin.destroy();
   await eventually(() => readRow(users.alpha!.credentials, 'alpha'), '1 row(s)');
 }, 60_000);
 
@@ -141,12 +156,41 @@ describe('ABAC tenant lifecycle (sandbox, lag)', () => {
     users.alpha = again;
   }, 60_000);
 
+  it("with the scope roles' inline room full, suspend spills into isoctl's managed deny-list policy (operator keys); resume removes it", async () => {
+    // Someone else's inline policy fills each scope role to 50 characters short of IAM's 10,240.
+    for (const role of ['isoctl-abl-read', 'isoctl-abl-write']) {
+      let used = 0;
+      for (const name of await apis.iam.listRolePolicies(role))
+        used += policySize(serializePolicy((await apis.iam.getRolePolicy(role, name)) as PolicyDocument));
+      const base = {
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'Pad', Effect: 'Deny', Action: 'sqs:GetQueueUrl', Resource: 'arn:aws:sqs:eu-west-1:123456789012:' }],
+      };
+      const pad = LIMITS.inlinePolicyCharsPerRole - 50 - used - policySize(serializePolicy(base as PolicyDocument));
+      base.Statement[0]!.Resource += 'q'.repeat(pad);
+      await apis.iam.putRolePolicy(role, 'padding', serializePolicy(base as PolicyDocument));
+    }
+    const arn = `arn:aws:iam::${sb.config.accountId}:policy/isoctl/abl/isoctl-abl-deny-list-1`;
+    const r = await cli(['tenant', 'suspend', 'bravo', '--wait', 'data', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(checks(r)).toEqual(['iam:suspend-policy ok', 'dynamodb:probe-denied ok']);
+    for (const role of ['isoctl-abl-read', 'isoctl-abl-write']) expect(await apis.iam.listAttachedRolePolicies(role)).toEqual([arn]);
+    expect(await readRow(users.bravo!.credentials, 'bravo')).toBe('denied');
+    expect(await readRow(users.alpha!.credentials, 'alpha')).toBe('1 row(s)');
+    const back = await cli(['tenant', 'resume', 'bravo', '--wait', 'data', '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    for (const role of ['isoctl-abl-read', 'isoctl-abl-write']) expect(await apis.iam.listAttachedRolePolicies(role)).toEqual([]);
+    expect(await apis.iam.getPolicy(arn)).toBeUndefined();
+    for (const role of ['isoctl-abl-read', 'isoctl-abl-write']) await apis.iam.deleteRolePolicy(role, 'padding');
+  }, 60_000);
+
   it("delete: a still-valid ID token buys nothing of alpha's rows; unknown and deleted tenants are exit 3", async () => {
     const del = await cli(['tenant', 'delete', 'alpha', '--yes', '--json']);
     expect(del.code, del.stderr).toBe(0);
+    // delete does not wait for DynamoDB to see the tombstone: within the configured lag it does.
     const fresh = await freshCredentials(users.alpha!);
-    if (!(fresh instanceof Error)) expect(await readRow(fresh, 'alpha')).toBe('denied');
-    expect(await readRow(users.alpha!.credentials, 'alpha')).toBe('denied');
+    if (!(fresh instanceof Error)) await eventually(() => readRow(fresh, 'alpha'), 'denied');
+    await eventually(() => readRow(users.alpha!.credentials, 'alpha'), 'denied');
     expect(await readRow(users.bravo!.credentials, 'bravo')).toBe('1 row(s)');
 
     const mark = sb.mark();
