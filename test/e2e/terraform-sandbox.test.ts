@@ -171,6 +171,12 @@ describe.concurrent('Terraform and isoctl on one sandbox', () => {
     expect(f.status).toBe('problem');
     expect(f.message).toContain('acme, globex, initech');
     expect(f.fix?.command).toBe('isoctl init');
+    expect(f.fix?.action).toMatch(/init with administrator credentials/);
+    const listed = await isoctl(dir, ['tenant', 'list', '--deep', '--json']);
+    expect(listed.json<{ clobber?: { tenants: string[]; command: string } }>().clobber).toMatchObject({
+      tenants: ['acme', 'globex', 'initech'],
+      command: 'isoctl init',
+    });
     const notRepaired = await isoctl(dir, ['tenant', 'create', 'acme', '--wait', 'cognito']);
     expect(notRepaired.code).not.toBe(0);
     expect(notRepaired.stderr).toMatch(/isoctl init. with administrator credentials/);
