@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsApis } from '../../src/aws/apis.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { eventually, readPartition, refresh, signIn } from '../helpers/tenant-user.js';
+import { eventually, freshCredentials, readPartition, refresh, signIn, type TenantUserCredentials } from '../helpers/tenant-user.js';
 
 const LAG = { iam: 200, cognito: 400, dynamodb: 600 };
 
@@ -24,6 +24,8 @@ const MODES: Array<{ mapping: 'token' | 'rules'; granularity: 'tenant' | 'user' 
 
 describe.each(MODES)('tenant lifecycle, $mapping mapping, $granularity granularity', ({ mapping, granularity }) => {
   let sb: TestSandbox;
+  /** Rules/tenant: a user of alpha signed in after the revocation, still holding its ID token when alpha is deleted. */
+  let alphaUser: TenantUserCredentials | undefined;
   const cli = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000 });
 
   beforeAll(async () => {
@@ -103,6 +105,7 @@ describe.each(MODES)('tenant lifecycle, $mapping mapping, $granularity granulari
       // A sign-in after the revocation moment (TokenIssueTime has whole seconds) reads again.
       await new Promise((res) => setTimeout(res, Math.max(0, Date.parse(doc.issuedBefore) - Date.now()) + 100));
       const again = await signIn(sb, 'alpha');
+      alphaUser = again;
       await eventually(() => readPartition(sb, again.credentials, 'alpha'), 'allowed');
       expect(await refresh(sb, again)).toBe('ok');
       expect(await readPartition(sb, bravo.credentials, 'bravo')).toBe('allowed');
@@ -138,6 +141,14 @@ describe.each(MODES)('tenant lifecycle, $mapping mapping, $granularity granulari
       expect(deleted.json().error).toMatchObject({ code: 'tenant_not_found' });
       expect(deleted.stderr).toMatch(/cannot revoke sessions of tenant "alpha": it does not exist in stack mrt/);
       expect(sb.since(mark).filter((l) => l.mutating)).toEqual([]);
+      // After delete, alpha's user is shut out: its credentials from before read nothing, and its
+      // still-valid ID token (claim alpha) matches no rule any more, so it buys no fresh ones.
+      expect(await readPartition(sb, alphaUser!.credentials, 'alpha')).toBe('denied');
+      const fresh = await freshCredentials(sb, alphaUser!).then(
+        () => 'issued',
+        (e: Error) => e.name,
+      );
+      expect(fresh).not.toBe('issued');
     }, 120_000);
   }
 

@@ -100,7 +100,8 @@ describe('tenant suspend / resume (sandbox, token mapping, lag)', () => {
     expect(mutating(sb.since(mark))).toEqual([]);
   }, 60_000);
 
-  it('delete of a suspended tenant removes the suspension policy with the role and the registry row', async () => {
+  it('delete of a suspended tenant removes the suspension policy with the role and the registry row; its user stays shut out', async () => {
+    const globex = await signIn(sb, 'globex');
     expect((await cli(['tenant', 'suspend', 'globex', '--wait', 'none'])).code).toBe(0);
     const del = await cli(['tenant', 'delete', 'globex', '--yes', '--json']);
     expect(del.code, del.stderr).toBe(0);
@@ -114,5 +115,13 @@ describe('tenant suspend / resume (sandbox, token mapping, lag)', () => {
     expect(del.json().registry).toBe('removed');
     const gone = await cli(['tenant', 'suspend', 'globex']);
     expect(gone.code).toBe(3);
+    // The suspension went with the role, and the user is still out: its credentials from before
+    // read nothing, and its still-valid ID token (group globex, gone) buys no fresh ones.
+    expect(await readOwn(globex.credentials, 'globex')).toBe('denied');
+    const fresh = await freshCredentials(sb, globex).then(
+      () => 'issued',
+      (e: Error) => e.name,
+    );
+    expect(fresh).not.toBe('issued');
   }, 90_000);
 });
