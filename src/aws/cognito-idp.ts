@@ -41,6 +41,11 @@ export interface UserPoolClientInfo {
    */
   readAttributes?: string[] | 'default';
   writeAttributes?: string[] | 'default';
+  /**
+   * How long the client's ID tokens live, in seconds: IdTokenValidity in TokenValidityUnits.IdToken,
+   * whose documented default unit is hours (TokenValidityUnitsType). Absent: not returned.
+   */
+  idTokenSeconds?: number | undefined;
 }
 
 export interface CognitoIdpApi {
@@ -120,6 +125,7 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
           explicitAuthFlows: (cl?.ExplicitAuthFlows ?? []).map(String),
           readAttributes: cl?.ReadAttributes && cl.ReadAttributes.length > 0 ? cl.ReadAttributes : ('default' as const),
           writeAttributes: cl?.WriteAttributes && cl.WriteAttributes.length > 0 ? cl.WriteAttributes : ('default' as const),
+          idTokenSeconds: validitySeconds(cl?.IdTokenValidity, cl?.TokenValidityUnits?.IdToken),
           secret: cl?.ClientSecret,
         };
       }),
@@ -147,6 +153,7 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
           explicitAuthFlows: r.explicitAuthFlows,
           readAttributes: r.readAttributes,
           writeAttributes: r.writeAttributes,
+          idTokenSeconds: r.idTokenSeconds,
         }
       );
     },
@@ -302,4 +309,12 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
       });
     },
   };
+}
+
+const UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86_400 };
+
+/** A token validity in seconds; the unit defaults to hours, as AWS documents for ID and access tokens. */
+function validitySeconds(value: number | undefined, unit: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return value * (UNIT_SECONDS[unit ?? 'hours'] ?? 3600);
 }

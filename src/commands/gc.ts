@@ -1,5 +1,7 @@
 // `isoctl gc`: find the stack's orphaned roles, dangling groups or rules, probe users of tenants
-// that no longer exist and half-created tenants; print the plan (dry run, the default) or remove
+// that no longer exist, half-created tenants and revoke-sessions statements past the longest
+// credential lifetime; in ABAC mode, probe users of tenants not in the registry (their silo tables
+// are listed and kept) and tombstones past the longest token lifetime; print the plan (dry run, the default) or remove
 // them with --apply. Made for cron: no prompt without a terminal (--yes), no spinner, one JSON
 // document, exit 0 done / 1 some failed / 75 some still propagating.
 import type { MappingMode } from '../config/schema.js';
@@ -9,7 +11,8 @@ import type { Deps } from '../deps.js';
 import type { GcItem, GcState } from '../ops/gc/plan.js';
 import { formatTable } from '../io/output.js';
 import { spinnerEnabled } from '../io/streams.js';
-import { FailedError, PendingError, RefusedError, UsageError } from '../errors.js';
+import { FailedError, PendingError, UsageError } from '../errors.js';
+import type { TenantContext } from '../tenant/context.js';
 import { parseDuration } from '../config/duration.js';
 import type { CommandRunner } from './runner.js';
 
@@ -27,8 +30,21 @@ export interface GcResult {
   mapping: MappingMode;
   dryRun: boolean;
   minAgeSeconds: number;
-  /** What the scan read: the stack's roles (one ListRoles scan), groups or rules, probe users. */
-  scanned: { roles: number; groups: number | null; rules: number | null; probeUsers: number };
+  /**
+   * What the scan read: the stack's roles (one ListRoles scan), groups or rules, probe users, the
+   * tenant roles holding a revoke-sessions policy; in ABAC mode the registry's rows, the tombstoned
+   * tenants and the ID token lifetime gc waits out (seconds).
+   */
+  scanned: {
+    roles: number;
+    groups: number | null;
+    rules: number | null;
+    probeUsers: number;
+    revocationPolicies?: number | undefined;
+    registryRows?: number | undefined;
+    tombstones?: number | undefined;
+    idTokenSeconds?: number | undefined;
+  };
   items: GcItem[];
   counts: Record<GcState, number>;
   elapsedMs: number;
@@ -40,59 +56,115 @@ export const DEFAULT_GC_TIMEOUT = '60s';
 export async function runGc(opts: GcOptions, deps: Deps): Promise<GcResult> {
   const started = deps.clock.now();
   const config = await deps.config();
-  // ABAC's shared scope roles are named like tenant roles (isoctl-<stack>-<scope>): gc does not model them yet.
-  if (config.mapping === 'abac') throw new RefusedError('gc does not support "mapping": "abac" yet (issue 12); nothing was changed', 'abac_unsupported');
-  const [{ scanForGc }, { planGc, countStates }, { applyGc }] = await Promise.all([
-    import('../ops/gc/scan.js'),
-    import('../ops/gc/plan.js'),
-    import('../ops/gc/apply.js'),
-  ]);
   const apis = await deps.apis();
-  const ops = apis.scans;
   const clock = { now: () => deps.clock.now(), sleep: (ms: number, s?: AbortSignal) => deps.clock.sleep(ms, s), signal: deps.signal };
   // A spinner only on a terminal; under cron, progress goes to --verbose only.
   const tty = spinnerEnabled(deps.io.streams, deps.io.opts.quiet, deps.io.opts.noColor);
   let spinner = tty ? deps.io.spinner(`scanning stack ${config.stack}`) : undefined;
   const progress = (m: string) => (spinner ? spinner.update(m) : deps.io.debug(m));
+  const ctx = { ...clock, apis, config, purpose: 'gc', progress };
+  const onItem = (i: GcItem) => deps.io.debug(`${i.state} ${i.kind} ${i.target}${i.detail ? `: ${i.detail}` : ''}`);
   try {
     progress(`scanning stack ${config.stack}`);
-    const { listing, reads } = await scanForGc(apis, ops, config, clock, opts.concurrency);
-    const items = planGc(config, listing, reads, { now: deps.clock.now(), minAgeMs: opts.minAgeMs });
-    const due = items.filter((i) => i.state === 'planned');
-    if (opts.apply && due.length > 0) {
+    const scan = config.mapping === 'abac' ? await scanAbac(ctx, opts) : await scanRoleMode(ctx, opts);
+    const due = scan.items.filter((i) => i.state === 'planned');
+    if (opts.apply && (due.length > 0 || scan.undated)) {
       spinner?.stop();
       spinner = undefined;
-      // The plan before the question (a terminal without --yes); cron (--yes) gets only the result.
-      if (!deps.io.json && !deps.globals.yes) deps.io.info(renderItems(items, deps.io.err));
-      await deps.prompter.confirmTyped(`Remove ${due.length} item(s) of stack ${config.stack} (${summarize(due)})?`, config.stack);
+      if (due.length > 0) {
+        // The plan before the question (a terminal without --yes); cron (--yes) gets only the result.
+        if (!deps.io.json && !deps.globals.yes) deps.io.info(renderItems(scan.items, deps.io.err));
+        await deps.prompter.confirmTyped(`Remove ${due.length} item(s) of stack ${config.stack} (${summarize(due)})?`, config.stack);
+      }
       // A stopped spinner draws nothing: a new one shows the removals (they can take minutes).
       if (tty) spinner = deps.io.spinner(`removing ${due.length} item(s)`);
-      await applyGc({ ...clock, apis, config, purpose: 'gc', progress }, items, {
-        concurrency: opts.concurrency,
-        timeoutMs: opts.timeoutMs,
-        minAgeMs: opts.minAgeMs,
-        onItem: (i) => deps.io.debug(`${i.state} ${i.kind} ${i.target}${i.detail ? `: ${i.detail}` : ''}`),
-      });
+      await scan.apply(onItem);
     }
-    const prefix = `/isoctl/${config.stack}/`;
     return {
       stack: config.stack,
       mapping: config.mapping,
       dryRun: !opts.apply,
       minAgeSeconds: Math.floor(opts.minAgeMs / 1000),
-      scanned: {
-        roles: listing.roles.filter((r) => r.path === prefix).length,
-        groups: listing.groups ? listing.groups.length : null,
-        rules: listing.rules ? listing.rules.length : null,
-        probeUsers: listing.probeUsers.length,
-      },
-      items,
-      counts: countStates(items),
+      scanned: scan.scanned,
+      items: scan.items,
+      counts: countItems(scan.items),
       elapsedMs: Math.round(deps.clock.now() - started),
     };
   } finally {
     spinner?.stop();
   }
+}
+
+function countItems(items: GcItem[]): Record<GcState, number> {
+  const counts: Record<GcState, number> = { planned: 0, removed: 0, waiting: 0, failed: 0, skipped: 0 };
+  for (const i of items) counts[i.state]++;
+  return counts;
+}
+
+type GcCtx = TenantContext & { purpose: string };
+
+interface Scanned {
+  items: GcItem[];
+  scanned: GcResult['scanned'];
+  /** ABAC: undated tombstones, which --apply dates even when nothing else is due. */
+  undated: boolean;
+  apply(onItem: (i: GcItem) => void): Promise<void>;
+}
+
+async function scanRoleMode(ctx: GcCtx, opts: GcOptions): Promise<Scanned> {
+  const [{ scanForGc }, { planGc }, { applyGc }, rev] = await Promise.all([
+    import('../ops/gc/scan.js'),
+    import('../ops/gc/plan.js'),
+    import('../ops/gc/apply.js'),
+    import('../ops/gc/revocations.js'),
+  ]);
+  const { apis, config } = ctx;
+  const { listing, reads } = await scanForGc(apis, apis.scans, config, ctx, opts.concurrency);
+  const items = planGc(config, listing, reads, { now: ctx.now(), minAgeMs: opts.minAgeMs });
+  // Revocations past the longest credential lifetime, on the roles gc keeps.
+  const removed = new Set(items.filter((i) => i.kind === 'role').map((i) => i.target));
+  const revocations = await rev.scanRevocations(ctx, config, listing.roles, removed, opts.concurrency);
+  items.push(...rev.planRevocations(config, revocations, ctx.now()));
+  const prefix = `/isoctl/${config.stack}/`;
+  return {
+    items,
+    undated: false,
+    scanned: {
+      roles: listing.roles.filter((r) => r.path === prefix).length,
+      groups: listing.groups ? listing.groups.length : null,
+      rules: listing.rules ? listing.rules.length : null,
+      probeUsers: listing.probeUsers.length,
+      revocationPolicies: revocations.size,
+    },
+    apply: async (onItem) => {
+      await applyGc(ctx, items, { concurrency: opts.concurrency, timeoutMs: opts.timeoutMs, minAgeMs: opts.minAgeMs, onItem });
+      await rev.applyRevocations(ctx, items, { onItem });
+    },
+  };
+}
+
+async function scanAbac(ctx: GcCtx, opts: GcOptions): Promise<Scanned> {
+  const [{ scanForAbacGc }, { planAbacGc }, { applyAbacGc }] = await Promise.all([
+    import('../ops/gc/abac-scan.js'),
+    import('../ops/gc/abac-plan.js'),
+    import('../ops/gc/abac-apply.js'),
+  ]);
+  const listing = await scanForAbacGc(ctx, opts.concurrency);
+  const items = planAbacGc(ctx.config, listing, { now: ctx.now(), minAgeMs: opts.minAgeMs });
+  return {
+    items,
+    undated: listing.tombstones.some((t) => t.at === undefined),
+    scanned: {
+      roles: 0,
+      groups: null,
+      rules: null,
+      probeUsers: listing.probeUsers.length,
+      registryRows: listing.registry.length,
+      tombstones: listing.tombstones.length,
+      idTokenSeconds: listing.idTokenSeconds,
+    },
+    apply: (onItem) => applyAbacGc(ctx, listing, items, { concurrency: opts.concurrency, timeoutMs: opts.timeoutMs, onItem }),
+  };
 }
 
 function summarize(items: GcItem[]): string {
@@ -131,7 +203,11 @@ export function renderGc(r: GcResult, c: ChalkInstance): string {
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
-  const scanned = `scanned ${r.scanned.roles} role(s), ${r.scanned.groups !== null ? `${r.scanned.groups} group(s)` : `${r.scanned.rules} rule(s)`}, ${r.scanned.probeUsers} probe user(s) in ${(r.elapsedMs / 1000).toFixed(1)}s`;
+  const took = `in ${(r.elapsedMs / 1000).toFixed(1)}s`;
+  const scanned =
+    r.mapping === 'abac'
+      ? `scanned ${r.scanned.registryRows ?? 0} registry row(s), ${r.scanned.probeUsers} probe user(s), ${r.scanned.tombstones ?? 0} tombstone(s) ${took}`
+      : `scanned ${r.scanned.roles} role(s), ${r.scanned.groups !== null ? `${r.scanned.groups} group(s)` : `${r.scanned.rules} rule(s)`}, ${r.scanned.probeUsers} probe user(s), ${r.scanned.revocationPolicies ?? 0} revocation policy(ies) ${took}`;
   if (r.items.length === 0) return `stack ${r.stack}: nothing to collect (${scanned})`;
   const head = r.dryRun
     ? `${c.bold('plan')} for stack ${r.stack} (dry run; --apply removes the planned items, nothing younger than ${ageText(r.minAgeSeconds)} is touched):`
@@ -142,7 +218,9 @@ export function renderGc(r: GcResult, c: ChalkInstance): string {
 export function registerGcCommand(program: Command, runner: CommandRunner): void {
   program
     .command('gc')
-    .description("find the stack's orphaned roles, dangling groups/rules, stale probe users and half-created tenants; remove them with --apply")
+    .description(
+      "find the stack's orphaned roles, dangling groups/rules, stale probe users, half-created tenants, past revocations (ABAC: unregistered tenants' probe users, expired tombstones); remove them with --apply",
+    )
     .addHelpText(
       'after',
       `

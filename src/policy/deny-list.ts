@@ -16,6 +16,7 @@ import { TENANT_PIN_TAG, arnPartition, denyListPolicyArnPattern, denyListPolicyP
 
 export { denyListPolicyArnPattern, denyListPolicyPrefix };
 import { policySize } from './serialize.js';
+import { tombstoneAt, tombstoneSid } from './tombstone.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 export type DenyKind = 'deleted' | 'suspended' | 'revoked';
@@ -24,6 +25,12 @@ export interface DenyEntry {
   tenant: string;
   /** revoked only: credentials issued before this (ISO, whole seconds) are denied. */
   issuedBefore?: string | undefined;
+  /**
+   * deleted only: when the tombstone was written (ISO, whole minute, rounded up; src/policy/tombstone.ts),
+   * kept in the statement's Sid `DeletedTenantsAt<YYYYMMDDHHMM>`; undefined: undated (written
+   * before tombstones were dated). Not part of the entry's identity: a re-run of delete keeps the first date.
+   */
+  at?: string | undefined;
 }
 
 /** Inline policy of each kind on every scope role (`isoctl-tombstones` is ABAC delete's, unchanged). */
@@ -56,7 +63,13 @@ export function denyListPolicyNumber(stack: string, name: string): number | unde
 
 function sortedEntries(entries: DenyEntry[]): DenyEntry[] {
   const seen = new Map<string, DenyEntry>();
-  for (const e of entries) seen.set(`${e.kind}\u0000${e.tenant}\u0000${e.issuedBefore ?? ''}`, e);
+  for (const e of entries) {
+    const key = `${e.kind}\u0000${e.tenant}\u0000${e.issuedBefore ?? ''}`;
+    const prev = seen.get(key);
+    // A tombstone seen twice keeps the later date, or none if either is undated (unknown is never older).
+    if (prev && e.kind === 'deleted') seen.set(key, { ...e, at: prev.at === undefined || e.at === undefined ? undefined : prev.at > e.at ? prev.at : e.at });
+    else seen.set(key, e);
+  }
   return [...seen.values()].sort((a, b) => (a.kind + a.tenant + (a.issuedBefore ?? '') < b.kind + b.tenant + (b.issuedBefore ?? '') ? -1 : 1));
 }
 
@@ -64,18 +77,22 @@ function sortedEntries(entries: DenyEntry[]): DenyEntry[] {
 export function denyStatements(entries: DenyEntry[]): PolicyStatement[] {
   const out: PolicyStatement[] = [];
   const sorted = sortedEntries(entries);
-  for (const kind of ['deleted', 'suspended'] as const) {
-    const ids = [...new Set(sorted.filter((e) => e.kind === kind).map((e) => e.tenant))].sort();
-    if (ids.length === 0) continue;
+  // Tombstones: one statement per date (undated first), so gc can tell when each was written.
+  const byDate = new Map<string, Set<string>>();
+  for (const e of sorted)
+    if (e.kind === 'deleted') (byDate.get(tombstoneSid(e.at)) ?? byDate.set(tombstoneSid(e.at), new Set()).get(tombstoneSid(e.at))!).add(e.tenant);
+  for (const sid of [...byDate.keys()].sort())
     out.push({
-      Sid: SIDS[kind],
+      Sid: sid,
       Effect: 'Deny',
       // A tombstone keeps its data-only shape (ABAC delete's); a suspension denies everything, as role mode's.
-      Action: kind === 'deleted' ? ['dynamodb:*', 's3:*'] : '*',
+      Action: ['dynamodb:*', 's3:*'],
       Resource: '*',
-      Condition: { StringEquals: { [TAG_KEY]: ids } },
+      Condition: { StringEquals: { [TAG_KEY]: [...byDate.get(sid)!].sort() } },
     });
-  }
+  const suspended = [...new Set(sorted.filter((e) => e.kind === 'suspended').map((e) => e.tenant))].sort();
+  if (suspended.length > 0)
+    out.push({ Sid: SIDS.suspended, Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringEquals: { [TAG_KEY]: suspended } } });
   const byTime = new Map<string, Set<string>>();
   for (const e of sorted)
     if (e.kind === 'revoked' && e.issuedBefore) (byTime.get(e.issuedBefore) ?? byTime.set(e.issuedBefore, new Set()).get(e.issuedBefore)!).add(e.tenant);
@@ -107,8 +124,9 @@ export function readDenyEntries(doc: unknown): DenyEntry[] {
     const v = cond.StringEquals?.[TAG_KEY];
     const ids = (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
     const time = cond.DateLessThan?.['aws:TokenIssueTime'];
+    const at = tombstoneAt(st.Sid);
     const kind: DenyKind | undefined =
-      st.Sid === SIDS.deleted
+      st.Sid === SIDS.deleted || at !== undefined
         ? 'deleted'
         : st.Sid === SIDS.suspended
           ? 'suspended'
@@ -116,7 +134,10 @@ export function readDenyEntries(doc: unknown): DenyEntry[] {
             ? 'revoked'
             : undefined;
     if (!kind) continue;
-    for (const tenant of ids) out.push(kind === 'revoked' ? { kind, tenant, issuedBefore: time as string } : { kind, tenant });
+    for (const tenant of ids)
+      out.push(
+        kind === 'revoked' ? { kind, tenant, issuedBefore: time as string } : kind === 'deleted' && at !== undefined ? { kind, tenant, at } : { kind, tenant },
+      );
   }
   return sortedEntries(out);
 }

@@ -72,6 +72,7 @@ export {
   tombstonedTenants,
   type ScopeRoleSpec,
 } from './abac.js';
+export { tombstoneAt, tombstoneExpiry, tombstoneMoment, tombstoneSid, UNDATED_TOMBSTONE_SID } from './tombstone.js';
 export { sampleRequests, SAMPLE_NAME, type SampleRequest } from './simulation.js';
 export {
   SUSPEND_POLICY_NAME,

@@ -4,9 +4,10 @@
 // credentials alike), then (2) disables every user of the pool whose tenant claim is the id (no new
 // sign-in, no refresh). The tombstones share the scope roles' deny lists with suspensions and
 // revocations (src/tenant/deny-list-store.ts: inline first, then isoctl's managed policies, exit 4
-// when both are full); gc dropping a tombstone once no user carries the claim and the longest token
-// lifetime has passed is not built yet.
+// when both are full). Each tombstone is dated (src/policy/tombstone.ts) so gc can drop it once no
+// user carries the claim and the longest token lifetime has passed (src/ops/gc/abac-plan.ts).
 import type { TenantContext } from './context.js';
+import { tombstoneMoment } from '../policy/index.js';
 import { changeDenyLists } from './deny-list-store.js';
 
 export interface TombstoneReport {
@@ -22,7 +23,7 @@ export async function tombstoneAbacTenant(ctx: TenantContext, tenant: string): P
   // The tombstone supersedes the tenant's suspension and revocations (they would only cost characters).
   const { roles } = await changeDenyLists(
     ctx,
-    { add: [{ kind: 'deleted', tenant }], drop: (e) => e.tenant === tenant && e.kind !== 'deleted' },
+    { add: [{ kind: 'deleted', tenant, at: tombstoneMoment(ctx.now()) }], drop: (e) => e.tenant === tenant && e.kind !== 'deleted' },
     `delete tenant ${tenant} (its tombstone does not fit)`,
   );
   const disabledUsers: string[] = [];

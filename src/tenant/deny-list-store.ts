@@ -27,8 +27,10 @@ import {
   type DenyContainer,
   type DenyEntry,
   type DenyHeadroom,
+  type DenyPlacement,
   type PolicyDocument,
 } from '../policy/index.js';
+import { withIdentityPoolLock } from './lock.js';
 import type { TenantContext } from './context.js';
 import * as denyPolicy from './resources/deny-list-policy.js';
 import * as scopeRole from './resources/scope-role.js';
@@ -150,8 +152,22 @@ export interface DenyChangeResult {
  * the entries no longer fit the inline space and the managed slots; `what` names the operation.
  */
 export async function changeDenyLists(ctx: TenantContext, change: DenyChange, what: string): Promise<DenyChangeResult> {
+  const first = await planDenyChange(ctx, change, what);
+  if (!first.placed || first.placed.changed.length === 0) return { writes: 0, roles: first.state.roles, headroom: headroomOf(first.state) };
+  // Delete, suspend, resume, revoke-sessions and gc read-modify-write the same lists: the write is
+  // made under the stack's lock, from a fresh read, so none loses another's entry. An unchanged list
+  // (a re-run) takes no lock and writes nothing.
+  const lock = { now: () => ctx.now(), sleep: (ms: number, sg?: AbortSignal) => ctx.sleep(ms, sg), signal: ctx.signal, purpose: ctx.purpose ?? what };
+  return withIdentityPoolLock(ctx.apis, ctx.config, lock, async () => {
+    const { state, placed } = await planDenyChange(ctx, change, what);
+    if (!placed) return { writes: 0, roles: state.roles, headroom: headroomOf(state) };
+    return writeDenyChange(ctx, state, placed);
+  });
+}
+
+async function planDenyChange(ctx: TenantContext, change: DenyChange, what: string): Promise<{ state: DenyListState; placed: DenyPlacement | undefined }> {
   const state = await readDenyLists(ctx);
-  if (state.roles.length === 0) return { writes: 0, roles: [], headroom: headroomOf(state) };
+  if (state.roles.length === 0) return { state, placed: undefined };
   const placed = placeDenyEntries(state.containers, change.add, change.drop, state.managedSlots);
   if ('overflow' in placed) {
     const inline = state.containers[0]?.capacity ?? 0;
@@ -164,6 +180,10 @@ export async function changeDenyLists(ctx: TenantContext, change: DenyChange, wh
       { needed: placed.needed, limit: placed.limit, managedSlots: placed.managedSlots },
     );
   }
+  return { state, placed };
+}
+
+async function writeDenyChange(ctx: TenantContext, state: DenyListState, placed: DenyPlacement): Promise<DenyChangeResult> {
   const changedIds = new Set(placed.changed.map((c) => `${c.kind}${c.n}`));
   const order = [...placed.changed, ...placed.containers.filter((c) => !changedIds.has(`${c.kind}${c.n}`))];
   let writes = 0;

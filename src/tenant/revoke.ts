@@ -28,6 +28,7 @@ import {
 import type { TenantContext } from './context.js';
 import type { WaitReport } from './create.js';
 import { changeDenyLists, everyRoleHas, readDenyLists } from './deny-list-store.js';
+import { withIdentityPoolLock } from './lock.js';
 import { desiredTenant } from './desired.js';
 import { requireTenant, settleLifecycle, type LifecycleWait } from './lifecycle.js';
 import type { HeldCredentials, ProbeSession } from './probe.js';
@@ -116,19 +117,35 @@ interface RevocationWrite {
 /** Role mode: the revoke-older-sessions statements in the `isoctl-revoked` inline policy of the tenant's role. */
 async function revokeOnRole(ctx: TenantContext, tenant: string, issuedBefore: string): Promise<RevocationWrite> {
   const roleName = tenantRoleName(ctx.config, tenant);
-  const current = await ctx.apis.iam.getRolePolicy(roleName, REVOKE_POLICY_NAME);
-  const { kept, pruned } = liveRevocations(revocationTimes(current), ctx.now());
-  const doc = buildRevokePolicy([...kept, issuedBefore]);
-  const used = await inlineCharsWith(ctx, roleName, REVOKE_POLICY_NAME, doc);
-  if (used > ROLE_INLINE_POLICY_CHARS)
-    throw new RefusedError(
-      `cannot revoke sessions of tenant ${tenant}: role ${roleName}'s inline policies would be ${used} characters, over IAM's ${ROLE_INLINE_POLICY_CHARS}; nothing was changed (revocations older than 12 h, the longest credential lifetime, are dropped on each revoke)`,
-      'inline_policy_size',
-      { used, limit: ROLE_INLINE_POLICY_CHARS },
-    );
-  ctx.progress?.(`denying tenant ${tenant}'s credentials issued before ${issuedBefore}`);
-  if (current === undefined || !policiesEqual(doc, current as PolicyDocument))
-    await ctx.apis.iam.putRolePolicy(roleName, REVOKE_POLICY_NAME, serializePolicy(doc));
+  const plan = async () => {
+    const current = await ctx.apis.iam.getRolePolicy(roleName, REVOKE_POLICY_NAME);
+    const { kept, pruned } = liveRevocations(revocationTimes(current), ctx.now());
+    const doc = buildRevokePolicy([...kept, issuedBefore]);
+    const used = await inlineCharsWith(ctx, roleName, REVOKE_POLICY_NAME, doc);
+    if (used > ROLE_INLINE_POLICY_CHARS)
+      throw new RefusedError(
+        `cannot revoke sessions of tenant ${tenant}: role ${roleName}'s inline policies would be ${used} characters, over IAM's ${ROLE_INLINE_POLICY_CHARS}; nothing was changed (revocations older than 12 h, the longest credential lifetime, are dropped on each revoke)`,
+        'inline_policy_size',
+        { used, limit: ROLE_INLINE_POLICY_CHARS },
+      );
+    return { current, doc, used, pruned };
+  };
+  // Checked before the lock (a refusal writes nothing, not even the lease), then read-modify-written
+  // under the stack's lock: gc prunes the same policy (src/ops/gc/revocations.ts).
+  await plan();
+  const lock = {
+    now: () => ctx.now(),
+    sleep: (ms: number, sg?: AbortSignal) => ctx.sleep(ms, sg),
+    signal: ctx.signal,
+    purpose: ctx.purpose ?? 'revoke-sessions',
+  };
+  const { doc, used, pruned } = await withIdentityPoolLock(ctx.apis, ctx.config, lock, async () => {
+    const p = await plan();
+    ctx.progress?.(`denying tenant ${tenant}'s credentials issued before ${issuedBefore}`);
+    if (p.current === undefined || !policiesEqual(p.doc, p.current as PolicyDocument))
+      await ctx.apis.iam.putRolePolicy(roleName, REVOKE_POLICY_NAME, serializePolicy(p.doc));
+    return p;
+  });
   return {
     deny: `inline policy ${REVOKE_POLICY_NAME} (deny all, aws:TokenIssueTime before ${issuedBefore}) on role ${roleName}`,
     revocations: revocationTimes(doc),

@@ -35,6 +35,8 @@ export interface GcApplyOptions {
 
 class Skip extends Error {}
 
+const TENANT_KINDS: ReadonlySet<GcItem['kind']> = new Set(['group', 'rule', 'probe-user', 'role']);
+
 export async function applyGc(ctx: GcRunContext, items: GcItem[], opts: GcApplyOptions): Promise<void> {
   const { apis, config } = ctx;
   const rctx: RemovalContext = { ...ctx, deadline: ctx.now() + opts.timeoutMs, confirm: true, purpose: ctx.purpose ?? 'gc' };
@@ -44,7 +46,8 @@ export async function applyGc(ctx: GcRunContext, items: GcItem[], opts: GcApplyO
     item.detail = o.detail;
     opts.onItem?.(item);
   };
-  const planned = items.filter((i) => i.state === 'planned');
+  // Revocations (and ABAC's kinds) have their own executors (revocations.ts, abac-apply.ts).
+  const planned = items.filter((i) => i.state === 'planned' && TENANT_KINDS.has(i.kind));
 
   // 1. Rules of tenants whose role is gone: one write under the lock.
   const ruleItems = planned.filter((i) => i.kind === 'rule');

@@ -21,7 +21,12 @@ import { linkageOf } from '../../tenant/resources/orphans.js';
 import { CLOBBER_CAUSE } from '../../tenant/clobber.js';
 import { countRemovals, type RemovalState } from '../../tenant/resources/types.js';
 
-export type GcKind = 'group' | 'rule' | 'probe-user' | 'role';
+/**
+ * tombstone: an ABAC deleted tenant's id in the scope roles' tombstone deny; revocation: a
+ * revoke-sessions statement (aws:TokenIssueTime) past the longest credential lifetime; silo-table:
+ * reported for an orphaned ABAC tenant, always kept (it holds data).
+ */
+export type GcKind = 'group' | 'rule' | 'probe-user' | 'role' | 'silo-table' | 'tombstone' | 'revocation';
 /** The one removal vocabulary (src/tenant/resources/types.ts). */
 export type GcState = RemovalState;
 
@@ -31,7 +36,7 @@ export const TAG_CREATED_AT = 'isoctl:created-at';
 export interface GcItem {
   kind: GcKind;
   tenant: string;
-  /** Role name, group name, `<claim>=<value>` of a rule, or username. */
+  /** Role name, group name, `<claim>=<value>` of a rule, username, table name, `<policy>:<tenant>` (tombstone) or `<role>/<policy>` (revocation). */
   target: string;
   /** Why it is garbage. */
   reason: string;
@@ -270,7 +275,7 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
     }
     items.push(...mine);
   }
-  const order: Record<GcKind, number> = { group: 0, rule: 0, 'probe-user': 1, role: 2 };
+  const order: Record<GcKind, number> = { group: 0, rule: 0, 'probe-user': 1, role: 2, 'silo-table': 3, tombstone: 4, revocation: 5 };
   return items.sort((a, b) => a.tenant.localeCompare(b.tenant) || order[a.kind] - order[b.kind]);
 }
 
