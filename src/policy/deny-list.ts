@@ -15,7 +15,7 @@ import { LIMITS } from './limits.js';
 import { TENANT_PIN_TAG, arnPartition, denyListPolicyArnPattern, denyListPolicyPrefix } from './names.js';
 
 export { denyListPolicyArnPattern, denyListPolicyPrefix };
-import { policySize } from './serialize.js';
+import { policiesEqual, policySize } from './serialize.js';
 import { tombstoneAt, tombstoneSid } from './tombstone.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
@@ -105,6 +105,22 @@ export function denyStatements(entries: DenyEntry[]): PolicyStatement[] {
       Condition: { StringEquals: { [TAG_KEY]: [...byTime.get(t)!].sort() }, DateLessThan: { 'aws:TokenIssueTime': t } },
     });
   return out;
+}
+
+/**
+ * Whether a deny document as read equals the one wanted: policiesEqual, which ignores Sids, and the
+ * same Sids, since a tombstone's date lives in its Sid (re-dating one must be written).
+ */
+export function denyDocumentsEqual(want: PolicyDocument, have: unknown): boolean {
+  if (have === undefined || !policiesEqual(want, have as PolicyDocument)) return false;
+  const sids = (d: unknown) => {
+    const st = (d as { Statement?: unknown } | undefined)?.Statement;
+    return (Array.isArray(st) ? st : st === undefined ? [] : [st])
+      .map((x) => String((x as { Sid?: unknown })?.Sid ?? ''))
+      .sort()
+      .join(',');
+  };
+  return sids(want) === sids(have);
 }
 
 /** A policy document of these entries; undefined when there are none. */
@@ -200,7 +216,9 @@ export function placeDenyEntries(
   drop: (e: DenyEntry) => boolean,
   managedSlots: number,
 ): DenyPlacement | DenyOverflow {
-  const before = new Map(current.map((c) => [`${c.kind}${c.n}`, new Set(c.entries.map(entryKey))]));
+  // What is written includes a tombstone's date (re-dating one is a change), unlike the entry's identity.
+  const stateKey = (e: DenyEntry) => `${entryKey(e)}\u0000${e.at ?? ''}`;
+  const before = new Map(current.map((c) => [`${c.kind}${c.n}`, new Set(c.entries.map(stateKey))]));
   const containers = current
     .map((c) => ({ ...c, entries: c.entries.filter((e) => !drop(e)) }))
     .sort((a, b) => (a.kind === b.kind ? a.n - b.n : a.kind === 'inline' ? -1 : 1));
@@ -233,10 +251,10 @@ export function placeDenyEntries(
   }
   const changed = containers.filter((c) => {
     const old = before.get(`${c.kind}${c.n}`) ?? new Set<string>();
-    const now = new Set(c.entries.map(entryKey));
+    const now = new Set(c.entries.map(stateKey));
     return old.size !== now.size || [...now].some((k) => !old.has(k));
   });
-  const gains = (c: DenyContainer) => c.entries.some((e) => !(before.get(`${c.kind}${c.n}`) ?? new Set()).has(entryKey(e)));
+  const gains = (c: DenyContainer) => c.entries.some((e) => !(before.get(`${c.kind}${c.n}`) ?? new Set()).has(stateKey(e)));
   changed.sort((a, b) => Number(gains(b)) - Number(gains(a)));
   return { containers, changed };
 }

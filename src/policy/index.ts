@@ -90,6 +90,7 @@ export {
   containerDocuments,
   containerSize,
   denyDocument,
+  denyDocumentsEqual,
   denyListHeadroom,
   denyListPolicyArn,
   denyListPolicyArnPattern,

@@ -13,13 +13,13 @@ import {
   DENY_KINDS,
   LIMITS,
   containerDocuments,
+  denyDocumentsEqual,
   denyListHeadroom,
   denyListPolicyArn,
   denyListPolicyName,
   denyListPolicyNumber,
   entryKey,
   placeDenyEntries,
-  policiesEqual,
   policySize,
   readDenyEntries,
   scopeRoleName,
@@ -200,7 +200,7 @@ async function syncInline(ctx: TenantContext, state: DenyListState, c: DenyConta
     for (const kind of DENY_KINDS) {
       const name = DENY_INLINE_POLICY_NAMES[kind];
       const doc = want[name];
-      if (doc && !(have[name] !== undefined && policiesEqual(doc, have[name] as PolicyDocument))) {
+      if (doc && !denyDocumentsEqual(doc, have[name])) {
         ctx.progress?.(`writing ${name} on ${role}`);
         await ctx.apis.iam.putRolePolicy(role, name, serializePolicy(doc));
         writes++;
@@ -225,7 +225,7 @@ async function syncManaged(ctx: TenantContext, state: DenyListState, c: DenyCont
     arn,
     {
       document: doc ? serializePolicy(doc) : undefined,
-      equal: doc !== undefined && current !== undefined && policiesEqual(doc, current.document as PolicyDocument),
+      equal: doc !== undefined && current !== undefined && denyDocumentsEqual(doc, current.document),
     },
     { exists: current !== undefined, attachedTo },
     state.roles,
