@@ -4,10 +4,14 @@
 // tenant command as that user. The sandbox judges each control-plane call by the user's policies:
 // zero AccessDenied, and iam-simulate agrees with every decision logged. doctor with the admin
 // keys on the healthy stack exits 0 (before, it judged the scope roles as tenant roles and exited
-// 1). Not here: gc (refuses ABAC mode, exit 4).
+// 1); with the Token entry removed by another writer, the operator's init is refused
+// (mapping_needs_admin, as doctor's clobber fix says) and the admin keys' init repairs it. Not
+// here: gc (refuses ABAC mode, exit 4).
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsApis } from '../../src/aws/apis.js';
 import { CONTROL_PLANE_LOG } from '../../src/sandbox/control-plane/authorize.js';
+import { mappingKeyOf } from '../../src/tenant/observe.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { disagreements, readDecisions } from '../sandbox/control-plane/simulate.js';
@@ -78,6 +82,33 @@ describe('the lifecycle as the operator, ABAC mapping', () => {
       expect(r.code).toBe(0);
       expect(doc.findings.find((f) => f.check === 'scope-roles')?.status).toBe('ok');
       expect(doc.findings.some((f) => f.check === 'tenant-policies')).toBe(false);
+    },
+  );
+  it(
+    'clobber in ABAC mode: the Token entry removed by another writer; the operator is refused writing it (exit 4, mapping_needs_admin), doctor says so, the admin keys repair it',
+    { timeout: 180_000 },
+    async () => {
+      const apis = awsApis(sb.clients);
+      const roles = await apis.cognitoIdentity.getIdentityPoolRoles(sb.config.identityPoolId);
+      delete roles.RoleMappings[mappingKeyOf(sb.config)];
+      await apis.cognitoIdentity.setIdentityPoolRoles(sb.config.identityPoolId, roles);
+      const doctor = await asAdmin(['doctor', '--json']);
+      expect(doctor.code).toBe(1);
+      const clobber = (doctor.json().findings as Array<{ check: string; status: string; fix?: { command?: string; action: string } }>).find(
+        (f) => f.check === 'clobber',
+      );
+      expect(clobber).toMatchObject({ status: 'problem', fix: { command: 'isoctl init' } });
+      expect(clobber?.fix?.action).toMatch(/administrator credentials .*mapping_needs_admin/);
+      // What doctor says is what init does: as the operator, refused (before: the raw AccessDenied of SetIdentityPoolRoles).
+      const refused = await asOperator(['init', '--json']);
+      expect(refused.code, refused.stderr).toBe(4);
+      expect(refused.json().error.code).toBe('mapping_needs_admin');
+      const admin = await asAdmin(['init', '--json']);
+      expect(admin.code, admin.stderr).toBe(0);
+      expect(admin.json().steps.map((s: { action: string }) => s.action)).toContain('put-role-mapping');
+      const healthy = await asAdmin(['doctor', '--json']);
+      expect(healthy.json().findings.filter((f: { status: string }) => f.status === 'problem')).toEqual([]);
+      expect(healthy.code).toBe(0);
     },
   );
 });
