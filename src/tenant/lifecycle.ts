@@ -8,6 +8,7 @@ import type { TenantContext } from './context.js';
 import type { WaitReport } from './create.js';
 import { everyRoleHas, readDenyLists } from './deny-list-store.js';
 import { resolveScopes, scopesFromTag } from './desired.js';
+import { probeUsername } from './names.js';
 import { lifecycleProbe, probeAllowedCheck, probeDeniedCheck } from './probe-checks.js';
 import { getTenantRow, setTenantStatus, type RegistryChange, type RegistryRow } from './registry.js';
 import { role as roleResource } from './resources/index.js';
@@ -58,10 +59,16 @@ export async function requireTenantRole(ctx: TenantContext, tenant: string, verb
   return { role, row };
 }
 
-/** A tenant of an ABAC stack: its registry row (there is no per-tenant IAM object). Deleted or unknown is exit 3, being deleted exit 4. */
-export async function requireAbacTenant(ctx: TenantContext, tenant: string, verb: string): Promise<{ row: RegistryRow }> {
+/**
+ * A tenant of an ABAC stack: its registry row (there is no per-tenant IAM object), or, on a stack
+ * whose registry is not filled yet, its probe user carrying the tenant claim (the row is written by
+ * the status change). Deleted or unknown is exit 3, being deleted exit 4.
+ */
+export async function requireAbacTenant(ctx: TenantContext, tenant: string, verb: string): Promise<{ row: RegistryRow | undefined }> {
   const row = await getTenantRow(ctx, tenant);
   if (!row) {
+    const probe = await ctx.apis.cognitoIdp.adminGetUser(ctx.config.userPoolId, probeUsername(tenant));
+    if (probe?.attributes[ctx.config.tenantClaim] === tenant) return { row: undefined };
     const state = await readDenyLists(ctx);
     const deleted = everyRoleHas(state, (e) => e.kind === 'deleted' && e.tenant === tenant);
     throw new NotFoundError(
@@ -83,7 +90,7 @@ export async function requireAbacTenant(ctx: TenantContext, tenant: string, verb
 export async function requireTenant(ctx: TenantContext, tenant: string, verb: string): Promise<{ scopes: string[]; row: RegistryRow | undefined }> {
   if (ctx.config.mapping === 'abac') {
     const { row } = await requireAbacTenant(ctx, tenant, verb);
-    return { row, scopes: row.scopes.length ? row.scopes : resolveScopes(ctx.config, undefined) };
+    return { row, scopes: row?.scopes.length ? row.scopes : resolveScopes(ctx.config, undefined) };
   }
   const { role, row } = await requireTenantRole(ctx, tenant, verb);
   return { row, scopes: row?.scopes.length ? row.scopes : (scopesFromTag(ctx.config, role.tags?.[TAG_SCOPES]) ?? resolveScopes(ctx.config, undefined)) };

@@ -184,3 +184,23 @@ describe('deny-list ceilings on the scope roles (fake AWS, ABAC)', () => {
     await expect(setSuspended(ctx, { tenant: 'acme', wait: 'none', timeoutMs: 5000 }, true)).resolves.toMatchObject({ suspended: true });
   });
 });
+
+describe('which ABAC tenant a lifecycle command acts on (fake AWS)', () => {
+  it('a registry not filled yet: the probe user carrying the claim stands for the tenant; unknown and deleted are exit 3', async () => {
+    const { fake, ctx } = await abacStack();
+    for (const [key, row] of fake.registryRows) if (row.tenant === 'acme') fake.registryRows.delete(key);
+    const r = await setSuspended(ctx, { tenant: 'acme', wait: 'none', timeoutMs: 5000 }, true);
+    expect(r).toMatchObject({ suspended: true, changes: { iam: true, registry: 'created' } });
+    expect((await getTenantRow(ctx, 'acme'))?.status).toBe('suspended');
+    await expect(setSuspended(ctx, { tenant: 'nosuch', wait: 'none', timeoutMs: 5000 }, true)).rejects.toMatchObject({
+      code: 'tenant_not_found',
+      exitCode: 3,
+    });
+    await changeDenyLists(ctx, { add: [{ kind: 'deleted', tenant: 'gone' }], drop: () => false }, 'delete');
+    await expect(setSuspended(ctx, { tenant: 'gone', wait: 'none', timeoutMs: 5000 }, true)).rejects.toMatchObject({
+      code: 'tenant_deleted',
+      exitCode: 3,
+      message: expect.stringContaining('was deleted'),
+    });
+  });
+});
