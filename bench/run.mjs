@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,6 +40,8 @@ for (const file of benches) {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
   process.stderr.write(`bench: ${name} ...\n`);
+  // The machine is shared: the load average (1, 5, 15 min) before and after goes into the JSON.
+  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
   const r = spawnSync(process.execPath, [entry], {
     cwd: root,
     encoding: 'utf8',
@@ -55,6 +58,7 @@ for (const file of benches) {
   const result = JSON.parse(r.stdout.slice(marker + '@@BENCH@@'.length));
   result.ranAt = new Date().toISOString();
   result.node = process.version;
+  result.loadAvg = { before: loadBefore, after: loadavg().map((x) => Math.round(x * 100) / 100) };
   writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   for (const t of result.targets ?? []) summary.push({ bench: name, ...t });
 }
