@@ -12,14 +12,22 @@
 //           `bench/policy` does for 1,000) of 10,000 ABAC tenants and of 5,000 role-mode tenants
 //           with the same tables and buckets. Target: under 2 s for ABAC.
 import { loadavg } from 'node:os';
-import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { AdminCreateUserCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { lockTableName, stackConfigSchema, type StackConfig } from '../src/config/schema.js';
+import { stackConfigSchema, type StackConfig } from '../src/config/schema.js';
 import { proveIsolation } from '../src/policy/index.js';
 import { desiredTenant, resolveScopes } from '../src/tenant/desired.js';
-import { FILLED_KEY, registryKey } from '../src/tenant/registry.js';
-import { mapLimit } from '../src/ops/concurrency.js';
-import { benchSandbox, countByOperation, ids, isoctl, median, must, round, seedTenants, type BenchSandbox } from './scripts/lib.js';
+import {
+  benchSandbox,
+  cloneProbeUsers,
+  countByOperation,
+  ids,
+  isoctl,
+  median,
+  must,
+  round,
+  seedRegistry,
+  seedTenants,
+  type BenchSandbox,
+} from './scripts/lib.js';
 
 const load = () => loadavg().map((x) => round(x));
 
@@ -48,52 +56,16 @@ async function createCalls(mapping: 'token' | 'abac', tenants: string[]) {
   }
 }
 
-/** Registry rows as `tenant create` writes them (plus the "filled" marker), 25 per BatchWriteItem. */
-async function seedRegistry(s: BenchSandbox, tenants: string[]): Promise<void> {
-  const ddb = await s.clients.dynamodb();
-  const now = new Date().toISOString();
-  const scopes = resolveScopes(s.config, undefined).join('+');
-  const item = (key: string, tenant: string): WriteRequest => ({
-    PutRequest: {
-      Item: {
-        lockId: { S: key },
-        tenant: { S: tenant },
-        status: { S: 'active' },
-        scopes: { S: tenant ? scopes : '' },
-        mode: { S: s.config.mapping },
-        createdAt: { S: now },
-        updatedAt: { S: now },
-        version: { N: '1' },
-      },
-    },
-  });
-  const writes = [item(FILLED_KEY, ''), ...tenants.map((t) => item(registryKey(t), t))];
-  const batches: WriteRequest[][] = [];
-  for (let i = 0; i < writes.length; i += 25) batches.push(writes.slice(i, i + 25));
-  await mapLimit(batches, 8, async (batch) => {
-    let left: WriteRequest[] | undefined = batch;
-    while (left && left.length > 0) {
-      const r = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [lockTableName(s.config)]: left } }));
-      left = r.UnprocessedItems?.[lockTableName(s.config)];
-    }
-  });
-}
-
-/** ABAC tenants as `tenant list` sees them: the probe user carrying the tenant claim. */
+/** ABAC tenants as `tenant list` sees them: the probe user carrying the tenant claim (copies after the first: see cloneProbeUsers). */
 async function seedAbacProbes(s: BenchSandbox, tenants: string[]): Promise<void> {
-  const idp = await s.clients.cognitoIdp();
   const scopes = resolveScopes(s.config, undefined);
-  await mapLimit(tenants, 16, async (t) => {
-    const d = desiredTenant(s.config, t, scopes);
-    await idp.send(
-      new AdminCreateUserCommand({
-        UserPoolId: s.config.userPoolId,
-        Username: d.probe.username,
-        MessageAction: 'SUPPRESS',
-        UserAttributes: Object.entries(d.probe.attributes).map(([Name, Value]) => ({ Name, Value })),
-      }),
-    );
-  });
+  await cloneProbeUsers(
+    s,
+    tenants.map((t) => {
+      const d = desiredTenant(s.config, t, scopes);
+      return { username: d.probe.username, attributes: d.probe.attributes, groups: d.probe.group ? [d.probe.group] : [] };
+    }),
+  );
 }
 
 async function listTiming(mapping: 'token' | 'abac', n: number) {
@@ -101,9 +73,13 @@ async function listTiming(mapping: 'token' | 'abac', n: number) {
   try {
     await must(isoctl(s.stateDir, ['init', '--json']), `init (${mapping})`);
     const tenants = ids(n, 't');
+    // The same command on the same stack with no tenant yet: the CLI's own start-up and the
+    // stack reads, which on a loaded machine dominate (the marginal cost of n tenants is the rest).
+    const empty: number[] = [];
+    for (let i = 0; i < 3; i++) empty.push((await must(isoctl(s.stateDir, ['tenant', 'list', '--json']), `list empty (${mapping})`)).ms);
     const seedStarted = Date.now();
     if (mapping === 'abac') await seedAbacProbes(s, tenants);
-    else await seedTenants(s, tenants, { mapped: true });
+    else await seedTenants(s, tenants, { mapped: true, cloneUsers: true });
     await seedRegistry(s, tenants);
     const seedS = round((Date.now() - seedStarted) / 1000);
     const runs: number[] = [];
@@ -124,11 +100,13 @@ async function listTiming(mapping: 'token' | 'abac', n: number) {
       tenants: n,
       seeded:
         mapping === 'abac'
-          ? 'registry rows (BatchWriteItem) + probe users with the tenant claim (AdminCreateUser)'
-          : 'seedTenants (role, policy, group, probe user) + registry rows',
+          ? 'registry rows (BatchWriteItem) + probe users with the tenant claim and scope group (the first by AdminCreateUser, the rest copied into the sandbox state: scrypt per user is too slow for 10,000)'
+          : 'roles, inline policies, groups (IAM/Cognito APIs) + probe users in their groups (copied into the sandbox state like ABAC) + registry rows',
       seedS,
       wallMs: runs.map((x) => Math.round(x)),
       medianMs: Math.round(median(runs)),
+      emptyStackMedianMs: Math.round(median(empty)),
+      marginalMs: Math.round(median(runs) - median(empty)),
       calls: callCount,
       byOperation: calls,
     };
@@ -197,6 +175,9 @@ export default async function run() {
       ratios: {
         proofMsPerTenant_abac_over_token: round(perTenant(proof.abac.ms, proof.abac.tenants) / perTenant(proof.token.ms, proof.token.tenants)),
         listMsPerTenant_abac_over_token: round(perTenant(list.abac.medianMs, list.abac.tenants) / perTenant(list.token.medianMs, list.token.tenants)),
+        listMarginalMsPerTenant_abac_over_token: round(
+          perTenant(list.abac.marginalMs, list.abac.tenants) / perTenant(list.token.marginalMs, list.token.tenants),
+        ),
       },
     },
     targets: [

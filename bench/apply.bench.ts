@@ -5,10 +5,14 @@
 //     share of the time (CPU time of this process, which only hosts the sandbox, over the wall
 //     time; and the sum of the request log's per-request ms);
 //       design minimum, default --wait cognito: per new tenant 5 writes (CreateRole with trust,
-//       boundary and tags; PutRolePolicy; CreateGroup; AdminCreateUser; AdminAddUserToGroup) + 3
-//       reads confirming it (GetRole, GetRolePolicy, GetGroup); once for the fleet: the boundary
-//       (GetPolicy), the identity pool's mapping (GetIdentityPoolRoles), ListRoles (1,000 a page),
-//       ListGroups and ListUsers (60 a page) = 8 N + 2 + ceil(N/1000) + 2 ceil(existing/60 or 1);
+//       boundary and tags; PutRolePolicy; CreateGroup; AdminCreateUser; AdminAddUserToGroup) + its
+//       registry row (one conditional PutItem, #12) + 3 reads confirming it (GetRole,
+//       GetRolePolicy, GetGroup) + the credentials proof of --wait cognito (#11: AdminSetUserPassword
+//       and GetId write, AdminInitiateAuth, GetCredentialsForIdentity, STS GetCallerIdentity read);
+//       once for the fleet: the boundary (GetPolicy), the identity pool's mapping
+//       (GetIdentityPoolRoles), the app client's auth flows for the sign-in (DescribeUserPoolClient),
+//       the registry (one Scan), ListRoles (1,000 a page), ListGroups and ListUsers (60 a page)
+//       = 14 N + 4 + ceil(N/1000) + 2 ceil(existing/60 or 1), 8 N of them writes;
 //   - a re-run of the same file: mutating calls (target 0);
 //   - the default --concurrency: tenants/s of an apply of 200 tenants at 4, 8, 16 and 32;
 //   - rules mapping, 25 tenants in one apply: SetIdentityPoolRoles calls (target <= 2).
@@ -46,7 +50,8 @@ export default async function run() {
       const out = JSON.parse(r.stdout) as { counts: Record<string, number>; concurrency: number };
       if (out.counts.created !== N) throw new Error(`apply created ${out.counts.created} of ${N}`);
       const rssKb = Number(/maxrss_kb=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
-      const minimum = 8 * N + 2 + Math.ceil(N / 1000) + 2;
+      const minimum = 14 * N + 4 + Math.ceil(N / 1000) + 2;
+      const minimumMutating = 8 * N;
       const sandboxMs = lines.reduce((a, l) => a + (l.ms ?? 0), 0);
       metrics.fleet = {
         wallS: round(r.ms / 1000),
@@ -55,6 +60,7 @@ export default async function run() {
         calls: lines.length,
         mutating: lines.filter((l) => l.mutating).length,
         minimum,
+        minimumMutating,
         callsPerTenant: round(lines.length / N, 3),
         minimumPerTenant: round(minimum / N, 3),
         ratio: round(lines.length / minimum, 3),

@@ -2,18 +2,22 @@
 // the built CLI as a subprocess attached to it, the request log, and fast seeding of many tenants
 // or orphans with the admin keys (the SDK directly, not the CLI: seeding is not what is measured).
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdminAddUserToGroupCommand, AdminCreateUserCommand, CreateGroupCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { loadConfigFile } from '../../src/config/load.js';
-import type { StackConfig } from '../../src/config/schema.js';
+import { lockTableName, type StackConfig } from '../../src/config/schema.js';
+import { FILLED_KEY, registryKey } from '../../src/tenant/registry.js';
 import { bootstrapSandbox } from '../../src/commands/sandbox/bootstrap-stack.js';
 import type { LagConfig } from '../../src/sandbox/contract.js';
 import type { RequestLogEntry } from '../../src/sandbox/request-log.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/server.js';
+import { idpState, type UserRecord } from '../../src/sandbox/cognito/state.js';
 import type { FaultConfig } from '../../src/sandbox/settings.js';
 import { desiredTenant, resolveScopes } from '../../src/tenant/desired.js';
 import { mapLimit } from '../../src/ops/concurrency.js';
@@ -131,7 +135,7 @@ export async function must(run: Promise<CliRun>, what: string): Promise<CliRun> 
  * boundary and tags, inline data policy, group, probe user in the group). `mapped: false` leaves
  * out the group: an orphaned role (and its probe user) for gc.
  */
-export async function seedTenants(s: BenchSandbox, tenants: string[], opts: { mapped: boolean; concurrency?: number }): Promise<void> {
+export async function seedTenants(s: BenchSandbox, tenants: string[], opts: { mapped: boolean; concurrency?: number; cloneUsers?: boolean }): Promise<void> {
   const iam = await s.clients.iam();
   const idp = await s.clients.cognitoIdp();
   const scopes = resolveScopes(s.config, undefined);
@@ -148,7 +152,8 @@ export async function seedTenants(s: BenchSandbox, tenants: string[], opts: { ma
       }),
     );
     await iam.send(new PutRolePolicyCommand({ RoleName: d.role.name, PolicyName: d.dataPolicy.name, PolicyDocument: d.dataPolicy.json }));
-    await idp.send(new AdminCreateUserCommand({ UserPoolId: s.config.userPoolId, Username: d.probe.username, MessageAction: 'SUPPRESS' }));
+    if (!opts.cloneUsers)
+      await idp.send(new AdminCreateUserCommand({ UserPoolId: s.config.userPoolId, Username: d.probe.username, MessageAction: 'SUPPRESS' }));
     if (opts.mapped && d.mapping.kind === 'group') {
       await idp.send(
         new CreateGroupCommand({
@@ -158,7 +163,83 @@ export async function seedTenants(s: BenchSandbox, tenants: string[], opts: { ma
           Description: d.mapping.description,
         }),
       );
-      await idp.send(new AdminAddUserToGroupCommand({ UserPoolId: s.config.userPoolId, Username: d.probe.username, GroupName: d.mapping.groupName }));
+      if (!opts.cloneUsers)
+        await idp.send(new AdminAddUserToGroupCommand({ UserPoolId: s.config.userPoolId, Username: d.probe.username, GroupName: d.mapping.groupName }));
+    }
+  });
+  if (opts.cloneUsers)
+    await cloneProbeUsers(
+      s,
+      tenants.map((t) => {
+        const d = desiredTenant(s.config, t, scopes);
+        return { username: d.probe.username, attributes: d.probe.attributes, groups: opts.mapped && d.mapping.kind === 'group' ? [d.mapping.groupName] : [] };
+      }),
+    );
+}
+
+/**
+ * Many probe users at once: the first through AdminCreateUser (the sandbox hashes its password
+ * with scrypt, tens of ms of CPU each, so 10,000 would take most of an hour here), the rest as
+ * copies of that record (own username, sub, attributes, groups) written into the in-process
+ * sandbox's Cognito state and saved. What `ListUsers` and the admin reads return is the same as
+ * for users made by the API; only their (unused) temporary password hash is shared.
+ */
+export async function cloneProbeUsers(
+  s: BenchSandbox,
+  users: Array<{ username: string; attributes: Record<string, string>; groups: string[] }>,
+): Promise<void> {
+  const [first, ...rest] = users;
+  if (!first) return;
+  const idp = await s.clients.cognitoIdp();
+  await idp.send(
+    new AdminCreateUserCommand({
+      UserPoolId: s.config.userPoolId,
+      Username: first.username,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: Object.entries(first.attributes).map(([Name, Value]) => ({ Name, Value })),
+    }),
+  );
+  for (const g of first.groups) await idp.send(new AdminAddUserToGroupCommand({ UserPoolId: s.config.userPoolId, Username: first.username, GroupName: g }));
+  const pool = idpState(s.sb.context).pools[s.config.userPoolId];
+  if (!pool) throw new Error(`the sandbox has no user pool ${s.config.userPoolId}`);
+  const key = (u: string) => (pool.usernameCaseSensitive ? u : u.toLowerCase());
+  const template = pool.users[key(first.username)];
+  if (!template) throw new Error(`seeded user ${first.username} not found in the sandbox state`);
+  const base = JSON.parse(JSON.stringify(template)) as UserRecord;
+  for (const u of rest) {
+    const sub = randomUUID();
+    pool.users[key(u.username)] = { ...base, username: u.username, sub, attributes: { sub, ...u.attributes }, groups: [...u.groups] };
+  }
+  s.sb.context.save();
+}
+
+/** Registry rows as `tenant create` writes them (plus the "filled" marker), 25 per BatchWriteItem. */
+export async function seedRegistry(s: BenchSandbox, tenants: string[]): Promise<void> {
+  const ddb = await s.clients.dynamodb();
+  const now = new Date().toISOString();
+  const scopes = resolveScopes(s.config, undefined).join('+');
+  const item = (key: string, tenant: string): WriteRequest => ({
+    PutRequest: {
+      Item: {
+        lockId: { S: key },
+        tenant: { S: tenant },
+        status: { S: 'active' },
+        scopes: { S: tenant ? scopes : '' },
+        mode: { S: s.config.mapping },
+        createdAt: { S: now },
+        updatedAt: { S: now },
+        version: { N: '1' },
+      },
+    },
+  });
+  const writes = [item(FILLED_KEY, ''), ...tenants.map((t) => item(registryKey(t), t))];
+  const batches: WriteRequest[][] = [];
+  for (let i = 0; i < writes.length; i += 25) batches.push(writes.slice(i, i + 25));
+  await mapLimit(batches, 8, async (batch) => {
+    let left: WriteRequest[] | undefined = batch;
+    while (left && left.length > 0) {
+      const r = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [lockTableName(s.config)]: left } }));
+      left = r.UnprocessedItems?.[lockTableName(s.config)];
     }
   });
 }
