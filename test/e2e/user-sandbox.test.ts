@@ -3,7 +3,8 @@
 // tenant's rows only; a move switches the rows it reads and revokes its refresh token; a removed
 // user cannot sign in; bad inputs change nothing. ABAC and token mapping run the whole flow;
 // rules mapping checks what differs there: the tenant is the claim alone (no group), so add, the
-// "already in another tenant" refusal, move and remove go by the claim, and --scope is refused.
+// "already in another tenant" refusal, move and remove go by the claim, the user cannot change
+// the claim itself, and --scope is refused.
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
 import {
   AdminCreateUserCommand,
@@ -12,6 +13,7 @@ import {
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
+  UpdateUserAttributesCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +30,7 @@ function userStack(mapping: 'abac' | 'token' | 'rules') {
   const cli = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000 });
   const admin = () => new CognitoIdentityProviderClient({ ...base(), credentials: sb.credentials });
 
-  async function signIn(username: string): Promise<{ readRow: (t: string) => Promise<string | Error>; refreshToken: string }> {
+  async function signIn(username: string): Promise<{ readRow: (t: string) => Promise<string | Error>; refreshToken: string; accessToken: string }> {
     const anon = new CognitoIdentityProviderClient(base());
     const identity = new CognitoIdentityClient(base());
     const auth = await anon.send(
@@ -40,6 +42,7 @@ function userStack(mapping: 'abac' | 'token' | 'rules') {
     const ddb = new DynamoDBClient({ ...base(), credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! } });
     return {
       refreshToken: auth.AuthenticationResult!.RefreshToken!,
+      accessToken: auth.AuthenticationResult!.AccessToken!,
       readRow: (t) =>
         ddb
           .send(new GetItemCommand({ TableName: sb.config.tables[0]!.name, Key: { tenantId: { S: t }, sk: { S: 'row' } } }))
@@ -54,6 +57,14 @@ function userStack(mapping: 'abac' | 'token' | 'rules') {
       .send(new InitiateAuthCommand({ ClientId: sb.config.userPoolClientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: token } }))
       .then(
         () => 'ok',
+        (e: Error) => e.name,
+      );
+  /** The user's own UpdateUserAttributes of the tenant claim: 'changed' or the error's name. */
+  const setOwnClaim = (accessToken: string, value: string) =>
+    new CognitoIdentityProviderClient(base())
+      .send(new UpdateUserAttributesCommand({ AccessToken: accessToken, UserAttributes: [{ Name: 'custom:tenant', Value: value }] }))
+      .then(
+        () => 'changed',
         (e: Error) => e.name,
       );
   const claimOf = async (username: string) =>
@@ -78,7 +89,7 @@ function userStack(mapping: 'abac' | 'token' | 'rules') {
   afterAll(async () => {
     await sb?.stop();
   });
-  return { sb: () => sb, cli, admin, signIn, refresh, claimOf, groupsOf, setPassword };
+  return { sb: () => sb, cli, admin, signIn, refresh, setOwnClaim, claimOf, groupsOf, setPassword };
 }
 
 describe.each(['abac', 'token'] as const)('isoctl user add|move|remove on a %s sandbox stack', (mapping) => {
@@ -155,7 +166,7 @@ describe.each(['abac', 'token'] as const)('isoctl user add|move|remove on a %s s
 });
 
 describe('isoctl user add|move|remove on a rules sandbox stack: what differs from token mapping', () => {
-  const { sb, cli, admin, signIn, refresh, claimOf, groupsOf, setPassword } = userStack('rules');
+  const { sb, cli, admin, signIn, refresh, setOwnClaim, claimOf, groupsOf, setPassword } = userStack('rules');
 
   it('the claim alone is the tenant: add sets it (no group), another tenant is refused by it, move changes it and signs out, remove', async () => {
     const add = await cli(['user', 'add', 'alpha', 'carol', '--json']);
@@ -167,6 +178,9 @@ describe('isoctl user add|move|remove on a rules sandbox stack: what differs fro
     const inAlpha = await signIn('carol');
     expect(await inAlpha.readRow('alpha')).toBe('alpha-data');
     expect(denied(await inAlpha.readRow('bravo'))).toBe('AccessDeniedException');
+    // The claim is not the user's to change: the app client may not write it (init refuses one that may).
+    expect(await setOwnClaim(inAlpha.accessToken, 'bravo')).toBe('NotAuthorizedException');
+    expect(await claimOf('carol')).toBe('alpha');
 
     // The claim says alpha: adding to bravo is a move; --scope is ABAC's; neither changes anything.
     const mark = sb().mark();
