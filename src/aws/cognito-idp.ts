@@ -29,6 +29,8 @@ export interface UserPoolInfo {
   name: string | undefined;
   /** Attribute names of the schema, custom ones with their `custom:` prefix. */
   attributeNames: string[];
+  /** A pre token generation Lambda trigger is configured: it can add, change or remove ID-token claims. */
+  preTokenGeneration?: boolean | undefined;
 }
 
 export interface UserPoolClientInfo {
@@ -51,6 +53,8 @@ export interface UserPoolClientInfo {
 export interface CognitoIdpApi {
   describeUserPool(userPoolId: string): Promise<UserPoolInfo | undefined>;
   describeUserPoolClient(userPoolId: string, clientId: string): Promise<UserPoolClientInfo | undefined>;
+  /** Every app client of the pool, described (ListUserPoolClients, all pages, then DescribeUserPoolClient each). */
+  listUserPoolClients(userPoolId: string): Promise<UserPoolClientInfo[]>;
   createGroup(userPoolId: string, group: { name: string; roleArn: string; description: string; precedence?: number }): Promise<GroupInfo>;
   getGroup(userPoolId: string, name: string): Promise<GroupInfo | undefined>;
   updateGroup(userPoolId: string, group: { name: string; roleArn: string; description: string; precedence?: number }): Promise<void>;
@@ -141,6 +145,7 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
             id: p?.Id ?? userPoolId,
             name: p?.Name,
             attributeNames: (p?.SchemaAttributes ?? []).map((a) => a.Name ?? '').filter(Boolean),
+            preTokenGeneration: Boolean(p?.LambdaConfig?.PreTokenGeneration ?? p?.LambdaConfig?.PreTokenGenerationConfig?.LambdaArn),
           };
         }),
       ),
@@ -156,6 +161,27 @@ export function cognitoIdpApi(clients: AwsClients): CognitoIdpApi {
           idTokenSeconds: r.idTokenSeconds,
         }
       );
+    },
+    listUserPoolClients: async (userPoolId) => {
+      const ids: string[] = [];
+      let next: string | undefined;
+      do {
+        const page = await run('ListUserPoolClients', (m, c) =>
+          c.send(new m.ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60, NextToken: next })),
+        );
+        for (const cl of page.UserPoolClients ?? []) if (cl.ClientId) ids.push(cl.ClientId);
+        next = page.NextToken;
+      } while (next);
+      const described = await Promise.all(ids.map((id) => describeUserPoolClient(userPoolId, id)));
+      return described
+        .filter((d): d is NonNullable<typeof d> => d !== undefined)
+        .map((r) => ({
+          clientId: r.clientId,
+          hasSecret: r.hasSecret,
+          explicitAuthFlows: r.explicitAuthFlows,
+          readAttributes: r.readAttributes,
+          writeAttributes: r.writeAttributes,
+        }));
     },
     createGroup: (userPoolId, g) =>
       run('CreateGroup', async (m, c) => {

@@ -58,7 +58,16 @@ export { reachBeyondTenant } from './observed-reach.js';
 export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type LintOptions } from './lint.js';
 export { sampleTenantIds } from './samples.js';
 export { grantedIndexes, indexKeyVerdict, indexPartitionKey, indexProblems, isPartitioned, type IndexKeyVerdict, type IndexProblem } from './indexes.js';
-export { classicFlowProblem, observedIndexProblems, tenantClaimProblems, type AccountProblem, type AttributeList } from './account-checks.js';
+export {
+  classicFlowProblem,
+  isIsoctlRoleArn,
+  observedIndexProblems,
+  otherClientClaimProblems,
+  roleReachProblems,
+  tenantClaimProblems,
+  type AccountProblem,
+  type AttributeList,
+} from './account-checks.js';
 export {
   TAG_SCOPE,
   TOMBSTONE_POLICY_NAME,

@@ -191,6 +191,7 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
         'cognito-idp:DescribeUserPoolClient',
         'cognito-idp:GetGroup',
         'cognito-idp:ListGroups',
+        'cognito-idp:ListUserPoolClients',
         'cognito-idp:ListUsers',
         'cognito-idp:ListUsersInGroup',
         'cognito-idp:UpdateGroup',

@@ -8,6 +8,8 @@ import {
   buildBoundaryPolicy,
   classicFlowProblem,
   observedIndexProblems,
+  otherClientClaimProblems,
+  roleReachProblems,
   policiesEqual,
   principalTagAttributeMap,
   serializePolicy,
@@ -103,11 +105,24 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
     throw new UsageError(`the config does not match the account; nothing was changed:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 'config_mismatch', {
       problems,
     });
-  // #11: what the documents cannot make up for - the basic flow, a claim users can write (or the
-  // client cannot read), an index keyed on another attribute. Refused before any change.
+  // #11: what the documents cannot make up for - the basic flow, a claim users can write (through
+  // any app client of the pool) or the client cannot read, an index keyed on another attribute, an
+  // isoctl role the identity pool hands to identities the mapping does not place. Refused before
+  // any change.
+  const claimFromToken = config.mapping === 'rules' || config.mapping === 'abac';
+  const [clients, poolRoles] = await Promise.all([
+    claimFromToken ? apis.cognitoIdp.listUserPoolClients(config.userPoolId) : Promise.resolve([]),
+    apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId),
+  ]);
+  if (claimFromToken && pool?.preTokenGeneration)
+    warnings.push(
+      `user pool ${config.userPoolId} has a pre token generation trigger: it can change the ${config.tenantClaim} claim of ID tokens, and isoctl cannot see what it does. Make sure it never sets the claim from anything a user can write.`,
+    );
   const unsafe: AccountProblem[] = [
     ...(idPool ? [classicFlowProblem(config, idPool.allowClassicFlow)].filter((p): p is AccountProblem => p !== undefined) : []),
     ...(client ? tenantClaimProblems(config, client) : []),
+    ...otherClientClaimProblems(config, clients),
+    ...roleReachProblems(config, poolRoles, key),
     ...tables.flatMap(({ t, info }) => (info ? observedIndexProblems(config, t.name, info.indexPartitionKeys ?? {}) : [])),
   ];
   if (unsafe.length > 0)
@@ -146,8 +161,7 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
   // Made moments ago (by another init running at the same time): its items are not there to read
   // or write until it is ACTIVE, and the mapping step below takes the lock.
   else if (lock.status === 'CREATING' && !opts.dryRun) await waitForTableActive(ctx, apis.dynamodb, lockTable, 'lock table');
-  const roles = await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId);
-  const entry = roles.RoleMappings[key];
+  const entry = poolRoles.RoleMappings[key];
   // Token and ABAC mode resolve the role from the token's groups: a Token entry, nothing else.
   const mappingOk =
     config.mapping !== 'rules'

@@ -248,6 +248,13 @@ export function conformanceSuite(name: string, getTarget: () => ConformanceTarge
       expect(await api().cognitoIdp.describeUserPool(`${t().region}_missing0`)).toBeUndefined();
     });
 
+    it('listUserPoolClients describes every app client of the pool, the configured one included', async () => {
+      const all = await api().cognitoIdp.listUserPoolClients(pool());
+      expect(all.map((c) => c.clientId)).toContain(t().clientId);
+      expect(all.find((c) => c.clientId === t().clientId)?.explicitAuthFlows).toContain('ALLOW_ADMIN_USER_PASSWORD_AUTH');
+      expect(await api().cognitoIdp.describeUserPool(pool())).toMatchObject({ preTokenGeneration: false });
+    });
+
     it('createGroup / getGroup / updateGroup / deleteGroup', async () => {
       const g = await api().cognitoIdp.createGroup(pool(), { name: 'acme', roleArn: roleArn('acme'), description: 'isoctl test' });
       expect(g).toMatchObject({ name: 'acme', roleArn: roleArn('acme'), description: 'isoctl test' });

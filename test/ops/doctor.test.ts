@@ -114,6 +114,7 @@ describe('doctor', () => {
       'app-client',
       'identity-pool',
       'role-mapping',
+      'reach',
       'clobber',
       'boundary',
       'trust',
@@ -125,6 +126,42 @@ describe('doctor', () => {
       'permissions',
     ]);
     expect(fake.mutatingCalls().filter((c) => c.operation !== 'PutItem')).toEqual([]);
+  });
+
+  it('reach: another app client that can write the claim (rules, abac), an isoctl default role, another provider mapped to an isoctl role', async () => {
+    cfg = config({ mapping: 'rules' });
+    fake = healthy(cfg);
+    ops = new FakeOps(fake);
+    fake.otherClients.push({ clientId: 'mobile', writeAttributes: ['email', 'custom:tenant'] }, { clientId: 'web', writeAttributes: 'default' });
+    let r = await doctor();
+    expect(r.healthy).toBe(false);
+    expect(one(r, 'reach')).toMatchObject({ status: 'problem' });
+    expect(one(r, 'reach').message).toMatch(/app client mobile .* lets users write custom:tenant/);
+    fake.otherClients = [{ clientId: 'web', writeAttributes: 'default' }];
+    expect(one(await doctor(), 'reach').status).toBe('ok');
+    const tenantRole = buildTenantRole(cfg, 'acme').arn;
+    fake.poolRoles.Roles.authenticated = tenantRole;
+    fake.poolRoles.RoleMappings['accounts.google.com'] = {
+      Type: 'Rules',
+      AmbiguousRoleResolution: 'Deny',
+      RulesConfiguration: { Rules: [{ Claim: 'hd', MatchType: 'Equals', Value: 'x.com', RoleArn: tenantRole }] },
+    };
+    r = await doctor();
+    const msgs = r.findings.filter((f) => f.check === 'reach').map((f) => `${f.status} ${f.message}`);
+    expect(msgs).toEqual([
+      expect.stringMatching(/^problem .*default authenticated role is arn:aws:iam::123456789012:role\/isoctl\/prod\//),
+      expect.stringMatching(/^problem .*maps provider accounts\.google\.com to isoctl role/),
+    ]);
+    fake.poolRoles.Roles = { authenticated: 'arn:aws:iam::123456789012:role/app-default' };
+    delete fake.poolRoles.RoleMappings['accounts.google.com'];
+    fake.preTokenGeneration = true;
+    expect(one(await doctor(), 'reach')).toMatchObject({ status: 'warning', message: expect.stringMatching(/pre token generation trigger/) });
+  });
+
+  it('reach in token mode: the claim is not read, so other clients do not matter', async () => {
+    fake.otherClients.push({ clientId: 'mobile', writeAttributes: ['custom:tenant'] });
+    fake.preTokenGeneration = true;
+    expect(one(await doctor(), 'reach').status).toBe('ok');
   });
 
   it('AmbiguousRoleResolution other than Deny is a problem fixed by init', async () => {

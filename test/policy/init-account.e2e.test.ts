@@ -7,13 +7,21 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CognitoIdentityClient, DescribeIdentityPoolCommand, UpdateIdentityPoolCommand } from '@aws-sdk/client-cognito-identity';
-import { CognitoIdentityProviderClient, CreateUserPoolClientCommand, DescribeUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  DescribeUserPoolClientCommand,
+  UpdateUserPoolClientCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let sb: TestSandbox;
 let writerConfig = '';
+let writerId = '';
+/** The writer client lets users write custom:tenant, or not. While it does, EVERY config of this pool is unsafe (row 5b). */
+let setWriter: (writable: boolean) => Promise<void> = async () => {};
 let statusIndexConfig = '';
 const cli = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, ...args], { timeoutMs: 60_000 });
 const client = <T>(C: new (o: object) => T): T => new C({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials });
@@ -106,6 +114,26 @@ describe('init refuses an account that would let one tenant reach another', () =
     expect(w.message).toContain(`app client ${writer} lets users write custom:tenant`);
     expect(w.message).toContain("remove custom:tenant from the client's WriteAttributes");
     expect(w.mutating).toBe(0);
+    // Any client of the pool that lets users write the claim makes the whole pool unsafe: the
+    // configured client's own config is refused too, naming the other client (row 5b).
+    const other = await refusal(['init', '--json']);
+    expect(other.code).toBe(4);
+    expect(other.message).toContain(`app client ${writer} of user pool ${sb.config.userPoolId} lets users write custom:tenant`);
+    writerId = writer;
+    setWriter = async (writable) => {
+      const c = client(CognitoIdentityProviderClient);
+      await c.send(
+        new UpdateUserPoolClientCommand({
+          UserPoolId: sb.config.userPoolId,
+          ClientId: writerId,
+          ExplicitAuthFlows: current.ExplicitAuthFlows,
+          ReadAttributes: ['email', 'custom:tenant'],
+          WriteAttributes: writable ? ['email', 'custom:tenant'] : ['email'],
+        }),
+      );
+      c.destroy();
+    };
+    await setWriter(false);
     const r = await refusal(['--config', withClient(blind), 'init', '--json']);
     expect(r.code).toBe(4);
     expect(r.message).toContain(`app client ${blind} cannot read custom:tenant`);
@@ -185,9 +213,14 @@ describe('init refuses an account that would let one tenant reach another', () =
     const problem = (d: Doc, check: string, text: string) => d.findings.find((f) => f.check === check && f.status === 'problem' && f.message.includes(text));
     const sound = await doctor([]);
     expect(sound.doc.findings.filter((f) => f.status === 'problem')).toEqual([]);
+    await setWriter(true);
     const w = await doctor(['--config', writerConfig]);
     expect(w.code).toBe(1);
     expect(problem(w.doc, 'app-client', 'lets users write custom:tenant')?.fix?.action).toContain('WriteAttributes');
+    const o = await doctor([]);
+    expect(o.code).toBe(1);
+    expect(problem(o.doc, 'reach', `app client ${writerId} of user pool`)?.fix?.action).toContain('WriteAttributes');
+    await setWriter(false);
     const i = await doctor(['--config', statusIndexConfig]);
     expect(i.code).toBe(1);
     expect(problem(i.doc, 'tables', 'index byStatus of table Tickets is partitioned on status')?.fix?.action).toContain('re-key the index');

@@ -52,6 +52,10 @@ export class FakeAws {
   readonly groups = new Map<string, GroupInfo>();
   readonly users = new Map<string, { sub: string; attributes: Record<string, string>; groups: Set<string>; password?: string; status: string }>();
   poolRoles: IdentityPoolRoles = { Roles: {}, RoleMappings: {} };
+  /** App clients of the pool besides the configured one (ListUserPoolClients). */
+  otherClients: Array<{ clientId: string; writeAttributes?: string[] | 'default' }> = [];
+  /** The user pool has a pre token generation trigger (DescribeUserPool's LambdaConfig). */
+  preTokenGeneration = false;
   tagMaps = new Map<string, PrincipalTagMap>();
   readonly tables = new Map<string, TableInfo>();
   /** Table ARN -> tags (CreateTable's Tags; tests may set others). */
@@ -337,7 +341,17 @@ export class FakeAws {
       cognitoIdp: {
         async describeUserPool(id) {
           rec('cognito-idp', 'DescribeUserPool');
-          return id === cfg.userPoolId ? { id, name: 'pool', attributeNames: ['sub', 'email', 'custom:tenant'] } : undefined;
+          return id === cfg.userPoolId
+            ? { id, name: 'pool', attributeNames: ['sub', 'email', 'custom:tenant'], preTokenGeneration: fake.preTokenGeneration }
+            : undefined;
+        },
+        async listUserPoolClients(pool) {
+          rec('cognito-idp', 'ListUserPoolClients');
+          if (pool !== cfg.userPoolId) return [];
+          return [
+            { clientId: cfg.userPoolClientId, hasSecret: false, explicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH'] },
+            ...fake.otherClients.map((c) => ({ ...c, hasSecret: false, explicitAuthFlows: [] })),
+          ];
         },
         async describeUserPoolClient(pool, clientId) {
           rec('cognito-idp', 'DescribeUserPoolClient');

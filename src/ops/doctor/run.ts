@@ -13,6 +13,7 @@ import { Reads } from './reads.js';
 import { checkTenantPolicies } from './tenant-policies.js';
 import { checkClobber } from './clobber.js';
 import { checkScopeRoles } from './scope-roles.js';
+import { checkReach } from './reach.js';
 import type { CheckId, DoctorResult, Finding, FindingStatus } from './types.js';
 
 const ORDER: CheckId[] = [
@@ -21,6 +22,7 @@ const ORDER: CheckId[] = [
   'app-client',
   'identity-pool',
   'role-mapping',
+  'reach',
   'clobber',
   'principal-tags',
   'boundary',
@@ -51,6 +53,7 @@ export async function runDoctorChecks(apis: AwsApis, ops: AccountScansApi, confi
     checkTenantPolicies(env),
     checkClobber(env),
     checkScopeRoles(env),
+    checkReach(env),
   ]);
   const findings: Finding[] = results.flat().filter((f): f is Finding => f !== undefined);
   findings.push(await checkPermissions(env));

@@ -8,6 +8,7 @@ export type CheckId =
   | 'app-client'
   | 'identity-pool'
   | 'role-mapping'
+  | 'reach'
   | 'clobber'
   | 'principal-tags'
   | 'boundary'
