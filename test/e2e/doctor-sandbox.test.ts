@@ -70,6 +70,7 @@ describe('doctor on the sandbox (token mapping, granularity user)', () => {
       'app-client:ok',
       'identity-pool:ok',
       'role-mapping:ok',
+      'reach:ok',
       'clobber:ok',
       'principal-tags:ok',
       'boundary:ok',
