@@ -101,14 +101,15 @@ export async function runExplain(opts: ExplainOptions, deps: Deps): Promise<Expl
   const noState = { known: false, tags: undefined };
   if (denial.principalType !== 'assumed-role' && denial.principalType !== 'role')
     return analyzeDenial({ denial, config, role: undefined, principalTagMap: noState, facts, at });
-  const { readRoleSnapshot, readPrincipalTagMap, readClientReadsClaim } = await import('../ops/explain/observe.js');
+  const { readRoleSnapshot, readPrincipalTagMap, readClientReadsClaim, readManagedDenyLists } = await import('../ops/explain/observe.js');
   const apis = await deps.apis();
-  const [role, principalTagMap, clientReadsClaim] = await Promise.all([
+  const [role, principalTagMap, clientReadsClaim, managedDenyLists] = await Promise.all([
     readRoleSnapshot(apis, denial.roleName as string),
     config ? readPrincipalTagMap(apis, config) : Promise.resolve(noState),
     config ? readClientReadsClaim(apis, config) : Promise.resolve(undefined),
+    config && scopeRole ? readManagedDenyLists(apis, config, denial.roleName as string) : Promise.resolve(undefined),
   ]);
-  return analyzeDenial({ denial, config, role, principalTagMap, facts, at, clientReadsClaim });
+  return analyzeDenial({ denial, config, role, principalTagMap, facts, at, clientReadsClaim, managedDenyLists });
 }
 
 function renderCause(c: Cause, color: ChalkInstance, lead: string): string[] {

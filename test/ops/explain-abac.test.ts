@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { stackConfigSchema, type StackConfig } from '../../src/config/schema.js';
 import { accessDeniedMessage, buildScopeRoles, denyDocument, DENY_INLINE_POLICY_NAMES, type DenyEntry } from '../../src/policy/index.js';
 import { parseAccessDenied } from '../../src/ops/explain/parse.js';
-import { analyzeDenial, type RoleSnapshot } from '../../src/ops/explain/analyze.js';
+import { analyzeDenial, type ExplainInput, type RoleSnapshot } from '../../src/ops/explain/analyze.js';
 import { factsFromFlags, type FactFlags } from '../../src/ops/explain/facts.js';
 
 const ACCOUNT = '123456789012';
@@ -50,6 +50,15 @@ function explain(
   map: Record<string, string> | undefined = { 'isoctl-tenant': 'custom:tenant' },
   clientReadsClaim?: boolean,
 ) {
+  return analyzeDenial(input(flags, role, map, clientReadsClaim));
+}
+
+function input(
+  flags: FactFlags,
+  role = scopeRole(),
+  map: Record<string, string> | undefined = { 'isoctl-tenant': 'custom:tenant' },
+  clientReadsClaim?: boolean,
+): ExplainInput {
   const msg = accessDeniedMessage(
     `arn:aws:sts::${ACCOUNT}:assumed-role/${role.name}/CognitoIdentityCredentials`,
     'dynamodb:Query',
@@ -58,7 +67,7 @@ function explain(
   );
   const denial = parseAccessDenied(msg);
   const facts = factsFromFlags(flags, { action: denial.action, table: denial.table, region: REGION, accountId: ACCOUNT, config: cfg, tenant: undefined });
-  return analyzeDenial({ denial, config: cfg, role, principalTagMap: { known: true, tags: map }, facts, at: NOW, clientReadsClaim });
+  return { denial, config: cfg, role, principalTagMap: { known: true, tags: map }, facts, at: NOW, clientReadsClaim };
 }
 
 describe('explain on an ABAC scope-role session', () => {
@@ -86,6 +95,12 @@ describe('explain on an ABAC scope-role session', () => {
     expect(revoked.cause.summary).toMatch(/issued before 2025-01-01T11:00:00Z/);
     const deleted = explain({ principalTag: ['isoctl-tenant=acme'], key: ['acme'] }, scopeRole([{ kind: 'deleted', tenant: 'acme' }]));
     expect(deleted.cause.id).toBe('tenant-deleted');
+    // An entry that overflowed into a managed deny-list policy attached to the scope role counts too.
+    const overflow = analyzeDenial({
+      ...input({ principalTag: ['isoctl-tenant=acme'], key: ['acme'] }),
+      managedDenyLists: { 'arn:aws:iam::123456789012:policy/isoctl/prod/isoctl-prod-deny-list-1': denyDocument([{ kind: 'suspended', tenant: 'acme' }]) },
+    });
+    expect(overflow.cause.id).toBe('tenant-suspended');
     // Another tenant's deny list does not explain acme's denial.
     expect(explain({ principalTag: ['isoctl-tenant=acme'], key: ['acme'] }, scopeRole([{ kind: 'suspended', tenant: 'globex' }])).cause.id).toBe('allowed-now');
   });

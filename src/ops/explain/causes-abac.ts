@@ -7,7 +7,7 @@
 //   - the tag names another tenant than the key the request used (a user of one tenant reaching
 //     another's rows, or a user filed under the wrong tenant);
 //   - the tenant is shut out on purpose: deleted, suspended or revoked (isoctl's deny lists keyed on
-//     the tag, src/policy/deny-list.ts; only the inline ones are read, not the managed overflow).
+//     the tag, src/policy/deny-list.ts: the inline lists and the managed overflow policies).
 // Pure: the caller reads the role, the map and whether the app client reads the claim.
 import type { StackConfig } from '../../config/schema.js';
 import { TENANT_ID_PATTERN } from '../../config/tenant-id.js';
@@ -154,9 +154,13 @@ export function analyzeAbacDenial(input: ExplainInput, role: RoleSnapshot, scope
   if (facts.leadingKeys && facts.leadingKeys.length > 0) context['dynamodb:LeadingKeys'] = facts.leadingKeys;
   else if (tenant !== undefined && config?.granularity === 'tenant' && d.table && !keyTenantFromSilo(input)) context['dynamodb:LeadingKeys'] = [tenant];
   // isoctl's deny lists on the scope role (src/policy/deny-list.ts), as IAM shows them now.
-  const mine = Object.entries(role.inlinePolicies)
-    .filter(([n]) => DENY_NAMES.has(n))
-    .flatMap(([, doc]) => readDenyEntries(asDoc(doc)))
+  const mine = [
+    ...Object.entries(role.inlinePolicies)
+      .filter(([n]) => DENY_NAMES.has(n))
+      .map(([, doc]) => doc),
+    ...Object.values(input.managedDenyLists ?? {}),
+  ]
+    .flatMap((doc) => readDenyEntries(asDoc(doc)))
     .filter((e) => tenant !== undefined && e.tenant === tenant);
   const where = (kind: DenyKind) => `${DENY_INLINE_POLICY_NAMES[kind]} on ${role.name}`;
   if (tenant !== undefined && mine.some((e) => e.kind === 'deleted'))

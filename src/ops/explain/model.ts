@@ -45,6 +45,8 @@ export interface ExplainInput {
   at: number;
   /** ABAC: whether the app client may read the tenant claim (undefined: not read). */
   clientReadsClaim?: boolean | undefined;
+  /** ABAC: the documents of the stack's deny-list managed policies attached to the scope role (overflow of the inline deny lists), by ARN. */
+  managedDenyLists?: Record<string, unknown> | undefined;
 }
 
 export interface ExplainResult {

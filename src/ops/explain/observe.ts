@@ -3,7 +3,7 @@
 import type { AwsApis } from '../../aws/apis.js';
 import { cognitoProviderName } from '../../aws/apis.js';
 import type { StackConfig } from '../../config/schema.js';
-import { principalTagAttributeMap, tenantClaimProblems } from '../../policy/index.js';
+import { denyListPolicyArn, denyListPolicyNumber, principalTagAttributeMap, tenantClaimProblems } from '../../policy/index.js';
 import type { PrincipalTagMapView, RoleSnapshot } from './analyze.js';
 
 export async function readRoleSnapshot(apis: AwsApis, roleName: string): Promise<RoleSnapshot | undefined> {
@@ -48,4 +48,18 @@ export async function readClientReadsClaim(apis: AwsApis, config: StackConfig): 
   const client = await apis.cognitoIdp.describeUserPoolClient(config.userPoolId, config.userPoolClientId).catch(() => undefined);
   if (!client) return undefined;
   return !tenantClaimProblems(config, client).some((p) => p.code === 'claim-unreadable');
+}
+
+/** ABAC: the stack's deny-list managed policies attached to a scope role (the inline lists' overflow), by ARN. */
+export async function readManagedDenyLists(apis: AwsApis, config: StackConfig, roleName: string): Promise<Record<string, unknown> | undefined> {
+  if (config.mapping !== 'abac') return undefined;
+  const attached = await apis.iam.listAttachedRolePolicies(roleName).catch(() => [] as string[]);
+  const out: Record<string, unknown> = {};
+  for (const arn of attached) {
+    const n = denyListPolicyNumber(config.stack, arn.slice(arn.lastIndexOf('/') + 1));
+    if (n === undefined || arn !== denyListPolicyArn(config, n)) continue;
+    const policy = await apis.iam.getPolicy(arn).catch(() => undefined);
+    if (policy) out[arn] = await apis.iam.getPolicyVersion(arn, policy.defaultVersionId).catch(() => undefined);
+  }
+  return out;
 }
