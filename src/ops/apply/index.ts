@@ -6,7 +6,7 @@
 //   ->  plan per tenant (plan.ts)  ->  confirm deletions  ->  execute (execute.ts)
 import { setMaxListeners } from 'node:events';
 import type { MappingMode, StackConfig } from '../../config/schema.js';
-import { RefusedError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { TenantContext } from '../../tenant/context.js';
 import type { ObservedTenant } from '../../tenant/observe.js';
 import { group as groupResource, probeUser as probeResource, role as roleResource, rule as ruleResource } from '../../tenant/resources/index.js';
@@ -116,11 +116,6 @@ function planned(plan: ApplyPlan): PlannedApply {
  */
 export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: ApplyOptions = {}): Promise<PlannedApply | ApplyResult> {
   const { config } = ctx;
-  if (config.mapping === 'abac')
-    throw new RefusedError(
-      'apply (and tenant create|delete|verify with several ids) does not support "mapping": "abac" yet (issue 12); create tenants one at a time',
-      'abac_unsupported',
-    );
   const started = ctx.now();
   const concurrency = boundedConcurrency(opts.concurrency);
   raiseListenerLimit(ctx.signal, concurrency);
@@ -133,6 +128,7 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
   for (const t of removeNamed)
     if (spec.tenants.some((s) => s.id === t)) throw new UsageError(`tenant ${JSON.stringify(t)} is both to apply and to delete`, 'spec_invalid');
   proveFleet(config, spec.tenants);
+  if (config.mapping === 'abac') return applyAbac(ctx, spec, removeNamed, opts, { started, concurrency, wait, timeoutMs });
 
   const view = await scanFleet(ctx);
   const named = new Set(spec.tenants.map((t) => t.id));
@@ -173,6 +169,55 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
     interrupted: result.interrupted,
     poolWrites: result.poolWrites,
     elapsedMs: Math.round(ctx.now() - started),
+  };
+}
+
+/** ABAC mode: each tenant's ABAC create or delete (src/ops/apply/abac.ts); same options, plan, confirmation and result. */
+async function applyAbac(
+  ctx: TenantContext,
+  spec: TenantsSpec,
+  removeNamed: string[],
+  opts: ApplyOptions,
+  run: { started: number; concurrency: number; wait: WaitLevel; timeoutMs: number },
+): Promise<PlannedApply | ApplyResult> {
+  const { planAbacApply, executeAbacPlan } = await import('./abac.js');
+  ctx.progress?.(`reading ${spec.tenants.length + removeNamed.length} tenant(s)`);
+  const plan = await planAbacApply(
+    ctx,
+    { tenants: spec.tenants, remove: removeNamed, prune: opts.prune === true, ignoreMissing: opts.ignoreMissing === true },
+    run.concurrency,
+  );
+  if (opts.dryRun) return planned(plan);
+  const deletes = plan.tenants.filter((t) => t.action === 'delete').map((t) => t.tenant);
+  if (deletes.length > 0) await opts.confirmDeletes?.(deletes);
+  ctx.progress?.(`applying ${plan.tenants.length} tenant(s)`);
+  opts.onPlan?.(planned(plan));
+  const total = plan.tenants.length;
+  let failed = 0;
+  let pending = 0;
+  const result = await executeAbacPlan(ctx, plan, {
+    concurrency: run.concurrency,
+    wait: run.wait,
+    timeoutMs: run.timeoutMs,
+    onProgress: (o, done) => {
+      if (o.status === 'failed') failed++;
+      if (o.status === 'pending') pending++;
+      opts.onProgress?.({ tenant: o.tenant, status: o.status, detail: o.detail, done, total, failed, pending });
+    },
+  });
+  return {
+    stack: ctx.config.stack,
+    mapping: ctx.config.mapping,
+    dryRun: false,
+    prune: opts.prune === true,
+    wait: run.wait,
+    concurrency: run.concurrency,
+    planned: plan.counts,
+    counts: result.counts,
+    tenants: result.tenants,
+    interrupted: result.interrupted,
+    poolWrites: 0,
+    elapsedMs: Math.round(ctx.now() - run.started),
   };
 }
 
