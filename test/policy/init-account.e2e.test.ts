@@ -1,7 +1,7 @@
 // #11 vectors 1, 2 and 5 where they live in the account, not in the documents: `isoctl init`
 // (the built CLI against the sandbox) refuses, with exit 4 and nothing changed, an identity pool
 // with the basic flow on, an app client that lets users write the tenant claim (or cannot read
-// it) in rules mode, and a listed index whose partition key DescribeTable shows is not the
+// it) in rules and ABAC mode, and a listed index whose partition key DescribeTable shows is not the
 // tenant key. The bootstrapped stack passes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,7 +65,7 @@ describe('init refuses an account that would let one tenant reach another', () =
     ci.destroy();
   });
 
-  it('an app client that lets users write custom:tenant (rules mode): exit 4 naming the client, the attribute and the fix; one that cannot read it too', async () => {
+  it('an app client that lets users write custom:tenant (rules and ABAC mode): exit 4 naming the client, the attribute and the fix; one that cannot read it too', async () => {
     const idp = client(CognitoIdentityProviderClient);
     const current = (await idp.send(new DescribeUserPoolClientCommand({ UserPoolId: sb.config.userPoolId, ClientId: sb.config.userPoolClientId })))
       .UserPoolClient!;
@@ -103,9 +103,9 @@ describe('init refuses an account that would let one tenant reach another', () =
       }),
     );
     ci.destroy();
-    const withClient = (clientId: string) => {
-      const path = join(sb.stateDir, `isoctl-${clientId}.json`);
-      writeFileSync(path, JSON.stringify({ ...sb.config, userPoolClientId: clientId, tables: sb.config.tables.map(({ indexKeys: _k, ...t }) => t) }));
+    const withClient = (clientId: string, mapping = sb.config.mapping) => {
+      const path = join(sb.stateDir, `isoctl-${clientId}-${mapping}.json`);
+      writeFileSync(path, JSON.stringify({ ...sb.config, mapping, userPoolClientId: clientId, tables: sb.config.tables.map(({ indexKeys: _k, ...t }) => t) }));
       return path;
     };
     writerConfig = withClient(writer);
@@ -114,6 +114,11 @@ describe('init refuses an account that would let one tenant reach another', () =
     expect(w.message).toContain(`app client ${writer} lets users write custom:tenant`);
     expect(w.message).toContain("remove custom:tenant from the client's WriteAttributes");
     expect(w.mutating).toBe(0);
+    // ABAC reads the tenant from the same claim (into a principal tag): the same refusal.
+    const abac = await refusal(['--config', withClient(writer, 'abac'), 'init', '--json']);
+    expect(abac.code).toBe(4);
+    expect(abac.message).toContain(`app client ${writer} lets users write custom:tenant`);
+    expect(abac.mutating).toBe(0);
     // Any client of the pool that lets users write the claim makes the whole pool unsafe: the
     // configured client's own config is refused too, naming the other client (row 5b).
     const other = await refusal(['init', '--json']);
