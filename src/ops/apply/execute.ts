@@ -5,106 +5,46 @@
 // additions. A tenant whose work hits a retryable error is read again and re-planned (a re-run
 // of that tenant in small), a few times; a tenant that still fails is reported failed and the
 // others go on. Ctrl-C stops taking tenants, and what was done is reported.
-import { AwsCallError } from '../../aws/errors.js';
 import type { StackConfig } from '../../config/schema.js';
-import { InterruptedError, IsoctlError, PendingError } from '../../errors.js';
-import { PolicyError } from '../../policy/errors.js';
+import { IsoctlError } from '../../errors.js';
 import { applySteps, type StepReport } from '../../tenant/apply.js';
 import type { TenantContext } from '../../tenant/context.js';
 import { convergenceChecks } from '../../tenant/create.js';
 import { desiredTenant, type DesiredTenant } from '../../tenant/desired.js';
 import { tenantGroupName } from '../../tenant/names.js';
-import { observeTenant, type ObservedTenant } from '../../tenant/observe.js';
-import { planCreate, planDelete, type Step } from '../../tenant/plan.js';
-import { group as groupResource, probeUser, role as roleResource, rule as ruleResource } from '../../tenant/resources/index.js';
-import { describeError, type RemovalContext, type RemovalOutcome, type RemovalState } from '../../tenant/resources/types.js';
+import { observeTenant } from '../../tenant/observe.js';
+import { planCreate } from '../../tenant/plan.js';
+import { rule as ruleResource } from '../../tenant/resources/index.js';
+import { describeError, type RemovalOutcome } from '../../tenant/resources/types.js';
 import { NotYet, retryAfterSeconds, waitFor, type Check, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
 import { backoffMs } from '../../aws/retry.js';
-import type { ApplyPlan, PlanAction, TenantPlan } from './plan.js';
+import type { ApplyPlan, TenantPlan } from './plan.js';
 import { registrySync, type RegistrySync } from './registry-sync.js';
 import { putRulesBatch } from './rules.js';
+import { deleteOne, removalContext } from './execute-delete.js';
+import {
+  countStatuses,
+  failure,
+  interruptedOr,
+  retryable,
+  TENANT_ATTEMPTS,
+  toSteps,
+  type ExecuteOptions,
+  type ExecuteResult,
+  type TenantOutcome,
+  type TenantStatus,
+} from './outcome.js';
 
-export type TenantStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'failed' | 'pending';
-export const TENANT_STATUSES: readonly TenantStatus[] = ['created', 'updated', 'unchanged', 'deleted', 'failed', 'pending'];
-
-export interface AppliedStep {
-  action: Step['action'];
-  service: Step['service'];
-  target: string;
-  /** Why the step was needed (what was missing or different). */
-  reason: string;
-  state: StepReport['state'] | RemovalState;
-  detail?: string | undefined;
-}
-
-export interface TenantOutcome {
-  tenant: string;
-  status: TenantStatus;
-  /** What the plan said. */
-  action: PlanAction;
-  scopes?: string[] | undefined;
-  steps: AppliedStep[];
-  /** Why it failed or is pending. */
-  detail?: string | undefined;
-  code?: string | undefined;
-  /** Pending: re-run after this many seconds. */
-  retryAfterSeconds?: number | undefined;
-  wait?: { level: WaitLevel; ok: boolean; elapsedMs: number; pending: string[] } | undefined;
-}
-
-export interface ApplyProgress {
-  tenant: string;
-  status: TenantStatus;
-  detail?: string | undefined;
-  done: number;
-  total: number;
-  failed: number;
-  pending: number;
-}
-
-export interface ExecuteOptions {
-  concurrency: number;
-  wait: WaitLevel;
-  timeoutMs: number;
-  onProgress?: ((e: ApplyProgress) => void) | undefined;
-}
-
-export interface ExecuteResult {
-  tenants: TenantOutcome[];
-  counts: Record<TenantStatus, number>;
-  interrupted: boolean;
-  /** Identity-pool role-configuration writes (rules mode), for the batching claim. */
-  poolWrites: number;
-}
-
-/** Attempts per tenant: the first, and re-plans after a retryable error. */
-const TENANT_ATTEMPTS = 4;
-/** How long one removal keeps retrying "still propagating" and DeleteConflict. */
-const REMOVAL_RETRY_MS = 20_000;
-
-export function countStatuses(items: ReadonlyArray<{ status: TenantStatus }>): Record<TenantStatus, number> {
-  const counts: Record<TenantStatus, number> = { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, pending: 0 };
-  for (const i of items) counts[i.status]++;
-  return counts;
-}
-
-function retryable(err: unknown): boolean {
-  if (err instanceof PendingError) return true;
-  if (err instanceof AwsCallError) return err.kind === 'throttled' || err.kind === 'still-propagating' || err.kind === 'conflict' || err.kind === 'not-found';
-  if (err instanceof IsoctlError) return err.retryable;
-  return false;
-}
-
-function toSteps(reports: Array<StepReport | (Step & { state: RemovalState; detail?: string | undefined })>): AppliedStep[] {
-  return reports.map((r) => ({
-    action: r.action,
-    service: r.service,
-    target: r.target,
-    reason: r.reason,
-    state: r.state,
-    ...(r.detail !== undefined ? { detail: r.detail } : {}),
-  }));
-}
+export {
+  countStatuses,
+  TENANT_STATUSES,
+  type AppliedStep,
+  type ApplyProgress,
+  type ExecuteOptions,
+  type ExecuteResult,
+  type TenantOutcome,
+  type TenantStatus,
+} from './outcome.js';
 
 export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const { config } = ctx;
@@ -266,20 +206,6 @@ async function forEachLimit<T>(items: readonly T[], limit: number, stop: () => b
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
-/** An error of a call that Ctrl-C cut short counts as the interruption (pending), not a failure. */
-function interruptedOr(ctx: TenantContext, err: unknown): unknown {
-  return ctx.signal?.aborted ? new InterruptedError('interrupted') : err;
-}
-
-function failure(t: TenantPlan, err: unknown, steps: AppliedStep[], scopes?: string[]): TenantOutcome {
-  if (err instanceof InterruptedError || (err as Error)?.name === 'AbortError')
-    return { tenant: t.tenant, status: 'pending', action: t.action, scopes, steps, detail: 'interrupted; run again to finish', retryAfterSeconds: 0 };
-  if (err instanceof PendingError)
-    return { tenant: t.tenant, status: 'pending', action: t.action, scopes, steps, detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
-  const code = err instanceof IsoctlError || err instanceof PolicyError ? err.code : err instanceof AwsCallError ? err.awsCode : undefined;
-  return { tenant: t.tenant, status: 'failed', action: t.action, scopes, steps, detail: describeError(err), code };
-}
-
 /** A tenant's steps; after a retryable error the tenant is read again and re-planned. */
 async function createOne(
   ctx: TenantContext,
@@ -368,110 +294,6 @@ function checksFor(ctx: TenantContext, desired: DesiredTenant, level: WaitLevel,
           },
         },
   );
-}
-
-function removalContext(ctx: TenantContext): RemovalContext {
-  return { ...ctx, now: () => ctx.now(), sleep: (ms, s) => ctx.sleep(ms, s), deadline: ctx.now() + REMOVAL_RETRY_MS, confirm: false, purpose: ctx.purpose };
-}
-
-/** A tenant's removals through the resource modules (the rule went with the batch). */
-async function deleteOne(
-  ctx: TenantContext,
-  t: TenantPlan,
-  opts: ExecuteOptions,
-  ruleOutcome: RemovalOutcome | undefined,
-  registry: RegistrySync,
-): Promise<TenantOutcome> {
-  const done: Array<Step & { state: RemovalState; detail?: string | undefined }> = [];
-  let observed = t.observed!;
-  let steps = t.steps;
-  try {
-    await registry.deleting(t.tenant);
-  } catch (err) {
-    return failure(t, interruptedOr(ctx, err), []);
-  }
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await removeSteps(ctx, steps, observed, ruleOutcome, (s, o) => done.push({ ...s, state: o.state, detail: o.detail }));
-      ruleOutcome = undefined;
-      break;
-    } catch (err) {
-      if (ctx.signal?.aborted || attempt >= TENANT_ATTEMPTS || !retryable(err)) return failure(t, err, toSteps(done));
-      await ctx.sleep(backoffMs(attempt + 1), ctx.signal).catch(() => undefined);
-      try {
-        observed = await observeTenant(ctx.apis, ctx.config, t.tenant);
-        steps = planDelete(ctx.config, observed);
-      } catch (e) {
-        if (!retryable(e)) return failure(t, e, toSteps(done));
-      }
-    }
-  }
-  const base = { tenant: t.tenant, action: t.action, steps: toSteps(done) };
-  if (done.every((d) => d.state === 'removed' || d.state === 'skipped')) {
-    try {
-      await registry.removed(t.tenant);
-    } catch (err) {
-      return failure(t, err, base.steps);
-    }
-  }
-  const roleStep = t.steps.find((s) => s.action === 'delete-role');
-  if (opts.wait === 'none' || !roleStep) return { ...base, status: 'deleted' };
-  let waited: WaitResult;
-  try {
-    waited = await waitFor(
-      [
-        {
-          name: 'iam:role-gone',
-          service: 'iam',
-          waitingFor: 'waiting for IAM to stop showing the role',
-          run: async () => {
-            if (await ctx.apis.iam.getRole(roleStep.target)) throw new NotYet('role still visible');
-            return roleStep.target;
-          },
-        },
-      ],
-      { timeoutMs: opts.timeoutMs, signal: ctx.signal, clock: ctx },
-    );
-  } catch (err) {
-    return failure(t, err, base.steps);
-  }
-  const wait = {
-    level: 'iam' as WaitLevel,
-    ok: waited.ok,
-    elapsedMs: waited.elapsedMs,
-    pending: waited.checks.filter((c) => c.state === 'pending').map((c) => c.name),
-  };
-  if (waited.timedOut)
-    return { ...base, status: 'pending', wait, detail: 'deleted, but IAM still shows its role', retryAfterSeconds: retryAfterSeconds(waited) };
-  return { ...base, status: 'deleted', wait };
-}
-
-async function removeSteps(
-  ctx: TenantContext,
-  steps: Step[],
-  observed: ObservedTenant,
-  ruleOutcome: RemovalOutcome | undefined,
-  report: (s: Step, o: RemovalOutcome) => void,
-): Promise<void> {
-  const rctx = removalContext(ctx);
-  const inline = steps.filter((s) => s.action === 'delete-inline-policy');
-  for (const step of steps) {
-    if (step.action === 'delete-group') {
-      const g = observed.mapping.kind === 'group' ? observed.mapping.group : undefined;
-      report(step, await groupResource.remove(rctx, { name: step.target, tenant: observed.tenant, observed: g }));
-    } else if (step.action === 'delete-probe-user') report(step, await probeUser.remove(rctx, { username: step.target }));
-    else if (step.action === 'delete-role') {
-      const names = inline.map((s) => s.target.slice(step.target.length + 1));
-      const o = await roleResource.remove(rctx, { name: step.target, inlinePolicies: names });
-      for (const s of inline)
-        report(s, o.removedPolicies.includes(s.target.slice(step.target.length + 1)) ? { state: 'removed' } : { state: 'skipped', detail: 'already gone' });
-      report(step, o.state === 'removed' ? { state: 'removed', detail: o.detachedPolicies.length > 0 ? o.detail : undefined } : o);
-      if (o.state === 'waiting') throw new PendingError(`delete-role ${step.target}: ${o.detail ?? 'still propagating'}`, 10);
-    } else if (step.action === 'remove-rule') {
-      // Done by the batch before (removeMany); only a re-plan after a retry writes it alone.
-      report(step, ruleOutcome ?? (await ruleResource.remove(rctx, { tenant: observed.tenant })));
-    }
-  }
 }
 
 export type { StackConfig };
