@@ -3,7 +3,8 @@
 // verify (the other tenant's / user's partition denied), delete, list. Plus the 25-rule limit.
 // Rules mapping, tenant granularity, also runs what token mapping's own files cover
 // (tenant-revoke-sandbox, tenant-registry-sandbox), on this stack instead of a new one:
-// revoke-sessions signs out the users carrying the tenant's claim (their refresh token stops
+// suspend / resume shut a user of bravo out and let it back in (its credentials and fresh ones
+// from its still-valid ID token); revoke-sessions signs out the users carrying the tenant's claim (their refresh token stops
 // working, credentials from before are denied, a new sign-in reads, the other tenant is
 // untouched); suspend of a tenant that does not exist and revoke-sessions of a deleted one are
 // exit 3 with nothing changed; a registry row whose AWS resources were deleted by hand is drift.
@@ -110,6 +111,23 @@ describe.each(MODES)('tenant lifecycle, $mapping mapping, $granularity granulari
       expect(await refresh(sb, again)).toBe('ok');
       expect(await readPartition(sb, bravo.credentials, 'bravo')).toBe('allowed');
       expect(await refresh(sb, bravo)).toBe('ok');
+    }, 180_000);
+  }
+
+  if (mapping === 'rules' && granularity === 'tenant') {
+    it("suspend bravo: its user's credentials and fresh ones from its ID token are denied; resume lets both in again", async () => {
+      const bravo = await signIn(sb, 'bravo');
+      await eventually(() => readPartition(sb, bravo.credentials, 'bravo'), 'allowed');
+      const suspend = await cli(['tenant', 'suspend', 'bravo', '--wait', 'data', '--json']);
+      expect(suspend.code, suspend.stderr).toBe(0);
+      expect(suspend.json()).toMatchObject({ status: 'changed', suspended: true });
+      expect(await readPartition(sb, bravo.credentials, 'bravo')).toBe('denied');
+      expect(await readPartition(sb, await freshCredentials(sb, bravo), 'bravo')).toBe('denied');
+      const resume = await cli(['tenant', 'resume', 'bravo', '--wait', 'data', '--json']);
+      expect(resume.code, resume.stderr).toBe(0);
+      expect(resume.json()).toMatchObject({ status: 'changed', suspended: false });
+      expect(await readPartition(sb, bravo.credentials, 'bravo')).toBe('allowed');
+      expect(await readPartition(sb, await freshCredentials(sb, bravo), 'bravo')).toBe('allowed');
     }, 180_000);
   }
 
