@@ -17,7 +17,6 @@ import {
   denyListHeadroom,
   denyListPolicyArn,
   denyListPolicyName,
-  denyListPolicyNumber,
   entryKey,
   placeDenyEntries,
   policySize,
@@ -53,11 +52,6 @@ export interface DenyListState {
   managedSlots: number;
 }
 
-function parsePolicyArn(arn: string): { path: string; name: string } | undefined {
-  const m = /^arn:[a-z-]+:iam::\d*:policy(\/(?:.*\/)?)([^/]+)$/.exec(arn);
-  return m ? { path: m[1] ?? '/', name: m[2] ?? '' } : undefined;
-}
-
 /** Reads the deny lists of every scope role: entries, where they live, and the room left. */
 export async function readDenyLists(ctx: TenantContext): Promise<DenyListState> {
   const { apis, config } = ctx;
@@ -87,9 +81,8 @@ export async function readDenyLists(ctx: TenantContext): Promise<DenyListState> 
     otherInline = Math.max(otherInline, others);
     let attachedOthers = 0;
     for (const arn of await apis.iam.listAttachedRolePolicies(name)) {
-      const p = parsePolicyArn(arn);
-      const n = p && p.path === stackPath(config.stack) ? denyListPolicyNumber(config.stack, p.name) : undefined;
-      if (n === undefined || arn !== denyListPolicyArn(config, n)) {
+      const n = denyPolicy.numberOfAttached(config, arn);
+      if (n === undefined) {
         attachedOthers++;
         continue;
       }

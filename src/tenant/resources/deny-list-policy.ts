@@ -4,7 +4,7 @@
 // the deny-list store, gc, delete and teardown ask `owned` before changing or removing one.
 import type { PolicyInfo } from '../../aws/apis.js';
 import { stackPath, type StackConfig } from '../../config/schema.js';
-import { MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_STACK, denyListPolicyNumber, scopeRoleName } from '../../policy/index.js';
+import { MANAGED_BY_VALUE, TAG_MANAGED_BY, TAG_STACK, denyListPolicyArn, denyListPolicyNumber, scopeRoleName } from '../../policy/index.js';
 import { ALREADY_GONE, notOwned, OWNED, retryRemoval, type Ownership, type RemovalContext, type RemovalOutcome } from './types.js';
 
 export const kind = 'deny-list-policy';
@@ -22,6 +22,17 @@ export function owned(config: Pick<StackConfig, 'stack'>, policy: Pick<PolicyInf
   if (tags && (tags[TAG_MANAGED_BY] !== MANAGED_BY_VALUE || tags[TAG_STACK] !== config.stack))
     return notOwned(`${policy.arn} does not carry ${TAG_MANAGED_BY}=${MANAGED_BY_VALUE} and ${TAG_STACK}=${config.stack}`);
   return OWNED;
+}
+
+/**
+ * The number n when an attached policy ARN is exactly this stack's `isoctl-<stack>-deny-list-<n>`
+ * at the stack path (and in this account and partition); undefined for anything else.
+ */
+export function numberOfAttached(config: Pick<StackConfig, 'stack' | 'region' | 'accountId'>, arn: string): number | undefined {
+  const m = /^arn:[a-z-]+:iam::\d*:policy(\/(?:.*\/)?)([^/]+)$/.exec(arn);
+  if (!m || m[1] !== stackPath(config.stack)) return undefined;
+  const n = denyListPolicyNumber(config.stack, m[2] ?? '');
+  return n !== undefined && arn === denyListPolicyArn(config, n) ? n : undefined;
 }
 
 export type DenyPolicyAction = 'create-deny-policy' | 'update-deny-policy' | 'attach-deny-policy' | 'detach-deny-policy' | 'delete-deny-policy';
