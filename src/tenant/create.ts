@@ -8,7 +8,7 @@ import { assertIsolationProof, desiredTenant, resolveScopes, scopesFromTag, type
 import { observeTenant } from './observe.js';
 import { applySteps, type StepReport } from './apply.js';
 import { planCreate, findTenantRule } from './plan.js';
-import { ProbeError, ProbeSession } from './probe.js';
+import { ownReadableVerdict, ProbeError, ProbeSession } from './probe.js';
 import { retryAfterSeconds, waitFor, NotYet, Wrong, type Check, type WaitLevel, type WaitResult } from './wait.js';
 import { TAG_SCOPES, tenantGroupName } from './names.js';
 import { mappingKeyOf, rulesOf } from './observe.js';
@@ -246,17 +246,7 @@ export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, le
         if (err instanceof ProbeError) throw new Wrong(err.message);
         throw err;
       }
-      const own = result.checks.filter((c) => c.expect === 'allow');
-      const leaks = result.checks.filter((c) => c.expect === 'deny' && c.outcome === 'allowed');
-      if (leaks.length > 0) throw new Wrong(`isolation does not hold: ${leaks.map((c) => `${c.name} on ${c.table} was allowed`).join('; ')}`);
-      const notYet = own.find((c) => !c.ok);
-      if (notYet) {
-        if (notYet.outcome === 'denied') throw new NotYet(`own read still denied: ${notYet.detail ?? ''}`);
-        throw new Wrong(`${notYet.name} on ${notYet.table}: ${notYet.detail ?? notYet.outcome}`);
-      }
-      const errors = result.checks.filter((c) => c.outcome === 'error');
-      if (errors.length > 0) throw new Wrong(errors.map((c) => `${c.name}: ${c.detail}`).join('; '));
-      return `own partition readable; ${result.checks.filter((c) => c.expect === 'deny').length} cross-tenant reads denied`;
+      return ownReadableVerdict(result);
     },
   });
   return checks;

@@ -4,7 +4,7 @@
 import { scopeRoleArn, scopeRoleName } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { neighbourTenant, probeNotYet } from './create.js';
-import { ProbeError, ProbeSession, type HeldCredentials, type ProbeResult } from './probe.js';
+import { ownReadableVerdict, ProbeError, ProbeSession, type HeldCredentials, type ProbeResult } from './probe.js';
 import { NotYet, Wrong, type Check } from './wait.js';
 
 /** The tenant's probe session; under ABAC its credentials are for the first scope role its group maps to. */
@@ -52,18 +52,7 @@ export function probeAllowedCheck(session: ProbeSession, name: string): Check {
     waitingFor: 'waiting for DynamoDB to let the probe identity read its own partition',
     notYet: probeNotYet,
     run: async () => {
-      const result = await runProbe(session);
-      const leaks = result.checks.filter((c) => c.expect === 'deny' && c.outcome === 'allowed');
-      if (leaks.length > 0) throw new Wrong(`isolation does not hold: ${leaks.map((c) => `${c.name} on ${c.table} was allowed`).join('; ')}`);
-      const own = result.checks.filter((c) => c.expect === 'allow');
-      const notYet = own.find((c) => !c.ok);
-      if (notYet) {
-        if (notYet.outcome === 'denied') throw new NotYet(`own read still denied: ${notYet.detail ?? ''}`);
-        throw new Wrong(`${notYet.name} on ${notYet.table}: ${notYet.detail ?? notYet.outcome}`);
-      }
-      const errors = result.checks.filter((c) => c.outcome === 'error');
-      if (errors.length > 0) throw new Wrong(errors.map((c) => `${c.name}: ${c.detail}`).join('; '));
-      return `own partition readable; ${result.checks.filter((c) => c.expect === 'deny').length} cross-tenant reads denied`;
+      return ownReadableVerdict(await runProbe(session));
     },
   };
 }

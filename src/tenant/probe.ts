@@ -13,6 +13,7 @@ import type { StackConfig, TableConfig } from '../config/schema.js';
 import { tenantRoleArn, tenantRoleName } from '../policy/index.js';
 import { probeUsername } from './names.js';
 import { s3ProbeChecks } from './probe-s3.js';
+import { NotYet, Wrong } from './wait.js';
 
 export type ProbeExpectation = 'allow' | 'deny';
 export type ProbeOutcome = 'allowed' | 'denied' | 'error' | 'skipped';
@@ -316,4 +317,22 @@ export class ProbeSession {
       throw err;
     }
   }
+}
+
+/**
+ * The verdict of a probe that should read its own partition and no other tenant's: a leak is
+ * Wrong (at once), an own read still denied is NotYet (IAM or Cognito still propagating), an
+ * error is Wrong. Shared by `--wait data` (create) and resume's check.
+ */
+export function ownReadableVerdict(result: ProbeResult): string {
+  const leaks = result.checks.filter((c) => c.expect === 'deny' && c.outcome === 'allowed');
+  if (leaks.length > 0) throw new Wrong(`isolation does not hold: ${leaks.map((c) => `${c.name} on ${c.table} was allowed`).join('; ')}`);
+  const notYet = result.checks.find((c) => c.expect === 'allow' && !c.ok);
+  if (notYet) {
+    if (notYet.outcome === 'denied') throw new NotYet(`own read still denied: ${notYet.detail ?? ''}`);
+    throw new Wrong(`${notYet.name} on ${notYet.table}: ${notYet.detail ?? notYet.outcome}`);
+  }
+  const errors = result.checks.filter((c) => c.outcome === 'error');
+  if (errors.length > 0) throw new Wrong(errors.map((c) => `${c.name}: ${c.detail}`).join('; '));
+  return `own partition readable; ${result.checks.filter((c) => c.expect === 'deny').length} cross-tenant reads denied`;
 }

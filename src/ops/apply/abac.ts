@@ -17,6 +17,7 @@ import { describeError } from '../../tenant/resources/types.js';
 import type { WaitLevel } from '../../tenant/wait.js';
 import { mapLimit } from '../concurrency.js';
 import { countStatuses, type ExecuteResult, type TenantOutcome } from './execute.js';
+import { withPending } from './outcome.js';
 import { countActions, type ApplyPlan, type TenantPlan } from './plan.js';
 import type { TenantSpec } from './spec.js';
 
@@ -130,17 +131,6 @@ export async function executeAbacPlan(
     }
   });
   const interrupted = aborted();
-  for (const t of plan.tenants)
-    if (!outcomes.has(t.tenant))
-      outcomes.set(t.tenant, {
-        tenant: t.tenant,
-        status: 'pending',
-        action: t.action,
-        scopes: t.scopes,
-        steps: [],
-        detail: interrupted ? 'not finished: interrupted' : 'not reached',
-        retryAfterSeconds: 0,
-      });
-  const tenants = plan.tenants.map((t) => outcomes.get(t.tenant)!);
+  const tenants = withPending(plan, outcomes, interrupted);
   return { tenants, counts: countStatuses(tenants), interrupted, poolWrites: 0 };
 }

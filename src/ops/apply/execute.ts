@@ -26,6 +26,7 @@ import {
   countStatuses,
   failure,
   interruptedOr,
+  withPending,
   retryable,
   TENANT_ATTEMPTS,
   toSteps,
@@ -178,18 +179,7 @@ export async function executePlan(ctx: TenantContext, plan: ApplyPlan, opts: Exe
 
   // Interrupted: tenants not finished are pending (a re-run finishes them).
   const interrupted = aborted();
-  for (const t of plan.tenants)
-    if (!outcomes.has(t.tenant))
-      outcomes.set(t.tenant, {
-        tenant: t.tenant,
-        status: 'pending',
-        action: t.action,
-        scopes: t.scopes,
-        steps: [],
-        detail: interrupted ? 'not finished: interrupted' : 'not reached',
-        retryAfterSeconds: 0,
-      });
-  const tenants = plan.tenants.map((t) => outcomes.get(t.tenant)!);
+  const tenants = withPending(plan, outcomes, interrupted);
   return { tenants, counts: countStatuses(tenants), interrupted, poolWrites };
 }
 

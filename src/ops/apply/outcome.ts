@@ -105,3 +105,19 @@ export function failure(t: TenantPlan, err: unknown, steps: AppliedStep[], scope
   const code = err instanceof IsoctlError || err instanceof PolicyError ? err.code : err instanceof AwsCallError ? err.awsCode : undefined;
   return { tenant: t.tenant, status: 'failed', action: t.action, scopes, steps, detail: describeError(err), code };
 }
+
+/** Tenants the run did not finish are `pending` (interrupted, or not reached): a re-run finishes them. Returns them in plan order. */
+export function withPending(plan: { tenants: TenantPlan[] }, outcomes: Map<string, TenantOutcome>, interrupted: boolean): TenantOutcome[] {
+  for (const t of plan.tenants)
+    if (!outcomes.has(t.tenant))
+      outcomes.set(t.tenant, {
+        tenant: t.tenant,
+        status: 'pending',
+        action: t.action,
+        scopes: t.scopes,
+        steps: [],
+        detail: interrupted ? 'not finished: interrupted' : 'not reached',
+        retryAfterSeconds: 0,
+      });
+  return plan.tenants.map((t) => outcomes.get(t.tenant)!);
+}
