@@ -143,6 +143,10 @@ async function world(sb: RunningSandbox, opts: { lagged?: boolean } = {}) {
   };
 }
 
+// The AWS CLI cases run some 20-40 `aws` processes one after another (botocore's start-up is about
+// 1-2 s each on a busy 2-core machine): the suite's 60 s default is too tight for them.
+const AWS_CLI_TIMEOUT_MS = 300_000;
+
 describe('Cognito over the sandbox HTTP server (SDK v3)', () => {
   let sb: RunningSandbox;
   beforeAll(async () => {
@@ -504,7 +508,7 @@ describe('the AWS CLI parses the Cognito responses', () => {
     );
     await aws('cognito-idp', 'delete-user-pool', '--user-pool-id', poolId);
     expect(await awsError('cognito-idp', 'describe-user-pool', '--user-pool-id', poolId)).toContain(`User pool ${poolId} does not exist.`);
-  });
+  }, AWS_CLI_TIMEOUT_MS);
 
   it('cognito-identity: pools, roles and mappings, principal tags, GetId, credentials, OpenID token', async () => {
     const w = await world(sb);
@@ -611,7 +615,7 @@ describe('the AWS CLI parses the Cognito responses', () => {
     );
     await aws('cognito-identity', 'delete-identity-pool', '--identity-pool-id', w.identityPoolId);
     expect(await awsError('cognito-identity', 'describe-identity-pool', '--identity-pool-id', w.identityPoolId)).toContain('(ResourceNotFoundException)');
-  });
+  }, AWS_CLI_TIMEOUT_MS);
 });
 
 type Json = any;
