@@ -358,56 +358,134 @@ describe('the AWS CLI parses the Cognito responses', () => {
     return out;
   }
 
-  it('cognito-idp: pools, clients, groups, users, sign-in', async () => {
-    const pool = (await aws('cognito-idp', 'create-user-pool', '--pool-name', 'cli', '--schema', 'Name=tenant,AttributeDataType=String,Mutable=true')) as {
-      UserPool: { Id: string };
-    };
-    const poolId = pool.UserPool.Id;
-    const client = (await aws(
-      'cognito-idp',
-      'create-user-pool-client',
-      '--user-pool-id',
-      poolId,
-      '--client-name',
-      'cli',
-      '--explicit-auth-flows',
-      'ALLOW_ADMIN_USER_PASSWORD_AUTH',
-      'ALLOW_USER_PASSWORD_AUTH',
-      'ALLOW_REFRESH_TOKEN_AUTH',
-    )) as { UserPoolClient: { ClientId: string } };
-    const clientId = client.UserPoolClient.ClientId;
-    const role = `arn:aws:iam::${sb.accountId}:role/isoctl/prod/isoctl-prod-cli`;
-    const group = await aws('cognito-idp', 'create-group', '--user-pool-id', poolId, '--group-name', 'acme', '--role-arn', role, '--precedence', '1');
-    expect(group).toMatchObject({ Group: { GroupName: 'acme', RoleArn: role, Precedence: 1 } });
-    const user = await aws(
-      'cognito-idp',
-      'admin-create-user',
-      '--user-pool-id',
-      poolId,
-      '--username',
-      'alice',
-      '--message-action',
-      'SUPPRESS',
-      '--user-attributes',
-      'Name=custom:tenant,Value=acme',
-    );
-    expect(user).toMatchObject({ User: { Username: 'alice', UserStatus: 'FORCE_CHANGE_PASSWORD', Enabled: true } });
-    await aws('cognito-idp', 'admin-set-user-password', '--user-pool-id', poolId, '--username', 'alice', '--password', PASSWORD, '--permanent');
-    await aws('cognito-idp', 'admin-add-user-to-group', '--user-pool-id', poolId, '--username', 'alice', '--group-name', 'acme');
+  it(
+    'cognito-idp: pools, clients, groups, users, sign-in',
+    async () => {
+      const pool = (await aws('cognito-idp', 'create-user-pool', '--pool-name', 'cli', '--schema', 'Name=tenant,AttributeDataType=String,Mutable=true')) as {
+        UserPool: { Id: string };
+      };
+      const poolId = pool.UserPool.Id;
+      const client = (await aws(
+        'cognito-idp',
+        'create-user-pool-client',
+        '--user-pool-id',
+        poolId,
+        '--client-name',
+        'cli',
+        '--explicit-auth-flows',
+        'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+        'ALLOW_USER_PASSWORD_AUTH',
+        'ALLOW_REFRESH_TOKEN_AUTH',
+      )) as { UserPoolClient: { ClientId: string } };
+      const clientId = client.UserPoolClient.ClientId;
+      const role = `arn:aws:iam::${sb.accountId}:role/isoctl/prod/isoctl-prod-cli`;
+      const group = await aws('cognito-idp', 'create-group', '--user-pool-id', poolId, '--group-name', 'acme', '--role-arn', role, '--precedence', '1');
+      expect(group).toMatchObject({ Group: { GroupName: 'acme', RoleArn: role, Precedence: 1 } });
+      const user = await aws(
+        'cognito-idp',
+        'admin-create-user',
+        '--user-pool-id',
+        poolId,
+        '--username',
+        'alice',
+        '--message-action',
+        'SUPPRESS',
+        '--user-attributes',
+        'Name=custom:tenant,Value=acme',
+      );
+      expect(user).toMatchObject({ User: { Username: 'alice', UserStatus: 'FORCE_CHANGE_PASSWORD', Enabled: true } });
+      await aws('cognito-idp', 'admin-set-user-password', '--user-pool-id', poolId, '--username', 'alice', '--password', PASSWORD, '--permanent');
+      await aws('cognito-idp', 'admin-add-user-to-group', '--user-pool-id', poolId, '--username', 'alice', '--group-name', 'acme');
 
-    const [described, describedClient, clientsList, pools, got, groups, updated, forUser, gotUser, users, adminAuth, publicAuth] = await all([
-      () => aws('cognito-idp', 'describe-user-pool', '--user-pool-id', poolId),
-      () => aws('cognito-idp', 'describe-user-pool-client', '--user-pool-id', poolId, '--client-id', clientId),
-      () => aws('cognito-idp', 'list-user-pool-clients', '--user-pool-id', poolId),
-      () => aws('cognito-idp', 'list-user-pools', '--max-results', '10'),
-      () => aws('cognito-idp', 'get-group', '--user-pool-id', poolId, '--group-name', 'acme'),
-      () => aws('cognito-idp', 'list-groups', '--user-pool-id', poolId),
-      () => aws('cognito-idp', 'update-group', '--user-pool-id', poolId, '--group-name', 'acme', '--description', 'tenant acme'),
-      () => aws('cognito-idp', 'admin-list-groups-for-user', '--user-pool-id', poolId, '--username', 'alice'),
-      () => aws('cognito-idp', 'admin-get-user', '--user-pool-id', poolId, '--username', 'alice'),
-      () => aws('cognito-idp', 'list-users', '--user-pool-id', poolId),
-      () =>
-        aws(
+      const [described, describedClient, clientsList, pools, got, groups, updated, forUser, gotUser, users, adminAuth, publicAuth] = await all([
+        () => aws('cognito-idp', 'describe-user-pool', '--user-pool-id', poolId),
+        () => aws('cognito-idp', 'describe-user-pool-client', '--user-pool-id', poolId, '--client-id', clientId),
+        () => aws('cognito-idp', 'list-user-pool-clients', '--user-pool-id', poolId),
+        () => aws('cognito-idp', 'list-user-pools', '--max-results', '10'),
+        () => aws('cognito-idp', 'get-group', '--user-pool-id', poolId, '--group-name', 'acme'),
+        () => aws('cognito-idp', 'list-groups', '--user-pool-id', poolId),
+        () => aws('cognito-idp', 'update-group', '--user-pool-id', poolId, '--group-name', 'acme', '--description', 'tenant acme'),
+        () => aws('cognito-idp', 'admin-list-groups-for-user', '--user-pool-id', poolId, '--username', 'alice'),
+        () => aws('cognito-idp', 'admin-get-user', '--user-pool-id', poolId, '--username', 'alice'),
+        () => aws('cognito-idp', 'list-users', '--user-pool-id', poolId),
+        () =>
+          aws(
+            'cognito-idp',
+            'admin-initiate-auth',
+            '--user-pool-id',
+            poolId,
+            '--client-id',
+            clientId,
+            '--auth-flow',
+            'ADMIN_USER_PASSWORD_AUTH',
+            '--auth-parameters',
+            `USERNAME=alice,PASSWORD=${PASSWORD}`,
+          ),
+        () =>
+          aws(
+            '--no-sign-request',
+            'cognito-idp',
+            'initiate-auth',
+            '--client-id',
+            clientId,
+            '--auth-flow',
+            'USER_PASSWORD_AUTH',
+            '--auth-parameters',
+            `USERNAME=alice,PASSWORD=${PASSWORD}`,
+          ),
+      ]);
+      expect((described as Json).UserPool.Id).toBe(poolId);
+      expect((described as Json).UserPool.SchemaAttributes.some((a: Json) => a.Name === 'custom:tenant')).toBe(true);
+      expect((describedClient as Json).UserPoolClient.ExplicitAuthFlows).toContain('ALLOW_USER_PASSWORD_AUTH');
+      expect((clientsList as Json).UserPoolClients[0].ClientId).toBe(clientId);
+      expect((pools as Json).UserPools.map((p: Json) => p.Id)).toContain(poolId);
+      expect((got as Json).Group.RoleArn).toBe(role);
+      expect((groups as Json).Groups.map((g: Json) => g.GroupName)).toEqual(['acme']);
+      expect((updated as Json).Group.Description).toBe('tenant acme');
+      expect((forUser as Json).Groups[0].GroupName).toBe('acme');
+      expect((gotUser as Json).UserStatus).toBe('CONFIRMED');
+      expect((users as Json).Users).toHaveLength(1);
+      expect((adminAuth as Json).AuthenticationResult.TokenType).toBe('Bearer');
+      expect((publicAuth as Json).AuthenticationResult.IdToken).toBeTypeOf('string');
+      // A client with AWS's default ReadAttributes: no custom attribute in the ID token.
+      expect(JSON.parse(Buffer.from((publicAuth as Json).AuthenticationResult.IdToken.split('.')[1], 'base64url').toString())).not.toHaveProperty(
+        'custom:tenant',
+      );
+      const accessToken = (publicAuth as Json).AuthenticationResult.AccessToken as string;
+      expect(
+        await aws('--no-sign-request', 'cognito-idp', 'update-user-attributes', '--access-token', accessToken, '--user-attributes', 'Name=name,Value=Alice'),
+      ).toEqual({});
+      expect(
+        await awsError(
+          '--no-sign-request',
+          'cognito-idp',
+          'update-user-attributes',
+          '--access-token',
+          accessToken,
+          '--user-attributes',
+          'Name=custom:tenant,Value=globex',
+        ),
+      ).toContain(
+        'An error occurred (NotAuthorizedException) when calling the UpdateUserAttributes operation: A client attempted to write unauthorized attribute',
+      );
+      expect(await awsError('cognito-idp', 'list-users', '--user-pool-id', poolId, '--filter', 'custom:tenant = "acme"')).toContain(
+        'An error occurred (InvalidParameterException) when calling the ListUsers operation: Invalid search attribute: custom:tenant',
+      );
+      const refreshed = await aws(
+        '--no-sign-request',
+        'cognito-idp',
+        'initiate-auth',
+        '--client-id',
+        clientId,
+        '--auth-flow',
+        'REFRESH_TOKEN_AUTH',
+        '--auth-parameters',
+        `REFRESH_TOKEN=${(adminAuth as Json).AuthenticationResult.RefreshToken}`,
+      );
+      expect((refreshed as Json).AuthenticationResult.AccessToken).toBeTypeOf('string');
+
+      expect(
+        await awsError(
           'cognito-idp',
           'admin-initiate-auth',
           '--user-pool-id',
@@ -417,205 +495,137 @@ describe('the AWS CLI parses the Cognito responses', () => {
           '--auth-flow',
           'ADMIN_USER_PASSWORD_AUTH',
           '--auth-parameters',
-          `USERNAME=alice,PASSWORD=${PASSWORD}`,
+          'USERNAME=alice,PASSWORD=Wrong-pass-1',
         ),
-      () =>
-        aws(
-          '--no-sign-request',
-          'cognito-idp',
-          'initiate-auth',
-          '--client-id',
-          clientId,
-          '--auth-flow',
-          'USER_PASSWORD_AUTH',
-          '--auth-parameters',
-          `USERNAME=alice,PASSWORD=${PASSWORD}`,
-        ),
-    ]);
-    expect((described as Json).UserPool.Id).toBe(poolId);
-    expect((described as Json).UserPool.SchemaAttributes.some((a: Json) => a.Name === 'custom:tenant')).toBe(true);
-    expect((describedClient as Json).UserPoolClient.ExplicitAuthFlows).toContain('ALLOW_USER_PASSWORD_AUTH');
-    expect((clientsList as Json).UserPoolClients[0].ClientId).toBe(clientId);
-    expect((pools as Json).UserPools.map((p: Json) => p.Id)).toContain(poolId);
-    expect((got as Json).Group.RoleArn).toBe(role);
-    expect((groups as Json).Groups.map((g: Json) => g.GroupName)).toEqual(['acme']);
-    expect((updated as Json).Group.Description).toBe('tenant acme');
-    expect((forUser as Json).Groups[0].GroupName).toBe('acme');
-    expect((gotUser as Json).UserStatus).toBe('CONFIRMED');
-    expect((users as Json).Users).toHaveLength(1);
-    expect((adminAuth as Json).AuthenticationResult.TokenType).toBe('Bearer');
-    expect((publicAuth as Json).AuthenticationResult.IdToken).toBeTypeOf('string');
-    // A client with AWS's default ReadAttributes: no custom attribute in the ID token.
-    expect(JSON.parse(Buffer.from((publicAuth as Json).AuthenticationResult.IdToken.split('.')[1], 'base64url').toString())).not.toHaveProperty(
-      'custom:tenant',
-    );
-    const accessToken = (publicAuth as Json).AuthenticationResult.AccessToken as string;
-    expect(
-      await aws('--no-sign-request', 'cognito-idp', 'update-user-attributes', '--access-token', accessToken, '--user-attributes', 'Name=name,Value=Alice'),
-    ).toEqual({});
-    expect(
-      await awsError(
-        '--no-sign-request',
-        'cognito-idp',
-        'update-user-attributes',
-        '--access-token',
-        accessToken,
-        '--user-attributes',
-        'Name=custom:tenant,Value=globex',
-      ),
-    ).toContain(
-      'An error occurred (NotAuthorizedException) when calling the UpdateUserAttributes operation: A client attempted to write unauthorized attribute',
-    );
-    expect(await awsError('cognito-idp', 'list-users', '--user-pool-id', poolId, '--filter', 'custom:tenant = "acme"')).toContain(
-      'An error occurred (InvalidParameterException) when calling the ListUsers operation: Invalid search attribute: custom:tenant',
-    );
-    const refreshed = await aws(
-      '--no-sign-request',
-      'cognito-idp',
-      'initiate-auth',
-      '--client-id',
-      clientId,
-      '--auth-flow',
-      'REFRESH_TOKEN_AUTH',
-      '--auth-parameters',
-      `REFRESH_TOKEN=${(adminAuth as Json).AuthenticationResult.RefreshToken}`,
-    );
-    expect((refreshed as Json).AuthenticationResult.AccessToken).toBeTypeOf('string');
+      ).toContain('An error occurred (NotAuthorizedException) when calling the AdminInitiateAuth operation: Incorrect username or password.');
+      expect(await awsError('cognito-idp', 'get-group', '--user-pool-id', poolId, '--group-name', 'ghost')).toContain('(ResourceNotFoundException)');
 
-    expect(
-      await awsError(
+      await all(
+        [
+          () => aws('cognito-idp', 'admin-remove-user-from-group', '--user-pool-id', poolId, '--username', 'alice', '--group-name', 'acme'),
+          () => aws('cognito-idp', 'delete-group', '--user-pool-id', poolId, '--group-name', 'acme'),
+          () => aws('cognito-idp', 'admin-delete-user', '--user-pool-id', poolId, '--username', 'alice'),
+        ],
+        1,
+      );
+      await aws('cognito-idp', 'delete-user-pool', '--user-pool-id', poolId);
+      expect(await awsError('cognito-idp', 'describe-user-pool', '--user-pool-id', poolId)).toContain(`User pool ${poolId} does not exist.`);
+    },
+    AWS_CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'cognito-identity: pools, roles and mappings, principal tags, GetId, credentials, OpenID token',
+    async () => {
+      const w = await world(sb);
+      const roleMappings = {
+        IdentityPoolId: w.identityPoolId,
+        Roles: {},
+        RoleMappings: {
+          [w.mappingKey]: {
+            Type: 'Rules',
+            AmbiguousRoleResolution: 'Deny',
+            RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: w.roleArn }] },
+          },
+        },
+      };
+      expect(await aws('cognito-identity', 'set-identity-pool-roles', '--cli-input-json', JSON.stringify(roleMappings))).toEqual({});
+      const tags = await aws(
+        'cognito-identity',
+        'set-principal-tag-attribute-map',
+        '--identity-pool-id',
+        w.identityPoolId,
+        '--identity-provider-name',
+        w.providerName,
+        '--principal-tags',
+        'tenant=custom:tenant,userid=sub',
+      );
+      expect(tags).toMatchObject({ UseDefaults: false, PrincipalTags: { tenant: 'custom:tenant', userid: 'sub' } });
+
+      const token = (await aws(
         'cognito-idp',
         'admin-initiate-auth',
         '--user-pool-id',
-        poolId,
+        w.poolId,
         '--client-id',
-        clientId,
+        w.clientId,
         '--auth-flow',
         'ADMIN_USER_PASSWORD_AUTH',
         '--auth-parameters',
-        'USERNAME=alice,PASSWORD=Wrong-pass-1',
-      ),
-    ).toContain('An error occurred (NotAuthorizedException) when calling the AdminInitiateAuth operation: Incorrect username or password.');
-    expect(await awsError('cognito-idp', 'get-group', '--user-pool-id', poolId, '--group-name', 'ghost')).toContain('(ResourceNotFoundException)');
+        `USERNAME=alice,PASSWORD=${PASSWORD}`,
+      )) as Json;
+      const logins = `${w.providerName}=${token.AuthenticationResult.IdToken}`;
+      const id = (await aws('--no-sign-request', 'cognito-identity', 'get-id', '--identity-pool-id', w.identityPoolId, '--logins', logins)) as {
+        IdentityId: string;
+      };
+      expect(id.IdentityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
 
-    await all(
-      [
-        () => aws('cognito-idp', 'admin-remove-user-from-group', '--user-pool-id', poolId, '--username', 'alice', '--group-name', 'acme'),
-        () => aws('cognito-idp', 'delete-group', '--user-pool-id', poolId, '--group-name', 'acme'),
-        () => aws('cognito-idp', 'admin-delete-user', '--user-pool-id', poolId, '--username', 'alice'),
-      ],
-      1,
-    );
-    await aws('cognito-idp', 'delete-user-pool', '--user-pool-id', poolId);
-    expect(await awsError('cognito-idp', 'describe-user-pool', '--user-pool-id', poolId)).toContain(`User pool ${poolId} does not exist.`);
-  }, AWS_CLI_TIMEOUT_MS);
+      const [described, roles, tagMap, pools, creds, openId, updated] = await all([
+        () => aws('cognito-identity', 'describe-identity-pool', '--identity-pool-id', w.identityPoolId),
+        () => aws('cognito-identity', 'get-identity-pool-roles', '--identity-pool-id', w.identityPoolId),
+        () => aws('cognito-identity', 'get-principal-tag-attribute-map', '--identity-pool-id', w.identityPoolId, '--identity-provider-name', w.providerName),
+        () => aws('cognito-identity', 'list-identity-pools', '--max-results', '10'),
+        () => aws('--no-sign-request', 'cognito-identity', 'get-credentials-for-identity', '--identity-id', id.IdentityId, '--logins', logins),
+        () => aws('--no-sign-request', 'cognito-identity', 'get-open-id-token', '--identity-id', id.IdentityId, '--logins', logins),
+        () =>
+          aws(
+            'cognito-identity',
+            'update-identity-pool',
+            '--identity-pool-id',
+            w.identityPoolId,
+            '--identity-pool-name',
+            'renamed',
+            '--no-allow-unauthenticated-identities',
+            '--allow-classic-flow',
+            '--cognito-identity-providers',
+            `ProviderName=${w.providerName},ClientId=${w.clientId},ServerSideTokenCheck=false`,
+          ),
+      ]);
+      expect((described as Json).CognitoIdentityProviders[0].ClientId).toBe(w.clientId);
+      expect((roles as Json).RoleMappings[w.mappingKey].RulesConfiguration.Rules[0].RoleARN).toBe(w.roleArn);
+      expect((tagMap as Json).PrincipalTags.userid).toBe('sub');
+      expect((pools as Json).IdentityPools.map((p: Json) => p.IdentityPoolId)).toContain(w.identityPoolId);
+      expect((creds as Json).Credentials.AccessKeyId).toMatch(/^ASIA/);
+      // AWS CLI v1 prints timestamps as received (cli_timestamp_format=none): epoch seconds.
+      expect((creds as Json).Credentials.Expiration * 1000).toBeGreaterThan(Date.now() + 3500_000);
+      expect((openId as Json).Token).toBeTypeOf('string');
+      expect(updated as Json).toMatchObject({ IdentityPoolName: 'renamed', AllowClassicFlow: true });
 
-  it('cognito-identity: pools, roles and mappings, principal tags, GetId, credentials, OpenID token', async () => {
-    const w = await world(sb);
-    const roleMappings = {
-      IdentityPoolId: w.identityPoolId,
-      Roles: {},
-      RoleMappings: {
-        [w.mappingKey]: {
-          Type: 'Rules',
-          AmbiguousRoleResolution: 'Deny',
-          RulesConfiguration: { Rules: [{ Claim: 'custom:tenant', MatchType: 'Equals', Value: 'acme', RoleARN: w.roleArn }] },
-        },
-      },
-    };
-    expect(await aws('cognito-identity', 'set-identity-pool-roles', '--cli-input-json', JSON.stringify(roleMappings))).toEqual({});
-    const tags = await aws(
-      'cognito-identity',
-      'set-principal-tag-attribute-map',
-      '--identity-pool-id',
-      w.identityPoolId,
-      '--identity-provider-name',
-      w.providerName,
-      '--principal-tags',
-      'tenant=custom:tenant,userid=sub',
-    );
-    expect(tags).toMatchObject({ UseDefaults: false, PrincipalTags: { tenant: 'custom:tenant', userid: 'sub' } });
-
-    const token = (await aws(
-      'cognito-idp',
-      'admin-initiate-auth',
-      '--user-pool-id',
-      w.poolId,
-      '--client-id',
-      w.clientId,
-      '--auth-flow',
-      'ADMIN_USER_PASSWORD_AUTH',
-      '--auth-parameters',
-      `USERNAME=alice,PASSWORD=${PASSWORD}`,
-    )) as Json;
-    const logins = `${w.providerName}=${token.AuthenticationResult.IdToken}`;
-    const id = (await aws('--no-sign-request', 'cognito-identity', 'get-id', '--identity-pool-id', w.identityPoolId, '--logins', logins)) as {
-      IdentityId: string;
-    };
-    expect(id.IdentityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
-
-    const [described, roles, tagMap, pools, creds, openId, updated] = await all([
-      () => aws('cognito-identity', 'describe-identity-pool', '--identity-pool-id', w.identityPoolId),
-      () => aws('cognito-identity', 'get-identity-pool-roles', '--identity-pool-id', w.identityPoolId),
-      () => aws('cognito-identity', 'get-principal-tag-attribute-map', '--identity-pool-id', w.identityPoolId, '--identity-provider-name', w.providerName),
-      () => aws('cognito-identity', 'list-identity-pools', '--max-results', '10'),
-      () => aws('--no-sign-request', 'cognito-identity', 'get-credentials-for-identity', '--identity-id', id.IdentityId, '--logins', logins),
-      () => aws('--no-sign-request', 'cognito-identity', 'get-open-id-token', '--identity-id', id.IdentityId, '--logins', logins),
-      () =>
-        aws(
+      expect(
+        await awsError('--no-sign-request', 'cognito-identity', 'get-id', '--identity-pool-id', w.identityPoolId, '--logins', `${w.providerName}=a.b.c`),
+      ).toContain(
+        'An error occurred (NotAuthorizedException) when calling the GetId operation: Invalid login token. Not a valid OpenId Connect identity token.',
+      );
+      expect(
+        await awsError(
           'cognito-identity',
-          'update-identity-pool',
+          'set-identity-pool-roles',
           '--identity-pool-id',
           w.identityPoolId,
-          '--identity-pool-name',
-          'renamed',
-          '--no-allow-unauthenticated-identities',
-          '--allow-classic-flow',
-          '--cognito-identity-providers',
-          `ProviderName=${w.providerName},ClientId=${w.clientId},ServerSideTokenCheck=false`,
+          '--roles',
+          'authenticated=isoctl-prod-acme-tenant-role',
         ),
-    ]);
-    expect((described as Json).CognitoIdentityProviders[0].ClientId).toBe(w.clientId);
-    expect((roles as Json).RoleMappings[w.mappingKey].RulesConfiguration.Rules[0].RoleARN).toBe(w.roleArn);
-    expect((tagMap as Json).PrincipalTags.userid).toBe('sub');
-    expect((pools as Json).IdentityPools.map((p: Json) => p.IdentityPoolId)).toContain(w.identityPoolId);
-    expect((creds as Json).Credentials.AccessKeyId).toMatch(/^ASIA/);
-    // AWS CLI v1 prints timestamps as received (cli_timestamp_format=none): epoch seconds.
-    expect((creds as Json).Credentials.Expiration * 1000).toBeGreaterThan(Date.now() + 3500_000);
-    expect((openId as Json).Token).toBeTypeOf('string');
-    expect(updated as Json).toMatchObject({ IdentityPoolName: 'renamed', AllowClassicFlow: true });
-
-    expect(
-      await awsError('--no-sign-request', 'cognito-identity', 'get-id', '--identity-pool-id', w.identityPoolId, '--logins', `${w.providerName}=a.b.c`),
-    ).toContain('An error occurred (NotAuthorizedException) when calling the GetId operation: Invalid login token. Not a valid OpenId Connect identity token.');
-    expect(
-      await awsError(
+      ).toContain("(NotAuthorizedException) when calling the SetIdentityPoolRoles operation: Access to Role 'isoctl-prod-acme-tenant-role' is forbidden.");
+      await aws(
         'cognito-identity',
-        'set-identity-pool-roles',
+        'update-identity-pool',
         '--identity-pool-id',
         w.identityPoolId,
-        '--roles',
-        'authenticated=isoctl-prod-acme-tenant-role',
-      ),
-    ).toContain("(NotAuthorizedException) when calling the SetIdentityPoolRoles operation: Access to Role 'isoctl-prod-acme-tenant-role' is forbidden.");
-    await aws(
-      'cognito-identity',
-      'update-identity-pool',
-      '--identity-pool-id',
-      w.identityPoolId,
-      '--identity-pool-name',
-      'renamed',
-      '--no-allow-unauthenticated-identities',
-      '--no-allow-classic-flow',
-      '--cognito-identity-providers',
-      `ProviderName=${w.providerName},ClientId=${w.clientId},ServerSideTokenCheck=false`,
-    );
-    expect(await awsError('--no-sign-request', 'cognito-identity', 'get-open-id-token', '--identity-id', id.IdentityId, '--logins', logins)).toContain(
-      'An error occurred (InvalidParameterException) when calling the GetOpenIdToken operation: Basic (classic) flow is not enabled, please use enhanced flow.',
-    );
-    await aws('cognito-identity', 'delete-identity-pool', '--identity-pool-id', w.identityPoolId);
-    expect(await awsError('cognito-identity', 'describe-identity-pool', '--identity-pool-id', w.identityPoolId)).toContain('(ResourceNotFoundException)');
-  }, AWS_CLI_TIMEOUT_MS);
+        '--identity-pool-name',
+        'renamed',
+        '--no-allow-unauthenticated-identities',
+        '--no-allow-classic-flow',
+        '--cognito-identity-providers',
+        `ProviderName=${w.providerName},ClientId=${w.clientId},ServerSideTokenCheck=false`,
+      );
+      expect(await awsError('--no-sign-request', 'cognito-identity', 'get-open-id-token', '--identity-id', id.IdentityId, '--logins', logins)).toContain(
+        'An error occurred (InvalidParameterException) when calling the GetOpenIdToken operation: Basic (classic) flow is not enabled, please use enhanced flow.',
+      );
+      await aws('cognito-identity', 'delete-identity-pool', '--identity-pool-id', w.identityPoolId);
+      expect(await awsError('cognito-identity', 'describe-identity-pool', '--identity-pool-id', w.identityPoolId)).toContain('(ResourceNotFoundException)');
+    },
+    AWS_CLI_TIMEOUT_MS,
+  );
 });
 
 type Json = any;
