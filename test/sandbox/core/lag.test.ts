@@ -67,14 +67,17 @@ describe('lag', () => {
     const sb = await startSandbox({ stateDir: tempStateDir(), lag: { iam: 400, cognito: 0, dynamodb: 0 } });
     open.push(sb);
     const iam = iamClient(sb);
+    // As in the first case: "not yet" against the earliest stamp (before the request), "visible"
+    // against the latest (after the answer), so a slow machine cannot fail the test.
     const t = Date.now();
     await iam.send(new CreateRoleCommand({ RoleName: 'r', AssumeRolePolicyDocument: TRUST }));
+    const createdBy = Date.now();
     const early = await failure(iam.send(new GetRoleCommand({ RoleName: 'r' })));
     if (Date.now() < t + 400) expect(early.name).toBe('NoSuchEntityException');
     expect((await iam.send(new ListRolesCommand({}))).Roles!.map((r) => r.RoleName)).not.toContain('r');
     // Observers with no lag see it at once.
     expect(sb.context.getRole('r', 'dynamodb')?.name).toBe('r');
-    await sleepUntil(t + 420);
+    await sleepUntil(createdBy + 420);
     expect((await iam.send(new GetRoleCommand({ RoleName: 'r' }))).Role!.RoleName).toBe('r');
 
     const next = JSON.stringify({
@@ -83,9 +86,10 @@ describe('lag', () => {
     });
     const updated = Date.now();
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'r', PolicyDocument: next }));
+    const updatedBy = Date.now();
     const before = decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: 'r' }))).Role!.AssumeRolePolicyDocument!);
     if (Date.now() < updated + 400) expect(JSON.parse(before)).toEqual(JSON.parse(TRUST));
-    await sleepUntil(updated + 420);
+    await sleepUntil(updatedBy + 420);
     const after = decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: 'r' }))).Role!.AssumeRolePolicyDocument!);
     expect(JSON.parse(after)).toEqual(JSON.parse(next));
   });
@@ -96,6 +100,7 @@ describe('lag', () => {
     const first = await startSandbox({ stateDir: dir, lag });
     const created = Date.now();
     await iamClient(first).send(new CreateRoleCommand({ RoleName: 'persisted', AssumeRolePolicyDocument: TRUST }));
+    const createdBy = Date.now();
     await first.close();
     const second = await startSandbox({ stateDir: dir, lag });
     open.push(second);
@@ -103,7 +108,7 @@ describe('lag', () => {
       expect(second.context.getRole('persisted', 'dynamodb')).toBeUndefined();
       expect((await failure(iamClient(second).send(new GetRoleCommand({ RoleName: 'persisted' })))).name).toBe('NoSuchEntityException');
     }
-    await sleepUntil(created + 1250);
+    await sleepUntil(createdBy + 1250);
     expect(second.context.getRole('persisted', 'dynamodb')?.name).toBe('persisted');
     expect((await iamClient(second).send(new GetRoleCommand({ RoleName: 'persisted' }))).Role!.RoleName).toBe('persisted');
   });
@@ -117,9 +122,10 @@ describe('lag', () => {
     const { DeleteRoleCommand } = await import('@aws-sdk/client-iam');
     const deleted = Date.now();
     await iam.send(new DeleteRoleCommand({ RoleName: 'leaving' }));
+    const deletedBy = Date.now();
     expect(sb.context.getRole('leaving', 'cognito')).toBeUndefined();
     if (Date.now() < deleted + 450) expect(sb.context.getRole('leaving', 'dynamodb')?.name).toBe('leaving');
-    await sleepUntil(deleted + 520);
+    await sleepUntil(deletedBy + 520);
     expect(sb.context.getRole('leaving', 'dynamodb')).toBeUndefined();
   });
 });
