@@ -41,7 +41,7 @@ export async function checkBoundary(env: DoctorEnv): Promise<Finding> {
 export async function checkTrustAndQuota(env: DoctorEnv): Promise<Finding[]> {
   const { config } = env;
   const [roles, summary] = await Promise.all([
-    env.reads.run('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack)),
+    env.reads.once('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack)),
     env.reads.run('iam:GetAccountSummary', () => env.ops.getAccountSummary()),
   ]);
   const out: Finding[] = [];

@@ -15,9 +15,9 @@ export async function checkIdentityPool(env: DoctorEnv): Promise<Finding[]> {
   const out: Finding[] = [];
   const [pool, roles, tags] = await Promise.all([
     env.reads.run('cognito-identity:DescribeIdentityPool', () => env.apis.cognitoIdentity.describeIdentityPool(config.identityPoolId)),
-    env.reads.run('cognito-identity:GetIdentityPoolRoles', () => env.apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
+    env.reads.once('cognito-identity:GetIdentityPoolRoles', () => env.apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
     Object.keys(principalTagAttributeMap(config)).length > 0
-      ? env.reads.run('cognito-identity:GetPrincipalTagAttributeMap', () =>
+      ? env.reads.once('cognito-identity:GetPrincipalTagAttributeMap', () =>
           env.apis.cognitoIdentity.getPrincipalTagAttributeMap(config.identityPoolId, provider),
         )
       : Promise.resolve(undefined),

@@ -28,7 +28,7 @@ export const denied = (check: Finding['check'], action: string, error: string): 
   finding(check, 'skipped', `could not read (${error})`, { action: `the permissions finding lists what the caller lacks (${action})` });
 
 export async function checkAccount(env: DoctorEnv): Promise<Finding> {
-  const who = await env.reads.run('sts:GetCallerIdentity', () => env.apis.sts.getCallerIdentity());
+  const who = await env.reads.once('sts:GetCallerIdentity', () => env.apis.sts.getCallerIdentity());
   if (!who.ok)
     return finding('account', 'problem', `cannot identify the caller: ${who.error}`, {
       action: 'Check the credentials (AWS_PROFILE, --profile) and the endpoint.',
@@ -49,7 +49,7 @@ export async function checkAccount(env: DoctorEnv): Promise<Finding> {
 export async function checkUserPool(env: DoctorEnv): Promise<Finding[]> {
   const { config } = env;
   const [pool, client] = await Promise.all([
-    env.reads.run('cognito-idp:DescribeUserPool', () => env.apis.cognitoIdp.describeUserPool(config.userPoolId)),
+    env.reads.once('cognito-idp:DescribeUserPool', () => env.apis.cognitoIdp.describeUserPool(config.userPoolId)),
     env.reads.run('cognito-idp:DescribeUserPoolClient', () => env.apis.cognitoIdp.describeUserPoolClient(config.userPoolId, config.userPoolClientId)),
   ]);
   const out: Finding[] = [];

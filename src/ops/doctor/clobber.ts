@@ -10,8 +10,8 @@ export async function checkClobber(env: DoctorEnv): Promise<Finding> {
   const { config } = env;
   if (config.mapping === 'abac') return checkAbacClobber(env);
   const [roles, poolRoles] = await Promise.all([
-    env.reads.run('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack)),
-    env.reads.run('cognito-identity:GetIdentityPoolRoles', () => env.apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
+    env.reads.once('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack)),
+    env.reads.once('cognito-identity:GetIdentityPoolRoles', () => env.apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
   ]);
   if (!roles.ok || !poolRoles.ok) return finding('clobber', 'skipped', `could not read (${!roles.ok ? roles.error : !poolRoles.ok ? poolRoles.error : ''})`);
   const c = detectClobber(config, poolRoles.value, roles.value, env.now());
@@ -34,9 +34,9 @@ async function checkAbacClobber(env: DoctorEnv): Promise<Finding> {
   const { config } = env;
   const provider = cognitoProviderName(config.region, config.userPoolId);
   const [roles, poolRoles, tagMap] = await Promise.all([
-    env.reads.run('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack)),
-    env.reads.run('cognito-identity:GetIdentityPoolRoles', () => env.apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
-    env.reads.run('cognito-identity:GetPrincipalTagAttributeMap', () => env.apis.cognitoIdentity.getPrincipalTagAttributeMap(config.identityPoolId, provider)),
+    env.reads.once('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack)),
+    env.reads.once('cognito-identity:GetIdentityPoolRoles', () => env.apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
+    env.reads.once('cognito-identity:GetPrincipalTagAttributeMap', () => env.apis.cognitoIdentity.getPrincipalTagAttributeMap(config.identityPoolId, provider)),
   ]);
   const failed = [roles, poolRoles, tagMap].find((r) => !r.ok);
   if (failed && !failed.ok) return finding('clobber', 'skipped', `could not read (${failed.error})`);

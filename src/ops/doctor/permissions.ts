@@ -49,7 +49,7 @@ export async function checkPermissions(env: DoctorEnv): Promise<Finding> {
   const readOk = [...new Set(env.reads.records.filter((r) => !r.denied && r.error === undefined).map((r) => r.action))].sort();
   const granted = new Set(operatorActions(env.config).map((a) => a.toLowerCase()));
   const missing: Missing[] = deniedReads.map((action) => ({ action, resource: '', decision: 'denied-read' as const }));
-  const who = await env.reads.run('sts:GetCallerIdentity', () => env.apis.sts.getCallerIdentity());
+  const who = await env.reads.once('sts:GetCallerIdentity', () => env.apis.sts.getCallerIdentity());
   const principal: Principal = who.ok ? await principalOf(env, who.value.arn) : { unknown: 'the caller' };
 
   let simulated: { checked: number; denied: string | undefined; skipped: string | undefined } = { checked: 0, denied: undefined, skipped: undefined };

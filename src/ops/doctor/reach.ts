@@ -16,8 +16,8 @@ export async function checkReach(env: DoctorEnv): Promise<Finding[]> {
     claimFromToken
       ? env.reads.run('cognito-idp:ListUserPoolClients', () => env.apis.cognitoIdp.listUserPoolClients(config.userPoolId))
       : Promise.resolve(undefined),
-    env.reads.run('cognito-identity:GetIdentityPoolRoles', () => env.apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
-    claimFromToken ? env.reads.run('cognito-idp:DescribeUserPool', () => env.apis.cognitoIdp.describeUserPool(config.userPoolId)) : Promise.resolve(undefined),
+    env.reads.once('cognito-identity:GetIdentityPoolRoles', () => env.apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId)),
+    claimFromToken ? env.reads.once('cognito-idp:DescribeUserPool', () => env.apis.cognitoIdp.describeUserPool(config.userPoolId)) : Promise.resolve(undefined),
   ]);
   const out: Finding[] = [];
   if (clients && !clients.ok) out.push(finding('reach', 'skipped', `could not list the pool's app clients (${clients.error})`));

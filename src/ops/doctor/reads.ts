@@ -15,6 +15,7 @@ export interface ReadRecord {
 
 export class Reads {
   readonly records: ReadRecord[] = [];
+  private readonly shared = new Map<string, Promise<ReadOutcome<unknown>>>();
 
   constructor(private readonly clock: RetryClock) {}
 
@@ -30,5 +31,20 @@ export class Reads {
       this.records.push({ action, denied, error });
       return { ok: false, denied, error };
     }
+  }
+
+  /**
+   * A stack-wide read several checks need (the caller, the user pool, the stack's roles, the
+   * identity pool's roles, its principal-tag map): made once per doctor run, its outcome shared.
+   * `key` tells reads of the same action apart when they take an argument.
+   */
+  once<T>(action: string, fn: () => Promise<T>, key = ''): Promise<ReadOutcome<T>> {
+    const id = `${action} ${key}`;
+    let p = this.shared.get(id);
+    if (!p) {
+      p = this.run(action, fn);
+      this.shared.set(id, p);
+    }
+    return p as Promise<ReadOutcome<T>>;
   }
 }

@@ -23,7 +23,7 @@ export async function checkTenantPolicies(env: DoctorEnv): Promise<Finding | und
   const { config } = env;
   // ABAC: tenants have no roles of their own; the shared scope roles are scope-roles.ts's.
   if (config.mapping === 'abac') return undefined;
-  const roles = await env.reads.run('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack));
+  const roles = await env.reads.once('iam:ListRoles', () => env.apis.iam.listStackRoles(config.stack));
   if (!roles.ok)
     return finding('tenant-policies', 'skipped', `could not list the stack's roles (${roles.error})`, {
       action: 'the permissions finding lists what the caller lacks (iam:ListRoles)',
