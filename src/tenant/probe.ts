@@ -10,7 +10,7 @@ import type { AwsApis, KeyValue, TableInfo } from '../aws/apis.js';
 import { AwsCallError, cognitoProviderName } from '../aws/apis.js';
 import { retry, type RetryClock } from '../aws/retry.js';
 import type { StackConfig, TableConfig } from '../config/schema.js';
-import { tenantRoleArn, tenantRoleName } from '../policy/index.js';
+import { scopeRoleName, tenantRoleArn, tenantRoleName } from '../policy/index.js';
 import { probeUsername } from './names.js';
 import { s3ProbeChecks } from './probe-s3.js';
 import { NotYet, Wrong } from './wait.js';
@@ -104,6 +104,18 @@ export class ProbeSession {
     /** ABAC: the shared scope role the probe's group maps to (default: the tenant's own role). */
     private readonly expectedRole?: { name: string; arn: string },
   ) {}
+
+  /**
+   * The scopes the probe's credentials carry. A tenant role holds all of the tenant's scopes; under
+   * ABAC the credentials are one scope role's, so only that scope's actions may be expected to work
+   * (a read-scope probe must not expect s3:PutObject on its own prefix).
+   */
+  private get probeScopes(): string[] {
+    const role = this.expectedRole;
+    if (!role) return this.scopes;
+    const own = this.scopes.filter((s) => scopeRoleName(this.config, s) === role.name);
+    return own.length > 0 ? own : this.scopes;
+  }
 
   private get logins(): Record<string, string> {
     return { [cognitoProviderName(this.config.region, this.config.userPoolId)]: this.token?.idToken ?? '' };
@@ -219,7 +231,7 @@ export class ProbeSession {
     const probeApis = this.apis.withCredentials({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken });
     try {
       const roleArn = await this.assumedTenantRole(probeApis);
-      const checks = [...(await this.dataChecks(probeApis, against)), ...(await s3ProbeChecks(probeApis, this.config, this.tenant, against, this.scopes))];
+      const checks = [...(await this.dataChecks(probeApis, against)), ...(await s3ProbeChecks(probeApis, this.config, this.tenant, against, this.probeScopes))];
       const isolated = checks.every((c) => c.ok);
       return { tenant: this.tenant, against, roleArn, identityId: this.identityId ?? '', accessKeyId: creds.accessKeyId, checks, isolated };
     } finally {
@@ -228,7 +240,7 @@ export class ProbeSession {
   }
 
   private readAction(): 'Query' | 'GetItem' | undefined {
-    const actions = new Set(this.scopes.flatMap((s) => this.config.scopes[s] ?? []));
+    const actions = new Set(this.probeScopes.flatMap((s) => this.config.scopes[s] ?? []));
     if (actions.has('dynamodb:Query')) return 'Query';
     if (actions.has('dynamodb:GetItem')) return 'GetItem';
     return undefined;
@@ -248,7 +260,7 @@ export class ProbeSession {
         expect: 'allow',
         outcome: 'skipped',
         ok: false,
-        detail: `the scopes ${this.scopes.join(', ')} allow no DynamoDB read (Query or GetItem)`,
+        detail: `the scopes ${this.probeScopes.join(', ')} allow no DynamoDB read (Query or GetItem)`,
       });
       return checks;
     }
@@ -275,7 +287,7 @@ export class ProbeSession {
     const out: ProbeCheck[] = [];
     out.push(await this.attempt(probeApis, 'own-partition', action, table.name, [own], 'allow', info, table, projection));
     out.push(await this.attempt(probeApis, 'other-partition', action, table.name, [other], 'deny', info, table, projection));
-    const actions = new Set(this.scopes.flatMap((s) => this.config.scopes[s] ?? []));
+    const actions = new Set(this.probeScopes.flatMap((s) => this.config.scopes[s] ?? []));
     if (actions.has('dynamodb:BatchGetItem'))
       out.push(await this.attempt(probeApis, 'mixed-keys', 'BatchGetItem', table.name, [own, other], 'deny', info, table, projection));
     if (table.attributes) {
