@@ -4,7 +4,7 @@ import { AwsCallError } from '../aws/errors.js';
 import { tombstoneAbacTenant, type TombstoneReport } from './abac-tombstone.js';
 import { assertTenantId } from '../config/tenant-id.js';
 import { NotFoundError, PendingError, UsageError } from '../errors.js';
-import { NotYet, retryAfterSeconds, waitFor, type WaitResult } from './wait.js';
+import { NotYet, retryAfterSeconds, waitFor, type Check, type WaitResult } from './wait.js';
 import { tenantRoleName } from '../policy/index.js';
 import type { TenantContext } from './context.js';
 import { observeTenant, type ObservedTenant } from './observe.js';
@@ -110,20 +110,12 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
   if (items.every((i) => i.state === 'removed' || i.state === 'skipped'))
     result.registry = (await unregisterTenant(ctx, tenant)) === 'removed' ? 'removed' : 'absent';
   if (input.waitMs !== undefined && roleStep) {
-    const waited = await waitFor(
-      [
-        {
-          name: 'iam:role-gone',
-          service: 'iam',
-          waitingFor: 'waiting for IAM to stop showing the role',
-          run: async () => {
-            if (await ctx.apis.iam.getRole(roleStep.target)) throw new NotYet('role still visible');
-            return roleStep.target;
-          },
-        },
-      ],
-      { timeoutMs: input.waitMs, signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) },
-    );
+    const waited = await waitFor([roleGoneCheck(ctx, roleStep.target)], {
+      timeoutMs: input.waitMs,
+      signal: ctx.signal,
+      clock: ctx,
+      onProgress: (c) => ctx.progress?.(c.waitingFor),
+    });
     result.wait = waited;
     if (waited.timedOut)
       throw new PendingError(`tenant ${tenant} deleted, but IAM still shows its role after ${Math.round(input.waitMs / 1000)}s`, retryAfterSeconds(waited), {
@@ -208,4 +200,17 @@ async function awaitLateRole(ctx: TenantContext, observed: Awaited<ReturnType<ty
     { timeoutMs: Math.min(windowMs, waitMs), signal: ctx.signal, clock: ctx, onProgress: (c) => ctx.progress?.(c.waitingFor) },
   );
   return waited.ok;
+}
+
+/** `--wait`: the deleted tenant role no longer shows in IAM's reads. */
+export function roleGoneCheck(ctx: TenantContext, roleName: string): Check {
+  return {
+    name: 'iam:role-gone',
+    service: 'iam',
+    waitingFor: 'waiting for IAM to stop showing the role',
+    run: async () => {
+      if (await ctx.apis.iam.getRole(roleName)) throw new NotYet('role still visible');
+      return roleName;
+    },
+  };
 }

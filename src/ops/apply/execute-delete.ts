@@ -7,7 +7,8 @@ import { observeTenant, type ObservedTenant } from '../../tenant/observe.js';
 import { planDelete, type Step } from '../../tenant/plan.js';
 import { group as groupResource, probeUser, role as roleResource, rule as ruleResource } from '../../tenant/resources/index.js';
 import { type RemovalContext, type RemovalOutcome, type RemovalState } from '../../tenant/resources/types.js';
-import { NotYet, retryAfterSeconds, waitFor, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
+import { retryAfterSeconds, waitFor, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
+import { roleGoneCheck } from '../../tenant/delete.js';
 import { backoffMs } from '../../aws/retry.js';
 import type { TenantPlan } from './plan.js';
 import { type RegistrySync } from './registry-sync.js';
@@ -61,20 +62,7 @@ export async function deleteOne(
   if (opts.wait === 'none' || !roleStep) return { ...base, status: 'deleted' };
   let waited: WaitResult;
   try {
-    waited = await waitFor(
-      [
-        {
-          name: 'iam:role-gone',
-          service: 'iam',
-          waitingFor: 'waiting for IAM to stop showing the role',
-          run: async () => {
-            if (await ctx.apis.iam.getRole(roleStep.target)) throw new NotYet('role still visible');
-            return roleStep.target;
-          },
-        },
-      ],
-      { timeoutMs: opts.timeoutMs, signal: ctx.signal, clock: ctx },
-    );
+    waited = await waitFor([roleGoneCheck(ctx, roleStep.target)], { timeoutMs: opts.timeoutMs, signal: ctx.signal, clock: ctx });
   } catch (err) {
     return failure(t, err, base.steps);
   }
