@@ -1,7 +1,9 @@
 // `tenant list` in ABAC mode (issue 12). An ABAC tenant has no IAM object of its own (the scope
-// roles are shared), so a tenant is its registry row plus what Cognito and DynamoDB show: its probe
-// user (tenant claim = id) and, with --deep, its silo tables and the probe's scope group. One
-// registry Scan and one ListUsers page set for the whole stack; --deep reads per tenant.
+// roles are shared), so the registry says which tenants exist. Plain `tenant list` of a filled
+// registry reads only the registry (its Scan pages: two calls for 10,000 tenants) and compares
+// nothing with AWS. `--deep`, and the first list of a stack made before the registry (which fills
+// it), read what Cognito and DynamoDB show: the probe users (tenant claim = id, one ListUsers page
+// set for the stack) and, with --deep, per tenant its silo tables and the probe's scope group.
 import { cognitoProviderName, type DatedUser } from '../aws/apis.js';
 import { buildScopeRoles } from '../policy/index.js';
 import { detectAbacClobber, type Clobber } from './clobber.js';
@@ -10,9 +12,9 @@ import { desiredTenant, resolveScopes } from './desired.js';
 import type { DriftAspect, DriftFinding, TenantListEntry, TenantListResult, TenantStatus } from './inventory.js';
 import { PROBE_USER_PREFIX } from './names.js';
 import { observeTenant } from './observe.js';
-import { reconcileRegistry, REGISTRY_PROPAGATION_MS } from './registry-reconcile.js';
+import { reconcileRegistry, registryOnlyReport, REGISTRY_PROPAGATION_MS } from './registry-reconcile.js';
+import { listRegistry, type RegistryListing, type RegistryRow } from './registry.js';
 import { probeUser as probeUserResource } from './resources/index.js';
-
 /** The stack's probe users by the tenant their claim names (isoctl's only: name and claim agree). */
 async function probesByClaim(ctx: TenantContext): Promise<Map<string, DatedUser>> {
   const out = new Map<string, DatedUser>();
@@ -26,16 +28,74 @@ async function probesByClaim(ctx: TenantContext): Promise<Map<string, DatedUser>
 }
 
 export async function listAbacTenants(ctx: TenantContext, opts: { deep: boolean }): Promise<TenantListResult> {
+  ctx.progress?.('reading the registry');
+  const listing = await listRegistry(ctx);
+  // A stack made before the registry: read AWS once (fills the rows and marks the registry filled).
+  return !opts.deep && listing.filled ? fromRegistry(ctx, listing) : reconciled(ctx, opts, listing);
+}
+
+/** A `deleting` row is a delete that stopped half-way once older than the propagation window (younger: in progress). */
+function unfinishedDelete(row: RegistryRow | undefined, now: number): 'young' | 'old' | undefined {
+  if (row?.status !== 'deleting') return undefined;
+  return now - Date.parse(row.updatedAt) < REGISTRY_PROPAGATION_MS ? 'young' : 'old';
+}
+
+const deletingFinding = (row: RegistryRow): DriftFinding => ({
+  aspect: 'registry',
+  detail: `the registry row has said "deleting" since ${row.updatedAt}: a tenant delete stopped half-way`,
+});
+
+const registeredOf = (row: RegistryRow | undefined) => (row ? { registered: { scopes: row.scopes, createdAt: row.createdAt, updatedAt: row.updatedAt } } : {});
+
+function countsOf(tenants: TenantListEntry[]): Record<TenantStatus, number> {
+  const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 0 };
+  for (const t of tenants) counts[t.status]++;
+  return counts;
+}
+
+/**
+ * Plain list of a filled registry: one entry per row, nothing read from Cognito, IAM or the silo
+ * tables (`checked: ['registry']`, `registry.comparedWithAws: false`, no `probeUser`).
+ */
+function fromRegistry(ctx: TenantContext, listing: RegistryListing): TenantListResult {
+  const now = ctx.now();
+  const tenants = listing.rows.map((row): TenantListEntry => {
+    const deleting = unfinishedDelete(row, now);
+    const status: TenantStatus = deleting === 'old' ? 'drift' : deleting === 'young' ? 'propagating' : 'ok';
+    return {
+      tenant: row.tenant,
+      status,
+      drift: deleting === 'old' ? ['registry'] : [],
+      role: null,
+      mapping: null,
+      lifecycle: row.status,
+      ...registeredOf(row),
+      ...(deleting === 'old' ? { findings: [deletingFinding(row)], fix: `isoctl tenant delete ${row.tenant} (finish the delete)` } : {}),
+    };
+  });
+  return {
+    stack: ctx.config.stack,
+    mapping: ctx.config.mapping,
+    checked: ['registry'],
+    tenants,
+    counts: countsOf(tenants),
+    registry: registryOnlyReport(listing),
+  };
+}
+
+/** The registry beside the probe users (and with --deep silo tables, scope groups and the identity pool). */
+async function reconciled(ctx: TenantContext, opts: { deep: boolean }, listing: RegistryListing): Promise<TenantListResult> {
   const { config } = ctx;
-  ctx.progress?.('listing probe users and the registry');
+  ctx.progress?.('listing probe users');
   const probes = await probesByClaim(ctx);
   const defaultScopes = resolveScopes(config, undefined);
   const { report, rows } = await reconcileRegistry(
     ctx,
     [...probes.keys()].map((tenant) => ({ tenant, roleName: undefined, scopes: defaultScopes })),
+    listing,
   );
   const ids = [...new Set([...rows.keys(), ...probes.keys()])].sort();
-  const checked: DriftAspect[] = opts.deep ? ['probe', 'silo-table', 'mapping-removed'] : ['probe'];
+  const checked: DriftAspect[] = opts.deep ? ['registry', 'probe', 'silo-table', 'mapping-removed'] : ['registry', 'probe'];
   // --deep: the stack's one Token entry and principal-tag map, replaced by another writer (issue 17).
   const clobber = opts.deep ? await abacClobber(ctx, ids) : undefined;
   const tenants: TenantListEntry[] = [];
@@ -47,6 +107,8 @@ export async function listAbacTenants(ctx: TenantContext, opts: { deep: boolean 
     const findings: DriftFinding[] = [];
     let siloTables: Array<{ name: string; exists: boolean }> | undefined;
     const desired = desiredTenant(config, tenant, row?.scopes.length ? row.scopes : defaultScopes);
+    const deleting = unfinishedDelete(row, now);
+    if (row && deleting === 'old') findings.push(deletingFinding(row));
     if (!probe) findings.push({ aspect: 'probe', detail: `no probe user ${desired.probe.username} carrying ${config.tenantClaim}=${tenant}` });
     else if (probe.attributes[config.tenantClaim] !== tenant)
       findings.push({ aspect: 'probe', detail: `the probe user does not carry ${config.tenantClaim}=${tenant}` });
@@ -60,9 +122,10 @@ export async function listAbacTenants(ctx: TenantContext, opts: { deep: boolean 
     }
     if (clobber) findings.push({ aspect: 'mapping-removed', detail: `the identity pool shows ${clobber.found}: no user of the tenant gets credentials` });
     drift.push(...findings.map((f) => f.aspect));
-    // A row younger than the propagation window without a probe user is a create in progress.
+    // A row younger than the propagation window without a probe user is a create in progress; a
+    // `deleting` row younger than that is a delete in progress.
     const young = row !== undefined && row.status !== 'deleting' && now - Date.parse(row.updatedAt) < REGISTRY_PROPAGATION_MS;
-    const status: TenantStatus = drift.length === 0 ? 'ok' : !probe && young ? 'propagating' : 'drift';
+    const status: TenantStatus = deleting === 'young' && !clobber ? 'propagating' : drift.length === 0 ? 'ok' : !probe && young ? 'propagating' : 'drift';
     tenants.push({
       tenant,
       status,
@@ -71,21 +134,22 @@ export async function listAbacTenants(ctx: TenantContext, opts: { deep: boolean 
       mapping: null,
       lifecycle: row?.status ?? null,
       probeUser: probe ? probe.username : null,
+      ...registeredOf(row),
       ...(siloTables ? { siloTables } : {}),
-      ...(opts.deep && findings.length > 0 ? { findings } : {}),
+      ...(findings.length > 0 && (opts.deep || deleting === 'old') ? { findings } : {}),
       ...(status === 'drift'
         ? {
             fix:
               clobber && findings.every((f) => f.aspect === 'mapping-removed')
                 ? `${clobber.command} (with administrator credentials)`
-                : `isoctl tenant create ${tenant} (finish it) or isoctl tenant delete ${tenant} (remove what is left)`,
+                : deleting === 'old'
+                  ? `isoctl tenant delete ${tenant} (finish the delete)`
+                  : `isoctl tenant create ${tenant} (finish it) or isoctl tenant delete ${tenant} (remove what is left)`,
           }
         : {}),
     });
   }
-  const counts: Record<TenantStatus, number> = { ok: 0, drift: 0, orphan: 0, dangling: 0, propagating: 0 };
-  for (const t of tenants) counts[t.status]++;
-  return { stack: config.stack, mapping: config.mapping, checked, tenants, counts, registry: report, ...(clobber ? { clobber } : {}) };
+  return { stack: config.stack, mapping: config.mapping, checked, tenants, counts: countsOf(tenants), registry: report, ...(clobber ? { clobber } : {}) };
 }
 
 async function abacClobber(ctx: TenantContext, tenants: string[]): Promise<Clobber | undefined> {

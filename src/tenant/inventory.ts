@@ -32,7 +32,9 @@ export type DriftAspect =
   | 'attached-policies'
   | 'reach'
   | 'ownership'
-  | 'silo-table';
+  | 'silo-table'
+  /** ABAC: the registry row itself (a `deleting` row: a delete that stopped half-way). In `checked`: the registry was read. */
+  | 'registry';
 
 /** One thing that drifted, in words (`tenant list --deep`). */
 export interface DriftFinding {
@@ -53,8 +55,10 @@ export interface TenantListEntry {
   findings?: DriftFinding[] | undefined;
   /** How to repair a tenant that is not ok (drift, orphan, dangling). */
   fix?: string | undefined;
-  /** ABAC: the tenant's probe user (null: none carries its claim). */
+  /** ABAC: the tenant's probe user (null: none carries its claim). Absent when probe users were not read (plain list of a filled registry). */
   probeUser?: string | null | undefined;
+  /** ABAC: the tenant's registry row (scopes and times); absent when it has none. */
+  registered?: { scopes: string[]; createdAt: string; updatedAt: string } | undefined;
   /** ABAC with --deep: the tenant's silo tables and whether DynamoDB shows them. */
   siloTables?: Array<{ name: string; exists: boolean }> | undefined;
 }
@@ -272,6 +276,7 @@ const DRIFT_WORDS: Record<DriftAspect, string> = {
   reach: 'the data policy reaches beyond the tenant',
   ownership: "the role's tags name another stack or tenant",
   'silo-table': 'a silo table is missing',
+  registry: 'the registry row says a delete stopped half-way',
 };
 
 function describeDrift(tenant: string, observed: ObservedTenant, aspects: DriftAspect[]): DriftFinding[] {

@@ -5,7 +5,7 @@
 import { TAG_SCOPES } from './names.js';
 import { resolveScopes, scopesFromTag } from './desired.js';
 import type { TenantContext } from './context.js';
-import { listRegistry, markRegistryFilled, registerTenant, type RegistryRow } from './registry.js';
+import { listRegistry, markRegistryFilled, registerTenant, type RegistryListing, type RegistryRow } from './registry.js';
 
 /** A row younger than this without AWS resources is a create in progress, not drift. */
 export const REGISTRY_PROPAGATION_MS = 60_000;
@@ -20,13 +20,25 @@ export interface RegistryReport {
   registryOnly: string[];
   /** Tenants AWS shows without a registry row. */
   awsOnly: string[];
+  /**
+   * Whether the rows were compared with what AWS shows. false: only the registry was read (plain
+   * `tenant list` in ABAC mode), so `registryOnly` and `awsOnly` are empty without having been checked.
+   */
+  comparedWithAws: boolean;
+}
+
+/** The report of a list that read only the registry: nothing filled, nothing compared with AWS. */
+export function registryOnlyReport(listing: RegistryListing): RegistryReport {
+  return { rows: listing.rows.length, calls: listing.calls, filled: [], registryOnly: [], awsOnly: [], comparedWithAws: false };
 }
 
 export async function reconcileRegistry(
   ctx: TenantContext,
   seen: Array<{ tenant: string; roleName: string | undefined; scopes?: string[] | undefined }>,
+  /** The registry as the caller already read it (saves a second Scan). */
+  read?: RegistryListing,
 ): Promise<{ report: RegistryReport; rows: Map<string, RegistryRow> }> {
-  let listing = await listRegistry(ctx);
+  let listing = read ?? (await listRegistry(ctx));
   const filled: string[] = [];
   if (!listing.filled) {
     const have = new Set(listing.rows.map((r) => r.tenant));
@@ -48,5 +60,5 @@ export async function reconcileRegistry(
     .filter((r) => !inAws.has(r.tenant) && !(r.status !== 'deleting' && now - Date.parse(r.updatedAt) < REGISTRY_PROPAGATION_MS))
     .map((r) => r.tenant);
   const awsOnly = seen.filter((s) => !rows.has(s.tenant)).map((s) => s.tenant);
-  return { report: { rows: listing.rows.length, calls: listing.calls, filled, registryOnly, awsOnly }, rows };
+  return { report: { rows: listing.rows.length, calls: listing.calls, filled, registryOnly, awsOnly, comparedWithAws: true }, rows };
 }

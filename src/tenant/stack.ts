@@ -31,6 +31,7 @@ import { isStackRoleArn } from './resources/role.js';
 import { applyAbacInitStep, planAbacInit, type AbacInitAction, type AbacInitStep } from './abac-init.js';
 import { scopeRoleName } from '../policy/index.js';
 import { waitForTableActive } from './table-active.js';
+import { markRegistryFilled } from './registry.js';
 
 export type InitAction = 'create-boundary' | 'update-boundary' | 'create-lock-table' | 'put-role-mapping' | 'put-principal-tag-map' | AbacInitAction;
 
@@ -228,6 +229,12 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
           if ((err as { kind?: string }).kind !== 'already-exists') throw err;
         });
         await waitForTableActive(ctx, apis.dynamodb, lockTable, 'lock table');
+        // ABAC: a new lock table means a new stack, which has no tenant to fill the registry from,
+        // so plain `tenant list` reads only the registry from the start (never ListUsers).
+        if (config.mapping === 'abac') {
+          await markRegistryFilled(ctx);
+          step.detail = 'the tenant registry starts filled: tenant list reads only it';
+        }
         break;
       case 'put-role-mapping': {
         const change = await modifyIdentityPoolRoles(apis, config, { now: ctx.now, sleep: ctx.sleep, signal: ctx.signal, purpose: 'init' }, (r) => {

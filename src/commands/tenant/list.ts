@@ -51,15 +51,36 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
     return Object.values(r.counts).some((n) => n > 0) ? `no tenants in stack ${r.stack} in the states asked for` : `no tenants in stack ${r.stack}`;
   const color = (s: string) => (s === 'ok' ? c.green(s) : s === 'drift' ? c.yellow(s) : s === 'propagating' ? c.cyan(s) : c.red(s));
   const life = (s: string | null) => (s === null ? c.red('unregistered') : s === 'active' ? s : c.yellow(s));
-  const rows = r.tenants.map((t) => [
-    t.tenant,
-    color(t.status),
-    life(t.lifecycle),
-    t.drift.join(',') || '-',
-    (r.mapping === 'abac' ? t.probeUser : t.role?.name) ?? '-',
-    t.mapping ? t.mapping.kind : '-',
-    t.role?.createDate?.slice(0, 19).replace('T', ' ') ?? '-',
-  ]);
+  const when = (iso: string | undefined) => iso?.slice(0, 19).replace('T', ' ') ?? '-';
+  const abac = r.mapping === 'abac';
+  // ABAC tenants have no role of their own: their scopes (registry) and, when read, the probe user
+  // (carrying the tenant claim) stand in the role's place.
+  const probesRead = r.checked.includes('probe');
+  const [headers, rows] = abac
+    ? [
+        ['tenant', 'status', 'lifecycle', 'drift', 'scopes', ...(probesRead ? ['probe user'] : []), 'registered'],
+        r.tenants.map((t) => [
+          t.tenant,
+          color(t.status),
+          life(t.lifecycle),
+          t.drift.join(',') || '-',
+          t.registered?.scopes.join(',') || '-',
+          ...(probesRead ? [t.probeUser ?? '-'] : []),
+          when(t.registered?.createdAt),
+        ]),
+      ]
+    : [
+        ['tenant', 'status', 'lifecycle', 'drift', 'role', 'mapping', 'created'],
+        r.tenants.map((t) => [
+          t.tenant,
+          color(t.status),
+          life(t.lifecycle),
+          t.drift.join(',') || '-',
+          t.role?.name ?? '-',
+          t.mapping ? t.mapping.kind : '-',
+          when(t.role?.createDate),
+        ]),
+      ];
   const summary = Object.entries(r.counts)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)
@@ -75,16 +96,25 @@ export function renderTenantList(r: TenantListResult, c: ChalkInstance): string 
     .map((t) =>
       [`${c.bold(t.tenant)}: ${t.status}`, ...(t.findings ?? []).map((f) => `  - ${f.aspect}: ${f.detail}`), ...(t.fix ? [`  fix: ${t.fix}`] : [])].join('\n'),
     );
-  // ABAC tenants have no role of their own: the probe user (carrying the tenant claim) is what AWS shows.
-  const table = formatTable(['tenant', 'status', 'lifecycle', 'drift', r.mapping === 'abac' ? 'probe user' : 'role', 'mapping', 'created'], rows, c);
-  return `${table}${details.length > 0 ? `\n\n${details.join('\n')}` : ''}\n${registryLines(r, c)}${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)'}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'rules' ? 'rule' : r.mapping === 'abac' ? 'mapping entry or principal-tag map' : 'mapping entry'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
+  const table = formatTable(headers, rows, c);
+  return `${table}${details.length > 0 ? `\n\n${details.join('\n')}` : ''}\n${registryLines(r, c)}${c.dim(`${r.tenants.length === total ? '' : `${r.tenants.length} shown; `}${total} tenant(s): ${summary}; checked ${r.checked.join(', ')}${checkedHint(r)}`)}${finish}${r.clobber ? `\n${c.red('!')} ${r.clobber.tenants.length} tenant(s) lost their identity-pool ${r.mapping === 'rules' ? 'rule' : abac ? 'mapping entry or principal-tag map' : 'mapping entry'} (the pool shows ${r.clobber.found}). Likely cause: ${r.clobber.cause}.\n  Repair: ${r.clobber.command}. ${r.clobber.action}` : ''}`;
+}
+
+/** What the footer says was not compared. */
+function checkedHint(r: TenantListResult): string {
+  if (r.mapping !== 'abac') return r.checked.includes('policy') ? '' : ' (--deep also compares policies, boundary and tags)';
+  if (!r.registry.comparedWithAws) return ' (registry only; --deep also checks probe users, silo tables and the identity pool)';
+  return r.checked.includes('silo-table') ? '' : ' (--deep also checks silo tables, scope groups and the identity pool)';
 }
 
 function registryLines(r: TenantListResult, c: ChalkInstance): string {
   const g = r.registry;
   const lines: string[] = [];
   if (g.filled.length > 0) lines.push(c.dim(`registry filled from AWS: ${g.filled.join(', ')}`));
-  if (g.registryOnly.length > 0) lines.push(c.yellow(`registry-only (no role or mapping in AWS): ${g.registryOnly.join(', ')}`));
+  if (g.registryOnly.length > 0)
+    lines.push(
+      c.yellow(`registry-only (${r.mapping === 'abac' ? 'no probe user carrying the claim' : 'no role or mapping'} in AWS): ${g.registryOnly.join(', ')}`),
+    );
   if (g.awsOnly.length > 0) lines.push(c.yellow(`AWS-only (no registry row): ${g.awsOnly.join(', ')}`));
   return lines.map((l) => `${l}\n`).join('');
 }
