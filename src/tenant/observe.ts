@@ -37,11 +37,14 @@ export interface ObserveOptions {
   poolRoles?: IdentityPoolRoles;
   /** Skip the probe user reads. */
   skipProbe?: boolean;
+  /** ABAC: a tenant has no role and no identity-pool mapping of its own; those reads are skipped. */
+  abac?: boolean;
 }
 
 export async function observeTenant(apis: AwsApis, config: StackConfig, tenant: string, opts: ObserveOptions = {}): Promise<ObservedTenant> {
   const name = roleName(config.stack, tenant);
   const rolePart = (async () => {
+    if (opts.abac) return { role: undefined, inlinePolicyNames: [] as string[], dataPolicy: undefined };
     const role = await apis.iam.getRole(name);
     if (!role) return { role, inlinePolicyNames: [] as string[], dataPolicy: undefined };
     const [inlinePolicyNames, dataPolicy] = await Promise.all([
@@ -55,6 +58,7 @@ export async function observeTenant(apis: AwsApis, config: StackConfig, tenant: 
     return { role, inlinePolicyNames, dataPolicy };
   })();
   const mappingPart = (async (): Promise<ObservedMapping> => {
+    if (opts.abac) return { kind: 'group', group: undefined };
     if (config.mapping === 'token') return { kind: 'group', group: await apis.cognitoIdp.getGroup(config.userPoolId, tenantGroupName(tenant)) };
     const key = mappingKeyOf(config);
     const roles = opts.poolRoles ?? (await apis.cognitoIdentity.getIdentityPoolRoles(config.identityPoolId));

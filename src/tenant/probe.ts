@@ -103,6 +103,11 @@ export class ProbeSession {
     private readonly clock: RetryClock,
     /** ABAC: the shared scope role the probe's group maps to (default: the tenant's own role). */
     private readonly expectedRole?: { name: string; arn: string },
+    /**
+     * `userExists`: the caller has just made or read the probe user, so the first sign-in skips
+     * AdminGetUser (its only purpose is the clear "run tenant create" message for a missing user).
+     */
+    private readonly opts: { userExists?: boolean } = {},
   ) {}
 
   /**
@@ -124,7 +129,7 @@ export class ProbeSession {
   async signIn(): Promise<{ sub: string }> {
     if (this.token) return this.token;
     const username = probeUsername(this.tenant);
-    if (this.password === undefined) {
+    if (this.password === undefined && !this.opts.userExists) {
       const user = await this.apis.cognitoIdp.adminGetUser(this.config.userPoolId, username);
       if (!user) throw new ProbeError(`probe user ${username} does not exist; run \`isoctl tenant create ${this.tenant}\``, 'user');
     }

@@ -47,6 +47,15 @@ export async function listRegistry(ctx: TenantContext): Promise<RegistryListing>
 }
 
 /**
+ * What the caller read of a tenant's row moments ago (a consistent Scan of the registry: `row`
+ * undefined when it had none). The first decision is made on it instead of a GetItem; the write is
+ * conditional on that version all the same, so a row changed since is re-read and decided again.
+ */
+export interface KnownRow {
+  row: RegistryRow | undefined;
+}
+
+/**
  * Read-decide-write until the write lands: `decide` gets the current row (undefined: none) and
  * returns the row wanted, `null` to delete it, or undefined for "already as wanted" (no write).
  */
@@ -54,11 +63,12 @@ export async function updateTenantRow(
   ctx: TenantContext,
   tenant: string,
   decide: (current: RegistryRow | undefined, now: string) => RegistryRow | null | undefined,
+  known?: KnownRow,
 ): Promise<{ change: RegistryChange; row: RegistryRow | undefined }> {
   const table = lockTableName(ctx.config);
   const key = registryKey(tenant);
   for (let i = 0; i < MAX_RACES; i++) {
-    const current = await getTenantRow(ctx, tenant);
+    const current = i === 0 && known ? known.row : await getTenantRow(ctx, tenant);
     const now = new Date(ctx.now()).toISOString();
     const want = decide(current, now);
     if (want === undefined) return { change: 'unchanged', row: current };
@@ -78,14 +88,19 @@ export async function updateTenantRow(
 }
 
 /** `tenant create`: the tenant is registered active with these scopes; no write when it already is. */
-export async function registerTenant(ctx: TenantContext, tenant: string, scopes: string[]): Promise<RegistryChange> {
-  const { change } = await updateTenantRow(ctx, tenant, (cur, now) => {
-    // A suspended tenant stays suspended (create repairs, it does not resume); `deleting` was an
-    // interrupted delete that create now undoes.
-    const status: RegistryStatus = cur?.status === 'suspended' ? 'suspended' : 'active';
-    if (cur && cur.status === status && cur.scopes.join('+') === scopes.join('+') && cur.mode === ctx.config.mapping) return undefined;
-    return { tenant, status, scopes, mode: ctx.config.mapping, createdAt: cur?.createdAt ?? now, updatedAt: now, version: 0, extra: cur?.extra };
-  });
+export async function registerTenant(ctx: TenantContext, tenant: string, scopes: string[], known?: KnownRow): Promise<RegistryChange> {
+  const { change } = await updateTenantRow(
+    ctx,
+    tenant,
+    (cur, now) => {
+      // A suspended tenant stays suspended (create repairs, it does not resume); `deleting` was an
+      // interrupted delete that create now undoes.
+      const status: RegistryStatus = cur?.status === 'suspended' ? 'suspended' : 'active';
+      if (cur && cur.status === status && cur.scopes.join('+') === scopes.join('+') && cur.mode === ctx.config.mapping) return undefined;
+      return { tenant, status, scopes, mode: ctx.config.mapping, createdAt: cur?.createdAt ?? now, updatedAt: now, version: 0, extra: cur?.extra };
+    },
+    known,
+  );
   return change;
 }
 
@@ -96,18 +111,24 @@ export async function setTenantStatus(
   status: RegistryStatus,
   scopes: string[],
   extra?: Record<string, string>,
+  known?: KnownRow,
 ): Promise<RegistryChange> {
-  const { change } = await updateTenantRow(ctx, tenant, (cur, now) => {
-    const wantExtra = extra ? { ...(cur?.extra ?? {}), ...extra } : cur?.extra;
-    if (cur && cur.status === status && JSON.stringify(cur.extra ?? {}) === JSON.stringify(wantExtra ?? {})) return undefined;
-    const base = { scopes: cur?.scopes ?? scopes, mode: cur?.mode ?? ctx.config.mapping, createdAt: cur?.createdAt ?? now };
-    return { tenant, status, ...base, updatedAt: now, version: 0, extra: wantExtra };
-  });
+  const { change } = await updateTenantRow(
+    ctx,
+    tenant,
+    (cur, now) => {
+      const wantExtra = extra ? { ...(cur?.extra ?? {}), ...extra } : cur?.extra;
+      if (cur && cur.status === status && JSON.stringify(cur.extra ?? {}) === JSON.stringify(wantExtra ?? {})) return undefined;
+      const base = { scopes: cur?.scopes ?? scopes, mode: cur?.mode ?? ctx.config.mapping, createdAt: cur?.createdAt ?? now };
+      return { tenant, status, ...base, updatedAt: now, version: 0, extra: wantExtra };
+    },
+    known,
+  );
   return change;
 }
 
-export async function unregisterTenant(ctx: TenantContext, tenant: string): Promise<RegistryChange> {
-  return (await updateTenantRow(ctx, tenant, () => null)).change;
+export async function unregisterTenant(ctx: TenantContext, tenant: string, known?: KnownRow): Promise<RegistryChange> {
+  return (await updateTenantRow(ctx, tenant, () => null, known)).change;
 }
 
 /** Records that the registry holds every tenant AWS showed (written once, after filling). */

@@ -2,105 +2,39 @@
 // silo tables and its probe user, so the plan and the work are `tenant create` and `tenant delete`
 // of ABAC mode per tenant (src/tenant/abac-create.ts, src/tenant/delete.ts), with bounded
 // concurrency: creates make zero IAM calls that change anything; deletes tombstone the tenant on
-// the scope roles (under the stack's lock) and disable its users first. The plan is each tenant's
-// dry run; a tenant already as the file says (registered with its scopes, probe user and tables in
-// place) is unchanged and not touched again, so a re-run makes zero mutating calls. --prune deletes
-// the registry's tenants the file does not name.
-import { InterruptedError, IsoctlError, PendingError } from '../../errors.js';
-import { PolicyError } from '../../policy/errors.js';
+// the scope roles (under the stack's lock) and disable its users first. The plan (abac-plan.ts)
+// reads the fleet once; a tenant already as the file says (registered with its scopes, probe user
+// and tables in place) is unchanged and not touched again, so a re-run makes zero mutating calls.
+//
+// A create carries out its plan's steps as planned: its registry row is written on the version the
+// plan's Scan read (a conditional put; a lost race re-reads and decides again), and its probe user
+// is not read again before the sign-in. A create whose work hits a retryable error (throttling
+// beyond the SDK's and the retry layer's attempts, a conflict, not yet visible) is read again and
+// re-planned, a few times, as role mode does (execute.ts createOne); Ctrl-C stops taking tenants.
+import { backoffMs } from '../../aws/retry.js';
+import { observeAbacTenant, planAbacSteps, waitAbacTenant } from '../../tenant/abac-create.js';
+import { applySteps, type StepReport } from '../../tenant/apply.js';
 import type { TenantContext } from '../../tenant/context.js';
-import { createTenant } from '../../tenant/create.js';
 import { deleteTenant } from '../../tenant/delete.js';
-import { resolveScopes } from '../../tenant/desired.js';
-import { listRegistry, type RegistryRow } from '../../tenant/registry.js';
-import { describeError } from '../../tenant/resources/types.js';
-import type { WaitLevel } from '../../tenant/wait.js';
+import { desiredTenant } from '../../tenant/desired.js';
+import { registerTenant, type KnownRow } from '../../tenant/registry.js';
+import { retryAfterSeconds, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
 import { mapLimit } from '../concurrency.js';
-import { countStatuses, type ExecuteResult, type TenantOutcome } from './execute.js';
-import { withPending } from './outcome.js';
-import { countActions, type ApplyPlan, type TenantPlan } from './plan.js';
-import type { TenantSpec } from './spec.js';
+import { countStatuses, type ExecuteResult, type TenantOutcome, type TenantStatus } from './execute.js';
+import { failure, interruptedOr, retryable, TENANT_ATTEMPTS, toSteps, withPending } from './outcome.js';
+import type { ApplyPlan, TenantPlan } from './plan.js';
+import type { AbacApplyPlan } from './abac-plan.js';
 
-export interface AbacPlanInput {
-  tenants: TenantSpec[];
-  /** Tenants named for deletion (bulk delete); with prune, the registry's tenants the file does not name. */
-  remove: string[];
-  prune: boolean;
-  ignoreMissing: boolean;
+export { planAbacApply, type AbacApplyPlan, type AbacPlanInput } from './abac-plan.js';
+
+interface ExecuteAbacOptions {
+  concurrency: number;
+  wait: WaitLevel;
+  timeoutMs: number;
+  onProgress?: ((o: TenantOutcome, done: number) => void) | undefined;
 }
 
-function refused(tenant: string, err: unknown, scopes?: string[]): TenantPlan {
-  if (err instanceof IsoctlError || err instanceof PolicyError) return { tenant, action: 'refused', scopes, steps: [], reason: err.message, code: err.code };
-  throw err;
-}
-
-/** Each tenant's dry run against the registry (one scan) and what AWS shows. */
-export async function planAbacApply(ctx: TenantContext, input: AbacPlanInput, concurrency: number): Promise<ApplyPlan> {
-  const { config } = ctx;
-  const rows = new Map<string, RegistryRow>((await listRegistry(ctx)).rows.map((r) => [r.tenant, r]));
-  const named = new Set(input.tenants.map((t) => t.id));
-  const remove = input.prune ? [...rows.keys()].filter((t) => !named.has(t)).sort() : input.remove;
-  const plans = new Map<string, TenantPlan>();
-  await mapLimit(input.tenants, concurrency, async (t) => {
-    const row = rows.get(t.id);
-    const scopes = t.scopes ?? (row?.scopes.length ? row.scopes : resolveScopes(config, undefined));
-    try {
-      const dry = await createTenant(ctx, { tenant: t.id, scopes, wait: 'none', timeoutMs: 0, dryRun: true });
-      const steps = dry.steps.map((s) => ({ action: s.action, service: s.service, target: s.target, reason: s.reason, details: s.details }));
-      const registered = row !== undefined && row.status !== 'deleting' && row.scopes.join('+') === scopes.join('+') && row.mode === config.mapping;
-      const fresh = steps.some((s) => s.action === 'create-probe-user');
-      const action = steps.length === 0 && registered ? 'unchanged' : fresh && !row ? 'create' : 'update';
-      plans.set(t.id, { tenant: t.id, action, scopes, steps, ...(registered ? {} : { reason: row ? 'registry row differs' : 'not registered' }) });
-    } catch (err) {
-      plans.set(t.id, refused(t.id, err, scopes));
-    }
-  });
-  await mapLimit(remove, concurrency, async (t) => {
-    try {
-      const dry = await deleteTenant(ctx, { tenant: t, dryRun: true, ignoreMissing: true });
-      if (dry.status === 'absent' && !rows.has(t))
-        plans.set(
-          t,
-          input.ignoreMissing
-            ? { tenant: t, action: 'unchanged', steps: [], reason: 'does not exist' }
-            : {
-                tenant: t,
-                action: 'refused',
-                steps: [],
-                reason: `tenant ${JSON.stringify(t)} does not exist in stack ${config.stack}`,
-                code: 'tenant_not_found',
-              },
-        );
-      else
-        plans.set(t, {
-          tenant: t,
-          action: 'delete',
-          steps: [
-            { action: 'tombstone', service: 'iam', target: t, reason: 'deny the deleted tenant on every scope role' },
-            ...dry.items.map((i) => ({ action: i.action, service: i.service, target: i.target, reason: i.reason })),
-          ] as TenantPlan['steps'],
-        });
-    } catch (err) {
-      plans.set(t, refused(t, err));
-    }
-  });
-  const tenants = [...input.tenants.map((t) => t.id), ...remove].map((t) => plans.get(t)!);
-  return { stack: config.stack, mapping: config.mapping, prune: input.prune, tenants, counts: countActions(tenants) };
-}
-
-function failure(t: TenantPlan, err: unknown): TenantOutcome {
-  const base = { tenant: t.tenant, action: t.action, scopes: t.scopes, steps: [] };
-  if (err instanceof InterruptedError || (err as Error)?.name === 'AbortError')
-    return { ...base, status: 'pending', detail: 'interrupted; run again to finish', retryAfterSeconds: 0 };
-  if (err instanceof PendingError) return { ...base, status: 'pending', detail: err.message, retryAfterSeconds: err.retryAfterSeconds };
-  return { ...base, status: 'failed', detail: describeError(err), code: err instanceof IsoctlError || err instanceof PolicyError ? err.code : undefined };
-}
-
-export async function executeAbacPlan(
-  ctx: TenantContext,
-  plan: ApplyPlan,
-  opts: { concurrency: number; wait: WaitLevel; timeoutMs: number; onProgress?: ((o: TenantOutcome, done: number) => void) | undefined },
-): Promise<ExecuteResult> {
+export async function executeAbacPlan(ctx: TenantContext, plan: AbacApplyPlan, opts: ExecuteAbacOptions): Promise<ExecuteResult> {
   const quiet: TenantContext = { ...ctx, progress: undefined };
   const outcomes = new Map<string, TenantOutcome>();
   const finish = (o: TenantOutcome) => {
@@ -108,29 +42,88 @@ export async function executeAbacPlan(
     opts.onProgress?.(o, outcomes.size);
   };
   const aborted = () => ctx.signal?.aborted === true;
+  // A wait that Ctrl-C cut short (a sign-in aborted mid-way fails its check) is pending, not failed.
+  const cutShort = (o: TenantOutcome): TenantOutcome =>
+    aborted() && o.status === 'failed' ? { ...o, status: 'pending', detail: 'interrupted; run again to finish', code: undefined, retryAfterSeconds: 0 } : o;
   const work: TenantPlan[] = [];
   for (const t of plan.tenants) {
     if (t.action === 'refused') finish({ tenant: t.tenant, status: 'failed', action: t.action, scopes: t.scopes, steps: [], detail: t.reason, code: t.code });
-    else if (t.action === 'unchanged' && opts.wait !== 'data') finish({ tenant: t.tenant, status: 'unchanged', action: t.action, scopes: t.scopes, steps: [] });
+    else if (t.action === 'unchanged' && (opts.wait !== 'data' || !t.desired))
+      finish({ tenant: t.tenant, status: 'unchanged', action: t.action, scopes: t.scopes, steps: [] });
     else work.push(t);
   }
   await mapLimit(work, opts.concurrency, async (t) => {
     if (aborted()) return;
-    try {
-      if (t.action === 'delete') {
+    if (t.action === 'delete') {
+      try {
         const r = await deleteTenant(quiet, { tenant: t.tenant, dryRun: false, ignoreMissing: true });
         const steps = r.items.map((i) => ({ action: i.action, service: i.service, target: i.target, reason: i.reason, state: i.state, detail: i.detail }));
         return finish({ tenant: t.tenant, status: 'deleted', action: t.action, steps });
+      } catch (err) {
+        return finish(failure(t, interruptedOr(ctx, err), []));
       }
-      const r = await createTenant(quiet, { tenant: t.tenant, scopes: t.scopes, wait: opts.wait, timeoutMs: opts.timeoutMs, dryRun: false });
-      const status = t.action === 'create' ? 'created' : r.status === 'unchanged' && t.action === 'unchanged' ? 'unchanged' : 'updated';
-      const steps = r.steps.map((s) => ({ action: s.action, service: s.service, target: s.target, reason: s.reason, state: s.state, detail: s.detail }));
-      finish({ tenant: t.tenant, status, action: t.action, scopes: r.scopes, steps });
-    } catch (err) {
-      finish(failure(t, err));
     }
+    finish(cutShort(await createOne(quiet, t, { row: plan.registry.get(t.tenant) }, opts)));
   });
   const interrupted = aborted();
-  const tenants = withPending(plan, outcomes, interrupted);
+  const tenants = withPending(plan as ApplyPlan, outcomes, interrupted);
   return { tenants, counts: countStatuses(tenants), interrupted, poolWrites: 0 };
+}
+
+function statusOf(t: TenantPlan, reports: StepReport[]): TenantStatus {
+  if (t.action === 'create') return 'created';
+  return reports.length > 0 || t.action === 'update' ? 'updated' : 'unchanged';
+}
+
+/** Registers the tenant and makes its pieces; after a retryable error it is read again and re-planned. Then the wait. */
+async function createOne(ctx: TenantContext, t: TenantPlan, known: KnownRow, opts: ExecuteAbacOptions): Promise<TenantOutcome> {
+  const scopes = t.scopes ?? [];
+  const desired = t.desired ?? desiredTenant(ctx.config, t.tenant, scopes);
+  const reports: StepReport[] = [];
+  let steps = t.steps;
+  let registered = false;
+  let row: KnownRow | undefined = known;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Registered before the AWS changes, as tenant create does; no write when the row is as wanted.
+      if (!registered) await registerTenant(ctx, t.tenant, desired.scopes, row);
+      registered = true;
+      await applySteps(ctx, steps, desired, t.tenant, (r) => reports.push(r));
+      break;
+    } catch (err) {
+      const e = interruptedOr(ctx, err);
+      if (ctx.signal?.aborted || attempt >= TENANT_ATTEMPTS || !retryable(e)) return failure(t, e, toSteps(reports), desired.scopes);
+      await ctx.sleep(backoffMs(attempt + 1), ctx.signal).catch(() => undefined);
+      // What the scan showed may be stale now: the row is read again on the next try.
+      row = undefined;
+      try {
+        steps = planAbacSteps(ctx.config, desired, await observeAbacTenant(ctx.apis, ctx.config, t.tenant));
+      } catch (again) {
+        if (!retryable(again)) return failure(t, interruptedOr(ctx, again), toSteps(reports), desired.scopes);
+      }
+    }
+  }
+  const base = { tenant: t.tenant, action: t.action, scopes: desired.scopes, steps: toSteps(reports) };
+  if (opts.wait === 'none' || opts.wait === 'iam') return { ...base, status: statusOf(t, reports) };
+  let waited: WaitResult;
+  try {
+    waited = await waitAbacTenant(ctx, desired, opts.wait, opts.timeoutMs);
+  } catch (err) {
+    return failure(t, interruptedOr(ctx, err), base.steps, desired.scopes);
+  }
+  const pending = waited.checks.filter((c) => c.state === 'pending').map((c) => c.name);
+  const wait = { level: opts.wait, ok: waited.ok, elapsedMs: waited.elapsedMs, pending };
+  if (waited.timedOut)
+    return {
+      ...base,
+      status: 'pending',
+      wait,
+      detail: `not yet visible everywhere after ${Math.round(opts.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`,
+      retryAfterSeconds: retryAfterSeconds(waited),
+    };
+  if (!waited.ok) {
+    const failed = waited.checks.find((c) => c.state === 'failed');
+    return { ...base, status: 'failed', wait, detail: `check ${failed?.name} failed: ${failed?.detail}`, code: 'check_failed' };
+  }
+  return { ...base, status: statusOf(t, reports), wait };
 }
