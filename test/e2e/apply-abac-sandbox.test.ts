@@ -7,13 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsApis, type AwsApis } from '../../src/aws/apis.js';
+import { executeAbacPlan, planAbacApply } from '../../src/ops/apply/abac.js';
 import { readDenyEntries, TOMBSTONE_POLICY_NAME } from '../../src/policy/index.js';
+import type { TenantContext } from '../../src/tenant/context.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startTestSandbox, type RequestLogLine, type TestSandbox } from '../helpers/sandbox.js';
 
 const mutating = (lines: RequestLogLine[]) => lines.filter((l) => l.mutating).map((l) => `${l.service} ${l.operation}`);
 type Outcome = { tenant: string; status: string };
 const statuses = (doc: { tenants: Outcome[] }) => doc.tenants.map((t) => `${t.tenant} ${t.status}`);
+const byOperation = (lines: RequestLogLine[]) => {
+  const out: Record<string, number> = {};
+  for (const l of lines) out[l.operation] = (out[l.operation] ?? 0) + 1;
+  return out;
+};
 
 describe('apply in ABAC mode on the sandbox', () => {
   let sb: TestSandbox;
@@ -44,7 +51,25 @@ describe('apply in ABAC mode on the sandbox', () => {
     const r = await cli(['apply', '-f', f, '--wait', 'cognito', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(statuses(r.json())).toEqual(['t1 created', 't2 created', 't3 created']);
-    expect(mutating(sb.since(mark)).filter((c) => c.startsWith('iam '))).toEqual([]);
+    const calls = sb.since(mark);
+    expect(mutating(calls).filter((c) => c.startsWith('iam '))).toEqual([]);
+    // The fleet is read once (registry Scan, the one scope role the probes use, one listing of the
+    // probe users); per tenant: its row written on the Scan's version (no GetItem), its probe user
+    // made and put in its group, one sign-in that does not read the user again (no AdminGetUser),
+    // and no data reads at the cognito level.
+    expect(byOperation(calls.filter((l) => l.operation !== 'DescribeUserPoolClient'))).toEqual({
+      Scan: 1,
+      GetRole: 1,
+      ListUsers: 1,
+      PutItem: 3,
+      AdminCreateUser: 3,
+      AdminAddUserToGroup: 3,
+      AdminSetUserPassword: 3,
+      AdminInitiateAuth: 3,
+      GetId: 3,
+      GetCredentialsForIdentity: 3,
+      GetCallerIdentity: 3,
+    });
     const list = await cli(['tenant', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
     expect(JSON.stringify(list.json())).toMatch(/t1[\s\S]*t2[\s\S]*t3/);
@@ -55,6 +80,7 @@ describe('apply in ABAC mode on the sandbox', () => {
     expect(r2.code, r2.stderr).toBe(0);
     expect(statuses(r2.json())).toEqual(['t1 unchanged', 't2 unchanged', 't3 unchanged']);
     expect(mutating(sb.since(again))).toEqual([]);
+    expect(byOperation(sb.since(again))).toEqual({ Scan: 1, GetRole: 1, ListUsers: 1, AdminListGroupsForUser: 3 });
   });
 
   it('--dry-run --prune plans the delete and changes nothing; --prune --yes deletes it with a tombstone on every scope role', async () => {
@@ -75,5 +101,27 @@ describe('apply in ABAC mode on the sandbox', () => {
     expect(r2.code, r2.stderr).toBe(0);
     expect(statuses(r2.json())).toEqual(['t1 unchanged', 't2 unchanged']);
     expect(mutating(sb.since(again))).toEqual([]);
+  });
+
+  it("a registry row another operator changed after the plan's Scan: the conditional put fails, the row is read again and decided on (the suspension kept)", async () => {
+    const ctx: TenantContext = { config: sb.config, apis, now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), purpose: 'test' };
+    const lockTable = `isoctl-${sb.config.stack}-lock`;
+    const plan = await planAbacApply(ctx, { tenants: [{ id: 't2', scopes: ['write'] }], remove: [], prune: false, ignoreMissing: false }, 2);
+    expect(plan.tenants.map((t) => `${t.tenant} ${t.action}`)).toEqual(['t2 update']);
+    const scanned = plan.registry.get('t2')!;
+    // Between the plan and the write: another operator suspends t2.
+    expect(
+      await apis.registry.put(lockTable, 'tenant#t2', { ...scanned, status: 'suspended', version: scanned.version + 1 }, { version: scanned.version }),
+    ).toBe(true);
+    const mark = sb.mark();
+    const r = await executeAbacPlan(ctx, plan, { concurrency: 1, wait: 'none', timeoutMs: 0 });
+    expect(r.tenants.map((t) => `${t.tenant} ${t.status}`)).toEqual(['t2 updated']);
+    expect(
+      sb
+        .since(mark)
+        .filter((l) => l.service === 'dynamodb')
+        .map((l) => `${l.operation}${l.error ? ` ${l.error}` : ''}`),
+    ).toEqual(['PutItem ConditionalCheckFailedException', 'GetItem', 'PutItem']);
+    expect(await apis.registry.get(lockTable, 'tenant#t2')).toMatchObject({ status: 'suspended', scopes: ['write'], version: scanned.version + 2 });
   });
 });
