@@ -48,9 +48,10 @@ export {
   usesSessionTags,
   type TenantRoleSpec,
 } from './documents.js';
-export { BOUNDARY_WRITE_ACTIONS, buildBoundaryAdminPolicy, buildOperatorPolicy } from './operator-policy.js';
+export { BOUNDARY_WRITE_ACTIONS, buildBoundaryAdminPolicy, buildOperatorPolicy, buildOperatorPolicyParts, operatorPolicyName } from './operator-policy.js';
+export { mergeStatements, splitOperatorPolicy } from './operator-split.js';
 export { canonicalPolicy, parsePolicy, policiesEqual, policySize, serializePolicy } from './serialize.js';
-export { LIMITS, assertTenantWithinLimits, checkStackLimits, checkTenantLimits, type LimitFinding } from './limits.js';
+export { LIMITS, assertTenantWithinLimits, checkOperatorPolicyLimits, checkStackLimits, checkTenantLimits, type LimitFinding } from './limits.js';
 export { accessDeniedMessage, evaluate, evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
 export { SUPPORTED_OPERATORS, compilePolicy } from './compile.js';
 export { proveIsolation, type IsolationProof, type ProofOptions } from './proof.js';

@@ -4,6 +4,7 @@ import { stackPath, type StackConfig } from '../config/schema.js';
 import { PolicyError } from './errors.js';
 import { buildBoundaryPolicy, buildTenantRole, principalTagAttributeMap } from './documents.js';
 import { buildOperatorPolicy } from './operator-policy.js';
+import { MANAGED_POLICIES_PER_PRINCIPAL, MANAGED_POLICY_CHARS, splitOperatorPolicy } from './operator-split.js';
 import { policySize } from './serialize.js';
 
 export const LIMITS = Object.freeze({
@@ -12,7 +13,8 @@ export const LIMITS = Object.freeze({
   /** All inline policies of a role together, whitespace not counted. */
   inlinePolicyCharsPerRole: 10_240,
   policyNameChars: 128,
-  managedPolicyChars: 6_144,
+  managedPolicyChars: MANAGED_POLICY_CHARS,
+  managedPoliciesPerPrincipal: MANAGED_POLICIES_PER_PRINCIPAL,
   trustPolicyChars: 2_048,
   trustPolicyCharsRaised: 4_096,
   tagsPerRole: 50,
@@ -211,14 +213,7 @@ export function checkStackLimits(config: StackConfig, counts: { rules?: number; 
       LIMITS.roleMappingProviders,
       `the identity pool would have role mappings for ${counts.providers} providers; Cognito allows ${LIMITS.roleMappingProviders}`,
     );
-  const operator = policySize(buildOperatorPolicy(config));
-  over(
-    f,
-    'operator-policy-size',
-    operator,
-    LIMITS.managedPolicyChars,
-    `operator policy is ${n(operator)} characters; IAM allows ${n(LIMITS.managedPolicyChars)} for a managed policy: split it into two managed policies`,
-  );
+  f.push(...checkOperatorPolicyLimits(config));
   const boundary = policySize(buildBoundaryPolicy(config));
   over(
     f,
@@ -229,5 +224,33 @@ export function checkStackLimits(config: StackConfig, counts: { rules?: number; 
   );
   if (stackPath(config.stack).length > LIMITS.pathChars)
     f.push({ limit: 'role-path-length', value: stackPath(config.stack).length, max: LIMITS.pathChars, message: 'stack path too long' });
+  return f;
+}
+
+/**
+ * The operator policy is attached as managed policies: one when it fits 6,144 characters, else
+ * numbered parts of whole statements (splitOperatorPolicy). Flagged only when it needs more parts
+ * than IAM attaches to one user or role, or when one statement alone does not fit.
+ */
+export function checkOperatorPolicyLimits(config: StackConfig): LimitFinding[] {
+  const doc = buildOperatorPolicy(config);
+  const chars = policySize(doc);
+  let parts: number;
+  try {
+    parts = splitOperatorPolicy(doc, LIMITS.managedPolicyChars).length;
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    const d = err.details as { chars: number; max: number };
+    return [{ limit: 'operator-policy-size', value: d.chars, max: d.max, message: err.message }];
+  }
+  const f: LimitFinding[] = [];
+  over(
+    f,
+    'operator-policy-parts',
+    parts,
+    LIMITS.managedPoliciesPerPrincipal,
+    `operator policy is ${n(chars)} characters: it needs ${parts} managed policies of at most ${n(LIMITS.managedPolicyChars)} characters, and IAM attaches ` +
+      `${LIMITS.managedPoliciesPerPrincipal} to a user or role by default: reduce the tables or buckets in the config, or split the stack`,
+  );
   return f;
 }

@@ -22,6 +22,7 @@ import {
   userPoolArn,
 } from './names.js';
 import { principalTagAttributeMap } from './documents.js';
+import { MANAGED_POLICY_CHARS, mergeStatements, splitOperatorPolicy } from './operator-split.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 const VERSION = '2012-10-17' as const;
@@ -131,6 +132,8 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
     },
     {
       // The stack's roles live exactly at the stack path; `role/isoctl/<stack>/*` would also match deeper paths.
+      // (No iam:UpdateAssumeRolePolicy here: DenyTrustPolicyRewrites denies it on every role under
+      // the stack path, deeper paths included, since `*` in an ARN matches `/`.)
       Sid: 'DenyDeeperPaths',
       Effect: 'Deny',
       Action: [
@@ -142,7 +145,6 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
         'iam:PutRolePolicy',
         'iam:TagRole',
         'iam:UntagRole',
-        'iam:UpdateAssumeRolePolicy',
       ],
       Resource: deeperPathRolesArnPattern(config),
     },
@@ -250,7 +252,23 @@ export function buildOperatorPolicy(config: StackConfig): PolicyDocument {
       Action: ['dynamodb:CreateTable', 'dynamodb:TagResource'],
       Resource: siloTables.length === 1 ? (siloTables[0] as string) : siloTables,
     });
-  return { Version: VERSION, Statement: statements };
+  // Exact merges only (./operator-split.ts): e.g. rules mode's SetIdentityPoolRoles joins the other "*" grant.
+  return { Version: VERSION, Statement: mergeStatements(statements) };
+}
+
+/**
+ * The operator policy as managed policies can hold it: the one document when it fits 6,144
+ * characters, else numbered parts of whole statements to attach side by side (attach part 1 as
+ * isoctl-<stack>-operator, part N as isoctl-<stack>-operator-N). Throws PolicyError 'over-limit'
+ * when one statement alone does not fit.
+ */
+/** The managed policy name of part `part` (1-based) of a stack's operator policy: isoctl-<stack>-operator, then -operator-2, ... */
+export function operatorPolicyName(stack: string, part = 1): string {
+  return part === 1 ? `isoctl-${stack}-operator` : `isoctl-${stack}-operator-${part}`;
+}
+
+export function buildOperatorPolicyParts(config: StackConfig): PolicyDocument[] {
+  return splitOperatorPolicy(buildOperatorPolicy(config), MANAGED_POLICY_CHARS);
 }
 
 // Compact: the operator policy is one managed policy (6,144 characters) and ABAC's must fit. The
