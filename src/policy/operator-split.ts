@@ -3,8 +3,9 @@
 // two statements with the same effect and condition and the same resources are one statement with
 // both action lists, and with the same actions one statement with both resource lists: the same
 // requests match, nothing is widened), then, when it still exceeds a managed policy's size, packed
-// into numbered parts of whole statements. IAM evaluates every policy attached to a principal
-// together, so the parts attached side by side decide every request as the one document would.
+// into numbered parts of whole statements, every part repeating the deny statements. IAM evaluates
+// every policy attached to a principal together, so the parts attached side by side decide every
+// request as the one document would, and one part alone never allows more than the whole.
 // Pure functions, like the builders.
 import { PolicyError } from './errors.js';
 import { policySize } from './serialize.js';
@@ -83,18 +84,19 @@ export function mergeStatements(statements: PolicyStatement[]): PolicyStatement[
 }
 
 /**
- * A statement too large for a policy of its own, cut into statements over parts of its resource
- * list (the same actions, effect and condition: exact, the union matches the same requests). The
- * pieces keep the Sid, numbered from the second on. Throws PolicyError 'over-limit' when a piece
- * of one resource still does not fit.
+ * A statement too large for a policy of its own (beside `beside`), cut into statements over parts
+ * of its resource list (the same actions, effect and condition: exact, the union matches the same
+ * requests). The pieces keep the Sid, numbered from the second on. Throws PolicyError
+ * 'over-limit' when a piece of one resource still does not fit.
  */
-function fitStatement(s: PolicyStatement, version: PolicyDocument['Version'], limit: number): PolicyStatement[] {
-  const size = (x: PolicyStatement) => policySize({ Version: version, Statement: [x] });
+function fitStatement(s: PolicyStatement, beside: PolicyStatement[], version: PolicyDocument['Version'], limit: number): PolicyStatement[] {
+  const size = (x: PolicyStatement) => policySize({ Version: version, Statement: [x, ...beside] });
   if (size(s) <= limit) return [s];
   const resources = list(s.Resource);
+  const alone = policySize({ Version: version, Statement: [s] });
   const tooLarge = () =>
     new PolicyError(
-      `operator policy statement ${s.Sid ?? '(no Sid)'} alone is ${size(s).toLocaleString('en-US')} characters; a managed policy holds ${limit.toLocaleString('en-US')}: reduce the tables or buckets in the config`,
+      `operator policy statement ${s.Sid ?? '(no Sid)'} is ${alone.toLocaleString('en-US')} characters${beside.length > 0 ? ` (with the policy's ${beside.length} deny statements, which every part repeats, ${size(s).toLocaleString('en-US')})` : ''}; a managed policy holds ${limit.toLocaleString('en-US')}: reduce the tables or buckets in the config`,
       'over-limit',
       'limit_exceeded',
       { statement: s.Sid, chars: size(s), max: limit },
@@ -121,24 +123,30 @@ function fitStatement(s: PolicyStatement, version: PolicyDocument['Version'], li
 }
 
 /**
- * Packs a policy's statements, in order, into as few documents as the greedy order allows, each
- * within `limit` characters as IAM counts them (whitespace not counted). A document that fits is
- * returned alone and unchanged. A statement too large for a document of its own is first cut
- * over its resource list (fitStatement). Deterministic: the same document and limit give the same
- * parts. Throws PolicyError 'over-limit' when even one resource's statement does not fit.
+ * Packs a policy's Allow statements, in order, into as few documents as the greedy order allows,
+ * each within `limit` characters as IAM counts them (whitespace not counted), and repeats every
+ * Deny statement in every part: a part attached without the others then never allows more than
+ * the whole document (its allows are a subset, its denies all of them), e.g. the allows on
+ * role/isoctl/<stack>/* never travel without the deny of deeper paths. Attached together, the
+ * parts decide every request as the one document does. A document that fits is returned alone
+ * and unchanged. An Allow statement too large for a part is first cut over its resource list
+ * (fitStatement). Deterministic: the same document and limit give the same parts. Throws
+ * PolicyError 'over-limit' when even one resource's statement (beside the denies) does not fit.
  */
 export function splitOperatorPolicy(doc: PolicyDocument, limit: number): PolicyDocument[] {
   if (policySize(doc) <= limit) return [doc];
-  const part = (statements: PolicyStatement[]): PolicyDocument => ({ Version: doc.Version, Statement: statements });
+  const all = list(doc.Statement);
+  const denies = all.filter((s) => s.Effect === 'Deny');
+  const part = (allows: PolicyStatement[]): PolicyDocument => ({ Version: doc.Version, Statement: [...allows, ...denies] });
   const parts: PolicyStatement[][] = [];
   let current: PolicyStatement[] = [];
-  for (const s of list(doc.Statement).flatMap((x) => fitStatement(x, doc.Version, limit))) {
+  for (const s of all.filter((x) => x.Effect !== 'Deny').flatMap((x) => fitStatement(x, denies, doc.Version, limit))) {
     if (current.length > 0 && policySize(part([...current, s])) > limit) {
       parts.push(current);
       current = [];
     }
     current.push(s);
   }
-  if (current.length > 0) parts.push(current);
+  if (current.length > 0 || parts.length === 0) parts.push(current);
   return parts.map(part);
 }

@@ -136,7 +136,7 @@ describe('splitOperatorPolicy', () => {
     expect(parts[0]).toBe(doc);
   });
 
-  it('rich ABAC: two parts of whole statements, in order, each within 6,144 as IAM counts; deterministic; same decisions as the whole', () => {
+  it('rich ABAC: two parts of whole statements, allows in order, every deny in every part, each within 6,144 as IAM counts; deterministic; same decisions as the whole, none wider alone', () => {
     for (const overrides of [{ mapping: 'abac' as const }, { mapping: 'abac' as const, granularity: 'user' as const }]) {
       const doc = buildOperatorPolicy(richConfig(overrides));
       expect(size(doc)).toBeGreaterThan(LIMITS.managedPolicyChars);
@@ -147,9 +147,20 @@ describe('splitOperatorPolicy', () => {
         // Pretty-printed (as `policy render` prints it) it counts the same: whitespace is not counted.
         expect(policySize(JSON.stringify(p, null, 2))).toBe(size(p));
       }
-      expect(parts.flatMap(statements)).toEqual(statements(doc));
+      // The allows in order across the parts; every deny in every part.
+      const denies = statements(doc).filter((x) => x.Effect === 'Deny');
+      expect(denies.length).toBeGreaterThan(0);
+      expect(parts.flatMap((p) => statements(p).filter((x) => x.Effect === 'Allow'))).toEqual(statements(doc).filter((x) => x.Effect === 'Allow'));
+      for (const p of parts) expect(statements(p).filter((x) => x.Effect === 'Deny')).toEqual(denies);
       expect(JSON.stringify(buildOperatorPolicyParts(richConfig(overrides)))).toBe(JSON.stringify(parts));
       expect(sameDecisions([doc], parts)).toEqual([]);
+      // One part attached alone never allows what the whole denies (e.g. a role at a deeper path).
+      for (const p of parts) {
+        const wider = probes([doc, p]).filter(
+          (q) => evaluate({ ...q, identityPolicies: [p] }).decision === 'Allow' && evaluate({ ...q, identityPolicies: [doc] }).decision !== 'Allow',
+        );
+        expect(wider).toEqual([]);
+      }
     }
   });
 
@@ -186,7 +197,7 @@ describe('splitOperatorPolicy', () => {
       splitOperatorPolicy({ Version: '2012-10-17', Statement: [one] }, 600);
     } catch (err) {
       expect(err).toMatchObject({ reason: 'over-limit', code: 'limit_exceeded' });
-      expect((err as Error).message).toMatch(/^operator policy statement Big alone is \d{3} characters; a managed policy holds 600/);
+      expect((err as Error).message).toMatch(/^operator policy statement Big is \d{3} characters; a managed policy holds 600/);
     }
   });
 });
