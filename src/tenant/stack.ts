@@ -32,6 +32,7 @@ import { applyAbacInitStep, planAbacInit, type AbacInitAction, type AbacInitStep
 import { scopeRoleName } from '../policy/index.js';
 import { waitForTableActive } from './table-active.js';
 import { markRegistryFilled } from './registry.js';
+import { mappingConflict } from './mapping-conflict.js';
 
 export type InitAction = 'create-boundary' | 'update-boundary' | 'create-lock-table' | 'put-role-mapping' | 'put-principal-tag-map' | AbacInitAction;
 
@@ -168,11 +169,8 @@ export async function initStack(ctx: TenantContext, opts: { dryRun: boolean }): 
     config.mapping !== 'rules'
       ? entry?.Type === 'Token' && entry.AmbiguousRoleResolution === 'Deny'
       : entry !== undefined && entry.AmbiguousRoleResolution === 'Deny' && (entry.Type === 'Rules' || entry.Type === 'Token');
-  if (config.mapping !== 'rules' && entry?.Type === 'Rules' && (entry.RulesConfiguration?.Rules.length ?? 0) > 0)
-    throw new RefusedError(
-      `the identity pool maps ${key} with ${entry.RulesConfiguration?.Rules.length} rule(s), but the config says "mapping": "${config.mapping}"; switching would drop those rules. Delete the rules-mode tenants first, or keep "mapping": "rules".`,
-      'mapping_conflict',
-    );
+  // isoctl's own rules (a rules-mode stack being switched) or another writer's (src/tenant/mapping-conflict.ts).
+  if (config.mapping !== 'rules' && entry?.Type === 'Rules' && (entry.RulesConfiguration?.Rules.length ?? 0) > 0) throw mappingConflict(config, key, entry);
   if (!mappingOk)
     plan({
       action: 'put-role-mapping',
