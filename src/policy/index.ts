@@ -55,6 +55,7 @@ export { LIMITS, assertTenantWithinLimits, checkOperatorPolicyLimits, checkStack
 export { accessDeniedMessage, evaluate, evaluateNormalized, evaluateTrust, normalizeContext } from './evaluate.js';
 export { SUPPORTED_OPERATORS, compilePolicy } from './compile.js';
 export { proveIsolation, type IsolationProof, type ProofOptions } from './proof.js';
+export type { ProofSampling } from './proof-sample.js';
 export { reachBeyondTenant } from './observed-reach.js';
 export { lintPolicies, policyVocabulary, type IamCatalog, type LintFinding, type LintOptions } from './lint.js';
 export { sampleTenantIds } from './samples.js';

@@ -25,10 +25,15 @@ import {
   tenantTableName,
 } from './names.js';
 import type { ContextValue, EvalResult, PolicyDocument } from './types.js';
+import { chooseSampling, proofPlan, type ProofSampling } from './proof-sample.js';
 
 export interface IsolationProof {
   ok: boolean;
+  /** Tenant ids the proof stands for (all ids given, deduplicated). */
   tenants: number;
+  /** Ids evaluated: `tenants`, or fewer representative ids in ABAC mode (see `sampling`). */
+  sampled: number;
+  sampling: ProofSampling;
   probes: number;
   failures: Array<{
     tenant: string;
@@ -84,9 +89,8 @@ function longerId(tenant: string): string {
   return `${tenant}-corp`;
 }
 
-function otherTenantFor(tenants: string[], i: number): string {
-  const t = tenants[i] as string;
-  if (tenants.length > 1) return tenants[(i + 1) % tenants.length] as string;
+/** The made-up other tenant of a one-tenant proof. */
+function syntheticOther(t: string): string {
   return t === 'isoctl-proof-other' ? 'isoctl-proof-neighbour' : 'isoctl-proof-other';
 }
 
@@ -219,7 +223,10 @@ class LayeredContext implements ContextMap {
 
 /** Documents to prove instead of the ones isoctl builds (e.g. as read back from IAM, or deliberately broken in tests). */
 export interface ProofOptions {
+  /** A tenant's own data policy (e.g. read back from IAM): per tenant, so every tenant is evaluated. */
   dataPolicy?: (tenant: string, scope: string) => PolicyDocument;
+  /** ABAC: the scope roles' data policy instead of init's (shared by every tenant: representative ids stay on). */
+  abacDocuments?: (scope: string) => PolicyDocument;
   boundary?: PolicyDocument;
   trust?: PolicyDocument;
   /** Probe every tenant against every other one (policy check), not only against its neighbour in the list. */
@@ -264,8 +271,16 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
   const scopes = resolveScopes(config);
   const allActions = scopeActions(config, scopes);
   const widened = [WIDENED];
-  const repeatOwn = options.subject !== undefined;
-  const abacDocs = config.mapping === 'abac' ? new Map(scopes.map((scope) => [scope, buildScopeDataPolicy(config, scope)])) : undefined;
+  const abacDocs =
+    config.mapping === 'abac'
+      ? new Map(scopes.map((scope) => [scope, options.abacDocuments ? options.abacDocuments(scope) : buildScopeDataPolicy(config, scope)]))
+      : undefined;
+  const trust = options.trust ?? (config.mapping === 'abac' ? buildAbacTrustPolicy(config) : buildTrustPolicy(config));
+  const { sampling, sample } = chooseSampling(config.mapping, list, options, abacDocs ? [...abacDocs.values(), boundary, trust] : undefined);
+  const plan = proofPlan(list, { allPairs: options.allPairs, subject: options.subject, sample }, syntheticOther);
+  // Own access does not depend on the other tenant: with several others, probed once.
+  const repeatOwn = options.subject !== undefined || sample !== undefined;
+  if (sample && sampling.picks === undefined) sampling.picks = plan.map((e) => ({ id: e.tenant, rules: sample.rules.get(e.tenant) ?? [], others: e.others }));
 
   const check = (tenant: string, p: Probe, identity: PolicyDocument[], label: string, ctx: LayeredContext) => {
     probes++;
@@ -282,15 +297,7 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
       });
   };
 
-  list.forEach((tenant, i) => {
-    const others =
-      options.subject !== undefined && list.length > 1 && list.includes(options.subject)
-        ? tenant === options.subject
-          ? list.filter((u) => u !== tenant)
-          : [options.subject]
-        : options.allPairs && list.length > 1
-          ? list.filter((u) => u !== tenant)
-          : [otherTenantFor(list, i)];
+  for (const { tenant, others } of plan) {
     const principal: Record<string, ContextValue | undefined> = {
       [`aws:PrincipalTag/${TAG_TENANT}`]: tenant,
       [`aws:PrincipalTag/${TENANT_PIN_TAG}`]: tenant,
@@ -306,7 +313,6 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
       const built = abacDocs ? (abacDocs.get(scope) as PolicyDocument) : buildDataPolicy(config, tenant, [scope]);
       const data = [options.dataPolicy ? options.dataPolicy(tenant, scope) : built];
       others.forEach((other, j) => {
-        // Own access does not depend on the other tenant: with a subject's many others, once.
         for (const p of probesFor(config, tenant, other, scopeActions(config, [scope])))
           if (j === 0 || !repeatOwn || p.expected !== 'Allow') check(tenant, p, data, `scope ${scope}: `, ctx);
       });
@@ -318,11 +324,10 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
         if (p.boundaryHolds && (j === 0 || !repeatOwn || p.expected !== 'Allow'))
           check(tenant, p, widened, 'mutation (inline policy widened to dynamodb:*, s3:*, iam:*, sts:* on *): ', ctx);
     });
-  });
+  }
 
   // The trust policy, once per stack: Cognito authenticated identities of this pool only, and
   // no session tag that could replace the role's isoctl:tenant tag.
-  const trust = options.trust ?? (config.mapping === 'abac' ? buildAbacTrustPolicy(config) : buildTrustPolicy(config));
   const cognito = { Federated: COGNITO_IDENTITY_PRINCIPAL };
   const signedIn = { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: config.identityPoolId, [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: ['authenticated'] };
   const trustProbes: Array<[string, string, Record<string, ContextValue>, 'Allow' | 'Deny']> = [
@@ -379,5 +384,5 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
         fix: p.fix,
       });
 
-  return { ok: failures.length === 0, tenants: list.length, probes, failures };
+  return { ok: failures.length === 0, tenants: list.length, sampled: plan.length, sampling, probes, failures };
 }

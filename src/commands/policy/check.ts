@@ -24,7 +24,17 @@ export interface CheckPolicyResult {
   findings: LintFinding[];
   errors: number;
   warnings: number;
-  proof: { ok: boolean; tenants: number; probes: number; failures: number; ms: number };
+  proof: {
+    ok: boolean;
+    tenants: number;
+    /** Ids evaluated: `tenants`, or fewer representative ids (ABAC; see `sampling`). */
+    sampled: number;
+    /** `representative` or `full`, why, and (representative) each evaluated id with the rules that picked it. */
+    sampling: import('../../policy/index.js').ProofSampling;
+    probes: number;
+    failures: number;
+    ms: number;
+  };
 }
 
 export async function runCheckPolicy(opts: CheckPolicyOptions, deps: Deps): Promise<CheckPolicyResult> {
@@ -74,7 +84,15 @@ export async function runCheckPolicy(opts: CheckPolicyOptions, deps: Deps): Prom
     findings,
     errors,
     warnings,
-    proof: { ok: proof.ok, tenants: proof.tenants, probes: proof.probes, failures: proof.failures.length, ms },
+    proof: {
+      ok: proof.ok,
+      tenants: proof.tenants,
+      sampled: proof.sampled,
+      sampling: proof.sampling,
+      probes: proof.probes,
+      failures: proof.failures.length,
+      ms,
+    },
   };
 }
 
@@ -88,6 +106,9 @@ export function renderCheckPolicy(r: CheckPolicyResult, c: ChalkInstance): strin
   const proof = `isolation proof: ${r.proof.probes.toLocaleString('en-US')} probes, ${r.proof.failures} failed (${r.proof.ms} ms)`;
   const lint = `lint: ${r.errors} error(s), ${r.warnings} warning(s)${r.catalog ? ` (catalog ${r.catalog})` : ''}`;
   lines.push(`${r.ok ? c.green('✓') : c.red('✗')} stack ${r.stack}, tenants ${shown}: ${lint}; ${proof}`);
+  if (r.proof.sampling.mode === 'representative')
+    lines.push(`  the proof evaluated ${r.proof.sampled} representative id(s) of ${r.proof.tenants}: ${r.proof.sampling.why}`);
+  else if (!r.proof.sampling.why.startsWith('role mode')) lines.push(`  the proof evaluated every id (${r.proof.tenants}): ${r.proof.sampling.why}`);
   return lines.join('\n');
 }
 
