@@ -69,6 +69,8 @@ export interface CreateTenantOptions {
   /** Give up waiting after this long: PendingError with retryAfterSeconds (default 90 s). */
   timeoutMs?: number | undefined;
   dryRun?: boolean | undefined;
+  /** The same tenant coming back after a delete: its recently deleted id is not refused (the CLI's --reuse-id). */
+  reuseId?: boolean | undefined;
 }
 
 export interface DeleteTenantOptions {
@@ -168,7 +170,14 @@ export class Isoctl {
   createTenant(id: string, opts: CreateTenantOptions = {}): Promise<CreateTenantResult> {
     return this.call(async (deps) =>
       (await import('./commands/tenant/create.js')).runCreateTenant(
-        { tenant: id, scopes: opts.scopes, wait: opts.wait ?? 'cognito', timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, dryRun: opts.dryRun === true },
+        {
+          tenant: id,
+          scopes: opts.scopes,
+          wait: opts.wait ?? 'cognito',
+          timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          dryRun: opts.dryRun === true,
+          reuseId: opts.reuseId === true,
+        },
         deps,
       ),
     );

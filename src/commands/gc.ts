@@ -121,6 +121,7 @@ async function scanRoleMode(ctx: GcCtx, opts: GcOptions): Promise<Scanned> {
   const { apis, config } = ctx;
   const { listing, reads } = await scanForGc(apis, apis.scans, config, ctx, opts.concurrency);
   const items = planGc(config, listing, reads, { now: ctx.now(), minAgeMs: opts.minAgeMs });
+  const deleted = await deletedIds(ctx, items);
   // Revocations past the longest credential lifetime, on the roles gc keeps.
   const removed = new Set(items.filter((i) => i.kind === 'role').map((i) => i.target));
   const revocations = await rev.scanRevocations(ctx, config, listing.roles, removed, opts.concurrency);
@@ -139,6 +140,7 @@ async function scanRoleMode(ctx: GcCtx, opts: GcOptions): Promise<Scanned> {
     apply: async (onItem) => {
       await applyGc(ctx, items, { concurrency: opts.concurrency, timeoutMs: opts.timeoutMs, minAgeMs: opts.minAgeMs, onItem });
       await rev.applyRevocations(ctx, items, { onItem });
+      await deleted.apply(onItem);
     },
   };
 }
@@ -151,6 +153,7 @@ async function scanAbac(ctx: GcCtx, opts: GcOptions): Promise<Scanned> {
   ]);
   const listing = await scanForAbacGc(ctx, opts.concurrency);
   const items = planAbacGc(ctx.config, listing, { now: ctx.now(), minAgeMs: opts.minAgeMs });
+  const deleted = await deletedIds(ctx, items);
   return {
     items,
     undated: listing.tombstones.some((t) => t.at === undefined),
@@ -163,8 +166,20 @@ async function scanAbac(ctx: GcCtx, opts: GcOptions): Promise<Scanned> {
       tombstones: listing.tombstones.length,
       idTokenSeconds: listing.idTokenSeconds,
     },
-    apply: (onItem) => applyAbacGc(ctx, listing, items, { concurrency: opts.concurrency, timeoutMs: opts.timeoutMs, onItem }),
+    apply: async (onItem) => {
+      await applyAbacGc(ctx, listing, items, { concurrency: opts.concurrency, timeoutMs: opts.timeoutMs, onItem });
+      await deleted.apply(onItem);
+    },
   };
+}
+
+/** Every mode: the `deleted#<id>` records tenant delete leaves (src/ops/gc/deleted-ids.ts), added to `items`. */
+async function deletedIds(ctx: GcCtx, items: GcItem[]): Promise<{ apply(onItem: (i: GcItem) => void): Promise<void> }> {
+  const { scanDeletedIds, planDeletedIds, applyDeletedIds } = await import('../ops/gc/deleted-ids.js');
+  const listing = await scanDeletedIds(ctx);
+  const mine = planDeletedIds(ctx.config, listing, ctx.now());
+  items.push(...mine);
+  return { apply: (onItem) => applyDeletedIds(ctx, listing, mine, onItem) };
 }
 
 function summarize(items: GcItem[]): string {

@@ -13,6 +13,8 @@ import { retryAfterSeconds, waitFor, NotYet, Wrong, type Check, type WaitLevel, 
 import { TAG_SCOPES, tenantGroupName } from './names.js';
 import { mappingKeyOf, rulesOf } from './observe.js';
 import { listRegistry, registerTenant, type RegistryChange } from './registry.js';
+import { assertTenantId } from '../config/tenant-id.js';
+import { checkIdReuse, type IdReuseReport } from './deleted-ids.js';
 
 export interface CreateTenantInput {
   tenant: string;
@@ -21,6 +23,8 @@ export interface CreateTenantInput {
   wait: WaitLevel;
   timeoutMs: number;
   dryRun: boolean;
+  /** `--reuse-id`: this is the same tenant coming back; a recently deleted id is not refused (src/tenant/deleted-ids.ts). */
+  reuseId?: boolean | undefined;
 }
 
 export interface WaitReport extends WaitResult {
@@ -41,9 +45,19 @@ export interface CreateTenantResult {
   /** With --dry-run: the exact documents the steps send. */
   documents?: { trustPolicy: PolicyDocument; dataPolicy: PolicyDocument } | undefined;
   wait?: WaitReport | undefined;
+  /** `--reuse-id` waived the id-reuse refusal (and, ABAC, lifted the tombstone). */
+  idReuse?: IdReuseReport | undefined;
 }
 
 export async function createTenant(ctx: TenantContext, input: CreateTenantInput): Promise<CreateTenantResult> {
+  // Every create path (tenant create, apply's ABAC creates) comes through here: a deleted tenant's
+  // id is refused before any write, unless --reuse-id (docs/security.md row 12d).
+  const reuse = await checkIdReuse(ctx, assertTenantId(input.tenant, ctx.config.stack), { reuseId: input.reuseId === true, dryRun: input.dryRun });
+  const result = await createTenantUnchecked(ctx, input);
+  return reuse.verdict === 'reuse' ? { ...result, idReuse: reuse } : result;
+}
+
+async function createTenantUnchecked(ctx: TenantContext, input: CreateTenantInput): Promise<CreateTenantResult> {
   const { config, apis } = ctx;
   if (config.mapping === 'abac') return (await import('./abac-create.js')).createAbacTenant(ctx, input);
   // Offline first: id, limits and the isolation proof, before any AWS call.

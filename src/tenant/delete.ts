@@ -10,6 +10,7 @@ import type { TenantContext } from './context.js';
 import { observeTenant, type ObservedTenant } from './observe.js';
 import { planDelete, tenantExists, type Step } from './plan.js';
 import { getTenantRow, setTenantStatus, unregisterTenant } from './registry.js';
+import { recordDeletion } from './deleted-ids.js';
 import { group, probeUser, role, rule } from './resources/index.js';
 import { countRemovals, describeError, type RemovalContext, type RemovalOutcome, type RemovalState } from './resources/types.js';
 
@@ -63,6 +64,7 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
     // deleted by hand): removing the row finishes the delete.
     if (!input.dryRun && (await getTenantRow(ctx, tenant))) {
       await input.confirm?.([]);
+      await recordDeletion(ctx, tenant);
       await unregisterTenant(ctx, tenant);
       return { tenant, stack: config.stack, status: 'deleted', dryRun: false, items: [], kept, counts: counts([]), registry: 'removed' };
     }
@@ -78,6 +80,8 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
     return { tenant, stack: config.stack, status: 'planned', dryRun: true, items, kept, counts: counts(items) };
   }
   await input.confirm?.(steps);
+  // The id stays reserved for a while (src/tenant/deleted-ids.ts): recorded before the first change.
+  await recordDeletion(ctx, tenant);
   // ABAC: shut the tenant out first (tombstone + disable its users), then remove its pieces.
   const lockout = config.mapping === 'abac' ? await tombstoneAbacTenant(ctx, tenant) : undefined;
   // Marked first, so a delete that stops half-way shows as `deleting` in the registry.
@@ -107,8 +111,10 @@ export async function deleteTenant(ctx: TenantContext, input: DeleteTenantInput)
     registry: 'deleting',
     ...(lockout ? { lockout } : {}),
   };
-  if (items.every((i) => i.state === 'removed' || i.state === 'skipped'))
+  if (items.every((i) => i.state === 'removed' || i.state === 'skipped')) {
+    await recordDeletion(ctx, tenant); // dated again: the mapping went only now
     result.registry = (await unregisterTenant(ctx, tenant)) === 'removed' ? 'removed' : 'absent';
+  }
   if (input.waitMs !== undefined && roleStep) {
     const waited = await waitFor([roleGoneCheck(ctx, roleStep.target)], {
       timeoutMs: input.waitMs,

@@ -34,6 +34,7 @@ import { requireTenant, settleLifecycle, type LifecycleWait } from './lifecycle.
 import type { HeldCredentials, ProbeSession } from './probe.js';
 import { lifecycleProbe, probeAllowedCheck, probeDeniedCheck } from './probe-checks.js';
 import { NotYet, type Check } from './wait.js';
+import { LONGEST_CREDENTIAL_SECONDS } from './token-lifetimes.js';
 
 export interface RevokeInput {
   tenant: string;
@@ -65,12 +66,8 @@ export function revocationMoment(nowMs: number): string {
   return new Date((Math.floor(nowMs / 1000) + 1) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/**
- * The longest lifetime of a credential a revocation may still have to deny: IAM's ceiling on a
- * role session (MaxSessionDuration is at most 12 h; Cognito's enhanced flow hands out 1 h). Not the
- * role's current MaxSessionDuration: lowering it does not shorten sessions already issued.
- */
-export const LONGEST_CREDENTIAL_SECONDS = 43_200;
+// The longest credential lifetime lives with the ID token's (src/tenant/token-lifetimes.ts).
+export { LONGEST_CREDENTIAL_SECONDS };
 
 /** Splits revocation times into those that may still match live credentials and those that cannot. */
 export function liveRevocations(times: string[], nowMs: number): { kept: string[]; pruned: string[] } {

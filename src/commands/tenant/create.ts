@@ -17,6 +17,8 @@ export interface CreateTenantOptions {
   wait: WaitLevel;
   timeoutMs: number;
   dryRun: boolean;
+  /** The same tenant coming back: a recently deleted id is not refused (ABAC: its tombstone is lifted). */
+  reuseId?: boolean | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 90_000;
@@ -25,8 +27,16 @@ export async function runCreateTenant(opts: CreateTenantOptions, deps: Deps): Pr
   const cc = await commandContext(deps, `tenant create ${opts.tenant}`);
   const { createTenant } = await import('../../tenant/create.js');
   const result = await withSpinner(cc, () =>
-    createTenant(cc.ctx, { tenant: opts.tenant, scopes: opts.scopes, wait: opts.wait, timeoutMs: opts.timeoutMs, dryRun: opts.dryRun }),
+    createTenant(cc.ctx, {
+      tenant: opts.tenant,
+      scopes: opts.scopes,
+      wait: opts.wait,
+      timeoutMs: opts.timeoutMs,
+      dryRun: opts.dryRun,
+      reuseId: opts.reuseId === true,
+    }),
   );
+  if (result.idReuse?.note) deps.io.warn(result.idReuse.note);
   // On a terminal the result below says "converged (level) in Ns" on the same screen: the
   // spinner then just goes away instead of printing it a second time. Progress logged to a file
   // or a pipe (stdout elsewhere, or --json) keeps its closing line.
@@ -38,6 +48,12 @@ export async function runCreateTenant(opts: CreateTenantOptions, deps: Deps): Pr
 
 export function renderCreateTenant(r: CreateTenantResult, c: ChalkInstance): string {
   const lines: string[] = [];
+  if (r.idReuse) {
+    lines.push(`${c.yellow('--reuse-id')}: tenant ${r.tenant} is taken back as the same tenant; waived:`);
+    for (const w of r.idReuse.waived ?? []) lines.push(`  - ${w}`);
+    const lift = r.idReuse.liftedTombstone;
+    if (lift) lines.push(`  tombstone ${lift.planned ? 'would be lifted' : 'lifted'} from ${lift.roles.join(', ') || 'no scope role'}`);
+  }
   if (r.dryRun) {
     lines.push(
       `${c.bold('plan')} for tenant ${r.tenant} (stack ${r.stack}, scopes ${r.scopes.join(', ')}): ${r.steps.length === 0 ? 'nothing to do' : `${r.steps.length} step(s)`}`,
@@ -88,6 +104,8 @@ export function parseTimeout(value: string): number {
   return ms;
 }
 
+type CreateFlags = { scope?: string[]; wait: string; timeout: string; dryRun: boolean; reuseId: boolean; concurrency?: string };
+
 export function registerCreateTenant(tenant: Command, runner: CommandRunner): void {
   tenant
     .command('create')
@@ -101,6 +119,7 @@ Examples:
   isoctl tenant create acme --scope read          # read-only (scopes come from the config)
   isoctl tenant create acme --dry-run             # the plan and the exact documents; changes nothing
   isoctl tenant create acme --timeout 5m --json   # exit 75: not visible everywhere yet, run it again
+  isoctl tenant create acme --reuse-id            # acme was deleted by mistake: take the id back (its old users get in again)
   isoctl tenant create acme globex initech        # several at once (the apply engine; exit 1 if any failed)`,
     )
     .argument('<ids...>', 'tenant id(s) (a-z, 0-9, -; 1-32 characters)')
@@ -108,9 +127,16 @@ Examples:
     .addOption(new Option('--wait <level>', 'wait until this service sees the tenant').choices(['none', 'iam', 'cognito', 'data']).default('cognito'))
     .option('--timeout <duration>', 'give up waiting after this long (exit 75; run again to finish)', '90s')
     .option('--dry-run', 'print the plan with the exact documents; change nothing', false)
+    .option(
+      '--reuse-id',
+      'the same tenant coming back after a delete: do not refuse its recently deleted id (its old users get in again; ABAC: lifts its tombstone)',
+      false,
+    )
     .option('--concurrency <n>', 'with several ids: tenants worked on at once (default 8, at most 64)')
-    .action(async (ids: string[], o: { scope?: string[]; wait: string; timeout: string; dryRun: boolean; concurrency?: string }, cmd: Command) =>
+    .action(async (ids: string[], o: CreateFlags, cmd: Command) =>
       runner.run(cmd, async (deps) => {
+        if (ids.length > 1 && o.reuseId)
+          throw new UsageError('--reuse-id takes one tenant id: take back one deleted tenant at a time (`isoctl tenant create <id> --reuse-id`)', 'bad_flag');
         if (ids.length > 1) {
           const { finishApply, parseConcurrency, runApply } = await import('../apply-run.js');
           const { specFromIds } = await import('../../ops/apply/index.js');
@@ -142,6 +168,7 @@ Examples:
           wait: parseWait(o.wait),
           timeoutMs: parseTimeout(o.timeout),
           dryRun: o.dryRun === true,
+          reuseId: o.reuseId === true,
         };
         const result = await runCreateTenant(opts, deps);
         deps.io.result(result, (c) => renderCreateTenant(result, c));

@@ -29,8 +29,7 @@ export interface Tombstone {
   at: string | undefined;
 }
 
-/** AWS's ceiling on an app client's IdTokenValidity (one day): used when the client cannot be read. */
-export const MAX_ID_TOKEN_SECONDS = 86_400;
+export { MAX_ID_TOKEN_SECONDS } from '../../tenant/token-lifetimes.js';
 
 export interface AbacGcListing {
   registry: RegistryRow[];

@@ -10,10 +10,10 @@ import type { TenantContext } from '../../tenant/context.js';
 import { desiredTenant, resolveScopes } from '../../tenant/desired.js';
 import { PROBE_USER_PREFIX } from '../../tenant/names.js';
 import { listRegistry } from '../../tenant/registry.js';
-import { LONGEST_CREDENTIAL_SECONDS } from '../../tenant/revoke.js';
+import { idTokenLifetime, LONGEST_CREDENTIAL_SECONDS } from '../../tenant/token-lifetimes.js';
 import { mapLimit } from '../concurrency.js';
 import { withRetry, type RetryClock } from '../retry.js';
-import { abacOrphanCandidates, MAX_ID_TOKEN_SECONDS, type AbacGcListing, type Tombstone } from './abac-plan.js';
+import { abacOrphanCandidates, type AbacGcListing, type Tombstone } from './abac-plan.js';
 
 /** The tombstones in the scope roles' deny lists (inline and managed), merged: a tenant's latest date, undated when any entry is. */
 export function tombstonesOf(state: DenyListState): Tombstone[] {
@@ -37,14 +37,7 @@ export async function claimHolders(apis: AwsApis, config: StackConfig, clock: Re
   return claims;
 }
 
-/** The app client's ID token lifetime, capped at AWS's one-day maximum; the maximum when it cannot be read. */
-export async function idTokenLifetime(apis: AwsApis, config: StackConfig, clock: RetryClock): Promise<{ seconds: number; source: string }> {
-  const client = await withRetry(clock, () => apis.cognitoIdp.describeUserPoolClient(config.userPoolId, config.userPoolClientId)).catch(() => undefined);
-  const s = client?.idTokenSeconds;
-  if (s === undefined || !(s > 0)) return { seconds: MAX_ID_TOKEN_SECONDS, source: "app client's validity not readable: AWS's maximum" };
-  if (s > MAX_ID_TOKEN_SECONDS) return { seconds: MAX_ID_TOKEN_SECONDS, source: `app client says ${s}s, over AWS's one-day maximum` };
-  return { seconds: s, source: `app client ${config.userPoolClientId}` };
-}
+export { idTokenLifetime };
 
 export async function scanForAbacGc(ctx: TenantContext, concurrency: number): Promise<AbacGcListing> {
   const { apis, config } = ctx;

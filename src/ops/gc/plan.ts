@@ -24,9 +24,10 @@ import { countRemovals, type RemovalState } from '../../tenant/resources/types.j
 /**
  * tombstone: an ABAC deleted tenant's id in the scope roles' tombstone deny; revocation: a
  * revoke-sessions statement (aws:TokenIssueTime) past the longest credential lifetime; silo-table:
- * reported for an orphaned ABAC tenant, always kept (it holds data).
+ * reported for an orphaned ABAC tenant, always kept (it holds data); deleted-id: the record a tenant
+ * delete leaves so its id is not given to a new tenant too soon (src/ops/gc/deleted-ids.ts).
  */
-export type GcKind = 'group' | 'rule' | 'probe-user' | 'role' | 'silo-table' | 'tombstone' | 'revocation';
+export type GcKind = 'group' | 'rule' | 'probe-user' | 'role' | 'silo-table' | 'tombstone' | 'revocation' | 'deleted-id';
 /** The one removal vocabulary (src/tenant/resources/types.ts). */
 export type GcState = RemovalState;
 
@@ -275,7 +276,7 @@ export function planGc(config: StackConfig, listing: GcListing, reads: GcReads, 
     }
     items.push(...mine);
   }
-  const order: Record<GcKind, number> = { group: 0, rule: 0, 'probe-user': 1, role: 2, 'silo-table': 3, tombstone: 4, revocation: 5 };
+  const order: Record<GcKind, number> = { group: 0, rule: 0, 'probe-user': 1, role: 2, 'silo-table': 3, tombstone: 4, revocation: 5, 'deleted-id': 6 };
   return items.sort((a, b) => a.tenant.localeCompare(b.tenant) || order[a.kind] - order[b.kind]);
 }
 
