@@ -263,3 +263,27 @@ export async function checkIdReuse(ctx: TenantContext, tenant: string, opts: { r
   }
   return report;
 }
+
+/**
+ * Role-mode `apply` creates tenants without `createTenant` (src/ops/apply/execute.ts): each
+ * planned create of an id `checkIdReuse` refuses becomes a refused tenant of the plan (exit 1 for
+ * the run, the others go on), before any write. No --reuse-id here: take an id back with
+ * `tenant create <id> --reuse-id`.
+ */
+export async function refuseReusedIds(
+  ctx: TenantContext,
+  tenants: Array<{ tenant: string; action: string; steps: unknown[]; reason?: string | undefined; code?: string | undefined }>,
+): Promise<void> {
+  const creates = tenants.filter((t) => t.action === 'create');
+  for (let i = 0; i < creates.length; i += 16)
+    await Promise.all(
+      creates.slice(i, i + 16).map(async (t) => {
+        try {
+          await checkIdReuse(ctx, t.tenant, { reuseId: false, dryRun: true });
+        } catch (err) {
+          if (!(err instanceof RefusedError) || err.code !== 'tenant_id_recently_deleted') throw err;
+          Object.assign(t, { action: 'refused', steps: [], reason: err.message, code: err.code });
+        }
+      }),
+    );
+}

@@ -3,6 +3,7 @@
 // carries its claim (rules, ABAC) or while its tombstone is on the scope roles (ABAC); --reuse-id
 // waives it; a registered tenant is a repair.
 import { describe, expect, it } from 'vitest';
+import type { RegistryRow } from '../../src/aws/apis.js';
 import type { StackConfig } from '../../src/config/schema.js';
 import { planDeletedIds, type DeletedIdsListing } from '../../src/ops/gc/deleted-ids.js';
 import { decideIdReuse, describeReasons, freeAt, reuseReasons, type ReuseFacts } from '../../src/tenant/deleted-ids.js';
@@ -116,7 +117,7 @@ describe('planDeletedIds (gc)', () => {
   });
 
   it('a tenant in the registry again (taken back with --reuse-id): the record goes at once', () => {
-    const row = { tenant: 'acme', status: 'active', scopes: [], mode: 'rules', createdAt: '', updatedAt: '', version: 1 } as const;
+    const row: RegistryRow = { tenant: 'acme', status: 'active', scopes: [], mode: 'rules', createdAt: '', updatedAt: '', version: 1 };
     expect(state(listing({ registry: new Map([['acme', { ...row }]]) }), T0 + H)).toEqual(['deleted#acme planned']);
     expect(state(listing({ registry: new Map([['acme', { ...row, status: 'deleting' as const }]]) }), T0 + H)).toEqual(['deleted#acme skipped']);
   });

@@ -514,8 +514,19 @@ describe('tenant delete', () => {
     const r = await deleteTenant(ctx, { tenant: 'acme', dryRun: false, ignoreMissing: false });
     expect(r.items.map((i) => i.action)).toEqual(['delete-group', 'delete-probe-user', 'delete-inline-policy', 'delete-role']);
     expect(r.counts).toEqual({ planned: 0, removed: 4, waiting: 0, failed: 0, skipped: 0 });
-    // The registry row is marked deleting first (PutItem) and removed after the last removal (DeleteItem).
-    expect(fake.mutatingCalls().map((c) => c.operation)).toEqual(['PutItem', 'DeleteGroup', 'AdminDeleteUser', 'DeleteRolePolicy', 'DeleteRole', 'DeleteItem']);
+    // The deletion record (deleted#acme) is written before the first change, the registry row is
+    // marked deleting (PutItem); after the last removal the record is dated again, then the row goes.
+    expect(fake.mutatingCalls().map((c) => c.operation)).toEqual([
+      'PutItem',
+      'PutItem',
+      'DeleteGroup',
+      'AdminDeleteUser',
+      'DeleteRolePolicy',
+      'DeleteRole',
+      'PutItem',
+      'DeleteItem',
+    ]);
+    expect(fake.registryRows.get('deleted#acme')).toMatchObject({ tenant: 'acme', mode: 'token' });
     expect(fake.roles.size + fake.groups.size + fake.users.size).toBe(0);
     expect(r.registry).toBe('removed');
     expect(fake.registryRows.has('tenant#acme')).toBe(false);

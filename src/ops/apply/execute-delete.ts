@@ -9,6 +9,7 @@ import { group as groupResource, probeUser, role as roleResource, rule as ruleRe
 import { type RemovalContext, type RemovalOutcome, type RemovalState } from '../../tenant/resources/types.js';
 import { retryAfterSeconds, waitFor, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
 import { roleGoneCheck } from '../../tenant/delete.js';
+import { recordDeletion } from '../../tenant/deleted-ids.js';
 import { backoffMs } from '../../aws/retry.js';
 import type { TenantPlan } from './plan.js';
 import { type RegistrySync } from './registry-sync.js';
@@ -30,6 +31,7 @@ export async function deleteOne(
   let observed = t.observed!;
   let steps = t.steps;
   try {
+    await recordDeletion(ctx, t.tenant); // the id stays reserved (src/tenant/deleted-ids.ts)
     await registry.deleting(t.tenant);
   } catch (err) {
     return failure(t, interruptedOr(ctx, err), []);

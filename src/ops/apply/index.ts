@@ -8,6 +8,7 @@ import { setMaxListeners } from 'node:events';
 import type { MappingMode, StackConfig } from '../../config/schema.js';
 import { UsageError } from '../../errors.js';
 import type { TenantContext } from '../../tenant/context.js';
+import { refuseReusedIds } from '../../tenant/deleted-ids.js';
 import type { ObservedTenant } from '../../tenant/observe.js';
 import { group as groupResource, probeUser as probeResource, role as roleResource, rule as ruleResource } from '../../tenant/resources/index.js';
 import type { WaitLevel } from '../../tenant/wait.js';
@@ -147,6 +148,8 @@ export async function applyTenants(ctx: TenantContext, spec: TenantsSpec, opts: 
         ? { tenant: t, action: 'unchanged', steps: [], reason: 'does not exist' }
         : { tenant: t, action: 'refused', steps: [], reason: `tenant ${JSON.stringify(t)} does not exist in stack ${config.stack}`, code: 'tenant_not_found' },
     );
+  // A deleted tenant's id is not given to a new tenant too soon (src/tenant/deleted-ids.ts).
+  await refuseReusedIds(ctx, plan.tenants);
   plan.counts = countActions(plan.tenants);
   if (opts.dryRun) return planned(plan);
 
