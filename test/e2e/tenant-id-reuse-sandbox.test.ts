@@ -74,6 +74,12 @@ describe('rules mode: the old users still carry the claim', () => {
     expect(dry.code, dry.stderr).toBe(4);
     expect(errorOf(dry).code).toBe('tenant_id_recently_deleted');
     expect(mutating(sb.since(mark))).toEqual([]);
+    // The apply engine (several ids, apply -f) checks each new id the same way: acme refused, globex made.
+    const multi = await cli(['tenant', 'create', 'acme', 'globex', '--wait', 'none', '--json']);
+    expect(multi.code, multi.stderr).toBe(1);
+    const outcome = (t: string) => multi.json().tenants.find((x: { tenant: string }) => x.tenant === t);
+    expect(outcome('acme')).toMatchObject({ action: 'refused', status: 'failed', code: 'tenant_id_recently_deleted' });
+    expect(outcome('globex')).toMatchObject({ action: 'create', status: 'created' });
 
     // Long after the delete, alice alone still refuses it: she would be mapped into the new acme.
     await s.backdate('acme', 48);
