@@ -45,9 +45,7 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
 
   it('create --wait data converges through the lag; the re-run makes zero mutating calls', async () => {
     const mark = sb.mark();
-    const started = Date.now();
     const r = await cli(['tenant', 'create', 'acme', '--wait', 'data', '--json']);
-    const elapsed = Date.now() - started;
     expect(r.code, r.stderr).toBe(0);
     const doc = r.json();
     expect(doc.status).toBe('created');
@@ -60,8 +58,13 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
     ]);
     // The probe had to wait for DynamoDB to see the role's policy (lag 1.2s), and no longer than needed.
     expect(doc.wait.elapsedMs).toBeGreaterThanOrEqual(LAG.dynamodb - 400);
-    expect(elapsed).toBeLessThan(LAG.dynamodb + 10_000);
     const calls = sb.since(mark);
+    // ...and it polled with backoff, not in a loop: a handful of the probe's DynamoDB requests
+    // (as the tenant role: own partition, neighbour, mixed keys), however slow the machine. How long it overshoots the lag is measured
+    // by `npm run bench -- latency`, not here (a wall-clock bound failed at load 26).
+    const probeReads = calls.filter((c) => c.service === 'dynamodb' && c.caller.includes(':role/isoctl/'));
+    expect(probeReads.length).toBeGreaterThanOrEqual(3);
+    expect(probeReads.length).toBeLessThanOrEqual(16);
     // The probe's own writes: one password set per command, one identity (GetId creates it the first time).
     const probeWrites = ['cognito-idp AdminSetUserPassword', 'cognito-identity GetId'];
     expect(mutating(calls).filter((c) => c === probeWrites[0])).toHaveLength(1);
