@@ -36,15 +36,32 @@ export const SAMPLING_WHY =
 const ID_RUN = /[a-z0-9-]+/g;
 const SKIP_KEYS = new Set(['Sid', 'Effect', 'Action', 'NotAction']);
 
-/** The literal text runs of tenant-id characters in the documents' values (variables and wildcards removed); undefined when a string cannot be parsed. */
-export function documentTokens(docs: PolicyDocument[]): Set<string> | undefined {
+/** What of the documents' text the sampling looks at. */
+export interface DocumentText {
+  /** Literal runs of tenant-id characters in the values (variables and wildcards removed, lower-cased). */
+  tokens: Set<string>;
+  /** The run of id characters right after / right before a policy variable (`ledger-` in `table/ledger-${...}`). */
+  after: Set<string>;
+  before: Set<string>;
+}
+
+/** The documents' literal text (values only: not `Sid`, `Effect`, `Action`); undefined when a string cannot be parsed. */
+export function documentText(docs: PolicyDocument[]): DocumentText | undefined {
   const tokens = new Set<string>();
+  const after = new Set<string>();
+  const before = new Set<string>();
+  const literal = (part: unknown) => (typeof part === 'string' ? part.toLowerCase() : undefined);
   const addString = (value: string) => {
     const t = parseTemplate(value, { wildcards: true, variables: true });
-    for (const part of t.parts) {
+    t.parts.forEach((part, i) => {
       const text = typeof part === 'string' ? part : (part.fallback ?? '');
-      for (const piece of text.split(STAR).flatMap((s) => s.split(QMARK))) for (const m of piece.toLowerCase().match(ID_RUN) ?? []) tokens.add(m);
-    }
+      for (const piece of text.split(STAR).flatMap((x) => x.split(QMARK))) for (const m of piece.toLowerCase().match(ID_RUN) ?? []) tokens.add(m);
+      if (typeof part === 'string') return;
+      const next = literal(t.parts[i + 1])?.match(/^[a-z0-9-]+/)?.[0];
+      const prev = literal(t.parts[i - 1])?.match(/[a-z0-9-]+$/)?.[0];
+      if (next) after.add(next);
+      if (prev) before.add(prev);
+    });
   };
   const walk = (v: unknown): void => {
     if (typeof v === 'string') addString(v);
@@ -61,7 +78,7 @@ export function documentTokens(docs: PolicyDocument[]): Set<string> | undefined 
     if (err instanceof UnsupportedConstruct) return undefined;
     throw err;
   }
-  return tokens;
+  return { tokens, after, before };
 }
 
 /** Character-class signature of an id (the id rule allows a-z, 0-9 and inner "-"). */
@@ -104,32 +121,36 @@ class Picker {
 
 /**
  * Prefixes (suffixes with `reversed`): sorted, an id's extensions follow it. Every id that is a
- * prefix of another one is picked, paired with its nearest extension, its shortest, and one
- * extension per class of the character after it. Suffixes: one pair per class (the shorter id's
- * shape, the class of the character before it), the first in sorted order.
+ * prefix of another one is picked, paired with its nearest extension, its shortest, one extension
+ * per class of the character after it, per extension length (`?` after the variable) and per
+ * literal run the documents put right after the variable that the extension starts with.
+ * Suffixes: one pair per class (the shorter id's shape with the class of the character before it,
+ * the length of what precedes it, or the literal run before the variable it ends with).
  */
-function prefixPairs(list: string[], p: Picker, reversed: boolean): void {
+function prefixPairs(list: string[], p: Picker, reversed: boolean, text: DocumentText): void {
   const keyed = list.map((id) => ({ id, k: reversed ? reverse(id) : id })).sort((x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : 0));
   const relation = reversed ? 'suffix' : 'prefix';
+  const glue = [...(reversed ? text.before : text.after)];
   const classes = new Set<string>();
   for (let i = 0; i < keyed.length; i++) {
     const a = keyed[i] as { id: string; k: string };
     const chosen = new Map<string, string>();
     let shortest: string | undefined;
+    const shape = reversed ? shapeOf(a.id) : '';
     for (let j = i + 1; j < keyed.length && (keyed[j] as { k: string }).k.startsWith(a.k); j++) {
       const o = keyed[j] as { id: string; k: string };
-      const cls = charClass(o.k[a.k.length]);
-      if (reversed) {
-        const key = `${shapeOf(a.id)} ${cls}`;
-        if (!classes.has(key)) {
-          classes.add(key);
-          chosen.set(cls, o.id);
+      const rest = reversed ? o.id.slice(0, o.id.length - a.id.length) : o.id.slice(a.id.length);
+      const keys = [charClass(o.k[a.k.length]), `length ${rest.length}`];
+      for (const g of glue) if (reversed ? rest.endsWith(g) : rest.startsWith(g)) keys.push(`glue ${g}`);
+      if (!reversed && chosen.size === 0) chosen.set('nearest', o.id);
+      for (const key of keys) {
+        if (reversed) {
+          if (classes.has(`${shape} ${key}`)) continue;
+          classes.add(`${shape} ${key}`);
         }
-        continue;
+        if (!chosen.has(key)) chosen.set(key, o.id);
       }
-      if (chosen.size === 0) chosen.set('nearest', o.id);
-      if (!chosen.has(cls)) chosen.set(cls, o.id);
-      if (shortest === undefined || o.id.length < shortest.length) shortest = o.id;
+      if (!reversed && (shortest === undefined || o.id.length < shortest.length)) shortest = o.id;
     }
     if (shortest !== undefined) chosen.set('shortest', shortest);
     for (const o of new Set(chosen.values())) p.pair(a.id, o, relation);
@@ -186,7 +207,7 @@ export interface RepresentativeSample {
 }
 
 /** The representative ids of a list (deduplicated, at least two ids) under documents with the given literal runs. */
-export function representativeIds(list: string[], tokens: Set<string>, subject?: string): RepresentativeSample {
+export function representativeIds(list: string[], text: DocumentText, subject?: string): RepresentativeSample {
   const p = new Picker();
   const set = new Set(list);
   p.pick(list[0] as string, 'first');
@@ -206,10 +227,10 @@ export function representativeIds(list: string[], tokens: Set<string>, subject?:
   p.pick(longest, 'longest');
   for (const [shape, id] of shapes) p.pick(id, `shape ${shape}`);
   for (const [len, id] of lengths) p.pick(id, `length ${len}`);
-  prefixPairs(list, p, false);
-  prefixPairs(list, p, true);
+  prefixPairs(list, p, false, text);
+  prefixPairs(list, p, true, text);
   infixPairs(list, set, p);
-  literalPicks(list, tokens, p);
+  literalPicks(list, text.tokens, p);
   if (subject !== undefined && set.has(subject)) {
     p.pick(subject, 'subject');
     // Every id inside the subject (its prefixes, suffixes, infixes; at most 528 of them).
@@ -266,9 +287,9 @@ export function chooseSampling(
   if (mapping !== 'abac' || sharedDocs === undefined) return full('role mode: every tenant has its own documents');
   if (opts.dataPolicy !== undefined) return full('per-tenant data policies were given (e.g. read back from IAM): each tenant is evaluated');
   if (list.length < 2) return full('one tenant id');
-  const tokens = documentTokens(sharedDocs);
-  if (tokens === undefined) return full('a document has a string the sampling cannot read');
-  const named = literalTenantIds(list, tokens);
+  const text = documentText(sharedDocs);
+  if (text === undefined) return full('a document has a string the sampling cannot read');
+  const named = literalTenantIds(list, text.tokens);
   if (named.length > 0)
     return full(
       `a document names tenant id${named.length > 1 ? 's' : ''} ${named
@@ -276,6 +297,6 @@ export function chooseSampling(
         .map((n) => JSON.stringify(n))
         .join(', ')}${named.length > 3 ? ` and ${named.length - 3} more` : ''} literally: every id is evaluated`,
     );
-  const sample = representativeIds(list, tokens, opts.subject);
+  const sample = representativeIds(list, text, opts.subject);
   return { sampling: { mode: 'representative', why: SAMPLING_WHY }, sample };
 }

@@ -58,11 +58,11 @@ const addStatement =
 
 /** LeadingKeys matched with a pattern around the tenant variable instead of StringEquals. */
 const leadingKeysLike =
-  (pattern: string): Mutation =>
+  (...patterns: string[]): Mutation =>
   (j) =>
     j
       .split('"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["' + TAG + '"]')
-      .join(`"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["${pattern.replace('T', TAG)}"]`);
+      .join(`"ForAllValues:StringLike":{"dynamodb:LeadingKeys":${JSON.stringify(patterns.map((p) => p.replace('T', TAG)))}`);
 
 describe('ABAC proof by representative ids', () => {
   const config = makeConfig({ mapping: 'abac' });
@@ -98,6 +98,21 @@ describe('ABAC proof by representative ids', () => {
     expect(proof.sampled).toBeLessThan(40);
     expect(proof.failures.some((f) => f.tenant === 'acme' && f.probe.includes('other-partition'))).toBe(true);
     expect(proveIsolation(config, list, { subject: 'acme' }).ok).toBe(true);
+  });
+
+  it('StringLike ${tag}3* (literal text after the variable) lets acme reach acme3 but not acme2: fails', () => {
+    const m = mutated(config, leadingKeysLike('T', 'T3*'));
+    const proof = proveIsolation(config, bulkWith({ 3000: 'acme', 5000: 'acme2', 7000: 'acme3' }), { abacDocuments: m.abacDocuments, boundary: m.boundary });
+    expect(proof.ok).toBe(false);
+    expect(new Set(proof.failures.map((f) => f.tenant))).toEqual(new Set(['acme']));
+    expect(proof.sampling.picks?.find((p) => p.id === 'acme')?.others).toContain('acme3');
+  });
+
+  it('StringLike ${tag}?? lets acme reach acme22 but not acme2: fails', () => {
+    const m = mutated(config, leadingKeysLike('T', 'T??'));
+    const proof = proveIsolation(config, bulkWith({ 3000: 'acme', 5000: 'acme2', 7000: 'acme22' }), { abacDocuments: m.abacDocuments, boundary: m.boundary });
+    expect(proof.ok).toBe(false);
+    expect(new Set(proof.failures.map((f) => f.tenant))).toEqual(new Set(['acme']));
   });
 
   it('StringLike *${tag} lets acme reach corp-acme (a suffix): fails', () => {
@@ -201,8 +216,8 @@ describe('the sampled proof agrees with the proof over every pair', () => {
     ['LeadingKeys ${tag}*', leadingKeysLike('T*')],
     ['LeadingKeys *${tag}', leadingKeysLike('*T')],
     ['LeadingKeys *${tag}*', leadingKeysLike('*T*')],
-    ['LeadingKeys ${tag}?', leadingKeysLike('T?')],
-    ['LeadingKeys ?${tag}', leadingKeysLike('?T')],
+    ['LeadingKeys ${tag}?', leadingKeysLike('T', 'T?')],
+    ['LeadingKeys ?${tag}', leadingKeysLike('T', '?T')],
     ['S3 prefix without its slash', (j) => j.split(`${TAG}/*`).join(`${TAG}*`)],
     ['silo table name with a wildcard', (j) => j.split(`table/ledger-${TAG}"`).join(`table/ledger-${TAG}*"`)],
     ['silo table name matched by a suffix', (j) => j.split(`table/ledger-${TAG}"`).join(`table/*${TAG}"`)],
