@@ -40,7 +40,8 @@ async function refusal(args: string[] = ['init', '--json']): Promise<{ code: num
   return { code: r.code, message: r.code === 0 ? '' : (r.json().error?.message as string), mutating };
 }
 
-describe('init refuses an account that would let one tenant reach another', () => {
+// Each case runs several CLI commands against the sandbox: 180 s (60 s timed out at load 22).
+describe('init refuses an account that would let one tenant reach another', { timeout: 180_000 }, () => {
   it("the identity pool's basic flow on: exit 4, nothing changed; off again: init passes", async () => {
     const ci = client(CognitoIdentityClient);
     const pool = await ci.send(new DescribeIdentityPoolCommand({ IdentityPoolId: sb.config.identityPoolId }));

@@ -68,7 +68,8 @@ const PATH = '/isoctl/cli/';
 const ROLE = 'isoctl-cli-acme';
 let boundaryArn: string;
 
-describe('IAM through the AWS CLI', () => {
+// Each case runs several `aws` processes (Python start-up each): 300 s, so a loaded machine cannot time them out (60 s did at load 22).
+describe('IAM through the AWS CLI', { timeout: 300_000 }, () => {
   it('policies: create-policy, get-policy, create/get/list/delete-policy-version, list-policies', async () => {
     const created = await ok([
       'iam',
@@ -200,7 +201,7 @@ describe('IAM through the AWS CLI', () => {
   });
 });
 
-describe('STS through the AWS CLI', () => {
+describe('STS through the AWS CLI', { timeout: 300_000 }, () => {
   it('get-caller-identity, assume-role-with-web-identity (unsigned, as the CLI sends it), and the session identity', async () => {
     expect(await ok(['sts', 'get-caller-identity'])).toEqual({
       UserId: expect.stringMatching(/^AIDA/),
