@@ -144,12 +144,13 @@ export function registerListTenants(tenant: Command, runner: CommandRunner): voi
 Examples:
   isoctl tenant list                # ok, drift, orphan, dangling or propagating per tenant
   isoctl tenant list --deep         # also compare policies, boundary and tags (one call per tenant)
+  (ABAC mode: plain list reads only the registry; --deep also reads probe users, silo tables and the identity pool)
   isoctl tenant list --status drift,orphan   # only those (counts still cover every tenant)
   isoctl tenant list --json | jq -r '.tenants[] | select(.status != "ok") | .tenant'`,
     )
     .option(
       '--deep',
-      'also read each role to compare inline and attached policies, boundary and tags, and prove the data policy stays within the tenant; exit 1 on drift, orphan or dangling',
+      'also read each role to compare inline and attached policies, boundary and tags, and prove the data policy stays within the tenant (ABAC: read the probe users, silo tables and the identity pool, and compare them with the registry); exit 1 on drift, orphan or dangling',
       false,
     )
     .option(
