@@ -31,7 +31,7 @@ export interface ProofSampling {
 }
 
 export const SAMPLING_WHY =
-  'ABAC: the scope roles name no tenant (the tenant is a policy variable substituted as text), so ids alike in length, character classes, prefix/suffix/infix relations and overlap with the documents\' literals get the same decisions; one id per class is evaluated (docs/security.md, "ABAC proof by representative ids")';
+  'ABAC: the scope roles name no tenant (the tenant is a policy variable substituted as text), so ids alike in length, character classes, prefix/suffix/infix relations and overlap with the documents\' literals get the same decisions; one id per class is evaluated (docs/security.md row 10g, "ABAC proof by representative ids")';
 
 const ID_RUN = /[a-z0-9-]+/g;
 const SKIP_KEYS = new Set(['Sid', 'Effect', 'Action', 'NotAction']);
