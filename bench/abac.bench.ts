@@ -142,7 +142,8 @@ function proofTiming(config: StackConfig, n: number) {
   const p = proveIsolation(config, tenants);
   const ms = performance.now() - started;
   if (!p.ok) throw new Error(`isolation proof (${config.mapping}, ${n}) failed: ${JSON.stringify(p.failures.slice(0, 3))}`);
-  return { tenants: n, ms: Math.round(ms), probes: p.probes, probesPerS: Math.round(p.probes / (ms / 1000)) };
+  // ABAC: `sampled` representative ids stand for all (docs/security.md row 10g); role mode: sampled = tenants.
+  return { tenants: n, sampled: p.sampled, ms: Math.round(ms), probes: p.probes, probesPerS: Math.round(p.probes / (ms / 1000)) };
 }
 
 export default async function run() {
