@@ -52,9 +52,14 @@ export interface CreateTenantResult {
 export async function createTenant(ctx: TenantContext, input: CreateTenantInput): Promise<CreateTenantResult> {
   // Every create path (tenant create, apply's ABAC creates) comes through here: a deleted tenant's
   // id is refused before any write, unless --reuse-id (docs/security.md row 12d).
-  const reuse = await checkIdReuse(ctx, assertTenantId(input.tenant, ctx.config.stack), { reuseId: input.reuseId === true, dryRun: input.dryRun });
+  // Bad input stays exit 2 before any AWS call: the id and the scopes are checked offline first (a
+  // scope-named ABAC id is refused by abac-create, which the check then leaves to it).
+  const tenant = assertTenantId(input.tenant, ctx.config.stack);
+  resolveScopes(ctx.config, input.scopes);
+  const scopeNamed = ctx.config.mapping === 'abac' && tenant in ctx.config.scopes;
+  const reuse = scopeNamed ? undefined : await checkIdReuse(ctx, tenant, { reuseId: input.reuseId === true, dryRun: input.dryRun });
   const result = await createTenantUnchecked(ctx, input);
-  return reuse.verdict === 'reuse' ? { ...result, idReuse: reuse } : result;
+  return reuse?.verdict === 'reuse' ? { ...result, idReuse: reuse } : result;
 }
 
 async function createTenantUnchecked(ctx: TenantContext, input: CreateTenantInput): Promise<CreateTenantResult> {
