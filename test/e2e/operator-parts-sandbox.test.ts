@@ -6,7 +6,7 @@
 // and isoctl-<stack>-operator-2, and the operator so made runs init and `tenant create --wait
 // none` with zero AccessDenied. Before, `isoctl sandbox operator` failed on CreatePolicy.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreatePolicyCommand, CreatePolicyVersionCommand, IAMClient, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
+import { CreatePolicyCommand, CreatePolicyVersionCommand, GetUserCommand, IAMClient, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,12 @@ describe('the operator policy of a rich ABAC stack, as managed policies', () => 
     const three = await asAdmin(['policy', 'render', 'x', '--kind', 'operator', '--part', '3', '--json']);
     expect(three.code).toBe(2);
     expect(three.json().error.code).toBe('bad_flag');
+    const all = await asAdmin(['policy', 'render', 'x']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/# operator policy \(6,\d{3} characters: 2 managed policies of at most 6,144\)/);
+    expect(all.stdout).toContain('# operator policy, part 2 of 2, e.g. isoctl-opparts-operator-2 (');
+    const noKind = await asAdmin(['policy', 'render', 'x', '--kind', 'data', '--part', '1', '--json']);
+    expect(noKind.code).toBe(2);
   });
 
   it(
@@ -149,4 +155,18 @@ describe('the operator policy of a rich ABAC stack, as managed policies', () => 
       expect(await awsApis(sb.clients).dynamodb.describeTable('ledger-acme')).toBeDefined();
     },
   );
+
+  it('sandbox operator refuses a stack whose operator policy needs more than 10 managed policies: exit 4, no user made', async () => {
+    const big = join(sb.stateDir, 'big.json');
+    const doc = JSON.parse(readFileSync(sb.configPath, 'utf8'));
+    doc.tables = Array.from({ length: 1500 }, (_, i) => ({ name: `silo${i}`, partitionKey: 'pk', model: 'silo' }));
+    writeFileSync(big, JSON.stringify(doc));
+    const r = await runCli(['--sandbox', sb.stateDir, '--config', big, 'sandbox', 'operator', '--user-name', 'big', '--json'], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.json().error).toMatchObject({ code: 'limit_exceeded', max: 10 });
+    expect(r.json().error.parts).toBeGreaterThan(10);
+    const iam = new IAMClient({ region: sb.region, endpoint: sb.endpoint, credentials: sb.credentials });
+    expect(await failure(iam.send(new GetUserCommand({ UserName: 'big' })))).toMatchObject({ name: 'NoSuchEntityException' });
+    iam.destroy();
+  });
 });
