@@ -46,7 +46,7 @@ export interface DocumentText {
 }
 
 /** The documents' literal text (values only: not `Sid`, `Effect`, `Action`); undefined when a string cannot be parsed. */
-export function documentText(docs: PolicyDocument[]): DocumentText | undefined {
+export function documentText(docs: PolicyDocument[], probeLiterals: string[] = []): DocumentText | undefined {
   const tokens = new Set<string>();
   const after = new Set<string>();
   const before = new Set<string>();
@@ -70,6 +70,8 @@ export function documentText(docs: PolicyDocument[]): DocumentText | undefined {
     else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (!SKIP_KEYS.has(k)) walk(x);
   };
   try {
+    // The probes' own fixed text (made-up users, attributes, tables, indexes, object names) meets the ids too.
+    probeLiterals.forEach(addString);
     for (const d of docs) {
       const statements: PolicyStatement[] = Array.isArray(d.Statement) ? d.Statement : [d.Statement];
       statements.forEach(walk);
@@ -282,12 +284,13 @@ export function chooseSampling(
   list: string[],
   opts: { dataPolicy?: unknown; subject?: string },
   sharedDocs: PolicyDocument[] | undefined,
+  probeLiterals: string[] = [],
 ): { sampling: ProofSampling; sample?: RepresentativeSample } {
   const full = (why: string) => ({ sampling: { mode: 'full' as const, why } });
   if (mapping !== 'abac' || sharedDocs === undefined) return full('role mode: every tenant has its own documents');
   if (opts.dataPolicy !== undefined) return full('per-tenant data policies were given (e.g. read back from IAM): each tenant is evaluated');
   if (list.length < 2) return full('one tenant id');
-  const text = documentText(sharedDocs);
+  const text = documentText(sharedDocs, probeLiterals);
   if (text === undefined) return full('a document has a string the sampling cannot read');
   const named = literalTenantIds(list, text.tokens);
   if (named.length > 0)

@@ -78,6 +78,8 @@ const UNLISTED_TABLE = 'isoctl-proof-unlisted';
 const UNLISTED_INDEX = 'isoctl-proof-unlisted-index';
 /** An index of a silo table the config does not list (silo tables under granularity `tenant` grant `index/*`). */
 const ANY_INDEX = 'any-index';
+/** The probes' fixed text, which meets the ids as the documents' literals do (for the choice of representative ids). */
+const PROBE_LITERALS = [USER_SELF, USER_OTHER, FORBIDDEN_ATTRIBUTE, UNLISTED_TABLE, UNLISTED_INDEX, ANY_INDEX, 'isoctl-proof.txt', 'corp'];
 /** A wider identity policy than any tenant should have: the mutation check. */
 const WIDENED: PolicyDocument = {
   Version: '2012-10-17',
@@ -276,7 +278,8 @@ export function proveIsolation(config: StackConfig, tenants: string[], options: 
       ? new Map(scopes.map((scope) => [scope, options.abacDocuments ? options.abacDocuments(scope) : buildScopeDataPolicy(config, scope)]))
       : undefined;
   const trust = options.trust ?? (config.mapping === 'abac' ? buildAbacTrustPolicy(config) : buildTrustPolicy(config));
-  const { sampling, sample } = chooseSampling(config.mapping, list, options, abacDocs ? [...abacDocs.values(), boundary, trust] : undefined);
+  const shared = abacDocs ? [...abacDocs.values(), boundary, trust] : undefined;
+  const { sampling, sample } = chooseSampling(config.mapping, list, options, shared, PROBE_LITERALS);
   const plan = proofPlan(list, { allPairs: options.allPairs, subject: options.subject, sample }, syntheticOther);
   // Own access does not depend on the other tenant: with several others, probed once.
   const repeatOwn = options.subject !== undefined || sample !== undefined;
