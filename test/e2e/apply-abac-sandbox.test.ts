@@ -53,14 +53,12 @@ describe('apply in ABAC mode on the sandbox', () => {
     expect(statuses(r.json())).toEqual(['t1 created', 't2 created', 't3 created']);
     const calls = sb.since(mark);
     expect(mutating(calls).filter((c) => c.startsWith('iam '))).toEqual([]);
-    // The fleet is read once (registry Scan, the one scope role the probes use, one listing of the
-    // probe users); per tenant: its row written on the Scan's version (no GetItem), its probe user
-    // made and put in its group, one sign-in that does not read the user again (no AdminGetUser),
-    // and no data reads at the cognito level.
-    expect(byOperation(calls.filter((l) => l.operation !== 'DescribeUserPoolClient'))).toEqual({
-      Scan: 1,
-      GetRole: 1,
-      ListUsers: 1,
+    // The plan reads the fleet once (and the id-reuse check of src/tenant/deleted-ids.ts reads each
+    // new id's records); from the first write on, per tenant: its row written on the Scan's version
+    // (no GetItem), its probe user made and put in its group, one sign-in that does not read the user
+    // again (no AdminGetUser), and no data reads at the cognito level.
+    const firstWrite = calls.findIndex((l) => l.mutating);
+    expect(byOperation(calls.slice(firstWrite).filter((l) => l.operation !== 'DescribeUserPoolClient'))).toEqual({
       PutItem: 3,
       AdminCreateUser: 3,
       AdminAddUserToGroup: 3,
@@ -70,6 +68,7 @@ describe('apply in ABAC mode on the sandbox', () => {
       GetCredentialsForIdentity: 3,
       GetCallerIdentity: 3,
     });
+    expect(calls.filter((l) => ['AdminGetUser', 'GetIdentityPoolRoles', 'DescribeTable', 'Query', 'BatchGetItem'].includes(l.operation))).toEqual([]);
     const list = await cli(['tenant', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
     expect(JSON.stringify(list.json())).toMatch(/t1[\s\S]*t2[\s\S]*t3/);
@@ -101,6 +100,19 @@ describe('apply in ABAC mode on the sandbox', () => {
     expect(r2.code, r2.stderr).toBe(0);
     expect(statuses(r2.json())).toEqual(['t1 unchanged', 't2 unchanged']);
     expect(mutating(sb.since(again))).toEqual([]);
+
+    // The pruned id is not given to a new tenant while its tombstone stands (as `tenant create` refuses it):
+    // t3 refused, nothing written for it; t4 made.
+    const back = file('b.yaml', 'tenants:\n  - id: t3\n  - id: t4\n');
+    const mark3 = sb.mark();
+    const r3 = await cli(['apply', '-f', back, '--wait', 'none', '--json']);
+    expect(r3.code, r3.stderr).toBe(1);
+    expect(r3.json().tenants.map((t: Outcome & { code?: string }) => `${t.tenant} ${t.status} ${t.code ?? ''}`)).toEqual([
+      't3 failed tenant_id_recently_deleted',
+      't4 created ',
+    ]);
+    expect(mutating(sb.since(mark3)).sort()).toEqual(['cognito-idp AdminAddUserToGroup', 'cognito-idp AdminCreateUser', 'dynamodb PutItem']);
+    expect(await apis.cognitoIdp.adminGetUser(sb.config.userPoolId, 'isoctl-probe-t3')).toBeUndefined();
   });
 
   it("a registry row another operator changed after the plan's Scan: the conditional put fails, the row is read again and decided on (the suspension kept)", async () => {

@@ -190,6 +190,10 @@ async function applyAbac(
     { tenants: spec.tenants, remove: removeNamed, prune: opts.prune === true, ignoreMissing: opts.ignoreMissing === true },
     run.concurrency,
   );
+  // As in role mode: a deleted tenant's id is not given to a new tenant too soon (src/tenant/deleted-ids.ts);
+  // the ABAC creates of apply do not go through createTenant, which checks it for `tenant create`.
+  await refuseReusedIds(ctx, plan.tenants);
+  plan.counts = countActions(plan.tenants);
   if (opts.dryRun) return planned(plan);
   const deletes = plan.tenants.filter((t) => t.action === 'delete').map((t) => t.tenant);
   if (deletes.length > 0) await opts.confirmDeletes?.(deletes);
