@@ -94,7 +94,8 @@ export async function checkPermissions(env: DoctorEnv): Promise<Finding> {
   };
   const fix = {
     command: RENDER,
-    action: "Attach the operator policy (it prints with this command) to the caller's role or user; it grants every action listed.",
+    action:
+      "Attach the operator policy (it prints with this command: one document, or a JSON array of parts when it is over IAM's 6,144-character managed-policy limit; attach every part, `--part N` prints one) to the caller's role or user; it grants every action listed.",
   };
   const lacking =
     actions.length > 0
