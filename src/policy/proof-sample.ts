@@ -35,11 +35,26 @@ export const SAMPLING_WHY =
 
 const ID_RUN = /[a-z0-9-]+/g;
 const SKIP_KEYS = new Set(['Sid', 'Effect', 'Action', 'NotAction']);
+/** Condition keys the probes never fill with tenant text (a listed id equal to their literal values is no reason for a full proof). */
+const QUIET_KEYS = new Set([
+  'dynamodb:returnvalues',
+  'dynamodb:select',
+  'dynamodb:attributes',
+  'cognito-identity.amazonaws.com:amr',
+  'cognito-identity.amazonaws.com:aud',
+  'aws:tagkeys',
+]);
 
 /** What of the documents' text the sampling looks at. */
 export interface DocumentText {
   /** Literal runs of tenant-id characters in the values (variables and wildcards removed, lower-cased). */
   tokens: Set<string>;
+  /**
+   * The runs of the values tenant text can meet (Resource, NotResource, condition values of keys
+   * the probes fill from ids, any value with a variable): a listed id among them means a document
+   * names that tenant, and the proof evaluates every id.
+   */
+  naming: Set<string>;
   /** The run of id characters right after / right before a policy variable (`ledger-` in `table/ledger-${...}`). */
   after: Set<string>;
   before: Set<string>;
@@ -48,14 +63,19 @@ export interface DocumentText {
 /** The documents' literal text (values only: not `Sid`, `Effect`, `Action`); undefined when a string cannot be parsed. */
 export function documentText(docs: PolicyDocument[], probeLiterals: string[] = []): DocumentText | undefined {
   const tokens = new Set<string>();
+  const naming = new Set<string>();
   const after = new Set<string>();
   const before = new Set<string>();
   const literal = (part: unknown) => (typeof part === 'string' ? part.toLowerCase() : undefined);
-  const addString = (value: string) => {
+  const addString = (value: string, names: boolean) => {
     const t = parseTemplate(value, { wildcards: true, variables: true });
     t.parts.forEach((part, i) => {
       const text = typeof part === 'string' ? part : (part.fallback ?? '');
-      for (const piece of text.split(STAR).flatMap((x) => x.split(QMARK))) for (const m of piece.toLowerCase().match(ID_RUN) ?? []) tokens.add(m);
+      for (const piece of text.split(STAR).flatMap((x) => x.split(QMARK)))
+        for (const m of piece.toLowerCase().match(ID_RUN) ?? []) {
+          tokens.add(m);
+          if (names) naming.add(m);
+        }
       if (typeof part === 'string') return;
       const next = literal(t.parts[i + 1])?.match(/^[a-z0-9-]+/)?.[0];
       const prev = literal(t.parts[i - 1])?.match(/[a-z0-9-]+$/)?.[0];
@@ -63,24 +83,32 @@ export function documentText(docs: PolicyDocument[], probeLiterals: string[] = [
       if (prev) before.add(prev);
     });
   };
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') addString(v);
-    else if (typeof v === 'number' || typeof v === 'boolean') addString(String(v));
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (!SKIP_KEYS.has(k)) walk(x);
+  const walk = (v: unknown, names: boolean): void => {
+    if (typeof v === 'string') addString(v, names || v.includes('${'));
+    else if (typeof v === 'number' || typeof v === 'boolean') addString(String(v), names);
+    else if (Array.isArray(v)) v.forEach((x) => walk(x, names));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (!SKIP_KEYS.has(k)) walk(x, names);
+  };
+  const statement = (st: PolicyStatement) => {
+    for (const [k, v] of Object.entries(st)) {
+      if (SKIP_KEYS.has(k)) continue;
+      if (k === 'Principal' || k === 'NotPrincipal') walk(v, false);
+      else if (k === 'Condition' && v !== null && typeof v === 'object')
+        for (const [op, block] of Object.entries(v as Record<string, unknown>))
+          for (const [key, values] of Object.entries((block ?? {}) as Record<string, unknown>))
+            walk(values, !op.startsWith('Null') && !QUIET_KEYS.has(key.toLowerCase()));
+      else walk(v, true);
+    }
   };
   try {
     // The probes' own fixed text (made-up users, attributes, tables, indexes, object names) meets the ids too.
-    probeLiterals.forEach(addString);
-    for (const d of docs) {
-      const statements: PolicyStatement[] = Array.isArray(d.Statement) ? d.Statement : [d.Statement];
-      statements.forEach(walk);
-    }
+    for (const l of probeLiterals) addString(l, false);
+    for (const d of docs) (Array.isArray(d.Statement) ? d.Statement : [d.Statement]).forEach(statement);
   } catch (err) {
     if (err instanceof UnsupportedConstruct) return undefined;
     throw err;
   }
-  return { tokens, after, before };
+  return { tokens, naming, after, before };
 }
 
 /** Character-class signature of an id (the id rule allows a-z, 0-9 and inner "-"). */
@@ -292,7 +320,7 @@ export function chooseSampling(
   if (list.length < 2) return full('one tenant id');
   const text = documentText(sharedDocs, probeLiterals);
   if (text === undefined) return full('a document has a string the sampling cannot read');
-  const named = literalTenantIds(list, text.tokens);
+  const named = literalTenantIds(list, text.naming);
   if (named.length > 0)
     return full(
       `a document names tenant id${named.length > 1 ? 's' : ''} ${named

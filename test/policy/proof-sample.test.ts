@@ -179,6 +179,13 @@ describe('ABAC proof by representative ids', () => {
     // The suspended tenant's own access is denied: found because it was evaluated.
     expect(proof.failures.every((f) => f.tenant === 'gdbb' && f.expected === 'Allow')).toBe(true);
     expect(proof.failures.length).toBeGreaterThan(0);
+    // A tenant named like a literal tenant text can meet (a table in a Resource): full; named like a
+    // condition value no probe fills from an id (ReturnValues NONE, Null false): representative.
+    const rich = richConfig({ mapping: 'abac' });
+    expect(proveIsolation(rich, [...list, 'orders']).sampling.why).toContain('"orders"');
+    const quiet = proveIsolation(rich, [...list, 'none', 'false', 'authenticated']);
+    expect(quiet.sampling.mode).toBe('representative');
+    expect(quiet.sampling.picks?.find((p) => p.id === 'none')?.rules).toContain('occurs in the documents');
     // Per-tenant documents (read back from IAM) are never sampled.
     expect(proveIsolation(config, list, { dataPolicy: (_t, s) => buildScopeDataPolicy(config, s) }).sampling.mode).toBe('full');
     // Role mode: per-tenant documents.
