@@ -172,11 +172,16 @@ export interface IdReuseReport {
 
 /** Pool-wide reads shared by the creates of one run (apply creates many tenants): reused for a short while. */
 const POOL_READS_MS = 30_000;
-const poolReads = new WeakMap<object, { at: number; holders?: Promise<Map<string, string[]>>; tombstones?: Promise<Set<string>> }>();
+type PoolReads = { at: number; holders?: Promise<Map<string, string[]>>; tombstones?: Promise<Set<string>> };
+/** Per AWS adapters, per stack (pool, claim): a library process may serve several stacks. */
+const poolReads = new WeakMap<object, Map<string, PoolReads>>();
+const readsKey = (ctx: TenantContext) => `${ctx.config.stack}|${ctx.config.userPoolId}|${ctx.config.tenantClaim}`;
 
-function cached(ctx: TenantContext) {
-  let c = poolReads.get(ctx.apis);
-  if (!c || ctx.now() - c.at > POOL_READS_MS) poolReads.set(ctx.apis, (c = { at: ctx.now() }));
+function cached(ctx: TenantContext): PoolReads {
+  let byStack = poolReads.get(ctx.apis);
+  if (!byStack) poolReads.set(ctx.apis, (byStack = new Map()));
+  let c = byStack.get(readsKey(ctx));
+  if (!c || ctx.now() - c.at > POOL_READS_MS) byStack.set(readsKey(ctx), (c = { at: ctx.now() }));
   return c;
 }
 
@@ -253,7 +258,7 @@ export async function checkIdReuse(ctx: TenantContext, tenant: string, opts: { r
       ? (await readDenyLists(ctx)).roles
       : (await changeDenyLists(ctx, { add: [], drop: (e) => e.kind === 'deleted' && e.tenant === tenant }, `lift tenant ${tenant}'s tombstone (--reuse-id)`))
           .roles;
-    poolReads.delete(ctx.apis);
+    poolReads.get(ctx.apis)?.delete(readsKey(ctx));
     report.liftedTombstone = { roles, planned: opts.dryRun };
   }
   if (ctx.config.mapping === 'abac') {
