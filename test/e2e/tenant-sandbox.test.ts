@@ -218,13 +218,16 @@ describe('tenant lifecycle on the sandbox (token mapping, lag iam 0.4s / cognito
       ['delete-inline-policy', 'removed'],
       ['delete-role', 'removed'],
     ]);
-    // The registry row: marked deleting first, removed after the last removal.
+    // The deletion record deleted#acme (docs/security.md row 12d) before the first change; the
+    // registry row marked deleting; the removals; the record dated again; the row removed.
     expect(mutating(sb.since(mark))).toEqual([
+      'dynamodb PutItem',
       'dynamodb PutItem',
       'cognito-idp DeleteGroup',
       'cognito-idp AdminDeleteUser',
       'iam DeleteRolePolicy',
       'iam DeleteRole',
+      'dynamodb PutItem',
       'dynamodb DeleteItem',
     ]);
     await new Promise((r) => setTimeout(r, LAG.iam + 100));
