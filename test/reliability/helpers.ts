@@ -12,6 +12,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { lockTableName, type StackConfig } from '../../src/config/schema.js';
 import { REGISTRY_PREFIX } from '../../src/tenant/registry.js';
+import { DELETED_PREFIX } from '../../src/tenant/deleted-ids.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { policiesEqual, type PolicyDocument } from '../../src/policy/index.js';
 import { desiredTenant, resolveScopes } from '../../src/tenant/desired.js';
@@ -227,10 +228,10 @@ export async function snapshot(s: { clients: AwsClients; config: StackConfig }):
   })();
   const poolP = ci.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: config.identityPoolId }));
   const policiesP = iam.send(new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 }));
-  // The lock table also holds the tenant registry's rows (`tenant#<id>`, and `tenant#` itself):
-  // those are no leases.
+  // The lock table also holds the tenant registry's rows (`tenant#<id>`, and `tenant#` itself)
+  // and the records of deleted ids (`deleted#<id>`, kept after a delete): those are no leases.
   const leasesP = ddb.send(new ScanCommand({ TableName: lockTableName(config) })).then(
-    (r) => (r.Items ?? []).filter((item) => !(item.lockId?.S ?? '').startsWith(REGISTRY_PREFIX)),
+    (r) => (r.Items ?? []).filter((item) => ![REGISTRY_PREFIX, DELETED_PREFIX].some((p) => (item.lockId?.S ?? '').startsWith(p))),
     (err: Error) => {
       if (err.name !== 'ResourceNotFoundException') throw err;
       return [];
