@@ -147,9 +147,7 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
 
   it('--apply --yes removes exactly the planned items and leaves everything else; a second run finds nothing due', async () => {
     const mark = sb.mark();
-    const started = Date.now();
     const r = await cli(['gc', '--apply', '--yes', '--min-age', `${MIN_AGE_S}s`, '--json']);
-    const elapsed = Date.now() - started;
     expect(r.code, r.stderr).toBe(0);
     const doc = r.json();
     expect(doc.dryRun).toBe(false);
@@ -168,7 +166,6 @@ describe('gc on the sandbox (token mapping, lag 300 ms)', () => {
         'iam DeleteRole',
       ].sort(),
     );
-    expect(elapsed).toBeLessThan(20_000);
 
     const roles = (await apis.iam.listStackRoles('gce')).map((x) => x.name).sort();
     expect(roles).toEqual(['isoctl-gce-keep', 'isoctl-gce-untagged', 'isoctl-gce-young']);
