@@ -199,7 +199,7 @@ function claimHolders(ctx: TenantContext): Promise<Map<string, string[]>> {
 
 function tombstonedIds(ctx: TenantContext): Promise<Set<string>> {
   const c = cached(ctx);
-  return (c.tombstones ??= readDenyLists(ctx).then(
+  return (c.tombstones ??= withRetry(ctx, () => readDenyLists(ctx)).then(
     (s) => new Set(s.containers.flatMap((k) => k.entries).flatMap((e) => (e.kind === 'deleted' ? [e.tenant] : []))),
   ));
 }
@@ -207,7 +207,8 @@ function tombstonedIds(ctx: TenantContext): Promise<Set<string>> {
 /** Reads what the decision needs: two GetItems for a registered tenant, the pool's users (rules, ABAC) and deny lists (ABAC) otherwise. */
 export async function readReuseFacts(ctx: TenantContext, tenant: string, reuseId: boolean): Promise<ReuseFacts> {
   const { config } = ctx;
-  const [row, record] = await Promise.all([getTenantRow(ctx, tenant), getDeletionRecord(ctx, tenant)]);
+  // Reads retried on throttling (the one retry layer): a busy account must not fail a whole apply.
+  const [row, record] = await Promise.all([withRetry(ctx, () => getTenantRow(ctx, tenant)), withRetry(ctx, () => getDeletionRecord(ctx, tenant))]);
   const base: ReuseFacts = {
     tenant,
     mode: config.mapping,
@@ -255,7 +256,7 @@ export async function checkIdReuse(ctx: TenantContext, tenant: string, opts: { r
   const report: IdReuseReport = { verdict: 'reuse', waived: lines };
   if (decision.liftTombstone) {
     const roles = opts.dryRun
-      ? (await readDenyLists(ctx)).roles
+      ? (await withRetry(ctx, () => readDenyLists(ctx))).roles
       : (await changeDenyLists(ctx, { add: [], drop: (e) => e.kind === 'deleted' && e.tenant === tenant }, `lift tenant ${tenant}'s tombstone (--reuse-id)`))
           .roles;
     poolReads.get(ctx.apis)?.delete(readsKey(ctx));
