@@ -50,7 +50,8 @@ export interface CreateTenantResult {
 }
 
 export async function createTenant(ctx: TenantContext, input: CreateTenantInput): Promise<CreateTenantResult> {
-  // Every create path (tenant create, apply's ABAC creates) comes through here: a deleted tenant's
+  // `tenant create <id>` and the library come through here (apply checks its new ids with
+  // refuseReusedIds, src/ops/apply/index.ts): a deleted tenant's
   // id is refused before any write, unless --reuse-id (docs/security.md row 12d).
   // Bad input stays exit 2 before any AWS call: the id and the scopes are checked offline first (a
   // scope-named ABAC id is refused by abac-create, which the check then leaves to it).
