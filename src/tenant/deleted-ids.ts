@@ -17,8 +17,6 @@ import { withRetry } from '../ops/retry.js';
 import type { TenantContext } from './context.js';
 import { changeDenyLists, readDenyLists } from './deny-list-store.js';
 import { probeUsername } from './names.js';
-import { observeTenant } from './observe.js';
-import { tenantExists } from './plan.js';
 import { getTenantRow } from './registry.js';
 import { idTokenLifetime, LONGEST_CREDENTIAL_SECONDS } from './token-lifetimes.js';
 
@@ -102,8 +100,6 @@ export interface ReuseFacts {
   holders: string[];
   /** ABAC: a scope role still carries the id's tombstone. */
   tombstoned: boolean;
-  /** The tenant's own pieces exist in AWS (a stack whose registry was never filled); only asked when it matters. */
-  existsInAws: boolean;
   idTokenSeconds: number;
   credentialSeconds: number;
   reuseId: boolean;
@@ -131,7 +127,10 @@ export function reuseReasons(f: ReuseFacts): ReuseReason[] {
     const free = freeAt(f.record.deletedAt, f.idTokenSeconds, f.credentialSeconds);
     if (!(f.now >= free)) reasons.push({ kind: 'recently-deleted', deletedAt: f.record.deletedAt, freeAt: new Date(free).toISOString() });
   }
-  if (f.mode !== 'token' && f.holders.length > 0) reasons.push({ kind: 'claim-holders', users: [...f.holders].sort() });
+  // Users carrying the claim of an id nobody had before are the new tenant's own (a control plane
+  // that gives users their claim first, a stack older than the registry): only after a delete are
+  // they someone else's.
+  if (f.mode !== 'token' && f.holders.length > 0 && deletionEvidence(f)) reasons.push({ kind: 'claim-holders', users: [...f.holders].sort() });
   if (f.mode === 'abac' && f.tombstoned) reasons.push({ kind: 'tombstone' });
   return reasons;
 }
@@ -141,9 +140,6 @@ export function decideIdReuse(f: ReuseFacts): ReuseDecision {
   if (f.registryStatus === 'active' || f.registryStatus === 'suspended') return { verdict: 'existing' };
   const reasons = reuseReasons(f);
   if (reasons.length === 0) return { verdict: 'new' };
-  // A tenant AWS shows without any trace of a delete is one the registry has not caught up with
-  // (a stack older than the registry): its users are its own, and create repairs it.
-  if (!deletionEvidence(f) && f.existsInAws) return { verdict: 'existing' };
   if (f.reuseId) return { verdict: 'reuse', reasons, liftTombstone: reasons.some((r) => r.kind === 'tombstone') };
   return { verdict: 'refused', reasons };
 }
@@ -204,7 +200,7 @@ function tombstonedIds(ctx: TenantContext): Promise<Set<string>> {
   ));
 }
 
-/** Reads what the decision needs: two GetItems for a registered tenant, the pool's users (rules, ABAC) and deny lists (ABAC) otherwise. */
+/** Reads what the decision needs: two GetItems; ABAC the deny lists (cached per run); the pool's users only for an id with a trace of a delete. */
 export async function readReuseFacts(ctx: TenantContext, tenant: string, reuseId: boolean): Promise<ReuseFacts> {
   const { config } = ctx;
   // Reads retried on throttling (the one retry layer): a busy account must not fail a whole apply.
@@ -217,20 +213,23 @@ export async function readReuseFacts(ctx: TenantContext, tenant: string, reuseId
     record,
     holders: [],
     tombstoned: false,
-    existsInAws: false,
     idTokenSeconds: 0,
     credentialSeconds: LONGEST_CREDENTIAL_SECONDS,
     reuseId,
   };
   if (row && row.status !== 'deleting') return base;
   const probe = probeUsername(tenant);
-  const [holders, tombstoned, lifetime] = await Promise.all([
-    config.mapping === 'token' ? Promise.resolve([]) : claimHolders(ctx).then((m) => (m.get(tenant) ?? []).filter((u) => u !== probe)),
+  const [tombstoned, lifetime] = await Promise.all([
     config.mapping === 'abac' ? tombstonedIds(ctx).then((s) => s.has(tenant)) : Promise.resolve(false),
     record ? idTokenLifetime(ctx.apis, config, ctx) : Promise.resolve({ seconds: 0 }),
   ]);
+  // The users still carrying the claim are looked for only when the id was someone's before (a
+  // deletion record, a half-done delete, a tombstone): Cognito cannot filter ListUsers on a custom
+  // attribute, so this reads the whole pool, which a fresh id (the common case, and a control
+  // plane that gives users their claim before it creates the tenant) must not pay or be refused by.
+  const evidence = deletionEvidence({ record, registryStatus: row?.status, tombstoned });
+  const holders = config.mapping === 'token' || !evidence ? [] : await claimHolders(ctx).then((m) => (m.get(tenant) ?? []).filter((u) => u !== probe));
   const facts = { ...base, holders, tombstoned, idTokenSeconds: lifetime.seconds };
-  if (!deletionEvidence(facts) && reuseReasons(facts).length > 0) facts.existsInAws = tenantExists(await observeTenant(ctx.apis, config, tenant), config);
   return facts;
 }
 

@@ -18,7 +18,6 @@ const facts = (over: Partial<ReuseFacts> = {}): ReuseFacts => ({
   record: { deletedAt: new Date(T0).toISOString(), mode: 'rules' },
   holders: [],
   tombstoned: false,
-  existsInAws: false,
   idTokenSeconds: 3600,
   credentialSeconds: 43_200,
   reuseId: false,
@@ -49,8 +48,8 @@ describe('decideIdReuse', () => {
       expect(d).toEqual({ verdict: 'refused', reasons: [{ kind: 'claim-holders', users: ['alice', 'bob'] }] });
     }
     expect(decideIdReuse(facts({ mode: 'token', now: late, holders: ['bob'] }))).toEqual({ verdict: 'new' });
-    // No deletion record (deleted before records existed, or by hand): the holders alone refuse.
-    expect(decideIdReuse(facts({ record: undefined, holders: ['bob'] })).verdict).toBe('refused');
+    // No trace of a delete (no record, row or tombstone): the holders are the new tenant's own users.
+    expect(decideIdReuse(facts({ record: undefined, holders: ['bob'] })).verdict).toBe('new');
   });
 
   it('ABAC: refused while the tombstone is on the scope roles, even with no record and no holder', () => {
@@ -73,10 +72,11 @@ describe('decideIdReuse', () => {
     expect(decideIdReuse(facts({ registryStatus: 'deleting' })).verdict).toBe('refused');
   });
 
-  it('a tenant AWS shows with no trace of a delete (a registry never filled) is a repair; with a trace it is not', () => {
-    expect(decideIdReuse(facts({ record: undefined, holders: ['bob'], existsInAws: true }))).toEqual({ verdict: 'existing' });
-    expect(decideIdReuse(facts({ holders: ['bob'], existsInAws: true })).verdict).toBe('refused');
-    expect(decideIdReuse(facts({ record: undefined, registryStatus: 'deleting', holders: ['bob'], existsInAws: true })).verdict).toBe('refused');
+  it("users carrying the claim of an id with no trace of a delete are the new tenant's own (new); after a delete they refuse it", () => {
+    expect(decideIdReuse(facts({ record: undefined, holders: ['bob'] }))).toEqual({ verdict: 'new' });
+    expect(decideIdReuse(facts({ holders: ['bob'] })).verdict).toBe('refused');
+    expect(decideIdReuse(facts({ record: undefined, registryStatus: 'deleting', holders: ['bob'] })).verdict).toBe('refused');
+    expect(decideIdReuse(facts({ record: undefined, mode: 'abac', tombstoned: true, holders: ['bob'] })).verdict).toBe('refused');
   });
 
   it('a brand-new id with nothing against it is new', () => {
