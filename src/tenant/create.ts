@@ -173,7 +173,9 @@ export function convergenceChecks(ctx: TenantContext, desired: DesiredTenant, le
   const { apis, config } = ctx;
   const checks: Check[] = [];
   let probe: ProbeSession | undefined;
-  const session = (): ProbeSession => (probe ??= new ProbeSession(apis, config, desired.tenant, desired.scopes, ctx));
+  // The checks run after the steps, which made the probe user or saw it (tenant create's and
+  // apply's observation): the sign-in skips AdminGetUser (one call per tenant in a fleet apply).
+  const session = (): ProbeSession => (probe ??= new ProbeSession(apis, config, desired.tenant, desired.scopes, ctx, undefined, { userExists: true }));
   if (level === 'none') return checks;
   checks.push({
     name: 'iam:role',
