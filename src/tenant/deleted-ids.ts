@@ -201,6 +201,18 @@ function tombstonedIds(ctx: TenantContext): Promise<Set<string>> {
 }
 
 /** Reads what the decision needs: two GetItems; ABAC the deny lists (cached per run); the pool's users only for an id with a trace of a delete. */
+/**
+ * Both reads, settled before either failure is thrown: a stack never initialised fails the first
+ * (`not_initialized`) while the second is still in flight, and the command must not close its
+ * clients (or the embedded sandbox) under a pending call (the process then lingered for minutes).
+ */
+async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}
+
 /** The tenant's registry row and deletion record as a consistent Scan read them moments ago (apply: one Scan for every id). */
 export interface KnownTraces {
   row: RegistryRow | undefined;
@@ -212,7 +224,10 @@ export async function readReuseFacts(ctx: TenantContext, tenant: string, reuseId
   // Reads retried on throttling (the one retry layer): a busy account must not fail a whole apply.
   const [row, record] = known
     ? [known.row, known.record]
-    : await Promise.all([withRetry(ctx, () => getTenantRow(ctx, tenant)), withRetry(ctx, () => getDeletionRecord(ctx, tenant))]);
+    : await settledBoth(
+        withRetry(ctx, () => getTenantRow(ctx, tenant)),
+        withRetry(ctx, () => getDeletionRecord(ctx, tenant)),
+      );
   const base: ReuseFacts = {
     tenant,
     mode: config.mapping,
