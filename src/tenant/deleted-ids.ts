@@ -221,6 +221,7 @@ export interface KnownTraces {
 
 export async function readReuseFacts(ctx: TenantContext, tenant: string, reuseId: boolean, known?: KnownTraces): Promise<ReuseFacts> {
   const { config } = ctx;
+  if (!known) ctx.progress?.(`reading tenant ${tenant}'s registry row and deletion record`);
   // Reads retried on throttling (the one retry layer): a busy account must not fail a whole apply.
   const [row, record] = known
     ? [known.row, known.record]
