@@ -178,13 +178,16 @@ describe('tenant lifecycle against moto (token mapping, --wait iam)', () => {
     const del = await cli(['tenant', 'delete', 'acme', '--yes', '--json', '--verbose']);
     expect(del.code, del.stderr).toBe(0);
     expect(del.json().items.map((i: { action: string }) => i.action)).toEqual(['delete-group', 'delete-probe-user', 'delete-inline-policy', 'delete-role']);
-    // The registry row is marked deleting first and removed after the last removal.
+    // The deletion record (deleted#acme) is written before the first change, the registry row is
+    // marked deleting, the pieces go, the record is dated again and the row is removed last.
     expect(mutatingCalls(del)).toEqual([
+      'dynamodb PutItem',
       'dynamodb PutItem',
       'cognito-idp DeleteGroup',
       'cognito-idp AdminDeleteUser',
       'iam DeleteRolePolicy',
       'iam DeleteRole',
+      'dynamodb PutItem',
       'dynamodb DeleteItem',
     ]);
     expect(await apis.iam.getRole(`isoctl-${STACK}-acme`)).toBeUndefined();

@@ -144,7 +144,8 @@ export function registerListTenants(tenant: Command, runner: CommandRunner): voi
 Examples:
   isoctl tenant list                # ok, drift, orphan, dangling or propagating per tenant
   isoctl tenant list --deep         # also compare policies, boundary and tags (one call per tenant)
-  (ABAC mode: plain list reads only the registry; --deep also reads probe users, silo tables and the identity pool)
+                                    # ABAC: the plain list reads only the registry; --deep also reads
+                                    # probe users, silo tables and the identity pool
   isoctl tenant list --status drift,orphan   # only those (counts still cover every tenant)
   isoctl tenant list --json | jq -r '.tenants[] | select(.status != "ok") | .tenant'`,
     )
