@@ -18,10 +18,10 @@ import type { TenantContext } from '../../tenant/context.js';
 import { deleteTenant } from '../../tenant/delete.js';
 import { desiredTenant } from '../../tenant/desired.js';
 import { registerTenant, type KnownRow } from '../../tenant/registry.js';
-import { retryAfterSeconds, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
+import type { WaitLevel, WaitResult } from '../../tenant/wait.js';
 import { mapLimit } from '../concurrency.js';
 import { countStatuses, type ExecuteResult, type TenantOutcome, type TenantStatus } from './execute.js';
-import { failure, interruptedOr, retryable, TENANT_ATTEMPTS, toSteps, withPending } from './outcome.js';
+import { failure, interruptedOr, retryable, TENANT_ATTEMPTS, toSteps, waitedOutcome, withPending } from './outcome.js';
 import type { ApplyPlan, TenantPlan } from './plan.js';
 import type { AbacApplyPlan } from './abac-plan.js';
 
@@ -111,19 +111,5 @@ async function createOne(ctx: TenantContext, t: TenantPlan, known: KnownRow, opt
   } catch (err) {
     return failure(t, interruptedOr(ctx, err), base.steps, desired.scopes);
   }
-  const pending = waited.checks.filter((c) => c.state === 'pending').map((c) => c.name);
-  const wait = { level: opts.wait, ok: waited.ok, elapsedMs: waited.elapsedMs, pending };
-  if (waited.timedOut)
-    return {
-      ...base,
-      status: 'pending',
-      wait,
-      detail: `not yet visible everywhere after ${Math.round(opts.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`,
-      retryAfterSeconds: retryAfterSeconds(waited),
-    };
-  if (!waited.ok) {
-    const failed = waited.checks.find((c) => c.state === 'failed');
-    return { ...base, status: 'failed', wait, detail: `check ${failed?.name} failed: ${failed?.detail}`, code: 'check_failed' };
-  }
-  return { ...base, status: statusOf(t, reports), wait };
+  return waitedOutcome(base, waited, opts.wait, opts.timeoutMs, statusOf(t, reports));
 }

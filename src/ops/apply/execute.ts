@@ -16,7 +16,7 @@ import { observeTenant } from '../../tenant/observe.js';
 import { planCreate } from '../../tenant/plan.js';
 import { rule as ruleResource } from '../../tenant/resources/index.js';
 import { describeError, type RemovalOutcome } from '../../tenant/resources/types.js';
-import { NotYet, retryAfterSeconds, waitFor, type Check, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
+import { NotYet, waitFor, type Check, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
 import { backoffMs } from '../../aws/retry.js';
 import type { ApplyPlan, TenantPlan } from './plan.js';
 import { registrySync, type RegistrySync } from './registry-sync.js';
@@ -27,6 +27,7 @@ import {
   failure,
   interruptedOr,
   withPending,
+  waitedOutcome,
   retryable,
   TENANT_ATTEMPTS,
   toSteps,
@@ -250,21 +251,7 @@ async function waitOne(ctx: TenantContext, t: TenantPlan, desired: DesiredTenant
   } catch (err) {
     return failure(t, err, base.steps, desired.scopes);
   }
-  const pending = waited.checks.filter((c) => c.state === 'pending').map((c) => c.name);
-  const wait = { level: opts.wait, ok: waited.ok, elapsedMs: waited.elapsedMs, pending };
-  if (waited.timedOut)
-    return {
-      ...base,
-      status: 'pending',
-      wait,
-      detail: `not yet visible everywhere after ${Math.round(opts.timeoutMs / 1000)}s (pending: ${pending.join(', ')})`,
-      retryAfterSeconds: retryAfterSeconds(waited),
-    };
-  if (!waited.ok) {
-    const failed = waited.checks.find((c) => c.state === 'failed');
-    return { ...base, status: 'failed', wait, detail: `check ${failed?.name} failed: ${failed?.detail}`, code: 'check_failed' };
-  }
-  return { ...base, status: statusOfCreate(t, reports), wait };
+  return waitedOutcome(base, waited, opts.wait, opts.timeoutMs, statusOfCreate(t, reports));
 }
 
 function checksFor(ctx: TenantContext, desired: DesiredTenant, level: WaitLevel, changed: boolean): Check[] {

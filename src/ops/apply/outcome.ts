@@ -7,7 +7,7 @@ import type { StepReport } from '../../tenant/apply.js';
 import type { TenantContext } from '../../tenant/context.js';
 import type { Step } from '../../tenant/plan.js';
 import { describeError, type RemovalState } from '../../tenant/resources/types.js';
-import type { WaitLevel } from '../../tenant/wait.js';
+import { retryAfterSeconds, type WaitLevel, type WaitResult } from '../../tenant/wait.js';
 import type { PlanAction, TenantPlan } from './plan.js';
 
 export type TenantStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'failed' | 'pending';
@@ -120,4 +120,32 @@ export function withPending(plan: { tenants: TenantPlan[] }, outcomes: Map<strin
         retryAfterSeconds: 0,
       });
   return plan.tenants.map((t) => outcomes.get(t.tenant)!);
+}
+
+/**
+ * A created or updated tenant's outcome once its wait ended: pending (timed out, with what is still
+ * pending and when to retry), failed (a check failed), or `done` (create and ABAC paths alike).
+ */
+export function waitedOutcome(
+  base: Pick<TenantOutcome, 'tenant' | 'action' | 'scopes' | 'steps'>,
+  waited: WaitResult,
+  level: WaitLevel,
+  timeoutMs: number,
+  done: TenantStatus,
+): TenantOutcome {
+  const pending = waited.checks.filter((c) => c.state === 'pending').map((c) => c.name);
+  const wait = { level, ok: waited.ok, elapsedMs: waited.elapsedMs, pending };
+  if (waited.timedOut)
+    return {
+      ...base,
+      status: 'pending',
+      wait,
+      detail: `not yet visible everywhere after ${Math.round(timeoutMs / 1000)}s (pending: ${pending.join(', ')})`,
+      retryAfterSeconds: retryAfterSeconds(waited),
+    };
+  if (!waited.ok) {
+    const failed = waited.checks.find((c) => c.state === 'failed');
+    return { ...base, status: 'failed', wait, detail: `check ${failed?.name} failed: ${failed?.detail}`, code: 'check_failed' };
+  }
+  return { ...base, status: done, wait };
 }
