@@ -6,8 +6,8 @@
 // policies are init's; a tenant create in ABAC mode writes nothing to IAM).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsApis, type AwsApis } from '../../src/aws/apis.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
-import { startTestSandbox, type RequestLogLine, type TestSandbox } from '../helpers/sandbox.js';
+import type { CliResult } from '../helpers/cli.js';
+import { runCliWithKeys, startTestSandbox, type RequestLogLine, type TestSandbox } from '../helpers/sandbox.js';
 
 const LAG = { iam: 300, cognito: 300, dynamodb: 300 };
 const N = 20;
@@ -20,12 +20,7 @@ let apis: AwsApis;
 let lockTable: string;
 
 // --endpoint-url with the sandbox's admin keys: 20 processes at once need no attach handshake.
-function cli(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  return runCli(['--endpoint-url', sb.endpoint, '--config', sb.configPath, ...args], {
-    timeoutMs,
-    env: { AWS_ACCESS_KEY_ID: sb.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: sb.credentials.secretAccessKey, AWS_REGION: sb.region },
-  });
-}
+const cli = (args: string[], timeoutMs = 120_000): Promise<CliResult> => runCliWithKeys(sb, sb.credentials, args, timeoutMs);
 const mutating = (lines: RequestLogLine[]) => lines.filter((l) => l.mutating).map((l) => `${l.service} ${l.operation}`);
 
 beforeAll(async () => {

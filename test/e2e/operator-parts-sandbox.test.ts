@@ -15,17 +15,13 @@ import { stackConfigSchema } from '../../src/config/schema.js';
 import { CONTROL_PLANE_LOG } from '../../src/sandbox/control-plane/authorize.js';
 import { buildOperatorPolicy, policySize, serializePolicy, type PolicyDocument } from '../../src/policy/index.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { startTestSandbox, waitTableActive, type TestSandbox } from '../helpers/sandbox.js';
+import { runCliWithKeys, startTestSandbox, waitTableActive, type TestSandbox } from '../helpers/sandbox.js';
 import { readDecisions } from '../sandbox/control-plane/simulate.js';
 
 let sb: TestSandbox;
 let keys: { accessKeyId: string; secretAccessKey: string };
 const asAdmin = (args: string[]): Promise<CliResult> => runCli(['--sandbox', sb.stateDir, '--config', sb.configPath, ...args], { timeoutMs: 120_000 });
-const asOperator = (args: string[]): Promise<CliResult> =>
-  runCli(['--endpoint-url', sb.endpoint, '--config', sb.configPath, ...args], {
-    timeoutMs: 120_000,
-    env: { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_REGION: sb.region },
-  });
+const asOperator = (args: string[]): Promise<CliResult> => runCliWithKeys(sb, keys, args);
 const failure = (p: Promise<unknown>) =>
   p.then(
     () => undefined,

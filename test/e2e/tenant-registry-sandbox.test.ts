@@ -4,8 +4,8 @@
 // (--deep exits 1); create re-registers, delete removes the row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsApis, type AwsApis } from '../../src/aws/apis.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
-import { startTestSandbox, type TestSandbox, type RequestLogLine } from '../helpers/sandbox.js';
+import type { CliResult } from '../helpers/cli.js';
+import { runCliWithKeys, startTestSandbox, type TestSandbox, type RequestLogLine } from '../helpers/sandbox.js';
 
 const LAG = { iam: 300, cognito: 300, dynamodb: 300 };
 const N = 20;
@@ -14,12 +14,7 @@ let apis: AwsApis;
 let lockTable: string;
 
 // --endpoint-url with the sandbox's admin keys: 20 processes at once need no attach handshake.
-function cli(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  return runCli(['--endpoint-url', sb.endpoint, '--config', sb.configPath, ...args], {
-    timeoutMs,
-    env: { AWS_ACCESS_KEY_ID: sb.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: sb.credentials.secretAccessKey, AWS_REGION: sb.region },
-  });
-}
+const cli = (args: string[], timeoutMs = 120_000): Promise<CliResult> => runCliWithKeys(sb, sb.credentials, args, timeoutMs);
 const mutating = (lines: RequestLogLine[]) => lines.filter((l) => l.mutating).map((l) => `${l.service} ${l.operation}`);
 const ids = Array.from({ length: N }, (_, i) => `t${String(i).padStart(2, '0')}`);
 

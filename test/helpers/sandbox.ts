@@ -9,6 +9,7 @@ import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import type { StackConfig } from '../../src/config/schema.js';
 import type { LagConfig } from '../../src/sandbox/contract.js';
 import type { SandboxResponse } from '../../src/sandbox/server.js';
+import { runCli, type CliResult } from './cli.js';
 
 export interface RequestLogLine {
   t: string;
@@ -96,4 +97,20 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
 export async function waitTableActive(clients: AwsClients, table: string): Promise<void> {
   const [{ waitForTableActive }, { dynamoApi }] = await Promise.all([import('../../src/tenant/table-active.js'), import('../../src/aws/dynamodb.js')]);
   await waitForTableActive({ now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }, dynamoApi(clients), table, 'test table', 30_000);
+}
+
+/**
+ * The built CLI against a running sandbox's endpoint with the given keys (an operator user, or the
+ * admin's own): no attach handshake, so many processes can start at once.
+ */
+export function runCliWithKeys(
+  sb: Pick<TestSandbox, 'endpoint' | 'configPath' | 'region'>,
+  keys: { accessKeyId: string; secretAccessKey: string },
+  args: string[],
+  timeoutMs = 120_000,
+): Promise<CliResult> {
+  return runCli(['--endpoint-url', sb.endpoint, '--config', sb.configPath, ...args], {
+    timeoutMs,
+    env: { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_REGION: sb.region },
+  });
 }
